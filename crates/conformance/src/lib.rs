@@ -1,0 +1,1 @@
+//! Black-box checks mirroring the opencontainers distribution-spec conformance suite.

@@ -1,0 +1,66 @@
+//! The blob store port: bytes by digest, streamed, never whole in memory.
+//!
+//! Writes go through an *upload*: bytes are appended to a staging area named by an upload id, then
+//! committed under their digest. On a filesystem that is a temp file renamed into place; on S3 it is
+//! a multipart upload completed and copied. Implementations must make `UploadWriter::finish` and
+//! `commit_upload` durable before returning: arca acknowledges a write only after they return.
+
+use crate::Result;
+use arca_types::{ByteRange, Digest};
+use async_trait::async_trait;
+use bytes::Bytes;
+use futures_util::stream::BoxStream;
+
+/// A stream of content chunks.
+pub type ByteStream = BoxStream<'static, std::io::Result<Bytes>>;
+
+/// Bytes of a stored blob, or of a range of it.
+pub struct BlobContent {
+    /// Total size of the blob (not of the range).
+    pub size: u64,
+    pub stream: ByteStream,
+}
+
+#[async_trait]
+pub trait BlobStore: Send + Sync + 'static {
+    /// Opens upload `id` for appending at `offset`. Staged bytes past `offset` (left by a failed
+    /// chunk) are discarded; an `offset` past the staged length is an error. Offset 0 creates it.
+    async fn open_upload(&self, id: &str, offset: u64) -> Result<Box<dyn UploadWriter>>;
+
+    /// Reads back the staged bytes of an upload (used to rehash when the digest algorithm of the final
+    /// PUT was not hashed while streaming).
+    async fn read_upload(&self, id: &str) -> Result<ByteStream>;
+
+    /// Makes the staged bytes of `id` durable under `digest` and removes the staging area. If the
+    /// digest is already stored the staged bytes are simply dropped.
+    async fn commit_upload(&self, id: &str, digest: &Digest) -> Result<()>;
+
+    /// Removes an upload's staging area; absent is fine.
+    async fn abort_upload(&self, id: &str) -> Result<()>;
+
+    /// Lists staged uploads (for reaping uploads whose session is gone).
+    async fn staged_uploads(&self) -> Result<Vec<String>>;
+
+    /// Stores small content (manifests) durably under its digest in one call.
+    async fn put_small(&self, digest: &Digest, content: Bytes) -> Result<()>;
+
+    /// Reads a blob, or the given range of it. `None` if absent.
+    async fn get(&self, digest: &Digest, range: Option<ByteRange>) -> Result<Option<BlobContent>>;
+
+    /// Size of a stored blob, `None` if absent.
+    async fn stat(&self, digest: &Digest) -> Result<Option<u64>>;
+
+    /// Deletes a blob; absent is fine.
+    async fn delete(&self, digest: &Digest) -> Result<()>;
+
+    /// Checks the backend answers (for readiness).
+    async fn ping(&self) -> Result<()>;
+}
+
+/// Appends to one upload's staging area.
+#[async_trait]
+pub trait UploadWriter: Send {
+    async fn write(&mut self, chunk: Bytes) -> Result<()>;
+    /// Flushes and makes the staged bytes durable; returns the staged length.
+    async fn finish(self: Box<Self>) -> Result<u64>;
+}

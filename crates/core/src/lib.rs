@@ -1,0 +1,19 @@
+//! arca's domain: use cases over ports.
+//!
+//! Architecture invariant: this crate knows nothing of HTTP, SQL or object stores. It reaches storage
+//! only through the traits in [`blob`] and [`meta`]; protocol crates call the use cases here and never
+//! a storage crate.
+
+pub mod blob;
+pub mod error;
+pub mod hasher;
+pub mod manifest;
+pub mod meta;
+pub mod registry;
+
+pub use error::{Error, ErrorKind, Result};
+
+/// Current time in milliseconds since the Unix epoch.
+pub fn now_millis() -> meta::Millis {
+    std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).map_or(0, |d| d.as_millis() as i64)
+}

@@ -1,0 +1,182 @@
+//! Metadata ports, one trait per aggregate. Each method is one transaction.
+
+use crate::Result;
+use arca_types::{Digest, OciName, RepoName, Tag};
+use async_trait::async_trait;
+
+/// Milliseconds since the Unix epoch.
+pub type Millis = i64;
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Format {
+    Oci,
+    Generic,
+    Pypi,
+    Npm,
+    Cargo,
+    Maven,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum RepoKind {
+    Hosted,
+    Remote,
+    Virtual,
+}
+
+macro_rules! str_enum {
+    ($t:ty { $($v:ident => $s:literal),* $(,)? }) => {
+        impl $t {
+            pub const fn as_str(self) -> &'static str { match self { $(Self::$v => $s),* } }
+            pub fn parse(s: &str) -> Option<Self> { match s { $($s => Some(Self::$v),)* _ => None } }
+        }
+        impl std::fmt::Display for $t {
+            fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result { f.write_str(self.as_str()) }
+        }
+    };
+}
+str_enum!(Format { Oci => "oci", Generic => "generic", Pypi => "pypi", Npm => "npm", Cargo => "cargo", Maven => "maven" });
+str_enum!(RepoKind { Hosted => "hosted", Remote => "remote", Virtual => "virtual" });
+
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+pub struct Repository {
+    pub name: RepoName,
+    pub format: Format,
+    pub kind: RepoKind,
+    /// Free-form stage label: dev, staging, prod.
+    pub stage: Option<String>,
+    /// Glob patterns of tags that may move (`latest`, `dev-*`); every other tag is immutable.
+    pub mutable_tags: Vec<String>,
+    pub created_at: Millis,
+}
+
+/// Paging through a sorted list: entries strictly after `last`, at most `limit`.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Page {
+    pub last: Option<String>,
+    pub limit: usize,
+}
+
+/// How a manifest refers to other content.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum RefKind {
+    Config,
+    Layer,
+    /// A child of an index.
+    Manifest,
+}
+
+str_enum!(RefKind { Config => "config", Layer => "layer", Manifest => "manifest" });
+
+/// A manifest about to be recorded (its bytes are already durable in the blob store).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct NewManifest {
+    pub name: OciName,
+    pub record: ManifestRecord,
+    pub references: Vec<(Digest, RefKind)>,
+}
+
+/// What the metadata store knows of a stored manifest.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ManifestRecord {
+    pub digest: Digest,
+    pub media_type: String,
+    pub size: u64,
+    /// `artifactType`, or for image manifests without one, the config media type.
+    pub artifact_type: Option<String>,
+    pub subject: Option<Digest>,
+    /// The manifest's `annotations` object as JSON text, if any.
+    pub annotations: Option<String>,
+    pub created_at: Millis,
+}
+
+/// A tag to point at the manifest being written.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct TagWrite {
+    pub tag: Tag,
+    /// Whether an existing tag may be moved to another digest (from the repository's policy).
+    pub mutable: bool,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct UploadSession {
+    pub id: String,
+    pub name: OciName,
+    /// Bytes received so far.
+    pub offset: u64,
+    /// Serialized hash state (see `hasher::MultiHasher`).
+    pub hash_state: Vec<u8>,
+    pub created_at: Millis,
+    pub updated_at: Millis,
+}
+
+#[async_trait]
+pub trait RepositoryStore: Send + Sync + 'static {
+    /// Creates the repository; `false` if it already existed (left unchanged).
+    async fn create_repository(&self, repo: &Repository) -> Result<bool>;
+    async fn get_repository(&self, name: &RepoName) -> Result<Option<Repository>>;
+    async fn list_repositories(&self) -> Result<Vec<Repository>>;
+    /// Replaces the mutable fields (kind, stage, mutable_tags); `false` if absent.
+    async fn update_repository(&self, repo: &Repository) -> Result<bool>;
+    /// Deletes an empty repository; `Conflict` if it still holds packages; `false` if absent.
+    async fn delete_repository(&self, name: &RepoName) -> Result<bool>;
+}
+
+#[async_trait]
+pub trait BlobIndex: Send + Sync + 'static {
+    /// Records a durable blob and, with `link`, makes it visible in that package (creating the package
+    /// entry). Idempotent.
+    async fn record_blob(&self, digest: &Digest, size: u64, link: Option<&OciName>, now: Millis) -> Result<()>;
+    /// Size of a blob known anywhere.
+    async fn blob_size(&self, digest: &Digest) -> Result<Option<u64>>;
+    /// Size of a blob visible in this package.
+    async fn linked_blob_size(&self, name: &OciName, digest: &Digest) -> Result<Option<u64>>;
+    /// Removes a blob from a package's view; `false` if it was not linked.
+    async fn unlink_blob(&self, name: &OciName, digest: &Digest) -> Result<bool>;
+    /// Number of stored blobs and their total size.
+    async fn blob_stats(&self) -> Result<(u64, u64)>;
+}
+
+#[async_trait]
+pub trait ManifestStore: Send + Sync + 'static {
+    /// Records a manifest (idempotent), links it and its bytes into the package, and points `tag` at
+    /// it, all in one transaction. An immutable tag already pointing elsewhere fails with
+    /// `TagImmutable` and changes nothing.
+    async fn put_manifest(&self, manifest: &NewManifest, tag: Option<&TagWrite>) -> Result<()>;
+    async fn manifest_by_digest(&self, name: &OciName, digest: &Digest) -> Result<Option<ManifestRecord>>;
+    async fn manifest_by_tag(&self, name: &OciName, tag: &Tag) -> Result<Option<ManifestRecord>>;
+    /// Tags of a package in lexical order; `None` if the package is unknown.
+    async fn list_tags(&self, name: &OciName, page: &Page) -> Result<Option<Vec<String>>>;
+    /// Full OCI names (`repo/package`) in lexical order.
+    async fn list_packages(&self, page: &Page) -> Result<Vec<String>>;
+    /// Manifests of this package whose `subject` is `subject`, ordered by digest.
+    async fn referrers(&self, name: &OciName, subject: &Digest) -> Result<Vec<ManifestRecord>>;
+    /// `false` if the tag did not exist.
+    async fn delete_tag(&self, name: &OciName, tag: &Tag) -> Result<bool>;
+    /// Deletes a manifest and every tag pointing at it; `false` if it did not exist.
+    async fn delete_manifest(&self, name: &OciName, digest: &Digest) -> Result<bool>;
+}
+
+#[async_trait]
+pub trait UploadStore: Send + Sync + 'static {
+    async fn create_upload(&self, session: &UploadSession) -> Result<()>;
+    async fn get_upload(&self, id: &str) -> Result<Option<UploadSession>>;
+    /// Advances an upload if it is still at `expected_offset` (compare-and-set); `false` otherwise.
+    async fn advance_upload(&self, id: &str, expected_offset: u64, offset: u64, hash_state: &[u8], now: Millis) -> Result<bool>;
+    async fn delete_upload(&self, id: &str) -> Result<()>;
+    /// Ids of uploads not touched since `before`.
+    async fn stale_uploads(&self, before: Millis, limit: usize) -> Result<Vec<String>>;
+    async fn count_uploads(&self) -> Result<u64>;
+}
+
+/// Liveness of the metadata backend (for readiness).
+#[async_trait]
+pub trait MetaHealth: Send + Sync + 'static {
+    async fn ping(&self) -> Result<()>;
+}
+
+/// Everything the metadata backend provides, as one object.
+pub trait MetaStore: RepositoryStore + BlobIndex + ManifestStore + UploadStore + MetaHealth {}
+impl<T: RepositoryStore + BlobIndex + ManifestStore + UploadStore + MetaHealth> MetaStore for T {}

@@ -1,0 +1,1 @@
+//! Composition root: configuration, stores, middleware, listeners, background workers.

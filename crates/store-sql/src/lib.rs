@@ -1,0 +1,1 @@
+//! MetaStore on SQLite and PostgreSQL through sqlx, with migrations per dialect.

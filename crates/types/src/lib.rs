@@ -1,0 +1,16 @@
+//! Pure value types shared by every arca crate.
+//!
+//! Architecture invariant: this crate does no I/O and depends on nothing that does. Every parser here
+//! sees untrusted input (request paths, headers, manifest fields), so each has property tests and a
+//! fuzz target (`fuzz/`).
+
+mod digest;
+pub mod media;
+mod name;
+mod range;
+mod reference;
+
+pub use digest::{Digest, DigestAlgorithm, DigestError};
+pub use name::{NameError, OciName, PackageName, RepoName};
+pub use range::{ByteRange, RangeError, RangeSpec};
+pub use reference::{Reference, ReferenceError, Tag};
