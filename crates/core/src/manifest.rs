@@ -62,7 +62,8 @@ fn invalid(msg: impl Into<String>) -> Error {
 
 /// Parses a manifest body; `content_type` is the request's Content-Type header, if any.
 pub fn parse(bytes: &[u8], content_type: Option<&str>) -> Result<ParsedManifest> {
-    let raw: RawManifest = serde_json::from_slice(bytes).map_err(|e| invalid(format!("manifest is not valid JSON: {e}")))?;
+    let raw: RawManifest =
+        serde_json::from_slice(bytes).map_err(|e| invalid(format!("manifest is not valid JSON: {e}")))?;
     let media_type = resolve_media_type(&raw, content_type)?;
     if raw.schema_version != Some(2) {
         return Err(invalid("schemaVersion must be 2"));
@@ -86,7 +87,11 @@ pub fn parse(bytes: &[u8], content_type: Option<&str>) -> Result<ParsedManifest>
         required.push((descriptor_digest(config, "config")?, RefKind::Config));
         for layer in raw.layers.as_deref().ok_or_else(|| invalid("manifest has no layers array"))? {
             let digest = descriptor_digest(layer, "layers[]")?;
-            if is_non_distributable(&layer.media_type) { foreign.push(digest) } else { required.push((digest, RefKind::Layer)) }
+            if is_non_distributable(&layer.media_type) {
+                foreign.push(digest)
+            } else {
+                required.push((digest, RefKind::Layer))
+            }
         }
         raw.artifact_type.clone().or_else(|| Some(config.media_type.clone()))
     };
@@ -123,7 +128,8 @@ fn check_media_type(t: &str, field: &str) -> Result<()> {
 }
 
 fn is_non_distributable(media_type: &str) -> bool {
-    media_type.contains(".nondistributable.") || media_type == "application/vnd.docker.image.rootfs.foreign.diff.tar.gzip"
+    media_type.contains(".nondistributable.")
+        || media_type == "application/vnd.docker.image.rootfs.foreign.diff.tar.gzip"
 }
 
 #[cfg(test)]
@@ -134,7 +140,10 @@ mod tests {
     const D: &str = "sha256:44136fa355b3678a1146ad16f7e8649e94fb4fc21fe77e8310c060f61caaff8a";
 
     fn image(extra: &str) -> String {
-        format!(r#"{{"schemaVersion":2,"mediaType":"{}","config":{{"mediaType":"application/vnd.oci.empty.v1+json","digest":"{D}","size":2}},"layers":[{{"mediaType":"application/vnd.oci.image.layer.v1.tar","digest":"{D}","size":2}}]{extra}}}"#, media::OCI_MANIFEST)
+        format!(
+            r#"{{"schemaVersion":2,"mediaType":"{}","config":{{"mediaType":"application/vnd.oci.empty.v1+json","digest":"{D}","size":2}},"layers":[{{"mediaType":"application/vnd.oci.image.layer.v1.tar","digest":"{D}","size":2}}]{extra}}}"#,
+            media::OCI_MANIFEST
+        )
     }
 
     #[test]
@@ -147,7 +156,10 @@ mod tests {
 
     #[test]
     fn subject_and_artifact_type() {
-        let extra = format!(r#","artifactType":"application/x-sig","subject":{{"mediaType":"{}","digest":"{D}","size":9}}"#, media::OCI_MANIFEST);
+        let extra = format!(
+            r#","artifactType":"application/x-sig","subject":{{"mediaType":"{}","digest":"{D}","size":9}}"#,
+            media::OCI_MANIFEST
+        );
         let m = parse(image(&extra).as_bytes(), None).unwrap();
         assert_eq!(m.artifact_type.as_deref(), Some("application/x-sig"));
         assert_eq!(m.subject.unwrap().as_str(), D);

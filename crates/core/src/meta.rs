@@ -164,7 +164,14 @@ pub trait UploadStore: Send + Sync + 'static {
     async fn create_upload(&self, session: &UploadSession) -> Result<()>;
     async fn get_upload(&self, id: &str) -> Result<Option<UploadSession>>;
     /// Advances an upload if it is still at `expected_offset` (compare-and-set); `false` otherwise.
-    async fn advance_upload(&self, id: &str, expected_offset: u64, offset: u64, hash_state: &[u8], now: Millis) -> Result<bool>;
+    async fn advance_upload(
+        &self,
+        id: &str,
+        expected_offset: u64,
+        offset: u64,
+        hash_state: &[u8],
+        now: Millis,
+    ) -> Result<bool>;
     async fn delete_upload(&self, id: &str) -> Result<()>;
     /// Ids of uploads not touched since `before`.
     async fn stale_uploads(&self, before: Millis, limit: usize) -> Result<Vec<String>>;

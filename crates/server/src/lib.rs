@@ -1,1 +1,121 @@
-//! Composition root: configuration, stores, middleware, listeners, background workers.
+//! The composition root: configuration, stores, middleware, listeners and background workers.
+//!
+//! Architecture invariant: this is the only library crate that names concrete storage crates; it
+//! builds them and hands them to `arca-core` as ports.
+
+mod app;
+pub mod config;
+mod metrics;
+pub mod testing;
+
+pub use app::{App, StartupError};
+pub use config::{RawConfig, Settings};
+
+use std::future::Future;
+use std::net::SocketAddr;
+use std::time::Duration;
+use tokio::net::TcpListener;
+
+/// Refuses to expose an unauthenticated registry beyond loopback (DESIGN.md, principle 7).
+pub fn check_exposure(settings: &Settings) -> Result<(), StartupError> {
+    if settings.auth_enabled {
+        return Err(StartupError(
+            "auth.enabled is set, but users and tokens are not available in this build yet; \
+             listen on loopback (the default) without auth"
+                .into(),
+        ));
+    }
+    if settings.listen.ip().is_loopback() {
+        return Ok(());
+    }
+    if settings.insecure_no_auth {
+        tracing::warn!(listen = %settings.listen, "serving WITHOUT authentication beyond loopback (--insecure-no-auth): anyone who can reach this address can read, push and delete");
+        return Ok(());
+    }
+    Err(StartupError(format!(
+        "refusing to listen on {} without authentication: anyone on the network could push and delete. \
+         Listen on loopback (--listen 127.0.0.1:8080), configure users and tokens (auth.enabled = true), \
+         or pass --insecure-no-auth to accept the risk",
+        settings.listen
+    )))
+}
+
+/// Serves until `shutdown` resolves, then lets in-flight requests finish for up to the grace period.
+/// `on_listening` gets the bound address once connections are accepted.
+pub async fn run(
+    settings: Settings,
+    shutdown: impl Future<Output = ()> + Send + 'static,
+    on_listening: impl FnOnce(SocketAddr),
+) -> Result<(), StartupError> {
+    check_exposure(&settings)?;
+    let app = App::build(&settings).await?;
+    let listener = TcpListener::bind(settings.listen)
+        .await
+        .map_err(|e| StartupError(format!("listen on {}: {e}", settings.listen)))?;
+    let addr = listener.local_addr().map_err(|e| StartupError(e.to_string()))?;
+    spawn_upload_reaper(&app, settings.upload_reap_interval_secs);
+    let (stop_tx, stop_rx) = tokio::sync::watch::channel(false);
+    let mut grace_rx = stop_rx.clone();
+    let server = axum::serve(listener, app.router()).with_graceful_shutdown(async move {
+        let mut rx = stop_rx;
+        let _ = rx.wait_for(|s| *s).await;
+    });
+    tokio::spawn(async move {
+        shutdown.await;
+        tracing::info!("shutting down: finishing in-flight requests");
+        let _ = stop_tx.send(true);
+    });
+    on_listening(addr);
+    let grace = Duration::from_secs(settings.shutdown_grace_secs);
+    let serving = server.into_future();
+    tokio::pin!(serving);
+    tokio::select! {
+        result = &mut serving => result.map_err(|e| StartupError(format!("server: {e}"))),
+        () = async { let _ = grace_rx.wait_for(|s| *s).await; tokio::time::sleep(grace).await } => {
+            tracing::warn!("grace period over: dropping connections still open");
+            Ok(())
+        }
+    }
+}
+
+/// Resolves on SIGINT or SIGTERM.
+pub async fn shutdown_signal() {
+    let ctrl_c = async {
+        let _ = tokio::signal::ctrl_c().await;
+    };
+    #[cfg(unix)]
+    let term = async {
+        match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
+            Ok(mut s) => {
+                s.recv().await;
+            }
+            Err(_) => std::future::pending().await,
+        }
+    };
+    #[cfg(not(unix))]
+    let term = std::future::pending::<()>();
+    tokio::select! { () = ctrl_c => {}, () = term => {} }
+}
+
+fn spawn_upload_reaper(app: &App, interval_secs: u64) {
+    let registry = app.registry.clone();
+    tokio::spawn(async move {
+        let mut tick = tokio::time::interval(Duration::from_secs(interval_secs));
+        loop {
+            tick.tick().await;
+            match registry.reap_expired_uploads().await {
+                Ok(0) => {}
+                Ok(n) => tracing::info!(reaped = n, "expired uploads removed"),
+                Err(e) => tracing::warn!(error = %e, "upload reaper"),
+            }
+        }
+    });
+}
+
+/// Installs the global log subscriber (text or JSON lines on stderr).
+pub fn init_logging(settings: &Settings) {
+    let filter = tracing_subscriber::EnvFilter::try_from_env("ARCA_LOG")
+        .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new(&settings.log_level));
+    let builder = tracing_subscriber::fmt().with_env_filter(filter).with_writer(std::io::stderr);
+    let _ = if settings.log_json { builder.json().try_init() } else { builder.try_init() };
+}

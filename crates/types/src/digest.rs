@@ -93,7 +93,8 @@ impl Digest {
 fn is_algorithm_syntax(s: &str) -> bool {
     // algorithm-component ([+._-] algorithm-component)*, component = [a-z0-9]+
     !s.is_empty()
-        && s.split(['+', '.', '_', '-']).all(|c| !c.is_empty() && c.bytes().all(|b| b.is_ascii_lowercase() || b.is_ascii_digit()))
+        && s.split(['+', '.', '_', '-'])
+            .all(|c| !c.is_empty() && c.bytes().all(|b| b.is_ascii_lowercase() || b.is_ascii_digit()))
 }
 
 impl fmt::Display for Digest {

@@ -20,9 +20,7 @@ pub fn is_index(media_type: &str) -> bool {
 pub fn is_well_formed(media_type: &str) -> bool {
     let essence = media_type.split(';').next().unwrap_or_default().trim();
     let restricted = |s: &str| {
-        !s.is_empty()
-            && s.len() <= 127
-            && s.bytes().all(|b| b.is_ascii_alphanumeric() || b"!#$&-^_.+".contains(&b))
+        !s.is_empty() && s.len() <= 127 && s.bytes().all(|b| b.is_ascii_alphanumeric() || b"!#$&-^_.+".contains(&b))
     };
     matches!(essence.split_once('/'), Some((t, sub)) if restricted(t) && restricted(sub))
 }

@@ -173,8 +173,24 @@ mod tests {
 
     #[test]
     fn rejects_traversal_and_bad_components() {
-        for bad in ["", "dev", "dev/", "/dev/x", "dev//x", "dev/../x", "dev/./x", "..", "dev/%2e%2e", "Dev/x",
-            "dev/x-", "dev/-x", "dev/a___b", "dev/a._b", "dev/x\0", "dev/x y"] {
+        for bad in [
+            "",
+            "dev",
+            "dev/",
+            "/dev/x",
+            "dev//x",
+            "dev/../x",
+            "dev/./x",
+            "..",
+            "dev/%2e%2e",
+            "Dev/x",
+            "dev/x-",
+            "dev/-x",
+            "dev/a___b",
+            "dev/a._b",
+            "dev/x\0",
+            "dev/x y",
+        ] {
             assert!(OciName::parse(bad).is_err(), "{bad:?}");
         }
         assert_eq!(OciName::parse(&format!("a/{}", "b".repeat(300))), Err(NameError::TooLong));

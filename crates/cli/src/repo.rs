@@ -1,0 +1,74 @@
+//! `arca repo …`: repository administration on the local database.
+
+use anyhow::Context;
+use arca_core::meta::{Format, RepoKind, Repository};
+use arca_server::{App, Settings};
+use arca_types::RepoName;
+use clap::Subcommand;
+
+#[derive(Subcommand)]
+pub enum RepoCommand {
+    /// Create a repository.
+    Create {
+        name: String,
+        /// oci, generic, pypi, npm, cargo or maven.
+        #[arg(long, default_value = "oci")]
+        format: String,
+        /// Tag pattern that may be moved (repeatable; `*` and `?` globs). Other tags are immutable.
+        #[arg(long = "mutable-tag")]
+        mutable_tags: Vec<String>,
+        /// Stage label (dev, staging, prod).
+        #[arg(long)]
+        stage: Option<String>,
+    },
+    /// List repositories.
+    Ls {
+        /// text or json.
+        #[arg(long, default_value = "text")]
+        output: String,
+    },
+    /// Delete an empty repository.
+    Rm { name: String },
+}
+
+pub async fn run(command: &RepoCommand, settings: Settings) -> anyhow::Result<()> {
+    let app = App::build(&settings).await?;
+    let registry = &app.registry;
+    match command {
+        RepoCommand::Create { name, format, mutable_tags, stage } => {
+            let format = Format::parse(format).with_context(|| format!("unknown format {format:?}"))?;
+            let repo = Repository {
+                name: RepoName::parse(name)?,
+                format,
+                kind: RepoKind::Hosted,
+                stage: stage.clone(),
+                mutable_tags: mutable_tags.clone(),
+                created_at: arca_core::now_millis(),
+            };
+            registry.create_repository(&repo).await?;
+            println!("created repository {name} ({format})");
+        }
+        RepoCommand::Ls { output } => {
+            let repos = registry.list_repositories().await?;
+            if output == "json" {
+                println!("{}", serde_json::to_string_pretty(&repos)?);
+            } else {
+                for r in repos {
+                    let stage = r.stage.as_deref().unwrap_or("-");
+                    println!(
+                        "{}\t{}\t{}\tstage={stage}\tmutable_tags={}",
+                        r.name,
+                        r.format,
+                        r.kind,
+                        r.mutable_tags.join(",")
+                    );
+                }
+            }
+        }
+        RepoCommand::Rm { name } => {
+            registry.delete_repository(&RepoName::parse(name)?).await?;
+            println!("deleted repository {name}");
+        }
+    }
+    Ok(())
+}

@@ -1,0 +1,170 @@
+//! Manifests and indexes: put (validated, policy-checked), get, delete, referrers.
+
+use super::{Registry, glob_match};
+use crate::blob::ByteStream;
+use crate::hasher::digest_of;
+use crate::manifest::{self, ParsedManifest};
+use crate::meta::{ManifestRecord, NewManifest, RefKind, Repository, TagWrite};
+use crate::{Error, ErrorKind, Result, now_millis};
+use arca_types::{Digest, DigestAlgorithm, OciName, Reference, Tag};
+use bytes::Bytes;
+
+/// A manifest PUT.
+pub struct PutManifest<'a> {
+    pub name: &'a OciName,
+    pub reference: &'a Reference,
+    pub content_type: Option<&'a str>,
+    pub body: Bytes,
+    /// Further tags from `?tag=` query parameters.
+    pub extra_tags: Vec<Tag>,
+}
+
+/// The result of a manifest PUT.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct StoredManifest {
+    pub digest: Digest,
+    pub subject: Option<Digest>,
+}
+
+/// A manifest being read.
+pub struct ManifestRead {
+    pub record: ManifestRecord,
+    /// The stored bytes, verbatim (absent for HEAD).
+    pub body: Option<ByteStream>,
+}
+
+/// One entry of a referrers listing.
+pub type Referrer = ManifestRecord;
+
+fn unknown_manifest(name: &OciName, reference: &impl std::fmt::Display) -> Error {
+    Error::new(ErrorKind::ManifestUnknown, format!("manifest {reference} is unknown to {name}"))
+}
+
+impl Registry {
+    pub async fn get_manifest(&self, name: &OciName, reference: &Reference, with_body: bool) -> Result<ManifestRead> {
+        let record = match reference {
+            Reference::Tag(tag) => self.meta.manifest_by_tag(name, tag).await?,
+            Reference::Digest(digest) => self.meta.manifest_by_digest(name, digest).await?,
+        }
+        .ok_or_else(|| unknown_manifest(name, reference))?;
+        let body = if with_body {
+            let content = self.blobs.get(&record.digest, None).await?.ok_or_else(|| {
+                tracing::error!(digest = %record.digest, "manifest is recorded but missing from the blob store");
+                unknown_manifest(name, reference)
+            })?;
+            Some(content.stream)
+        } else {
+            None
+        };
+        Ok(ManifestRead { record, body })
+    }
+
+    pub async fn put_manifest(&self, put: PutManifest<'_>) -> Result<StoredManifest> {
+        let name = put.name;
+        if put.body.len() > self.config.max_manifest_bytes {
+            return Err(Error::new(
+                ErrorKind::TooLarge,
+                format!("manifest is {} bytes; the limit is {}", put.body.len(), self.config.max_manifest_bytes),
+            ));
+        }
+        let digest = match put.reference {
+            Reference::Digest(expected) => {
+                let actual = digest_of(expected.algorithm(), &put.body);
+                if &actual != expected {
+                    return Err(Error::new(
+                        ErrorKind::DigestInvalid,
+                        format!("manifest digest is {actual}, not {expected}"),
+                    ));
+                }
+                actual
+            }
+            Reference::Tag(_) => digest_of(DigestAlgorithm::Sha256, &put.body),
+        };
+        let parsed = manifest::parse(&put.body, put.content_type)?;
+        self.check_references(name, &parsed).await?;
+        let repo = self.oci_repository(name).await?;
+        let tags = tag_writes(&repo, put.reference, put.extra_tags);
+
+        self.blobs.put_small(&digest, put.body.clone()).await?;
+        let new = new_manifest(name, &digest, put.body.len() as u64, &parsed);
+        self.meta.put_manifest(&new, tags.first()).await?;
+        for tag in tags.iter().skip(1) {
+            self.meta.put_manifest(&new, Some(tag)).await?;
+        }
+        Ok(StoredManifest { digest, subject: parsed.subject })
+    }
+
+    /// Every blob and child manifest a manifest needs must already be in the package.
+    async fn check_references(&self, name: &OciName, parsed: &ParsedManifest) -> Result<()> {
+        for (digest, kind) in &parsed.required {
+            let present = match kind {
+                RefKind::Manifest => self.meta.manifest_by_digest(name, digest).await?.is_some(),
+                RefKind::Config | RefKind::Layer => self.meta.linked_blob_size(name, digest).await?.is_some(),
+            };
+            if !present {
+                return Err(Error::new(
+                    ErrorKind::ManifestBlobUnknown,
+                    format!("manifest references {kind} {digest}, which {name} does not have: push it first"),
+                ));
+            }
+        }
+        Ok(())
+    }
+
+    /// Deletes a tag (by tag) or a manifest and all its tags (by digest).
+    pub async fn delete_manifest(&self, name: &OciName, reference: &Reference) -> Result<()> {
+        let deleted = match reference {
+            Reference::Tag(tag) => self.meta.delete_tag(name, tag).await?,
+            Reference::Digest(digest) => self.meta.delete_manifest(name, digest).await?,
+        };
+        if deleted { Ok(()) } else { Err(unknown_manifest(name, reference)) }
+    }
+
+    /// Manifests in `name` whose subject is `subject`, optionally only those of one artifact type.
+    pub async fn referrers(
+        &self,
+        name: &OciName,
+        subject: &Digest,
+        artifact_type: Option<&str>,
+    ) -> Result<Vec<Referrer>> {
+        let mut all = self.meta.referrers(name, subject).await?;
+        if let Some(wanted) = artifact_type {
+            all.retain(|r| r.artifact_type.as_deref() == Some(wanted));
+        }
+        Ok(all)
+    }
+}
+
+fn tag_writes(repo: &Repository, reference: &Reference, extra: Vec<Tag>) -> Vec<TagWrite> {
+    let mut tags: Vec<Tag> = match reference {
+        Reference::Tag(t) => vec![t.clone()],
+        Reference::Digest(_) => vec![],
+    };
+    for t in extra {
+        if !tags.contains(&t) {
+            tags.push(t);
+        }
+    }
+    tags.into_iter()
+        .map(|tag| {
+            let mutable = repo.mutable_tags.iter().any(|p| glob_match(p, tag.as_str()));
+            TagWrite { tag, mutable }
+        })
+        .collect()
+}
+
+fn new_manifest(name: &OciName, digest: &Digest, size: u64, parsed: &ParsedManifest) -> NewManifest {
+    NewManifest {
+        name: name.clone(),
+        record: ManifestRecord {
+            digest: digest.clone(),
+            media_type: parsed.media_type.clone(),
+            size,
+            artifact_type: parsed.artifact_type.clone(),
+            subject: parsed.subject.clone(),
+            annotations: parsed.annotations.as_ref().and_then(|a| serde_json::to_string(a).ok()),
+            created_at: now_millis(),
+        },
+        references: parsed.required.clone(),
+    }
+}

@@ -1,0 +1,201 @@
+//! The OCI registry use cases: uploads, blobs, manifests, tags, referrers, deletes.
+//!
+//! Protocol crates call these; they never see storage. Every write goes bytes first (durable in the
+//! blob store), metadata second (one transaction), so a crash never leaves a row pointing at nothing.
+
+mod blobs;
+mod glob;
+mod locks;
+mod manifests;
+mod uploads;
+
+pub use blobs::{BlobInfo, BlobRead};
+pub use glob::glob_match;
+pub use manifests::{ManifestRead, PutManifest, Referrer, StoredManifest};
+pub use uploads::UploadStatus;
+
+use crate::blob::BlobStore;
+use crate::meta::{Format, MetaStore, Page, RepoKind, Repository};
+use crate::{Error, ErrorKind, Result, now_millis};
+use arca_types::{OciName, RepoName};
+use std::sync::Arc;
+
+/// Limits and defaults of the registry use cases.
+#[derive(Debug, Clone)]
+pub struct RegistryConfig {
+    /// Largest manifest accepted, in bytes.
+    pub max_manifest_bytes: usize,
+    /// An upload untouched for this long is expired and reaped.
+    pub upload_ttl_ms: i64,
+    /// Create a repository on first push to it.
+    pub auto_create: bool,
+    /// `mutable_tags` of auto-created repositories.
+    pub default_mutable_tags: Vec<String>,
+    /// Page size of tag and catalog listings when the client gives no `n`, and the largest allowed.
+    pub max_page: usize,
+}
+
+impl Default for RegistryConfig {
+    fn default() -> Self {
+        Self {
+            max_manifest_bytes: 4 << 20,
+            upload_ttl_ms: 24 * 3600 * 1000,
+            auto_create: true,
+            default_mutable_tags: vec!["latest".to_owned()],
+            max_page: 1000,
+        }
+    }
+}
+
+/// One page of a sorted listing.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Listing {
+    pub items: Vec<String>,
+    /// Whether entries follow this page.
+    pub more: bool,
+}
+
+impl Listing {
+    fn cut(mut items: Vec<String>, limit: usize) -> Self {
+        let more = items.len() > limit;
+        items.truncate(limit);
+        Self { items, more }
+    }
+}
+
+/// The registry service over its ports.
+pub struct Registry {
+    blobs: Arc<dyn BlobStore>,
+    meta: Arc<dyn MetaStore>,
+    config: RegistryConfig,
+    upload_locks: locks::KeyedLocks,
+}
+
+impl Registry {
+    pub fn new(blobs: Arc<dyn BlobStore>, meta: Arc<dyn MetaStore>, config: RegistryConfig) -> Self {
+        Self { blobs, meta, config, upload_locks: locks::KeyedLocks::default() }
+    }
+
+    pub fn config(&self) -> &RegistryConfig {
+        &self.config
+    }
+
+    /// The repository a write goes to, created on first use when `auto_create` is on.
+    async fn writable_repository(&self, name: &RepoName) -> Result<Repository> {
+        if let Some(repo) = self.meta.get_repository(name).await? {
+            return Ok(repo);
+        }
+        if !self.config.auto_create {
+            return Err(Error::new(
+                ErrorKind::NameUnknown,
+                format!("repository {name} does not exist: create it with `arca repo create {name} --format oci`"),
+            ));
+        }
+        let repo = Repository {
+            name: name.clone(),
+            format: Format::Oci,
+            kind: RepoKind::Hosted,
+            stage: None,
+            mutable_tags: self.config.default_mutable_tags.clone(),
+            created_at: now_millis(),
+        };
+        self.meta.create_repository(&repo).await?;
+        Ok(self.meta.get_repository(name).await?.unwrap_or(repo))
+    }
+
+    /// Checks the name's repository accepts OCI content.
+    async fn oci_repository(&self, name: &OciName) -> Result<Repository> {
+        let repo = self.writable_repository(&name.repository).await?;
+        if repo.format != Format::Oci && repo.format != Format::Generic {
+            return Err(Error::new(
+                ErrorKind::Unsupported,
+                format!("repository {} holds {} packages, not OCI content", repo.name, repo.format),
+            ));
+        }
+        Ok(repo)
+    }
+
+    /// Tag names of a package, sorted, after `last`; `None` if the package is unknown.
+    pub async fn list_tags(&self, name: &OciName, n: Option<usize>, last: Option<String>) -> Result<Option<Listing>> {
+        let (limit, page) = self.page(n, last);
+        Ok(self.meta.list_tags(name, &page).await?.map(|items| Listing::cut(items, limit)))
+    }
+
+    /// OCI names (`repo/package`), sorted, after `last`.
+    pub async fn catalog(&self, n: Option<usize>, last: Option<String>) -> Result<Listing> {
+        let (limit, page) = self.page(n, last);
+        Ok(Listing::cut(self.meta.list_packages(&page).await?, limit))
+    }
+
+    /// The page to ask the store for: one more than wanted, to learn whether more follow.
+    fn page(&self, n: Option<usize>, last: Option<String>) -> (usize, Page) {
+        let limit = n.unwrap_or(self.config.max_page).min(self.config.max_page);
+        (limit, Page { last, limit: limit + 1 })
+    }
+
+    /// Readiness: both backends answer.
+    pub async fn ping(&self) -> Result<()> {
+        self.meta.ping().await?;
+        self.blobs.ping().await
+    }
+
+    /// Gauges for metrics: (blob count, bytes stored, active uploads).
+    pub async fn stats(&self) -> Result<(u64, u64, u64)> {
+        let (count, bytes) = self.meta.blob_stats().await?;
+        Ok((count, bytes, self.meta.count_uploads().await?))
+    }
+}
+
+/// Repository administration.
+impl Registry {
+    /// Creates a repository; `Conflict` if one of that name exists.
+    pub async fn create_repository(&self, repo: &Repository) -> Result<()> {
+        if self.meta.create_repository(repo).await? {
+            Ok(())
+        } else {
+            Err(Error::new(ErrorKind::Conflict, format!("repository {} already exists", repo.name)))
+        }
+    }
+
+    /// Creates a repository declared in configuration, or brings an existing one's policy in line.
+    pub async fn declare_repository(&self, repo: Repository) -> Result<()> {
+        match self.meta.get_repository(&repo.name).await? {
+            None => {
+                self.meta.create_repository(&repo).await?;
+            }
+            Some(existing) if existing.format != repo.format => {
+                return Err(Error::new(
+                    ErrorKind::Conflict,
+                    format!("repository {} exists with format {}, not {}", repo.name, existing.format, repo.format),
+                ));
+            }
+            Some(existing) => {
+                let updated = Repository { created_at: existing.created_at, ..repo };
+                if updated != existing {
+                    self.meta.update_repository(&updated).await?;
+                }
+            }
+        }
+        Ok(())
+    }
+
+    pub async fn list_repositories(&self) -> Result<Vec<Repository>> {
+        self.meta.list_repositories().await
+    }
+
+    pub async fn get_repository(&self, name: &RepoName) -> Result<Repository> {
+        self.meta
+            .get_repository(name)
+            .await?
+            .ok_or_else(|| Error::new(ErrorKind::NameUnknown, format!("repository {name} does not exist")))
+    }
+
+    /// Deletes an empty repository.
+    pub async fn delete_repository(&self, name: &RepoName) -> Result<()> {
+        if self.meta.delete_repository(name).await? {
+            Ok(())
+        } else {
+            Err(Error::new(ErrorKind::NameUnknown, format!("repository {name} does not exist")))
+        }
+    }
+}

@@ -1,0 +1,141 @@
+//! Building the service: stores, registry, routes and middleware.
+
+use crate::config::Settings;
+use crate::metrics::{Gauges, Metrics};
+use arca_core::meta::{Format, RepoKind, Repository};
+use arca_core::registry::Registry;
+use arca_proto_oci::RouteClass;
+use axum::Router;
+use axum::body::Body;
+use axum::extract::{Request, State};
+use axum::middleware::{self, Next};
+use axum::response::{IntoResponse, Response};
+use axum::routing::get;
+use http::{HeaderValue, StatusCode};
+use http_body_util::BodyExt;
+use std::sync::Arc;
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::time::Instant;
+
+#[derive(Debug, thiserror::Error)]
+#[error("{0}")]
+pub struct StartupError(pub String);
+
+/// The assembled service.
+pub struct App {
+    pub registry: Arc<Registry>,
+    pub metrics: Arc<Metrics>,
+}
+
+impl App {
+    /// Opens the stores, applies declared repositories and sweeps what a crash left behind.
+    pub async fn build(settings: &Settings) -> Result<Self, StartupError> {
+        fn err(what: &'static str) -> impl Fn(arca_core::Error) -> StartupError {
+            move |e| StartupError(format!("{what}: {e}"))
+        }
+        let root = settings.storage.strip_prefix("file://").unwrap_or(&settings.storage);
+        std::fs::create_dir_all(&settings.data)
+            .map_err(|e| StartupError(format!("data directory {}: {e}", settings.data.display())))?;
+        let blobs = arca_store_fs::FsBlobStore::open(root.into()).map_err(err("blob store"))?;
+        let meta = arca_store_sql::SqlMetaStore::connect(&settings.database).await.map_err(err("database"))?;
+        let registry = Arc::new(Registry::new(Arc::new(blobs), Arc::new(meta), settings.registry.clone()));
+        declare_repositories(&registry, settings).await.map_err(err("declared repositories"))?;
+        let reaped = registry.reap_orphan_staging().await.map_err(err("sweeping staged uploads"))?;
+        if reaped > 0 {
+            tracing::info!(reaped, "removed staged uploads left by an earlier run");
+        }
+        Ok(Self { registry, metrics: Arc::default() })
+    }
+
+    pub fn router(&self) -> Router {
+        let ops = Router::new()
+            .route("/healthz", get(|| async { (StatusCode::OK, "ok\n") }))
+            .route("/readyz", get(ready))
+            .route("/metrics", get(metrics))
+            .with_state(self.clone_parts());
+        arca_proto_oci::router(self.registry.clone())
+            .merge(ops)
+            .fallback(|| async { (StatusCode::NOT_FOUND, "not found\n") })
+            .layer(middleware::from_fn_with_state(self.metrics.clone(), observe))
+    }
+
+    fn clone_parts(&self) -> (Arc<Registry>, Arc<Metrics>) {
+        (self.registry.clone(), self.metrics.clone())
+    }
+}
+
+async fn declare_repositories(registry: &Registry, settings: &Settings) -> arca_core::Result<()> {
+    for (name, declared) in &settings.repositories {
+        let format = Format::parse(&declared.format).ok_or_else(|| {
+            arca_core::Error::new(
+                arca_core::ErrorKind::Unsupported,
+                format!("[repositories.{name}] format {:?}", declared.format),
+            )
+        })?;
+        let repo = Repository {
+            name: arca_types::RepoName::parse(name)?,
+            format,
+            kind: RepoKind::Hosted,
+            stage: declared.stage.clone(),
+            mutable_tags: declared
+                .mutable_tags
+                .clone()
+                .unwrap_or_else(|| settings.registry.default_mutable_tags.clone()),
+            created_at: arca_core::now_millis(),
+        };
+        registry.declare_repository(repo).await?;
+    }
+    Ok(())
+}
+
+async fn ready(State((registry, _)): State<(Arc<Registry>, Arc<Metrics>)>) -> Response {
+    let mut response = match registry.ping().await {
+        Ok(()) => (StatusCode::OK, "ready\n".to_owned()).into_response(),
+        Err(e) => (StatusCode::SERVICE_UNAVAILABLE, format!("not ready: {e}\n")).into_response(),
+    };
+    response.extensions_mut().insert(RouteClass("ops"));
+    response
+}
+
+async fn metrics(State((registry, metrics)): State<(Arc<Registry>, Arc<Metrics>)>) -> Response {
+    let gauges = match registry.stats().await {
+        Ok((blobs, blob_bytes, uploads)) => Some(Gauges { blobs, blob_bytes, uploads }),
+        Err(e) => {
+            tracing::warn!(error = %e, "metrics: store gauges unavailable");
+            None
+        }
+    };
+    let mut response = metrics.render(gauges).into_response();
+    response.headers_mut().insert(http::header::CONTENT_TYPE, HeaderValue::from_static("text/plain; version=0.0.4"));
+    response.extensions_mut().insert(RouteClass("ops"));
+    response
+}
+
+/// One log line and the metrics of every request; counts body bytes as they flow.
+async fn observe(State(metrics): State<Arc<Metrics>>, request: Request, next: Next) -> Response {
+    let started = Instant::now();
+    let request_id = uuid::Uuid::new_v4().simple().to_string();
+    let method = request.method().clone();
+    // The path only: queries may one day carry tokens, and paths never do.
+    let path = request.uri().path().to_owned();
+    let counted = metrics.clone();
+    let request = request.map(|b| Body::new(b.map_frame(move |f| count(&counted.bytes_in, f))));
+    let mut response = next.run(request).await;
+    let status = response.status().as_u16();
+    let class = response.extensions().get::<RouteClass>().map_or("other", |c| c.0);
+    let elapsed = started.elapsed();
+    metrics.observe(class, status, elapsed);
+    tracing::info!(request_id, %method, path, status, class, ms = elapsed.as_secs_f64() * 1000.0, "request");
+    if let Ok(v) = HeaderValue::from_str(&request_id) {
+        response.headers_mut().insert("x-request-id", v);
+    }
+    let counted = metrics.clone();
+    response.map(|b| Body::new(b.map_frame(move |f| count(&counted.bytes_out, f))))
+}
+
+fn count(counter: &AtomicU64, frame: http_body::Frame<bytes::Bytes>) -> http_body::Frame<bytes::Bytes> {
+    if let Some(data) = frame.data_ref() {
+        counter.fetch_add(data.len() as u64, Ordering::Relaxed);
+    }
+    frame
+}

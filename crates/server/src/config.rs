@@ -1,0 +1,345 @@
+//! Configuration: defaults, then a TOML file, then `ARCA_…` environment variables, then flags (each
+//! layer overrides the one before). Raw values are collected per key with their source, then
+//! validated into typed [`Settings`]; `arca config show` prints both.
+
+use std::collections::BTreeMap;
+use std::fmt;
+use std::net::SocketAddr;
+use std::path::{Path, PathBuf};
+use toml::Value;
+
+/// Where a configuration value came from.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Source {
+    Default,
+    File(PathBuf),
+    Env(String),
+    Flag(String),
+}
+
+impl fmt::Display for Source {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Self::Default => f.write_str("default"),
+            Self::File(p) => write!(f, "file {}", p.display()),
+            Self::Env(v) => write!(f, "env {v}"),
+            Self::Flag(v) => write!(f, "flag {v}"),
+        }
+    }
+}
+
+#[derive(Debug, thiserror::Error)]
+#[error("configuration: {0}")]
+pub struct ConfigError(pub String);
+
+/// Every key, its default, and whether it is secret (masked when shown).
+const KEYS: &[(&str, &str, bool)] = &[
+    ("listen", "\"127.0.0.1:8080\"", false),
+    ("data", "\"./arca-data\"", false),
+    ("database", "\"\"", true),
+    ("storage", "\"\"", false),
+    ("auth.enabled", "false", false),
+    ("insecure_no_auth", "false", false),
+    ("log.format", "\"text\"", false),
+    ("log.level", "\"info\"", false),
+    ("shutdown_grace_secs", "30", false),
+    ("oci.auto_create", "true", false),
+    ("oci.default_mutable_tags", "[\"latest\"]", false),
+    ("oci.max_manifest_bytes", "4194304", false),
+    ("oci.max_page", "1000", false),
+    ("oci.upload_ttl_secs", "86400", false),
+    ("oci.upload_reap_interval_secs", "60", false),
+];
+
+/// Raw values by key, each with its source.
+#[derive(Debug, Clone)]
+pub struct RawConfig {
+    values: BTreeMap<&'static str, (Value, Source)>,
+    repositories: BTreeMap<String, RepositoryConfig>,
+}
+
+/// A repository declared in the configuration file (`[repositories.<name>]`).
+#[derive(Debug, Clone, PartialEq, Eq, serde::Deserialize, serde::Serialize)]
+#[serde(deny_unknown_fields)]
+pub struct RepositoryConfig {
+    #[serde(default = "default_format")]
+    pub format: String,
+    #[serde(default)]
+    pub stage: Option<String>,
+    #[serde(default)]
+    pub mutable_tags: Option<Vec<String>>,
+}
+
+fn default_format() -> String {
+    "oci".into()
+}
+
+impl RawConfig {
+    /// Layers file, environment and flags over the defaults.
+    pub fn load(
+        file: Option<&Path>,
+        env: impl IntoIterator<Item = (String, String)>,
+        flags: &[(&'static str, String)],
+    ) -> Result<Self, ConfigError> {
+        let values = KEYS.iter().map(|(k, d, _)| (*k, (parse_literal(d), Source::Default))).collect();
+        let mut raw = Self { values, repositories: BTreeMap::new() };
+        if let Some(path) = file {
+            raw.apply_file(path)?;
+        }
+        let env: BTreeMap<String, String> = env.into_iter().filter(|(k, _)| k.starts_with("ARCA_")).collect();
+        for (key, _, _) in KEYS {
+            let var = env_var(key);
+            if let Some(v) = env.get(&var) {
+                raw.set(key, v, Source::Env(var))?;
+            }
+        }
+        for (key, v) in flags {
+            raw.set(key, v, Source::Flag(format!("--{}", key.replace(['.', '_'], "-"))))?;
+        }
+        Ok(raw)
+    }
+
+    fn apply_file(&mut self, path: &Path) -> Result<(), ConfigError> {
+        let text =
+            std::fs::read_to_string(path).map_err(|e| ConfigError(format!("reading {}: {e}", path.display())))?;
+        let mut table: toml::Table = text.parse().map_err(|e| ConfigError(format!("{}: {e}", path.display())))?;
+        if let Some(repos) = table.remove("repositories") {
+            self.repositories = repos.try_into().map_err(|e| ConfigError(format!("[repositories]: {e}")))?;
+        }
+        let mut flat = Vec::new();
+        flatten("", Value::Table(table), &mut flat);
+        for (key, value) in flat {
+            let Some((k, _, _)) = KEYS.iter().find(|(k, _, _)| *k == key) else {
+                return Err(ConfigError(format!("{}: unknown key {key:?}", path.display())));
+            };
+            let default = &self.values[k].0;
+            if default.type_str() != value.type_str() {
+                return Err(ConfigError(format!("{key} must be a {}, not a {}", default.type_str(), value.type_str())));
+            }
+            self.values.insert(k, (value, Source::File(path.to_owned())));
+        }
+        Ok(())
+    }
+
+    /// Sets a key from text (environment or flag), typed like its default.
+    fn set(&mut self, key: &'static str, text: &str, source: Source) -> Result<(), ConfigError> {
+        let default = &self.values.get(key).ok_or_else(|| ConfigError(format!("unknown key {key}")))?.0;
+        let bad = || ConfigError(format!("{key} = {text:?} (from {source}) is not a valid {}", default.type_str()));
+        let value = match default {
+            Value::Boolean(_) => Value::Boolean(match text {
+                "true" | "1" | "yes" | "on" => true,
+                "false" | "0" | "no" | "off" => false,
+                _ => return Err(bad()),
+            }),
+            Value::Integer(_) => Value::Integer(text.parse().map_err(|_| bad())?),
+            Value::Array(_) => Value::Array(
+                text.split(',').map(str::trim).filter(|s| !s.is_empty()).map(|s| Value::String(s.into())).collect(),
+            ),
+            _ => Value::String(text.to_owned()),
+        };
+        self.values.insert(key, (value, source));
+        Ok(())
+    }
+
+    fn str(&self, key: &str) -> &str {
+        self.values[key].0.as_str().unwrap_or_default()
+    }
+
+    fn int(&self, key: &str) -> i64 {
+        self.values[key].0.as_integer().unwrap_or_default()
+    }
+
+    fn bool(&self, key: &str) -> bool {
+        self.values[key].0.as_bool().unwrap_or_default()
+    }
+
+    fn strings(&self, key: &str) -> Vec<String> {
+        let items = self.values[key].0.as_array().map(Vec::as_slice).unwrap_or_default();
+        items.iter().filter_map(|v| v.as_str().map(str::to_owned)).collect()
+    }
+
+    /// `key = value  # source` lines, secrets masked, with derived values resolved.
+    pub fn show(&self) -> Result<String, ConfigError> {
+        let settings = Settings::from_raw(self)?;
+        let mut out = String::new();
+        for (key, _, secret) in KEYS {
+            let (value, source) = &self.values[key];
+            let shown = match *key {
+                "database" => Value::String(mask_url(&settings.database)),
+                "storage" => Value::String(settings.storage.clone()),
+                _ if *secret => Value::String("********".into()),
+                _ => value.clone(),
+            };
+            let source = if matches!(*key, "database" | "storage") && value.as_str() == Some("") {
+                "derived from data".to_owned()
+            } else {
+                source.to_string()
+            };
+            out.push_str(&format!("{key} = {shown}  # {source}\n"));
+        }
+        for (name, repo) in &self.repositories {
+            let table = toml::to_string(repo).unwrap_or_default();
+            out.push_str(&format!("\n[repositories.{name}]\n{table}"));
+        }
+        Ok(out)
+    }
+}
+
+/// Validated settings.
+#[derive(Debug, Clone)]
+pub struct Settings {
+    pub listen: SocketAddr,
+    pub data: PathBuf,
+    /// `sqlite://…` or `postgres://…`.
+    pub database: String,
+    /// `file://<dir>`.
+    pub storage: String,
+    pub auth_enabled: bool,
+    pub insecure_no_auth: bool,
+    pub log_json: bool,
+    pub log_level: String,
+    pub shutdown_grace_secs: u64,
+    pub registry: arca_core::registry::RegistryConfig,
+    pub upload_reap_interval_secs: u64,
+    pub repositories: BTreeMap<String, RepositoryConfig>,
+}
+
+impl Settings {
+    pub fn from_raw(raw: &RawConfig) -> Result<Self, ConfigError> {
+        let listen =
+            raw.str("listen").parse().map_err(|e| ConfigError(format!("listen {:?}: {e}", raw.str("listen"))))?;
+        let data = PathBuf::from(raw.str("data"));
+        let database = match raw.str("database") {
+            "" => format!("sqlite://{}", data.join("arca.db").display()),
+            url if url.starts_with("sqlite:") || url.starts_with("postgres://") || url.starts_with("postgresql://") => {
+                url.to_owned()
+            }
+            url => return Err(ConfigError(format!("database {:?}: use sqlite://PATH or postgres://…", mask_url(url)))),
+        };
+        let storage = match raw.str("storage") {
+            "" => format!("file://{}", data.display()),
+            url if url.starts_with("file://") => url.to_owned(),
+            url => return Err(ConfigError(format!("storage {url:?}: only file://DIR is available in this build"))),
+        };
+        let log_json = match raw.str("log.format") {
+            "text" => false,
+            "json" => true,
+            other => return Err(ConfigError(format!("log.format {other:?}: use text or json"))),
+        };
+        let positive = |key: &str| -> Result<u64, ConfigError> {
+            u64::try_from(raw.int(key))
+                .ok()
+                .filter(|v| *v > 0)
+                .ok_or_else(|| ConfigError(format!("{key} must be positive")))
+        };
+        for name in raw.repositories.keys() {
+            arca_types::RepoName::parse(name).map_err(|e| ConfigError(format!("[repositories.{name}]: {e}")))?;
+        }
+        Ok(Self {
+            listen,
+            data,
+            database,
+            storage,
+            auth_enabled: raw.bool("auth.enabled"),
+            insecure_no_auth: raw.bool("insecure_no_auth"),
+            log_json,
+            log_level: raw.str("log.level").to_owned(),
+            shutdown_grace_secs: positive("shutdown_grace_secs")?,
+            registry: arca_core::registry::RegistryConfig {
+                max_manifest_bytes: positive("oci.max_manifest_bytes")? as usize,
+                upload_ttl_ms: positive("oci.upload_ttl_secs")? as i64 * 1000,
+                auto_create: raw.bool("oci.auto_create"),
+                default_mutable_tags: raw.strings("oci.default_mutable_tags"),
+                max_page: positive("oci.max_page")? as usize,
+            },
+            upload_reap_interval_secs: positive("oci.upload_reap_interval_secs")?,
+            repositories: raw.repositories.clone(),
+        })
+    }
+
+    /// Settings for tests: everything default, data in `dir`, a free port on loopback.
+    pub fn for_tests(dir: &Path) -> Self {
+        let raw = RawConfig::load(None, [], &[("data", dir.display().to_string()), ("listen", "127.0.0.1:0".into())])
+            .expect("default configuration is valid");
+        Self::from_raw(&raw).expect("default configuration is valid")
+    }
+}
+
+/// `ARCA_` + the key in capitals, nested keys joined by `__` (`auth.enabled` → `ARCA_AUTH__ENABLED`).
+pub fn env_var(key: &str) -> String {
+    format!("ARCA_{}", key.to_uppercase().replace('.', "__"))
+}
+
+fn parse_literal(s: &str) -> Value {
+    toml::from_str::<toml::Table>(&format!("v = {s}")).expect("valid default")["v"].clone()
+}
+
+fn flatten(prefix: &str, value: Value, out: &mut Vec<(String, Value)>) {
+    match value {
+        Value::Table(t) => {
+            for (k, v) in t {
+                let key = if prefix.is_empty() { k } else { format!("{prefix}.{k}") };
+                flatten(&key, v, out);
+            }
+        }
+        v => out.push((prefix.to_owned(), v)),
+    }
+}
+
+/// Hides the password of a URL such as `postgres://user:secret@host/db`.
+pub fn mask_url(url: &str) -> String {
+    let Some((scheme, rest)) = url.split_once("://") else { return url.to_owned() };
+    match rest.split_once('@') {
+        Some((userinfo, host)) if userinfo.contains(':') => {
+            let user = userinfo.split(':').next().unwrap_or_default();
+            format!("{scheme}://{user}:********@{host}")
+        }
+        _ => url.to_owned(),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn precedence_is_default_file_env_flag() {
+        let dir = tempfile::tempdir().unwrap();
+        let file = dir.path().join("arca.toml");
+        std::fs::write(&file, "listen = \"127.0.0.1:1\"\ndata = \"/file\"\n[oci]\nauto_create = false\n[repositories.dev]\nmutable_tags = [\"dev-*\"]\n").unwrap();
+        let env = [("ARCA_DATA".to_owned(), "/env".to_owned()), ("ARCA_OCI__MAX_PAGE".to_owned(), "50".to_owned())];
+        let raw = RawConfig::load(Some(&file), env, &[("data", "/flag".into())]).unwrap();
+        let s = Settings::from_raw(&raw).unwrap();
+        assert_eq!(s.listen.port(), 1);
+        assert_eq!(s.data, PathBuf::from("/flag"));
+        assert!(!s.registry.auto_create);
+        assert_eq!(s.registry.max_page, 50);
+        assert_eq!(s.database, "sqlite:///flag/arca.db");
+        assert_eq!(s.repositories["dev"].mutable_tags.as_deref(), Some(&["dev-*".to_owned()][..]));
+        let shown = raw.show().unwrap();
+        assert!(shown.contains("data = \"/flag\"  # flag --data"), "{shown}");
+        assert!(shown.contains("oci.max_page = 50  # env ARCA_OCI__MAX_PAGE"), "{shown}");
+        assert!(shown.contains("oci.auto_create = false  # file"), "{shown}");
+        assert!(shown.contains("shutdown_grace_secs = 30  # default"), "{shown}");
+    }
+
+    #[test]
+    fn secrets_are_masked() {
+        let raw = RawConfig::load(None, [("ARCA_DATABASE".into(), "postgres://u:hunter2@h/db".into())], &[]).unwrap();
+        let shown = raw.show().unwrap();
+        assert!(!shown.contains("hunter2"), "{shown}");
+        assert!(shown.contains("postgres://u:********@h/db"));
+    }
+
+    #[test]
+    fn errors_name_the_key() {
+        let dir = tempfile::tempdir().unwrap();
+        let file = dir.path().join("arca.toml");
+        std::fs::write(&file, "lisen = \"x\"").unwrap();
+        assert!(RawConfig::load(Some(&file), [], &[]).unwrap_err().0.contains("unknown key \"lisen\""));
+        let err = RawConfig::load(None, [("ARCA_AUTH__ENABLED".into(), "maybe".into())], &[]).unwrap_err();
+        assert!(err.0.contains("auth.enabled"), "{}", err.0);
+        let raw = RawConfig::load(None, [], &[("listen", "nowhere".into())]).unwrap();
+        assert!(Settings::from_raw(&raw).is_err());
+    }
+}

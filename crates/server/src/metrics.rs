@@ -1,0 +1,116 @@
+//! Prometheus metrics in the text exposition format. Hand-rolled: a few counters and one histogram
+//! do not justify a metrics framework in the dependency tree.
+
+use std::collections::BTreeMap;
+use std::fmt::Write;
+use std::sync::Mutex;
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::time::Duration;
+
+/// Upper bounds (seconds) of the latency histogram buckets.
+const BUCKETS: [f64; 14] = [0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0, 10.0, 30.0];
+
+#[derive(Default)]
+struct Histogram {
+    counts: [u64; BUCKETS.len()],
+    count: u64,
+    sum: f64,
+}
+
+#[derive(Default)]
+pub struct Metrics {
+    requests: Mutex<BTreeMap<(&'static str, u16), u64>>,
+    latency: Mutex<BTreeMap<&'static str, Histogram>>,
+    pub bytes_in: AtomicU64,
+    pub bytes_out: AtomicU64,
+}
+
+/// Values read from the stores at scrape time.
+pub struct Gauges {
+    pub blobs: u64,
+    pub blob_bytes: u64,
+    pub uploads: u64,
+}
+
+impl Metrics {
+    pub fn observe(&self, class: &'static str, status: u16, elapsed: Duration) {
+        *lock(&self.requests).entry((class, status)).or_default() += 1;
+        let secs = elapsed.as_secs_f64();
+        let mut latency = lock(&self.latency);
+        let h = latency.entry(class).or_default();
+        h.count += 1;
+        h.sum += secs;
+        for (i, bound) in BUCKETS.iter().enumerate() {
+            if secs <= *bound {
+                h.counts[i] += 1;
+            }
+        }
+    }
+
+    pub fn render(&self, gauges: Option<Gauges>) -> String {
+        let mut out = String::new();
+        out.push_str("# HELP arca_http_requests_total HTTP requests by route class and status.\n# TYPE arca_http_requests_total counter\n");
+        for ((class, status), n) in lock(&self.requests).iter() {
+            let _ = writeln!(out, "arca_http_requests_total{{class=\"{class}\",status=\"{status}\"}} {n}");
+        }
+        out.push_str("# HELP arca_http_request_duration_seconds Time to response headers by route class.\n# TYPE arca_http_request_duration_seconds histogram\n");
+        for (class, h) in lock(&self.latency).iter() {
+            for (bound, n) in BUCKETS.iter().zip(h.counts) {
+                let _ =
+                    writeln!(out, "arca_http_request_duration_seconds_bucket{{class=\"{class}\",le=\"{bound}\"}} {n}");
+            }
+            let _ =
+                writeln!(out, "arca_http_request_duration_seconds_bucket{{class=\"{class}\",le=\"+Inf\"}} {}", h.count);
+            let _ = writeln!(out, "arca_http_request_duration_seconds_sum{{class=\"{class}\"}} {}", h.sum);
+            let _ = writeln!(out, "arca_http_request_duration_seconds_count{{class=\"{class}\"}} {}", h.count);
+        }
+        counter(
+            &mut out,
+            "arca_http_bytes_received_total",
+            "Request body bytes received.",
+            self.bytes_in.load(Ordering::Relaxed),
+        );
+        counter(
+            &mut out,
+            "arca_http_bytes_sent_total",
+            "Response body bytes sent.",
+            self.bytes_out.load(Ordering::Relaxed),
+        );
+        if let Some(g) = gauges {
+            gauge(&mut out, "arca_blobs", "Blobs stored.", g.blobs);
+            gauge(&mut out, "arca_blob_bytes", "Bytes stored in blobs.", g.blob_bytes);
+            gauge(&mut out, "arca_uploads_active", "Upload sessions in progress.", g.uploads);
+        }
+        out
+    }
+}
+
+fn counter(out: &mut String, name: &str, help: &str, v: u64) {
+    let _ = writeln!(out, "# HELP {name} {help}\n# TYPE {name} counter\n{name} {v}");
+}
+
+fn gauge(out: &mut String, name: &str, help: &str, v: u64) {
+    let _ = writeln!(out, "# HELP {name} {help}\n# TYPE {name} gauge\n{name} {v}");
+}
+
+fn lock<T>(m: &Mutex<T>) -> std::sync::MutexGuard<'_, T> {
+    m.lock().unwrap_or_else(|p| p.into_inner())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn renders_prometheus_text() {
+        let m = Metrics::default();
+        m.observe("oci_blob_get", 200, Duration::from_millis(3));
+        m.observe("oci_blob_get", 200, Duration::from_millis(300));
+        let text = m.render(Some(Gauges { blobs: 2, blob_bytes: 10, uploads: 1 }));
+        assert!(text.contains("arca_http_requests_total{class=\"oci_blob_get\",status=\"200\"} 2"));
+        assert!(text.contains("arca_http_request_duration_seconds_bucket{class=\"oci_blob_get\",le=\"0.005\"} 1"));
+        assert!(text.contains("arca_http_request_duration_seconds_bucket{class=\"oci_blob_get\",le=\"+Inf\"} 2"));
+        assert!(text.contains("arca_blobs 2"));
+        assert!(text.contains("arca_uploads_active 1"));
+    }
+}
