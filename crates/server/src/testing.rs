@@ -8,7 +8,8 @@ use tokio::sync::oneshot;
 pub struct TestServer {
     addr: SocketAddr,
     stop: Option<oneshot::Sender<()>>,
-    _dir: tempfile::TempDir,
+    task: Option<tokio::task::JoinHandle<()>>,
+    _dir: Option<tempfile::TempDir>,
 }
 
 impl TestServer {
@@ -19,11 +20,21 @@ impl TestServer {
     /// Starts with settings adjusted by `adjust` (data dir and listen address are already set).
     pub async fn start_with(adjust: impl FnOnce(&mut Settings)) -> Self {
         let dir = tempfile::tempdir().expect("temp dir");
-        let mut settings = Settings::for_tests(dir.path());
+        let mut server = Self::start_in(dir.path(), adjust).await;
+        server._dir = Some(dir);
+        server
+    }
+
+    /// Starts on an existing data directory (which outlives the server: for restart tests).
+    pub async fn start_in(data: &std::path::Path, adjust: impl FnOnce(&mut Settings)) -> Self {
+        // Logs show with `ARCA_LOG=debug` (captured per test like stdout).
+        let filter = tracing_subscriber::EnvFilter::try_from_env("ARCA_LOG").unwrap_or_else(|_| "off".into());
+        let _ = tracing_subscriber::fmt().with_env_filter(filter).with_test_writer().try_init();
+        let mut settings = Settings::for_tests(data);
         adjust(&mut settings);
         let (stop, stopped) = oneshot::channel::<()>();
         let (ready_tx, ready_rx) = oneshot::channel();
-        tokio::spawn(async move {
+        let task = tokio::spawn(async move {
             let shutdown = async {
                 let _ = stopped.await;
             };
@@ -36,7 +47,7 @@ impl TestServer {
             }
         });
         let addr = ready_rx.await.expect("test server started");
-        Self { addr, stop: Some(stop), _dir: dir }
+        Self { addr, stop: Some(stop), task: Some(task), _dir: None }
     }
 
     /// `127.0.0.1:PORT`
@@ -47,6 +58,20 @@ impl TestServer {
     /// `http://127.0.0.1:PORT`
     pub fn url(&self) -> String {
         format!("http://{}", self.addr)
+    }
+}
+
+impl TestServer {
+    /// Stops the server and waits until in-flight requests are done and the stores are closed.
+    pub async fn stop(mut self) {
+        // The data directory must outlive the requests still being served.
+        let _dir = self._dir.take();
+        if let Some(stop) = self.stop.take() {
+            let _ = stop.send(());
+        }
+        if let Some(task) = self.task.take() {
+            task.await.expect("test server task");
+        }
     }
 }
 

@@ -1,0 +1,14 @@
+//! The server crate's one integration test binary: black-box HTTP against an in-process server.
+
+#[path = "integration/architecture.rs"]
+mod architecture;
+#[path = "integration/bad_input.rs"]
+mod bad_input;
+#[path = "integration/ops.rs"]
+mod ops;
+#[path = "integration/policy.rs"]
+mod policy;
+#[path = "integration/restart.rs"]
+mod restart;
+#[path = "integration/support.rs"]
+mod support;

@@ -1,0 +1,108 @@
+//! The dependency rules of ARCHITECTURE.md, checked against `cargo metadata`.
+
+use serde_json::Value;
+use std::collections::{BTreeMap, BTreeSet};
+
+/// Crates that mean HTTP, SQL, object storage or a web framework.
+const INFRASTRUCTURE: [&str; 9] =
+    ["axum", "hyper", "http", "sqlx", "sqlx-core", "reqwest", "object_store", "tower", "aws-sdk-s3"];
+
+fn metadata() -> Value {
+    let output = std::process::Command::new(env!("CARGO"))
+        .args(["metadata", "--format-version", "1", "--locked", "--filter-platform", &host_triple()])
+        .current_dir(env!("CARGO_MANIFEST_DIR"))
+        .output()
+        .expect("cargo metadata runs");
+    assert!(output.status.success(), "cargo metadata: {}", String::from_utf8_lossy(&output.stderr));
+    serde_json::from_slice(&output.stdout).expect("cargo metadata JSON")
+}
+
+fn host_triple() -> String {
+    let out = std::process::Command::new("rustc").arg("-vV").output().expect("rustc -vV runs");
+    let text = String::from_utf8_lossy(&out.stdout).into_owned();
+    text.lines().find_map(|l| l.strip_prefix("host: ")).expect("rustc reports its host").to_owned()
+}
+
+/// Normal (non-dev, non-build) dependencies of every package, by package name.
+fn normal_deps(meta: &Value) -> BTreeMap<String, BTreeSet<String>> {
+    let names: BTreeMap<&str, &str> = meta["packages"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|p| (p["id"].as_str().unwrap(), p["name"].as_str().unwrap()))
+        .collect();
+    meta["resolve"]["nodes"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|node| {
+            let deps = node["deps"]
+                .as_array()
+                .unwrap()
+                .iter()
+                .filter(|d| d["dep_kinds"].as_array().unwrap().iter().any(|k| k["kind"].is_null()))
+                .map(|d| names[d["pkg"].as_str().unwrap()].to_owned())
+                .collect();
+            (names[node["id"].as_str().unwrap()].to_owned(), deps)
+        })
+        .collect()
+}
+
+/// Everything `root` depends on, transitively, through normal dependencies.
+fn closure(deps: &BTreeMap<String, BTreeSet<String>>, root: &str) -> BTreeSet<String> {
+    let mut seen = BTreeSet::new();
+    let mut todo = vec![root.to_owned()];
+    while let Some(name) = todo.pop() {
+        for dep in deps.get(&name).into_iter().flatten() {
+            if seen.insert(dep.clone()) {
+                todo.push(dep.clone());
+            }
+        }
+    }
+    seen
+}
+
+#[test]
+fn types_and_core_depend_on_no_infrastructure() {
+    let deps = normal_deps(&metadata());
+    for krate in ["arca-types", "arca-core"] {
+        let all = closure(&deps, krate);
+        let bad: Vec<_> = INFRASTRUCTURE.iter().filter(|i| all.contains(**i)).collect();
+        assert!(bad.is_empty(), "{krate} must not depend on {bad:?} (see ARCHITECTURE.md)");
+        let stores: Vec<_> = all.iter().filter(|d| d.starts_with("arca-store")).collect();
+        assert!(stores.is_empty(), "{krate} must not depend on storage crates {stores:?}");
+    }
+}
+
+#[test]
+fn protocols_reach_storage_only_through_core() {
+    let deps = normal_deps(&metadata());
+    let protocols: Vec<_> =
+        deps.keys().filter(|k| k.starts_with("arca-proto-") || *k == "arca-api" || *k == "arca-ui").collect();
+    assert!(!protocols.is_empty(), "no protocol crates found: did the naming change?");
+    for krate in protocols {
+        let all = closure(&deps, krate);
+        let stores: Vec<_> = all.iter().filter(|d| d.starts_with("arca-store")).collect();
+        assert!(stores.is_empty(), "{krate} must call arca-core, not {stores:?}");
+        assert!(!all.contains("sqlx"), "{krate} must not write SQL");
+    }
+}
+
+#[test]
+fn only_store_sql_depends_on_sqlx_directly() {
+    let deps = normal_deps(&metadata());
+    let direct: Vec<_> =
+        deps.iter().filter(|(k, v)| k.starts_with("arca-") && v.contains("sqlx")).map(|(k, _)| k).collect();
+    assert_eq!(direct, ["arca-store-sql"], "only arca-store-sql may depend on sqlx");
+}
+
+#[test]
+fn no_production_crate_depends_on_the_testkit() {
+    let deps = normal_deps(&metadata());
+    let users: Vec<_> = deps
+        .iter()
+        .filter(|(k, v)| k.starts_with("arca-") && v.contains("arca-store-testkit"))
+        .map(|(k, _)| k)
+        .collect();
+    assert!(users.is_empty(), "{users:?} depend on arca-store-testkit outside dev-dependencies");
+}

@@ -1,0 +1,157 @@
+//! Bad input gets a clear OCI error and leaves nothing behind.
+
+use crate::support::{Client, OCI_MANIFEST, oci_error, sha256, staged_files};
+use arca_server::testing::TestServer;
+use tokio::io::{AsyncReadExt, AsyncWriteExt};
+
+#[tokio::test]
+async fn traversal_in_any_spelling_is_refused() {
+    let server = TestServer::start().await;
+    let paths = [
+        "/v2/dev/../etc/manifests/v1",
+        "/v2/dev/%2e%2e/etc/manifests/v1",
+        "/v2/dev/%252e%252e/etc/manifests/v1",
+        "/v2/dev/..%2fetc/manifests/v1",
+        "/v2/dev/%2E%2E%2Fetc/tags/list",
+        "/v2/dev//app/tags/list",
+        "/v2/dev/app/manifests/..",
+        "/v2/dev/app/blobs/sha256:..%2f..%2f",
+        "/v2/dev/app/blobs/uploads/..%2f..%2fx",
+    ];
+    for path in paths {
+        // Send the path verbatim: an HTTP client library would normalise the dots away.
+        let (status, body) =
+            raw_request(&server.host(), &format!("GET {path} HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n")).await;
+        assert!((400..=404).contains(&status), "{path}: {status} {body}");
+        assert!(body.contains("\"errors\""), "{path}: not an OCI error: {body}");
+    }
+}
+
+#[tokio::test]
+async fn invalid_names_digests_and_tags_name_the_problem() {
+    let server = TestServer::start().await;
+    let c = Client::new(&server);
+    assert_eq!(oci_error(c.get("/v2/Dev/App/tags/list").await).await, (400, "NAME_INVALID".into()));
+    assert_eq!(oci_error(c.get("/v2/single/tags/list").await).await, (400, "NAME_INVALID".into()));
+    assert_eq!(oci_error(c.get("/v2/dev/app/blobs/sha256:1234").await).await, (400, "DIGEST_INVALID".into()));
+    assert_eq!(oci_error(c.get("/v2/dev/app/blobs/md5:1234").await).await, (400, "DIGEST_INVALID".into()));
+    assert_eq!(oci_error(c.get("/v2/dev/app/manifests/-bad-tag").await).await, (400, "TAG_INVALID".into()));
+}
+
+#[tokio::test]
+async fn digest_mismatch_stores_nothing() {
+    let dir = tempfile_dir();
+    let server = TestServer::start_in(dir.path(), |_| {}).await;
+    let c = Client::new(&server);
+    let wrong = sha256(b"something else");
+    let r =
+        c.http.post(c.url(&format!("/v2/dev/app/blobs/uploads/?digest={wrong}"))).body("payload").send().await.unwrap();
+    assert_eq!(oci_error(r).await, (400, "DIGEST_INVALID".into()));
+    assert_eq!(c.get(&format!("/v2/dev/app/blobs/{}", sha256(b"payload"))).await.status(), 404);
+    assert_eq!(c.get(&format!("/v2/dev/app/blobs/{wrong}")).await.status(), 404);
+    assert!(staged_files(dir.path()).is_empty(), "staged bytes left: {:?}", staged_files(dir.path()));
+}
+
+#[tokio::test]
+async fn a_body_shorter_than_its_content_length_stores_nothing() {
+    let dir = tempfile_dir();
+    let server = TestServer::start_in(dir.path(), |_| {}).await;
+    let digest = sha256(&[7u8; 100]);
+    let head =
+        format!("POST /v2/dev/app/blobs/uploads/?digest={digest} HTTP/1.1\r\nHost: x\r\nContent-Length: 100\r\n\r\n");
+    let mut stream = tokio::net::TcpStream::connect(server.host()).await.unwrap();
+    stream.write_all(head.as_bytes()).await.unwrap();
+    stream.write_all(&[7u8; 10]).await.unwrap();
+    drop(stream); // the client gives up mid-body
+    let c = Client::new(&server);
+    for _ in 0..50 {
+        if staged_files(dir.path()).is_empty() {
+            break;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(20)).await;
+    }
+    assert_eq!(c.get(&format!("/v2/dev/app/blobs/{digest}")).await.status(), 404);
+    assert!(staged_files(dir.path()).is_empty(), "staged bytes left: {:?}", staged_files(dir.path()));
+}
+
+#[tokio::test]
+async fn out_of_order_chunks_get_416_and_the_upload_survives() {
+    let server = TestServer::start().await;
+    let c = Client::new(&server);
+    let r = c.http.post(c.url("/v2/dev/app/blobs/uploads/")).send().await.unwrap();
+    assert_eq!(r.status(), 202);
+    let location = c.url(r.headers()["location"].to_str().unwrap());
+    let chunk = |range: &str, body: &'static [u8]| {
+        c.http.patch(&location).header("content-range", range).header("content-length", body.len()).body(body).send()
+    };
+    assert_eq!(chunk("0-2", b"abc").await.unwrap().status(), 202);
+    let r = chunk("5-7", b"fgh").await.unwrap();
+    assert_eq!(oci_error(r).await.0, 416);
+    let r = chunk("3-4", b"de").await.unwrap();
+    assert_eq!(r.status(), 202);
+    assert_eq!(r.headers()["range"], "0-4");
+    let digest = sha256(b"abcde");
+    let r = c.http.put(format!("{location}?digest={digest}")).send().await.unwrap();
+    assert_eq!(r.status(), 201);
+    assert_eq!(c.get(&format!("/v2/dev/app/blobs/{digest}")).await.bytes().await.unwrap(), &b"abcde"[..]);
+}
+
+#[tokio::test]
+async fn manifests_are_checked_before_anything_is_stored() {
+    let server = TestServer::start_with(|s| s.registry.max_manifest_bytes = 1024).await;
+    let c = Client::new(&server);
+    let big = format!(r#"{{"schemaVersion":2,"pad":"{}"}}"#, "x".repeat(2000));
+    assert_eq!(oci_error(c.put_manifest("dev/app", "v1", &big).await).await, (413, "SIZE_INVALID".into()));
+
+    let missing = sha256(b"never pushed");
+    let m = format!(
+        r#"{{"schemaVersion":2,"mediaType":"{OCI_MANIFEST}","config":{{"mediaType":"application/vnd.oci.image.config.v1+json","digest":"{missing}","size":2}},"layers":[]}}"#
+    );
+    assert_eq!(oci_error(c.put_manifest("dev/app", "v1", &m).await).await, (400, "MANIFEST_BLOB_UNKNOWN".into()));
+    assert_eq!(oci_error(c.put_manifest("dev/app", "v1", "{not json").await).await, (400, "MANIFEST_INVALID".into()));
+    let r = c
+        .http
+        .put(c.url("/v2/dev/app/manifests/v1"))
+        .header("content-type", "application/vnd.docker.distribution.manifest.v1+prettyjws")
+        .body(r#"{"schemaVersion":1}"#)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(oci_error(r).await, (415, "UNSUPPORTED".into()));
+    assert_eq!(c.get("/v2/dev/app/manifests/v1").await.status(), 404);
+
+    let good = c.push_image_parts("dev/app", b"layer").await;
+    let wrong_digest = sha256(b"not this manifest");
+    let r = c.put_manifest("dev/app", &wrong_digest, &good).await;
+    assert_eq!(oci_error(r).await, (400, "DIGEST_INVALID".into()));
+}
+
+#[tokio::test]
+async fn unknown_uploads_and_ranges_past_the_end() {
+    let server = TestServer::start().await;
+    let c = Client::new(&server);
+    assert_eq!(
+        oci_error(c.get("/v2/dev/app/blobs/uploads/nosuchupload").await).await,
+        (404, "BLOB_UPLOAD_UNKNOWN".into())
+    );
+    let digest = c.push_blob("dev/app", b"0123456789").await;
+    let r =
+        c.http.get(c.url(&format!("/v2/dev/app/blobs/{digest}"))).header("range", "bytes=20-30").send().await.unwrap();
+    assert_eq!(r.headers()["content-range"], "bytes */10");
+    assert_eq!(oci_error(r).await.0, 416);
+    // Another package cannot read the blob by digest: blobs are linked per package.
+    assert_eq!(oci_error(c.get(&format!("/v2/dev/other/blobs/{digest}")).await).await, (404, "BLOB_UNKNOWN".into()));
+}
+
+async fn raw_request(host: &str, request: &str) -> (u16, String) {
+    let mut stream = tokio::net::TcpStream::connect(host).await.unwrap();
+    stream.write_all(request.as_bytes()).await.unwrap();
+    let mut response = String::new();
+    stream.read_to_string(&mut response).await.unwrap();
+    let status = response.split(' ').nth(1).and_then(|s| s.parse().ok()).unwrap_or(0);
+    (status, response)
+}
+
+pub fn tempfile_dir() -> tempfile::TempDir {
+    tempfile::tempdir().unwrap()
+}
