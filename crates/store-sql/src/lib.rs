@@ -1,1 +1,65 @@
-//! MetaStore on SQLite and PostgreSQL through sqlx, with migrations per dialect.
+//! arca's metadata store ([`arca_core::meta::MetaStore`]) on SQLite and PostgreSQL, through sqlx.
+//!
+//! Architecture invariant: only this crate writes SQL. Every other crate reaches metadata through the
+//! ports in `arca_core::meta`; table and column names, rows and SQL errors never leave this crate.
+//!
+//! Code map:
+//! - `db` — the dialect, the pools (SQLite: one writer connection and a read pool, WAL,
+//!   `synchronous=FULL`; PostgreSQL: one pool) and the mapping of database errors to arca errors.
+//! - `migrate` — versioned schema migrations, one SQL file per dialect under `migrations/`.
+//! - `repositories`, `blobs`, `manifests`, `uploads` — one port each, one transaction per method;
+//!   `packages` — the catalog rows they share (a package is present while it holds a manifest or a blob).
+//!
+//! Every query is written once, in the subset both databases share (`$1` placeholders,
+//! `ON CONFLICT`, i64/text/bytes columns, timestamps as i64 milliseconds); what truly differs
+//! branches on [`Dialect`] in `db` and `migrate` only.
+
+mod blobs;
+mod db;
+mod manifests;
+mod migrate;
+mod packages;
+mod repositories;
+mod uploads;
+
+use arca_core::Result;
+use arca_core::meta::MetaHealth;
+use async_trait::async_trait;
+use db::{Db, db_err};
+
+pub use db::Dialect;
+
+/// The metadata store on a SQL database. Cheap to clone (the pools are shared).
+#[derive(Debug, Clone)]
+pub struct SqlMetaStore {
+    db: Db,
+}
+
+impl SqlMetaStore {
+    /// Connects to `sqlite://path` (the file is created if missing; `sqlite::memory:` also works, for
+    /// tests) or `postgres://…`, and migrates the schema to the newest version. An unreachable
+    /// database is `Unavailable`; a schema newer than this build knows is `Unsupported`.
+    pub async fn connect(url: &str) -> Result<Self> {
+        let db = Db::connect(url).await?;
+        let applied = migrate::run(&db).await?;
+        tracing::debug!(url = %db::redact(url), ?applied, "metadata store ready");
+        Ok(Self { db })
+    }
+
+    pub fn dialect(&self) -> Dialect {
+        self.db.dialect
+    }
+
+    /// Closes every connection, waiting for those in use to be returned.
+    pub async fn close(&self) {
+        self.db.close().await;
+    }
+}
+
+#[async_trait]
+impl MetaHealth for SqlMetaStore {
+    async fn ping(&self) -> Result<()> {
+        sqlx::query("SELECT 1").execute(self.db.read()).await.map_err(db_err("ping"))?;
+        Ok(())
+    }
+}

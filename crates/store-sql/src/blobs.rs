@@ -1,0 +1,85 @@
+//! The blob index: which blobs are durable in the blob store, their sizes, and the packages that see
+//! them.
+
+use crate::db::{col, db_err, to_i64, to_u64};
+use crate::{SqlMetaStore, packages, repositories};
+use arca_core::Result;
+use arca_core::meta::{BlobIndex, Millis};
+use arca_types::{Digest, OciName};
+use async_trait::async_trait;
+
+#[async_trait]
+impl BlobIndex for SqlMetaStore {
+    async fn record_blob(&self, digest: &Digest, size: u64, link: Option<&OciName>, now: Millis) -> Result<()> {
+        let mut tx = self.db.write().await?;
+        if let Some(name) = link
+            && !repositories::exists(&mut tx, &name.repository).await?
+        {
+            return Err(repositories::unknown(&name.repository));
+        }
+        sqlx::query("INSERT INTO blobs (digest, size, created_at) VALUES ($1, $2, $3) ON CONFLICT (digest) DO NOTHING")
+            .bind(digest.as_str())
+            .bind(to_i64(size))
+            .bind(now)
+            .execute(&mut *tx)
+            .await
+            .map_err(db_err("recording a blob"))?;
+        if let Some(name) = link {
+            packages::ensure(&mut tx, name, now).await?;
+            sqlx::query(
+                "INSERT INTO blob_links (repository, package, digest, created_at) VALUES ($1, $2, $3, $4) \
+                 ON CONFLICT (repository, package, digest) DO NOTHING",
+            )
+            .bind(name.repository.as_str())
+            .bind(name.package.as_str())
+            .bind(digest.as_str())
+            .bind(now)
+            .execute(&mut *tx)
+            .await
+            .map_err(db_err("linking a blob"))?;
+        }
+        tx.commit().await.map_err(db_err("recording a blob"))
+    }
+
+    async fn blob_size(&self, digest: &Digest) -> Result<Option<u64>> {
+        let row = sqlx::query("SELECT size FROM blobs WHERE digest = $1")
+            .bind(digest.as_str())
+            .fetch_optional(self.db.read())
+            .await
+            .map_err(db_err("reading a blob"))?;
+        row.map(|row| col(&row, 0).map(to_u64)).transpose()
+    }
+
+    async fn linked_blob_size(&self, name: &OciName, digest: &Digest) -> Result<Option<u64>> {
+        let row = sqlx::query(
+            "SELECT b.size FROM blob_links l JOIN blobs b ON b.digest = l.digest \
+             WHERE l.repository = $1 AND l.package = $2 AND l.digest = $3",
+        )
+        .bind(name.repository.as_str())
+        .bind(name.package.as_str())
+        .bind(digest.as_str())
+        .fetch_optional(self.db.read())
+        .await
+        .map_err(db_err("reading a blob link"))?;
+        row.map(|row| col(&row, 0).map(to_u64)).transpose()
+    }
+
+    async fn unlink_blob(&self, name: &OciName, digest: &Digest) -> Result<bool> {
+        let done = sqlx::query("DELETE FROM blob_links WHERE repository = $1 AND package = $2 AND digest = $3")
+            .bind(name.repository.as_str())
+            .bind(name.package.as_str())
+            .bind(digest.as_str())
+            .execute(self.db.write_pool())
+            .await
+            .map_err(db_err("unlinking a blob"))?;
+        Ok(done.rows_affected() > 0)
+    }
+
+    async fn blob_stats(&self) -> Result<(u64, u64)> {
+        let row = sqlx::query("SELECT CAST(COUNT(*) AS BIGINT), CAST(COALESCE(SUM(size), 0) AS BIGINT) FROM blobs")
+            .fetch_one(self.db.read())
+            .await
+            .map_err(db_err("counting blobs"))?;
+        Ok((to_u64(col(&row, 0)?), to_u64(col(&row, 1)?)))
+    }
+}

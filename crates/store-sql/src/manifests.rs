@@ -1,0 +1,237 @@
+//! Manifests, their references, tags and referrers.
+
+use crate::db::{col, corrupt, db_err, limit, to_i64, to_u64};
+use crate::{SqlMetaStore, packages, repositories};
+use arca_core::meta::{ManifestRecord, ManifestStore, NewManifest, Page, TagWrite};
+use arca_core::{Error, ErrorKind, Result};
+use arca_types::{Digest, OciName, Tag};
+use async_trait::async_trait;
+use sqlx::any::AnyRow;
+use sqlx::{Any, Transaction};
+
+#[async_trait]
+impl ManifestStore for SqlMetaStore {
+    async fn put_manifest(&self, manifest: &NewManifest, tag: Option<&TagWrite>) -> Result<()> {
+        let NewManifest { name, record, references } = manifest;
+        let mut tx = self.db.write().await?;
+        if !repositories::exists(&mut tx, &name.repository).await? {
+            return Err(repositories::unknown(&name.repository));
+        }
+        // The manifest's own bytes are a blob like any other (for stats and garbage collection).
+        sqlx::query("INSERT INTO blobs (digest, size, created_at) VALUES ($1, $2, $3) ON CONFLICT (digest) DO NOTHING")
+            .bind(record.digest.as_str())
+            .bind(to_i64(record.size))
+            .bind(record.created_at)
+            .execute(&mut *tx)
+            .await
+            .map_err(db_err("recording a manifest blob"))?;
+        packages::ensure(&mut tx, name, record.created_at).await?;
+        if insert_manifest(&mut tx, name, record).await? {
+            // Same digest, same bytes, same references: only a new manifest needs them.
+            for (child, kind) in references {
+                sqlx::query(
+                    "INSERT INTO manifest_refs (repository, package, manifest_digest, child_digest, kind) \
+                     VALUES ($1, $2, $3, $4, $5) ON CONFLICT DO NOTHING",
+                )
+                .bind(name.repository.as_str())
+                .bind(name.package.as_str())
+                .bind(record.digest.as_str())
+                .bind(child.as_str())
+                .bind(kind.as_str())
+                .execute(&mut *tx)
+                .await
+                .map_err(db_err("recording manifest references"))?;
+            }
+        }
+        if let Some(tag) = tag {
+            point_tag(&mut tx, name, tag, &record.digest, record.created_at).await?;
+        }
+        tx.commit().await.map_err(db_err("recording a manifest"))
+    }
+
+    async fn manifest_by_digest(&self, name: &OciName, digest: &Digest) -> Result<Option<ManifestRecord>> {
+        let row = sqlx::query(
+            "SELECT digest, media_type, size, artifact_type, subject, annotations, created_at FROM manifests \
+             WHERE repository = $1 AND package = $2 AND digest = $3",
+        )
+        .bind(name.repository.as_str())
+        .bind(name.package.as_str())
+        .bind(digest.as_str())
+        .fetch_optional(self.db.read())
+        .await
+        .map_err(db_err("reading a manifest"))?;
+        row.as_ref().map(record_from_row).transpose()
+    }
+
+    async fn manifest_by_tag(&self, name: &OciName, tag: &Tag) -> Result<Option<ManifestRecord>> {
+        // Two primary-key lookups: the tag, then its manifest.
+        let row = sqlx::query(
+            "SELECT m.digest, m.media_type, m.size, m.artifact_type, m.subject, m.annotations, m.created_at \
+             FROM tags t JOIN manifests m \
+             ON m.repository = t.repository AND m.package = t.package AND m.digest = t.digest \
+             WHERE t.repository = $1 AND t.package = $2 AND t.name = $3",
+        )
+        .bind(name.repository.as_str())
+        .bind(name.package.as_str())
+        .bind(tag.as_str())
+        .fetch_optional(self.db.read())
+        .await
+        .map_err(db_err("reading a tag"))?;
+        row.as_ref().map(record_from_row).transpose()
+    }
+
+    async fn list_tags(&self, name: &OciName, page: &Page) -> Result<Option<Vec<String>>> {
+        let mut tx = self.db.read_tx().await?;
+        let rows = sqlx::query(
+            "SELECT name FROM tags WHERE repository = $1 AND package = $2 AND name > $3 ORDER BY name LIMIT $4",
+        )
+        .bind(name.repository.as_str())
+        .bind(name.package.as_str())
+        .bind(page.last.as_deref().unwrap_or(""))
+        .bind(limit(page.limit))
+        .fetch_all(&mut *tx)
+        .await
+        .map_err(db_err("listing tags"))?;
+        // A page past the end is empty; a package that holds nothing is unknown.
+        if rows.is_empty() && !packages::is_present(&mut tx, name).await? {
+            return Ok(None);
+        }
+        rows.iter().map(|row| col(row, 0)).collect::<Result<_>>().map(Some)
+    }
+
+    async fn list_packages(&self, page: &Page) -> Result<Vec<String>> {
+        packages::list(&self.db, page).await
+    }
+
+    async fn referrers(&self, name: &OciName, subject: &Digest) -> Result<Vec<ManifestRecord>> {
+        let rows = sqlx::query(
+            "SELECT digest, media_type, size, artifact_type, subject, annotations, created_at FROM manifests \
+             WHERE repository = $1 AND package = $2 AND subject = $3 ORDER BY digest",
+        )
+        .bind(name.repository.as_str())
+        .bind(name.package.as_str())
+        .bind(subject.as_str())
+        .fetch_all(self.db.read())
+        .await
+        .map_err(db_err("listing referrers"))?;
+        rows.iter().map(record_from_row).collect()
+    }
+
+    async fn delete_tag(&self, name: &OciName, tag: &Tag) -> Result<bool> {
+        let done = sqlx::query("DELETE FROM tags WHERE repository = $1 AND package = $2 AND name = $3")
+            .bind(name.repository.as_str())
+            .bind(name.package.as_str())
+            .bind(tag.as_str())
+            .execute(self.db.write_pool())
+            .await
+            .map_err(db_err("deleting a tag"))?;
+        Ok(done.rows_affected() > 0)
+    }
+
+    async fn delete_manifest(&self, name: &OciName, digest: &Digest) -> Result<bool> {
+        let mut tx = self.db.write().await?;
+        // Children first: tags and references point at the manifest, which goes last.
+        let mut deleted = 0;
+        for sql in [
+            "DELETE FROM tags WHERE repository = $1 AND package = $2 AND digest = $3",
+            "DELETE FROM manifest_refs WHERE repository = $1 AND package = $2 AND manifest_digest = $3",
+            "DELETE FROM manifests WHERE repository = $1 AND package = $2 AND digest = $3",
+        ] {
+            deleted = sqlx::query(sql)
+                .bind(name.repository.as_str())
+                .bind(name.package.as_str())
+                .bind(digest.as_str())
+                .execute(&mut *tx)
+                .await
+                .map_err(db_err("deleting a manifest"))?
+                .rows_affected();
+        }
+        if deleted == 0 {
+            return Ok(false);
+        }
+        tx.commit().await.map_err(db_err("deleting a manifest"))?;
+        Ok(true)
+    }
+}
+
+/// Inserts the manifest row; `false` if the package already had it (left unchanged).
+async fn insert_manifest(tx: &mut Transaction<'static, Any>, name: &OciName, record: &ManifestRecord) -> Result<bool> {
+    let done = sqlx::query(
+        "INSERT INTO manifests (repository, package, digest, media_type, size, artifact_type, subject, annotations, \
+         created_at) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9) ON CONFLICT (repository, package, digest) DO NOTHING",
+    )
+    .bind(name.repository.as_str())
+    .bind(name.package.as_str())
+    .bind(record.digest.as_str())
+    .bind(record.media_type.as_str())
+    .bind(to_i64(record.size))
+    .bind(record.artifact_type.as_deref())
+    .bind(record.subject.as_ref().map(Digest::as_str))
+    .bind(record.annotations.as_deref())
+    .bind(record.created_at)
+    .execute(&mut **tx)
+    .await
+    .map_err(db_err("recording a manifest"))?;
+    Ok(done.rows_affected() == 1)
+}
+
+/// Points the tag at `digest`. A mutable tag moves; an immutable one is created or left where it is,
+/// and if it points elsewhere the caller's transaction is abandoned with `TagImmutable`. Writing the
+/// row before reading it makes concurrent writers of one tag serialize on that row: the loser sees
+/// the winner's digest.
+async fn point_tag(
+    tx: &mut Transaction<'static, Any>,
+    name: &OciName,
+    tag: &TagWrite,
+    digest: &Digest,
+    now: i64,
+) -> Result<()> {
+    let sql = if tag.mutable {
+        "INSERT INTO tags (repository, package, name, digest, updated_at) VALUES ($1, $2, $3, $4, $5) \
+         ON CONFLICT (repository, package, name) DO UPDATE SET digest = excluded.digest, updated_at = excluded.updated_at"
+    } else {
+        "INSERT INTO tags (repository, package, name, digest, updated_at) VALUES ($1, $2, $3, $4, $5) \
+         ON CONFLICT (repository, package, name) DO NOTHING"
+    };
+    let done = sqlx::query(sql)
+        .bind(name.repository.as_str())
+        .bind(name.package.as_str())
+        .bind(tag.tag.as_str())
+        .bind(digest.as_str())
+        .bind(now)
+        .execute(&mut **tx)
+        .await
+        .map_err(db_err("pointing a tag"))?;
+    if tag.mutable || done.rows_affected() == 1 {
+        return Ok(());
+    }
+    let row = sqlx::query("SELECT digest FROM tags WHERE repository = $1 AND package = $2 AND name = $3")
+        .bind(name.repository.as_str())
+        .bind(name.package.as_str())
+        .bind(tag.tag.as_str())
+        .fetch_one(&mut **tx)
+        .await
+        .map_err(db_err("reading a tag"))?;
+    let current: String = col(&row, 0)?;
+    if current == digest.as_str() {
+        return Ok(());
+    }
+    Err(Error::new(
+        ErrorKind::TagImmutable,
+        format!("tag {} of {name} is immutable: it already points at {current}", tag.tag),
+    ))
+}
+
+fn record_from_row(row: &AnyRow) -> Result<ManifestRecord> {
+    let digest: String = col(row, 0)?;
+    let subject: Option<String> = col(row, 4)?;
+    Ok(ManifestRecord {
+        digest: Digest::parse(&digest).map_err(|e| corrupt("manifest digest", &digest, e))?,
+        media_type: col(row, 1)?,
+        size: to_u64(col(row, 2)?),
+        artifact_type: col(row, 3)?,
+        subject: subject.map(|s| Digest::parse(&s).map_err(|e| corrupt("subject digest", &s, e))).transpose()?,
+        annotations: col(row, 5)?,
+        created_at: col(row, 6)?,
+    })
+}

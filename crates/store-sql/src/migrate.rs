@@ -1,0 +1,115 @@
+//! Schema migrations, one SQL file per version and dialect, applied in order at connect.
+//!
+//! Applied versions are recorded in `schema_migrations`. All pending migrations run in one transaction
+//! (SQLite and PostgreSQL both have transactional DDL), so a failed migration leaves the schema as it
+//! was; on PostgreSQL an advisory lock serializes nodes that start at the same time.
+
+use crate::db::{Db, Dialect, db_err};
+use arca_core::{Error, ErrorKind, Result};
+use sqlx::Row;
+
+/// A schema version: its number (strictly increasing), a name, and its SQL per dialect.
+struct Migration {
+    version: i64,
+    name: &'static str,
+    sqlite: &'static str,
+    postgres: &'static str,
+}
+
+const MIGRATIONS: &[Migration] = &[Migration {
+    version: 1,
+    name: "init",
+    sqlite: include_str!("../migrations/sqlite/0001_init.sql"),
+    postgres: include_str!("../migrations/postgres/0001_init.sql"),
+}];
+
+/// Any 64-bit number, the same in every arca: the advisory lock that serializes migrations.
+const POSTGRES_MIGRATION_LOCK: &str = "SELECT pg_advisory_xact_lock(7305982735473311297)";
+
+const CREATE_SCHEMA_MIGRATIONS: &str = "CREATE TABLE IF NOT EXISTS schema_migrations (\
+     version BIGINT NOT NULL PRIMARY KEY, name TEXT NOT NULL, applied_at BIGINT NOT NULL)";
+
+impl Migration {
+    fn sql(&self, dialect: Dialect) -> &'static str {
+        match dialect {
+            Dialect::Sqlite => self.sqlite,
+            Dialect::Postgres => self.postgres,
+        }
+    }
+}
+
+/// The newest schema version this build knows.
+pub fn latest() -> i64 {
+    MIGRATIONS.last().map_or(0, |m| m.version)
+}
+
+/// Brings the schema up to [`latest`]; returns the versions applied.
+pub async fn run(db: &Db) -> Result<Vec<i64>> {
+    let mut tx = db.write().await?;
+    if db.dialect == Dialect::Postgres {
+        sqlx::query(POSTGRES_MIGRATION_LOCK).execute(&mut *tx).await.map_err(db_err("locking migrations"))?;
+    }
+    sqlx::query(CREATE_SCHEMA_MIGRATIONS).execute(&mut *tx).await.map_err(db_err("creating schema_migrations"))?;
+    let current: i64 = sqlx::query("SELECT CAST(COALESCE(MAX(version), 0) AS BIGINT) FROM schema_migrations")
+        .fetch_one(&mut *tx)
+        .await
+        .and_then(|row| row.try_get(0))
+        .map_err(db_err("reading the schema version"))?;
+    let pending = pending(current)?;
+    for m in pending {
+        tracing::info!(version = m.version, name = m.name, "applying metadata schema migration");
+        sqlx::raw_sql(m.sql(db.dialect)).execute(&mut *tx).await.map_err(db_err("applying a schema migration"))?;
+        sqlx::query("INSERT INTO schema_migrations (version, name, applied_at) VALUES ($1, $2, $3)")
+            .bind(m.version)
+            .bind(m.name)
+            .bind(arca_core::now_millis())
+            .execute(&mut *tx)
+            .await
+            .map_err(db_err("recording a schema migration"))?;
+    }
+    tx.commit().await.map_err(db_err("committing schema migrations"))?;
+    Ok(pending.iter().map(|m| m.version).collect())
+}
+
+/// The migrations after `current`; an error if the database is newer than this build.
+fn pending(current: i64) -> Result<&'static [Migration]> {
+    if current > latest() {
+        return Err(Error::new(
+            ErrorKind::Unsupported,
+            format!(
+                "the metadata database is at schema version {current}, newer than this arca knows ({}): upgrade arca",
+                latest()
+            ),
+        ));
+    }
+    Ok(&MIGRATIONS[MIGRATIONS.partition_point(|m| m.version <= current)..])
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn versions_strictly_increase_from_one() {
+        assert_eq!(MIGRATIONS[0].version, 1);
+        for pair in MIGRATIONS.windows(2) {
+            assert_eq!(pair[1].version, pair[0].version + 1, "{} follows {}", pair[1].name, pair[0].name);
+        }
+    }
+
+    #[test]
+    fn every_migration_exists_in_both_dialects() {
+        for m in MIGRATIONS {
+            assert!(m.sqlite.contains("CREATE") || m.sqlite.contains("ALTER"), "sqlite {} is empty", m.name);
+            assert!(m.postgres.contains("CREATE") || m.postgres.contains("ALTER"), "postgres {} is empty", m.name);
+        }
+    }
+
+    #[test]
+    fn only_newer_migrations_are_pending() {
+        assert_eq!(pending(0).unwrap().len(), MIGRATIONS.len());
+        assert!(pending(latest()).unwrap().is_empty());
+        let err = pending(latest() + 1).err().expect("a newer database is refused");
+        assert_eq!(err.kind, ErrorKind::Unsupported);
+    }
+}

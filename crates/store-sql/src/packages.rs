@@ -1,0 +1,59 @@
+//! Packages: the catalog. A row is created by the first blob link or manifest in a package; the
+//! package counts as present (in the catalog, for its tag list) while it holds a manifest or a blob.
+
+use crate::db::{Db, col, db_err, limit};
+use arca_core::Result;
+use arca_core::meta::{Millis, Page};
+use arca_types::OciName;
+use sqlx::{Any, Transaction};
+
+/// Full names (`repo/package`) of present packages after `page.last`, in byte order: one range scan
+/// of `packages_by_full_name`, probing each row's manifests and blob links by primary key.
+pub(crate) async fn list(db: &Db, page: &Page) -> Result<Vec<String>> {
+    if page.limit == 0 {
+        return Ok(Vec::new());
+    }
+    let rows = sqlx::query(
+        "SELECT p.full_name FROM packages p WHERE p.full_name > $1 AND (\
+         EXISTS (SELECT 1 FROM manifests m WHERE m.repository = p.repository AND m.package = p.name) \
+         OR EXISTS (SELECT 1 FROM blob_links b WHERE b.repository = p.repository AND b.package = p.name)) \
+         ORDER BY p.full_name LIMIT $2",
+    )
+    .bind(page.last.as_deref().unwrap_or(""))
+    .bind(limit(page.limit))
+    .fetch_all(db.read())
+    .await
+    .map_err(db_err("listing packages"))?;
+    rows.iter().map(|row| col(row, 0)).collect()
+}
+
+/// Adds the package to the catalog if it is not there yet. The repository must exist.
+pub(crate) async fn ensure(tx: &mut Transaction<'static, Any>, name: &OciName, now: Millis) -> Result<()> {
+    sqlx::query(
+        "INSERT INTO packages (repository, name, full_name, created_at) VALUES ($1, $2, $3, $4) \
+         ON CONFLICT (repository, name) DO NOTHING",
+    )
+    .bind(name.repository.as_str())
+    .bind(name.package.as_str())
+    .bind(name.to_string())
+    .bind(now)
+    .execute(&mut **tx)
+    .await
+    .map_err(db_err("adding a package"))?;
+    Ok(())
+}
+
+/// Whether the package holds a manifest or a blob.
+pub(crate) async fn is_present(tx: &mut Transaction<'static, Any>, name: &OciName) -> Result<bool> {
+    let row = sqlx::query(
+        "SELECT CASE WHEN \
+         EXISTS (SELECT 1 FROM manifests WHERE repository = $1 AND package = $2) \
+         OR EXISTS (SELECT 1 FROM blob_links WHERE repository = $1 AND package = $2) THEN 1 ELSE 0 END",
+    )
+    .bind(name.repository.as_str())
+    .bind(name.package.as_str())
+    .fetch_one(&mut **tx)
+    .await
+    .map_err(db_err("reading a package"))?;
+    Ok(col::<i64>(&row, 0)? != 0)
+}

@@ -1,0 +1,130 @@
+//! Repositories: named namespaces with a format, a kind, a stage and their mutable-tag patterns.
+
+use crate::SqlMetaStore;
+use crate::db::{col, corrupt, db_err};
+use arca_core::meta::{Format, RepoKind, Repository, RepositoryStore};
+use arca_core::{Error, ErrorKind, Result};
+use arca_types::RepoName;
+use async_trait::async_trait;
+use sqlx::any::AnyRow;
+use sqlx::{Any, Row};
+
+/// Whether the repository holds any content (a manifest or a blob link in any package).
+const REPOSITORY_HAS_CONTENT: &str = "SELECT CASE WHEN \
+     EXISTS (SELECT 1 FROM manifests WHERE repository = $1) \
+     OR EXISTS (SELECT 1 FROM blob_links WHERE repository = $1) THEN 1 ELSE 0 END";
+
+#[async_trait]
+impl RepositoryStore for SqlMetaStore {
+    async fn create_repository(&self, repo: &Repository) -> Result<bool> {
+        let mutable_tags = mutable_tags_json(&repo.mutable_tags);
+        let done = sqlx::query(
+            "INSERT INTO repositories (name, format, kind, stage, mutable_tags, created_at) \
+             VALUES ($1, $2, $3, $4, $5, $6) ON CONFLICT (name) DO NOTHING",
+        )
+        .bind(repo.name.as_str())
+        .bind(repo.format.as_str())
+        .bind(repo.kind.as_str())
+        .bind(repo.stage.as_deref())
+        .bind(mutable_tags)
+        .bind(repo.created_at)
+        .execute(self.db.write_pool())
+        .await
+        .map_err(db_err("creating a repository"))?;
+        Ok(done.rows_affected() == 1)
+    }
+
+    async fn get_repository(&self, name: &RepoName) -> Result<Option<Repository>> {
+        let row =
+            sqlx::query("SELECT name, format, kind, stage, mutable_tags, created_at FROM repositories WHERE name = $1")
+                .bind(name.as_str())
+                .fetch_optional(self.db.read())
+                .await
+                .map_err(db_err("reading a repository"))?;
+        row.as_ref().map(repository_from_row).transpose()
+    }
+
+    async fn list_repositories(&self) -> Result<Vec<Repository>> {
+        let rows =
+            sqlx::query("SELECT name, format, kind, stage, mutable_tags, created_at FROM repositories ORDER BY name")
+                .fetch_all(self.db.read())
+                .await
+                .map_err(db_err("listing repositories"))?;
+        rows.iter().map(repository_from_row).collect()
+    }
+
+    async fn update_repository(&self, repo: &Repository) -> Result<bool> {
+        let done = sqlx::query("UPDATE repositories SET kind = $1, stage = $2, mutable_tags = $3 WHERE name = $4")
+            .bind(repo.kind.as_str())
+            .bind(repo.stage.as_deref())
+            .bind(mutable_tags_json(&repo.mutable_tags))
+            .bind(repo.name.as_str())
+            .execute(self.db.write_pool())
+            .await
+            .map_err(db_err("updating a repository"))?;
+        Ok(done.rows_affected() == 1)
+    }
+
+    async fn delete_repository(&self, name: &RepoName) -> Result<bool> {
+        let mut tx = self.db.write().await?;
+        let has_content: i64 = sqlx::query(REPOSITORY_HAS_CONTENT)
+            .bind(name.as_str())
+            .fetch_one(&mut *tx)
+            .await
+            .and_then(|row| row.try_get(0))
+            .map_err(db_err("deleting a repository"))?;
+        if has_content != 0 {
+            return Err(Error::new(
+                ErrorKind::Conflict,
+                format!("repository {name} still holds packages: delete them before the repository"),
+            ));
+        }
+        // Packages emptied by deletes keep their row; with no content left they go with the repository.
+        sqlx::query("DELETE FROM packages WHERE repository = $1")
+            .bind(name.as_str())
+            .execute(&mut *tx)
+            .await
+            .map_err(db_err("deleting a repository"))?;
+        let done = sqlx::query("DELETE FROM repositories WHERE name = $1")
+            .bind(name.as_str())
+            .execute(&mut *tx)
+            .await
+            .map_err(db_err("deleting a repository"))?;
+        tx.commit().await.map_err(db_err("deleting a repository"))?;
+        Ok(done.rows_affected() == 1)
+    }
+}
+
+/// Whether the repository exists, inside a write transaction.
+pub(crate) async fn exists(tx: &mut sqlx::Transaction<'static, Any>, name: &RepoName) -> Result<bool> {
+    let row = sqlx::query("SELECT 1 FROM repositories WHERE name = $1")
+        .bind(name.as_str())
+        .fetch_optional(&mut **tx)
+        .await
+        .map_err(db_err("reading a repository"))?;
+    Ok(row.is_some())
+}
+
+pub(crate) fn unknown(name: &RepoName) -> Error {
+    Error::new(ErrorKind::NameUnknown, format!("repository {name} does not exist"))
+}
+
+fn mutable_tags_json(patterns: &[String]) -> String {
+    serde_json::to_string(patterns).unwrap_or_else(|_| "[]".to_owned())
+}
+
+fn repository_from_row(row: &AnyRow) -> Result<Repository> {
+    let name: String = col(row, 0)?;
+    let format: String = col(row, 1)?;
+    let kind: String = col(row, 2)?;
+    let mutable_tags: String = col(row, 4)?;
+    Ok(Repository {
+        name: RepoName::parse(&name).map_err(|e| corrupt("repository name", &name, e))?,
+        format: Format::parse(&format).ok_or_else(|| corrupt("repository format", &format, "unknown format"))?,
+        kind: RepoKind::parse(&kind).ok_or_else(|| corrupt("repository kind", &kind, "unknown kind"))?,
+        stage: col(row, 3)?,
+        mutable_tags: serde_json::from_str(&mutable_tags)
+            .map_err(|e| corrupt("mutable tag patterns", &mutable_tags, e))?,
+        created_at: col(row, 5)?,
+    })
+}

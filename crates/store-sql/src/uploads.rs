@@ -1,0 +1,106 @@
+//! Upload sessions: where a chunked upload stands, persisted so it survives a restart.
+
+use crate::SqlMetaStore;
+use crate::db::{col, corrupt, db_err, limit, to_i64, to_u64};
+use arca_core::Result;
+use arca_core::meta::{Millis, UploadSession, UploadStore};
+use arca_types::{OciName, PackageName, RepoName};
+use async_trait::async_trait;
+use sqlx::any::AnyRow;
+
+#[async_trait]
+impl UploadStore for SqlMetaStore {
+    async fn create_upload(&self, session: &UploadSession) -> Result<()> {
+        sqlx::query(
+            "INSERT INTO uploads (id, repository, package, \"offset\", hash_state, created_at, updated_at) \
+             VALUES ($1, $2, $3, $4, $5, $6, $7)",
+        )
+        .bind(session.id.as_str())
+        .bind(session.name.repository.as_str())
+        .bind(session.name.package.as_str())
+        .bind(to_i64(session.offset))
+        .bind(session.hash_state.as_slice())
+        .bind(session.created_at)
+        .bind(session.updated_at)
+        .execute(self.db.write_pool())
+        .await
+        .map_err(db_err("creating an upload"))?;
+        Ok(())
+    }
+
+    async fn get_upload(&self, id: &str) -> Result<Option<UploadSession>> {
+        let row = sqlx::query(
+            "SELECT id, repository, package, \"offset\", hash_state, created_at, updated_at FROM uploads WHERE id = $1",
+        )
+        .bind(id)
+        .fetch_optional(self.db.read())
+        .await
+        .map_err(db_err("reading an upload"))?;
+        row.as_ref().map(session_from_row).transpose()
+    }
+
+    async fn advance_upload(
+        &self,
+        id: &str,
+        expected_offset: u64,
+        offset: u64,
+        hash_state: &[u8],
+        now: Millis,
+    ) -> Result<bool> {
+        let done = sqlx::query(
+            "UPDATE uploads SET \"offset\" = $1, hash_state = $2, updated_at = $3 WHERE id = $4 AND \"offset\" = $5",
+        )
+        .bind(to_i64(offset))
+        .bind(hash_state)
+        .bind(now)
+        .bind(id)
+        .bind(to_i64(expected_offset))
+        .execute(self.db.write_pool())
+        .await
+        .map_err(db_err("advancing an upload"))?;
+        Ok(done.rows_affected() == 1)
+    }
+
+    async fn delete_upload(&self, id: &str) -> Result<()> {
+        sqlx::query("DELETE FROM uploads WHERE id = $1")
+            .bind(id)
+            .execute(self.db.write_pool())
+            .await
+            .map_err(db_err("deleting an upload"))?;
+        Ok(())
+    }
+
+    async fn stale_uploads(&self, before: Millis, max: usize) -> Result<Vec<String>> {
+        let rows = sqlx::query("SELECT id FROM uploads WHERE updated_at < $1 ORDER BY updated_at, id LIMIT $2")
+            .bind(before)
+            .bind(limit(max))
+            .fetch_all(self.db.read())
+            .await
+            .map_err(db_err("listing stale uploads"))?;
+        rows.iter().map(|row| col(row, 0)).collect()
+    }
+
+    async fn count_uploads(&self) -> Result<u64> {
+        let row = sqlx::query("SELECT CAST(COUNT(*) AS BIGINT) FROM uploads")
+            .fetch_one(self.db.read())
+            .await
+            .map_err(db_err("counting uploads"))?;
+        Ok(to_u64(col(&row, 0)?))
+    }
+}
+
+fn session_from_row(row: &AnyRow) -> Result<UploadSession> {
+    let repository: String = col(row, 1)?;
+    let package: String = col(row, 2)?;
+    Ok(UploadSession {
+        id: col(row, 0)?,
+        name: OciName::new(
+            RepoName::parse(&repository).map_err(|e| corrupt("upload repository", &repository, e))?,
+            PackageName::parse(&package).map_err(|e| corrupt("upload package", &package, e))?,
+        ),
+        offset: to_u64(col(row, 3)?),
+        hash_state: col(row, 4)?,
+        created_at: col(row, 5)?,
+        updated_at: col(row, 6)?,
+    })
+}
