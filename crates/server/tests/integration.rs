@@ -8,6 +8,8 @@ mod bad_input;
 mod ops;
 #[path = "integration/policy.rs"]
 mod policy;
+#[path = "integration/postgres.rs"]
+mod postgres;
 #[path = "integration/restart.rs"]
 mod restart;
 #[path = "integration/support.rs"]

@@ -29,6 +29,9 @@ use db::{Db, db_err};
 
 pub use db::Dialect;
 
+#[cfg(feature = "testing")]
+pub mod testing;
+
 /// The metadata store on a SQL database. Cheap to clone (the pools are shared).
 #[derive(Debug, Clone)]
 pub struct SqlMetaStore {
