@@ -21,10 +21,11 @@ use axum::extract::{Request, State};
 use axum::response::{IntoResponse, Response};
 use axum::routing::any;
 use errors::OciError;
-use futures_util::TryStreamExt;
-use http::{HeaderMap, HeaderValue, header, request::Parts};
+use futures_util::StreamExt;
+use http::{HeaderMap, HeaderValue, StatusCode, header, request::Parts};
 use route::Endpoint;
 use std::sync::Arc;
+use std::time::Duration;
 
 /// Route class stored in response extensions, for metrics and request logs.
 #[derive(Debug, Clone, Copy)]
@@ -32,21 +33,43 @@ pub struct RouteClass(pub &'static str);
 
 type Reply = Result<Response, OciError>;
 
+/// HTTP-level limits of the OCI endpoints.
+#[derive(Debug, Clone)]
+pub struct OciOptions {
+    /// A request body that sends nothing for this long fails (a stalled or abandoned upload), and
+    /// what it had staged is discarded.
+    pub body_idle_timeout: Duration,
+}
+
+impl Default for OciOptions {
+    fn default() -> Self {
+        Self { body_idle_timeout: Duration::from_secs(60) }
+    }
+}
+
+struct OciState {
+    registry: Arc<Registry>,
+    options: OciOptions,
+}
+
 /// The `/v2` routes.
-pub fn router(registry: Arc<Registry>) -> Router {
+pub fn router(registry: Arc<Registry>, options: OciOptions) -> Router {
+    let state = Arc::new(OciState { registry, options });
     Router::new()
         .route("/v2", any(handle))
         .route("/v2/", any(handle))
         .route("/v2/{*rest}", any(handle))
-        .with_state(registry)
+        .with_state(state)
 }
 
-async fn handle(State(registry): State<Arc<Registry>>, request: Request) -> Response {
+async fn handle(State(state): State<Arc<OciState>>, request: Request) -> Response {
+    let registry = &state.registry;
     let (parts, body) = request.into_parts();
+    let body = Incoming { body, idle_timeout: state.options.body_idle_timeout };
     let endpoint = route::parse(&parts.method, parts.uri.path(), parts.uri.query());
     let class = endpoint.as_ref().map_or("oci_invalid", Endpoint::class);
     let mut response = match endpoint {
-        Ok(endpoint) => dispatch(&registry, endpoint, &parts, body).await.unwrap_or_else(IntoResponse::into_response),
+        Ok(endpoint) => dispatch(registry, endpoint, &parts, body).await.unwrap_or_else(IntoResponse::into_response),
         Err(e) => OciError::from(e).into_response(),
     };
     response.headers_mut().insert("docker-distribution-api-version", HeaderValue::from_static("registry/2.0"));
@@ -54,10 +77,10 @@ async fn handle(State(registry): State<Arc<Registry>>, request: Request) -> Resp
     response
 }
 
-async fn dispatch(registry: &Registry, endpoint: Endpoint, parts: &Parts, body: Body) -> Reply {
+async fn dispatch(registry: &Registry, endpoint: Endpoint, parts: &Parts, body: Incoming) -> Reply {
     use Endpoint as E;
     match endpoint {
-        E::Base => Ok(json_response(http::StatusCode::OK, "{}".into())),
+        E::Base => Ok(json_response(StatusCode::OK, "{}".into())),
         E::Catalog { n, last } => listing::catalog(registry, n, last).await,
         E::ListTags { name, n, last } => listing::tags(registry, &name, n, last).await,
         E::Referrers { name, digest, artifact_type } => {
@@ -80,14 +103,59 @@ async fn dispatch(registry: &Registry, endpoint: Endpoint, parts: &Parts, body: 
     }
 }
 
-fn json_response(status: http::StatusCode, body: String) -> Response {
+fn json_response(status: StatusCode, body: String) -> Response {
     let mut response = (status, body).into_response();
     response.headers_mut().insert(header::CONTENT_TYPE, HeaderValue::from_static("application/json"));
     response
 }
 
-fn body_stream(body: Body) -> arca_core::blob::ByteStream {
-    Box::pin(body.into_data_stream().map_err(std::io::Error::other))
+/// A request body and how long it may stall.
+pub(crate) struct Incoming {
+    body: Body,
+    idle_timeout: Duration,
+}
+
+impl Incoming {
+    fn is_empty(&self) -> bool {
+        http_body::Body::is_end_stream(&self.body)
+    }
+
+    /// The body as a stream that fails if no bytes arrive for the idle timeout.
+    fn into_stream(self) -> arca_core::blob::ByteStream {
+        let idle = self.idle_timeout;
+        let chunks = self.body.into_data_stream();
+        Box::pin(futures_util::stream::unfold(chunks, move |mut chunks| async move {
+            match tokio::time::timeout(idle, chunks.next()).await {
+                Ok(Some(chunk)) => Some((chunk.map_err(std::io::Error::other), chunks)),
+                Ok(None) => None,
+                Err(_) => {
+                    let stalled =
+                        std::io::Error::new(std::io::ErrorKind::TimedOut, format!("no body bytes for {idle:?}"));
+                    Some((Err(stalled), chunks))
+                }
+            }
+        }))
+    }
+
+    /// The whole body, for small payloads (manifests), capped at `limit` bytes.
+    async fn collect(self, limit: usize) -> Result<bytes::Bytes, OciError> {
+        let mut out = bytes::BytesMut::new();
+        let mut chunks = self.into_stream();
+        while let Some(chunk) = chunks.next().await {
+            let chunk = chunk.map_err(|e| {
+                OciError::new(StatusCode::BAD_REQUEST, "MANIFEST_INVALID", format!("reading the body: {e}"))
+            })?;
+            if out.len() + chunk.len() > limit {
+                return Err(OciError::new(
+                    StatusCode::PAYLOAD_TOO_LARGE,
+                    "SIZE_INVALID",
+                    format!("manifest is larger than {limit} bytes"),
+                ));
+            }
+            out.extend_from_slice(&chunk);
+        }
+        Ok(out.freeze())
+    }
 }
 
 fn content_length(headers: &HeaderMap) -> Option<u64> {

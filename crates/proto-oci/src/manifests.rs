@@ -1,13 +1,11 @@
 //! Manifest GET/HEAD, PUT and DELETE.
 
-use crate::errors::OciError;
-use crate::{Reply, header_value};
+use crate::{Incoming, Reply, header_value};
 use arca_core::registry::{PutManifest, Registry};
 use arca_types::{OciName, Reference, Tag};
 use axum::body::Body;
 use axum::response::Response;
 use http::{StatusCode, header, request::Parts};
-use http_body_util::BodyExt;
 
 pub(crate) async fn get(registry: &Registry, name: &OciName, reference: &Reference, head: bool) -> Reply {
     let read = registry.get_manifest(name, reference, !head).await?;
@@ -28,27 +26,23 @@ pub(crate) async fn put(
     reference: &Reference,
     tags: Vec<Tag>,
     parts: &Parts,
-    body: Body,
+    body: Incoming,
 ) -> Reply {
-    let limit = registry.config().max_manifest_bytes;
-    let body = http_body_util::Limited::new(body, limit).collect().await.map_err(|e| {
-        let too_large = e.is::<http_body_util::LengthLimitError>();
-        let status = if too_large { StatusCode::PAYLOAD_TOO_LARGE } else { StatusCode::BAD_REQUEST };
-        OciError::new(
-            status,
-            if too_large { "SIZE_INVALID" } else { "MANIFEST_INVALID" },
-            format!("reading manifest (limit {limit} bytes): {e}"),
-        )
-    })?;
+    let has_query_tags = !tags.is_empty();
+    let body = body.collect(registry.config().max_manifest_bytes).await?;
     let content_type = parts.headers.get(header::CONTENT_TYPE).and_then(|v| v.to_str().ok());
-    let stored = registry
-        .put_manifest(PutManifest { name, reference, content_type, body: body.to_bytes(), extra_tags: tags })
-        .await?;
+    let stored = registry.put_manifest(PutManifest { name, reference, content_type, body, extra_tags: tags }).await?;
     let mut builder = Response::builder()
         .status(StatusCode::CREATED)
         .header(header::LOCATION, format!("/v2/{name}/manifests/{}", stored.digest))
         .header(header::CONTENT_LENGTH, 0)
         .header("docker-content-digest", stored.digest.as_str());
+    // `OCI-Tag` confirms each tag applied through `?tag=`.
+    if has_query_tags {
+        for tag in &stored.tags {
+            builder = builder.header("oci-tag", tag.as_str());
+        }
+    }
     if let Some(subject) = &stored.subject {
         builder = builder.header("oci-subject", subject.as_str());
     }

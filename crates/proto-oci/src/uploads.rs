@@ -1,13 +1,12 @@
 //! Blob uploads: POST (session, monolithic, mount), PATCH, PUT, status GET, cancel DELETE.
 
-use crate::{Reply, body_stream, content_length};
+use crate::{Incoming, Reply, content_length};
 use arca_core::registry::{Registry, UploadStatus};
 use arca_core::{Error, ErrorKind};
 use arca_types::{ByteRange, Digest, OciName};
 use axum::body::Body;
 use axum::response::Response;
 use http::{StatusCode, header, request::Parts};
-use http_body::Body as _;
 
 pub(crate) struct Start {
     pub digest: Option<Digest>,
@@ -16,23 +15,23 @@ pub(crate) struct Start {
     pub sha512: bool,
 }
 
-pub(crate) async fn start(registry: &Registry, name: &OciName, start: Start, parts: &Parts, body: Body) -> Reply {
+pub(crate) async fn start(registry: &Registry, name: &OciName, start: Start, parts: &Parts, body: Incoming) -> Reply {
     if let Some(mount) = &start.mount
         && let Some(info) = registry.mount_blob(name, mount, start.from.as_ref()).await?
     {
         return Ok(blob_created(name, &info.digest));
     }
     if let Some(digest) = &start.digest {
-        let info = registry.put_blob(name, digest, content_length(&parts.headers), body_stream(body)).await?;
+        let info = registry.put_blob(name, digest, content_length(&parts.headers), body.into_stream()).await?;
         return Ok(blob_created(name, &info.digest));
     }
     let status = registry.start_upload(name, start.sha512).await?;
     Ok(session_response(StatusCode::ACCEPTED, name, &status))
 }
 
-pub(crate) async fn patch(registry: &Registry, name: &OciName, id: &str, parts: &Parts, body: Body) -> Reply {
+pub(crate) async fn patch(registry: &Registry, name: &OciName, id: &str, parts: &Parts, body: Incoming) -> Reply {
     let (start, declared) = chunk_position(parts)?;
-    let status = registry.append_upload(name, id, start, declared, body_stream(body)).await?;
+    let status = registry.append_upload(name, id, start, declared, body.into_stream()).await?;
     Ok(session_response(StatusCode::ACCEPTED, name, &status))
 }
 
@@ -42,10 +41,10 @@ pub(crate) async fn put(
     id: &str,
     digest: &Digest,
     parts: &Parts,
-    body: Body,
+    body: Incoming,
 ) -> Reply {
     let (start, declared) = chunk_position(parts)?;
-    let body = (!body.is_end_stream()).then(|| body_stream(body));
+    let body = (!body.is_empty()).then(|| body.into_stream());
     let info = registry.complete_upload(name, id, digest, start, declared, body).await?;
     Ok(blob_created(name, &info.digest))
 }

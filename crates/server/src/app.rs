@@ -25,6 +25,7 @@ pub struct StartupError(pub String);
 pub struct App {
     pub registry: Arc<Registry>,
     pub metrics: Arc<Metrics>,
+    oci: arca_proto_oci::OciOptions,
 }
 
 impl App {
@@ -44,7 +45,7 @@ impl App {
         if reaped > 0 {
             tracing::info!(reaped, "removed staged uploads left by an earlier run");
         }
-        Ok(Self { registry, metrics: Arc::default() })
+        Ok(Self { registry, metrics: Arc::default(), oci: settings.oci.clone() })
     }
 
     pub fn router(&self) -> Router {
@@ -53,7 +54,7 @@ impl App {
             .route("/readyz", get(ready))
             .route("/metrics", get(metrics))
             .with_state(self.clone_parts());
-        arca_proto_oci::router(self.registry.clone())
+        arca_proto_oci::router(self.registry.clone(), self.oci.clone())
             .merge(ops)
             .fallback(|| async { (StatusCode::NOT_FOUND, "not found\n") })
             .layer(middleware::from_fn_with_state(self.metrics.clone(), observe))

@@ -44,6 +44,7 @@ const KEYS: &[(&str, &str, bool)] = &[
     ("log.level", "\"info\"", false),
     ("shutdown_grace_secs", "30", false),
     ("oci.auto_create", "true", false),
+    ("oci.body_idle_timeout_secs", "60", false),
     ("oci.default_mutable_tags", "[\"latest\"]", false),
     ("oci.max_manifest_bytes", "4194304", false),
     ("oci.max_page", "1000", false),
@@ -201,6 +202,7 @@ pub struct Settings {
     pub shutdown_grace_secs: u64,
     pub registry: arca_core::registry::RegistryConfig,
     pub upload_reap_interval_secs: u64,
+    pub oci: arca_proto_oci::OciOptions,
     pub repositories: BTreeMap<String, RepositoryConfig>,
 }
 
@@ -253,6 +255,9 @@ impl Settings {
                 max_page: positive("oci.max_page")? as usize,
             },
             upload_reap_interval_secs: positive("oci.upload_reap_interval_secs")?,
+            oci: arca_proto_oci::OciOptions {
+                body_idle_timeout: std::time::Duration::from_secs(positive("oci.body_idle_timeout_secs")?),
+            },
             repositories: raw.repositories.clone(),
         })
     }

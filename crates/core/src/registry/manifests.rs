@@ -24,6 +24,8 @@ pub struct PutManifest<'a> {
 pub struct StoredManifest {
     pub digest: Digest,
     pub subject: Option<Digest>,
+    /// Every tag now pointing at it.
+    pub tags: Vec<Tag>,
 }
 
 /// A manifest being read.
@@ -78,7 +80,12 @@ impl Registry {
                 }
                 actual
             }
-            Reference::Tag(_) => digest_of(DigestAlgorithm::Sha256, &put.body),
+            // Same bytes, same digest: re-pushing by tag what was pushed by a sha512 digest is idempotent.
+            Reference::Tag(tag) => {
+                let current = self.meta.manifest_by_tag(name, tag).await?;
+                let algorithm = current.map_or(DigestAlgorithm::Sha256, |m| m.digest.algorithm());
+                digest_of(algorithm, &put.body)
+            }
         };
         let parsed = manifest::parse(&put.body, put.content_type)?;
         self.check_references(name, &parsed).await?;
@@ -91,7 +98,7 @@ impl Registry {
         for tag in tags.iter().skip(1) {
             self.meta.put_manifest(&new, Some(tag)).await?;
         }
-        Ok(StoredManifest { digest, subject: parsed.subject })
+        Ok(StoredManifest { digest, subject: parsed.subject, tags: tags.into_iter().map(|t| t.tag).collect() })
     }
 
     /// Every blob and child manifest a manifest needs must already be in the package.

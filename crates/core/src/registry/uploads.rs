@@ -85,6 +85,9 @@ impl Registry {
         if let Some(body) = body {
             check_start(&session, start)?;
             size = self.stream_into(id, size, &mut hasher, body, declared_len).await?;
+        } else if size == 0 {
+            // An empty blob: nothing was ever staged, so stage zero bytes.
+            self.blobs.open_upload(id, 0).await?.finish().await?;
         }
         let result = self.commit_staged(name, id, digest, hasher, size).await;
         if !matches!(&result, Err(e) if e.kind == ErrorKind::Internal || e.kind == ErrorKind::Unavailable) {

@@ -75,6 +75,26 @@ async fn a_body_shorter_than_its_content_length_stores_nothing() {
 }
 
 #[tokio::test]
+async fn a_stalled_upload_times_out_and_stores_nothing() {
+    let dir = tempfile_dir();
+    let server =
+        TestServer::start_in(dir.path(), |s| s.oci.body_idle_timeout = std::time::Duration::from_millis(300)).await;
+    let digest = sha256(&[7u8; 100]);
+    let head =
+        format!("POST /v2/dev/app/blobs/uploads/?digest={digest} HTTP/1.1\r\nHost: x\r\nContent-Length: 100\r\n\r\n");
+    let mut stream = tokio::net::TcpStream::connect(server.host()).await.unwrap();
+    stream.write_all(head.as_bytes()).await.unwrap();
+    stream.write_all(&[7u8; 10]).await.unwrap();
+    // The client stalls but keeps the connection open: the server gives up on its own.
+    let mut response = String::new();
+    let read = tokio::time::timeout(std::time::Duration::from_secs(10), stream.read_to_string(&mut response)).await;
+    assert!(read.is_ok(), "the server kept waiting for a stalled body");
+    assert!(response.is_empty() || response.starts_with("HTTP/1.1 400"), "{response}");
+    assert!(staged_files(dir.path()).is_empty(), "staged bytes left: {:?}", staged_files(dir.path()));
+    assert_eq!(Client::new(&server).get(&format!("/v2/dev/app/blobs/{digest}")).await.status(), 404);
+}
+
+#[tokio::test]
 async fn out_of_order_chunks_get_416_and_the_upload_survives() {
     let server = TestServer::start().await;
     let c = Client::new(&server);
