@@ -37,3 +37,30 @@ async fn a_restart_between_chunks_loses_nothing() {
         assert!(got == whole, "content differs after a restart");
     }
 }
+
+#[tokio::test]
+async fn expired_uploads_are_reaped_with_their_staged_bytes() {
+    let dir = tempfile::tempdir().unwrap();
+    let server = TestServer::start_in(dir.path(), |s| {
+        s.registry.upload_ttl_ms = 500;
+        s.upload_reap_interval_secs = 1;
+    })
+    .await;
+    let c = Client::new(&server);
+    let r = c.http.post(c.url("/v2/dev/app/blobs/uploads/")).send().await.unwrap();
+    let path = r.headers()["location"].to_str().unwrap().to_owned();
+    assert_eq!(c.http.patch(c.url(&path)).body(vec![1u8; 4096]).send().await.unwrap().status(), 202);
+    assert_eq!(crate::support::staged_files(dir.path()).len(), 1);
+    let mut reaped = false;
+    for _ in 0..40 {
+        tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+        if crate::support::staged_files(dir.path()).is_empty() {
+            reaped = true;
+            break;
+        }
+    }
+    assert!(reaped, "staged bytes of an expired upload were not reaped");
+    assert_eq!(c.get(&path).await.status(), 404);
+    let metrics = c.get("/metrics").await.text().await.unwrap();
+    assert!(metrics.contains("arca_uploads_active 0"), "{metrics}");
+}
