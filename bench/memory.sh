@@ -15,7 +15,7 @@ URL=$(grep -o 'http://[0-9.:]*' "$W/out")
 rss() { awk "/^$1:/ {print \$2}" /proc/$PID/status; }
 echo "idle RSS: $(rss VmRSS) KiB"
 t0=$(date +%s.%N)
-curl -fsS -o /dev/null -X POST --data-binary @"$W/blob" -H 'Content-Type: application/octet-stream' "$URL/v2/bench/mono/blobs/uploads/?digest=$DIGEST"
+curl -fsS -o /dev/null -X POST -T "$W/blob" -H 'Content-Type: application/octet-stream' "$URL/v2/bench/mono/blobs/uploads?digest=$DIGEST"
 t1=$(date +%s.%N); echo "monolithic push of $SIZE: $(echo "$t1 - $t0" | bc) s, peak RSS so far $(rss VmHWM) KiB"
 LOC=$(curl -fsS -D - -o /dev/null -X POST "$URL/v2/bench/chunked/blobs/uploads/" | awk 'tolower($1)=="location:" {print $2}' | tr -d '\r')
 curl -fsS -o /dev/null -X PATCH -T "$W/blob" -H 'Content-Type: application/octet-stream' "$URL$LOC"
