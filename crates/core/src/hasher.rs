@@ -55,6 +55,11 @@ impl MultiHasher {
         let [VERSION, has512, rest @ ..] = bytes else { return Err(bad()) };
         let n256 = Sha256::new().serialize().len();
         let (s256, s512) = rest.split_at_checked(n256).ok_or_else(bad)?;
+        // sha2 trusts the block count it is handed and overflows computing the bit length from an absurd
+        // one; no upload comes near 2^40 blocks (64 TiB), so anything larger is corruption.
+        if !plausible_block_count(s256.get(32..40)) || (!s512.is_empty() && !plausible_block_count(s512.get(64..80))) {
+            return Err(bad());
+        }
         let sha256 = Sha256::deserialize(s256.try_into().map_err(|_| bad())?).map_err(|_| bad())?;
         let sha512 = match has512 {
             0 if s512.is_empty() => None,
@@ -63,6 +68,11 @@ impl MultiHasher {
         };
         Ok(Self { sha256, sha512 })
     }
+}
+
+/// The little-endian block counter of a serialized sha2 core state, checked against 2^40.
+fn plausible_block_count(counter: Option<&[u8]>) -> bool {
+    counter.is_some_and(|c| c.iter().enumerate().all(|(i, &b)| i < 5 || b == 0))
 }
 
 /// Digest of a complete in-memory value (manifests).
@@ -95,7 +105,31 @@ mod tests {
 
         #[test]
         fn corrupt_state_is_an_error_not_a_panic(bytes in proptest::collection::vec(any::<u8>(), 0..400)) {
-            let _ = MultiHasher::from_bytes(&bytes);
+            if let Ok(mut h) = MultiHasher::from_bytes(&bytes) {
+                h.update(b"more");
+                let _ = h.finish(DigestAlgorithm::Sha256);
+            }
+        }
+    }
+
+    #[test]
+    fn huge_block_counts_are_rejected() {
+        // Found by fuzzing: a state whose counter overflows sha2's bit-length arithmetic.
+        let mut state = MultiHasher::new(false).to_bytes();
+        state[2 + 32..2 + 40].copy_from_slice(&u64::MAX.to_le_bytes());
+        assert!(MultiHasher::from_bytes(&state).is_err());
+        let mut state = MultiHasher::new(true).to_bytes();
+        let sha512_start = 2 + 104;
+        state[sha512_start + 64..sha512_start + 80].copy_from_slice(&u128::MAX.to_le_bytes());
+        assert!(MultiHasher::from_bytes(&state).is_err());
+    }
+
+    proptest! {
+        #[test]
+        fn valid_states_stay_valid(len in 0usize..10_000) {
+            let mut h = MultiHasher::new(true);
+            h.update(&vec![0u8; len]);
+            prop_assert!(MultiHasher::from_bytes(&h.to_bytes()).is_ok());
         }
     }
 }

@@ -1,0 +1,19 @@
+//! Black-box tests of the `arca` binary: `arca serve` on port 0 driven by real clients (skopeo, the
+//! oras Python SDK) through the scripts in `tests/e2e/`, and the admin commands.
+//!
+//! The tools come from `bash .ci/run`; a missing tool fails the test (no silent skips).
+//! `ARCA_TEST_REGISTRY=host:port` runs the client tests against an already running registry instead
+//! (e.g. CNCF Distribution, to check the scripts themselves; add `ARCA_TEST_REFERRERS=0` for a
+//! registry without OCI 1.1 referrers).
+
+#[path = "integration/harness.rs"]
+mod harness;
+
+#[path = "integration/cli.rs"]
+mod cli;
+#[path = "integration/oras.rs"]
+mod oras;
+#[path = "integration/serve.rs"]
+mod serve;
+#[path = "integration/skopeo.rs"]
+mod skopeo;
