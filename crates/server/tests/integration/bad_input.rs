@@ -64,12 +64,17 @@ async fn a_body_shorter_than_its_content_length_stores_nothing() {
     stream.write_all(&[7u8; 10]).await.unwrap();
     drop(stream); // the client gives up mid-body
     let c = Client::new(&server);
-    for _ in 0..50 {
-        if staged_files(dir.path()).is_empty() {
+    // The server is done with the request once it is counted (the handler has returned).
+    let mut handled = false;
+    for _ in 0..250 {
+        let metrics = c.get("/metrics").await.text().await.unwrap();
+        if metrics.contains("class=\"oci_upload_start\"") {
+            handled = true;
             break;
         }
         tokio::time::sleep(std::time::Duration::from_millis(20)).await;
     }
+    assert!(handled, "the server never finished the abandoned request");
     assert_eq!(c.get(&format!("/v2/dev/app/blobs/{digest}")).await.status(), 404);
     assert!(staged_files(dir.path()).is_empty(), "staged bytes left: {:?}", staged_files(dir.path()));
 }
