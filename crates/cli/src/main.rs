@@ -1,6 +1,8 @@
 //! The `arca` binary.
 
+mod audit;
 mod repo;
+mod users;
 
 use anyhow::Context;
 use arca_server::{RawConfig, Settings};
@@ -40,6 +42,10 @@ struct ConfigFlags {
     /// Serve beyond loopback without authentication (dangerous).
     #[arg(long, global = true)]
     insecure_no_auth: bool,
+    /// Require users and tokens (auth.enabled = true). The first start creates user admin with the
+    /// password in ARCA_ADMIN_PASSWORD, or prints a random one once.
+    #[arg(long, global = true)]
+    auth: bool,
 }
 
 #[derive(Subcommand)]
@@ -52,6 +58,15 @@ enum Command {
     /// Manage repositories (on the local database).
     #[command(subcommand)]
     Repo(repo::RepoCommand),
+    /// Manage users and their grants (on the local database).
+    #[command(subcommand)]
+    User(users::UserCommand),
+    /// Manage API tokens (on the local database).
+    #[command(subcommand)]
+    Token(users::TokenCommand),
+    /// Verify, list and export the audit log (on the local database).
+    #[command(subcommand)]
+    Audit(audit::AuditCommand),
 }
 
 #[derive(Subcommand)]
@@ -73,6 +88,9 @@ impl ConfigFlags {
         if self.insecure_no_auth {
             flags.push(("insecure_no_auth", "true".into()));
         }
+        if self.auth {
+            flags.push(("auth.enabled", "true".into()));
+        }
         Ok(RawConfig::load(self.config.as_deref(), std::env::vars(), &flags)?)
     }
 
@@ -93,6 +111,9 @@ fn main() -> anyhow::Result<()> {
                 Ok(())
             }
             Command::Repo(command) => repo::run(command, cli.config.settings()?).await,
+            Command::User(command) => users::run_user(command, cli.config.settings()?).await,
+            Command::Token(command) => users::run_token(command, cli.config.settings()?).await,
+            Command::Audit(command) => audit::run(command, cli.config.settings()?).await,
         }
     })
 }

@@ -45,7 +45,7 @@ pub async fn run(command: &RepoCommand, settings: Settings) -> anyhow::Result<()
                 mutable_tags: mutable_tags.clone(),
                 created_at: arca_core::now_millis(),
             };
-            registry.create_repository(&repo).await?;
+            registry.create_repository(&repo, &arca_core::audit::Actor::system()).await?;
             println!("created repository {name} ({format})");
         }
         RepoCommand::Ls { output } => {
@@ -66,7 +66,7 @@ pub async fn run(command: &RepoCommand, settings: Settings) -> anyhow::Result<()
             }
         }
         RepoCommand::Rm { name } => {
-            registry.delete_repository(&RepoName::parse(name)?).await?;
+            registry.delete_repository(&RepoName::parse(name)?, &arca_core::audit::Actor::system()).await?;
             println!("deleted repository {name}");
         }
     }

@@ -32,6 +32,10 @@ pub enum ErrorKind {
     /// A state conflict (e.g. deleting a non-empty repository).
     Conflict,
     Unsupported,
+    /// A request that is malformed in a way no more specific kind names (a weak password, a bad scope).
+    InvalidRequest,
+    /// Something other than OCI content does not exist (a user, a token).
+    NotFound,
     Unauthorized,
     Denied,
     /// A backend is temporarily unreachable.
@@ -60,6 +64,8 @@ impl ErrorKind {
             Self::TagImmutable => "tag_immutable",
             Self::Conflict => "conflict",
             Self::Unsupported => "unsupported",
+            Self::InvalidRequest => "invalid_request",
+            Self::NotFound => "not_found",
             Self::Unauthorized => "unauthorized",
             Self::Denied => "denied",
             Self::Unavailable => "unavailable",

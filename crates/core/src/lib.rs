@@ -4,11 +4,15 @@
 //! only through the traits in [`blob`] and [`meta`]; protocol crates call the use cases here and never
 //! a storage crate.
 
+pub mod audit;
+pub mod auth;
 pub mod blob;
 pub mod error;
 pub mod hasher;
 pub mod manifest;
 pub mod meta;
+pub mod observe;
+pub mod provenance;
 pub mod registry;
 
 pub use error::{Error, ErrorKind, Result};

@@ -1,6 +1,12 @@
 //! Metadata ports, one trait per aggregate. Each method is one transaction.
+//!
+//! Every write that changes what the registry holds takes the [`NewAuditEntry`] recording it; the
+//! store appends it to the audit log in the same transaction as the change (and only if the change
+//! happened: a method returning `false` or an error appends nothing).
 
 use crate::Result;
+use crate::audit::{AuditLog, NewAuditEntry};
+use crate::auth::AuthStore;
 use arca_types::{Digest, OciName, RepoName, Tag};
 use async_trait::async_trait;
 
@@ -115,13 +121,13 @@ pub struct UploadSession {
 #[async_trait]
 pub trait RepositoryStore: Send + Sync + 'static {
     /// Creates the repository; `false` if it already existed (left unchanged).
-    async fn create_repository(&self, repo: &Repository) -> Result<bool>;
+    async fn create_repository(&self, repo: &Repository, audit: &NewAuditEntry) -> Result<bool>;
     async fn get_repository(&self, name: &RepoName) -> Result<Option<Repository>>;
     async fn list_repositories(&self) -> Result<Vec<Repository>>;
     /// Replaces the mutable fields (kind, stage, mutable_tags); `false` if absent.
-    async fn update_repository(&self, repo: &Repository) -> Result<bool>;
+    async fn update_repository(&self, repo: &Repository, audit: &NewAuditEntry) -> Result<bool>;
     /// Deletes an empty repository; `Conflict` if it still holds packages; `false` if absent.
-    async fn delete_repository(&self, name: &RepoName) -> Result<bool>;
+    async fn delete_repository(&self, name: &RepoName, audit: &NewAuditEntry) -> Result<bool>;
 }
 
 #[async_trait]
@@ -134,7 +140,7 @@ pub trait BlobIndex: Send + Sync + 'static {
     /// Size of a blob visible in this package.
     async fn linked_blob_size(&self, name: &OciName, digest: &Digest) -> Result<Option<u64>>;
     /// Removes a blob from a package's view; `false` if it was not linked.
-    async fn unlink_blob(&self, name: &OciName, digest: &Digest) -> Result<bool>;
+    async fn unlink_blob(&self, name: &OciName, digest: &Digest, audit: &NewAuditEntry) -> Result<bool>;
     /// Number of stored blobs and their total size.
     async fn blob_stats(&self) -> Result<(u64, u64)>;
 }
@@ -144,7 +150,7 @@ pub trait ManifestStore: Send + Sync + 'static {
     /// Records a manifest (idempotent), links it and its bytes into the package, and points `tag` at
     /// it, all in one transaction. An immutable tag already pointing elsewhere fails with
     /// `TagImmutable` and changes nothing.
-    async fn put_manifest(&self, manifest: &NewManifest, tag: Option<&TagWrite>) -> Result<()>;
+    async fn put_manifest(&self, manifest: &NewManifest, tag: Option<&TagWrite>, audit: &NewAuditEntry) -> Result<()>;
     async fn manifest_by_digest(&self, name: &OciName, digest: &Digest) -> Result<Option<ManifestRecord>>;
     async fn manifest_by_tag(&self, name: &OciName, tag: &Tag) -> Result<Option<ManifestRecord>>;
     /// Tags of a package in lexical order; `None` if the package is unknown.
@@ -154,9 +160,9 @@ pub trait ManifestStore: Send + Sync + 'static {
     /// Manifests of this package whose `subject` is `subject`, ordered by digest.
     async fn referrers(&self, name: &OciName, subject: &Digest) -> Result<Vec<ManifestRecord>>;
     /// `false` if the tag did not exist.
-    async fn delete_tag(&self, name: &OciName, tag: &Tag) -> Result<bool>;
+    async fn delete_tag(&self, name: &OciName, tag: &Tag, audit: &NewAuditEntry) -> Result<bool>;
     /// Deletes a manifest and every tag pointing at it; `false` if it did not exist.
-    async fn delete_manifest(&self, name: &OciName, digest: &Digest) -> Result<bool>;
+    async fn delete_manifest(&self, name: &OciName, digest: &Digest, audit: &NewAuditEntry) -> Result<bool>;
 }
 
 #[async_trait]
@@ -185,5 +191,8 @@ pub trait MetaHealth: Send + Sync + 'static {
 }
 
 /// Everything the metadata backend provides, as one object.
-pub trait MetaStore: RepositoryStore + BlobIndex + ManifestStore + UploadStore + MetaHealth {}
-impl<T: RepositoryStore + BlobIndex + ManifestStore + UploadStore + MetaHealth> MetaStore for T {}
+pub trait MetaStore:
+    RepositoryStore + BlobIndex + ManifestStore + UploadStore + AuthStore + AuditLog + MetaHealth
+{
+}
+impl<T: RepositoryStore + BlobIndex + ManifestStore + UploadStore + AuthStore + AuditLog + MetaHealth> MetaStore for T {}

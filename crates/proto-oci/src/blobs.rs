@@ -50,8 +50,13 @@ fn blob_headers(status: StatusCode, digest: &Digest, length: u64) -> http::respo
         .header("docker-content-digest", digest.as_str())
 }
 
-pub(crate) async fn delete(registry: &Registry, name: &OciName, digest: &Digest) -> Reply {
-    registry.delete_blob(name, digest).await?;
+pub(crate) async fn delete(
+    registry: &Registry,
+    name: &OciName,
+    digest: &Digest,
+    parts: &http::request::Parts,
+) -> Reply {
+    registry.delete_blob(name, digest, &crate::actor(parts)).await?;
     Ok(Response::builder()
         .status(StatusCode::ACCEPTED)
         .header(header::CONTENT_LENGTH, 0)

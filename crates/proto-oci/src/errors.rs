@@ -41,6 +41,8 @@ impl From<Error> for OciError {
             // 409 says "your request conflicts with the state", DENIED says it is policy, not a bug.
             K::TagImmutable | K::Conflict => (StatusCode::CONFLICT, "DENIED"),
             K::Unsupported => (StatusCode::UNSUPPORTED_MEDIA_TYPE, "UNSUPPORTED"),
+            K::InvalidRequest => (StatusCode::BAD_REQUEST, "UNSUPPORTED"),
+            K::NotFound => (StatusCode::NOT_FOUND, "NOT_FOUND"),
             K::Unauthorized => (StatusCode::UNAUTHORIZED, "UNAUTHORIZED"),
             K::Denied => (StatusCode::FORBIDDEN, "DENIED"),
             K::Unavailable => (StatusCode::SERVICE_UNAVAILABLE, "UNAVAILABLE"),

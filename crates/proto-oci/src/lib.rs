@@ -19,7 +19,7 @@ use axum::Router;
 use axum::body::Body;
 use axum::extract::{Request, State};
 use axum::response::{IntoResponse, Response};
-use axum::routing::any;
+use axum::routing::{MethodRouter, any};
 use errors::OciError;
 use futures_util::StreamExt;
 use http::{HeaderMap, HeaderValue, StatusCode, header, request::Parts};
@@ -27,9 +27,7 @@ use route::Endpoint;
 use std::sync::Arc;
 use std::time::Duration;
 
-/// Route class stored in response extensions, for metrics and request logs.
-#[derive(Debug, Clone, Copy)]
-pub struct RouteClass(pub &'static str);
+pub use arca_core::observe::RouteClass;
 
 type Reply = Result<Response, OciError>;
 
@@ -52,14 +50,18 @@ struct OciState {
     options: OciOptions,
 }
 
-/// The `/v2` routes.
-pub fn router(registry: Arc<Registry>, options: OciOptions) -> Router {
+/// The paths of [`routes`]: every request under them is parsed by [`route::parse`].
+pub const PATHS: [&str; 3] = ["/v2", "/v2/", "/v2/{*rest}"];
+
+/// The `/v2` routes, path by path (the server attaches an authorization rule to each).
+pub fn routes(registry: Arc<Registry>, options: OciOptions) -> Vec<(&'static str, MethodRouter)> {
     let state = Arc::new(OciState { registry, options });
-    Router::new()
-        .route("/v2", any(handle))
-        .route("/v2/", any(handle))
-        .route("/v2/{*rest}", any(handle))
-        .with_state(state)
+    PATHS.into_iter().map(|path| (path, any(handle).with_state(state.clone()))).collect()
+}
+
+/// The `/v2` routes as one router.
+pub fn router(registry: Arc<Registry>, options: OciOptions) -> Router {
+    routes(registry, options).into_iter().fold(Router::new(), |router, (path, route)| router.route(path, route))
 }
 
 async fn handle(State(state): State<Arc<OciState>>, request: Request) -> Response {
@@ -90,9 +92,9 @@ async fn dispatch(registry: &Registry, endpoint: Endpoint, parts: &Parts, body: 
         E::PutManifest { name, reference, tags } => {
             manifests::put(registry, &name, &reference, tags, parts, body).await
         }
-        E::DeleteManifest { name, reference } => manifests::delete(registry, &name, &reference).await,
+        E::DeleteManifest { name, reference } => manifests::delete(registry, &name, &reference, parts).await,
         E::GetBlob { name, digest, head } => blobs::get(registry, &name, &digest, head, &parts.headers).await,
-        E::DeleteBlob { name, digest } => blobs::delete(registry, &name, &digest).await,
+        E::DeleteBlob { name, digest } => blobs::delete(registry, &name, &digest, parts).await,
         E::StartUpload { name, digest, mount, from, sha512 } => {
             uploads::start(registry, &name, uploads::Start { digest, mount, from, sha512 }, parts, body).await
         }
@@ -101,6 +103,11 @@ async fn dispatch(registry: &Registry, endpoint: Endpoint, parts: &Parts, body: 
         E::PutUpload { name, id, digest } => uploads::put(registry, &name, &id, &digest, parts, body).await,
         E::CancelUpload { name, id } => uploads::cancel(registry, &name, &id).await,
     }
+}
+
+/// Who the request acts as, as the server's authentication put it in the request extensions.
+fn actor(parts: &Parts) -> arca_core::audit::Actor {
+    parts.extensions.get::<arca_core::audit::Actor>().cloned().unwrap_or_else(arca_core::audit::Actor::anonymous)
 }
 
 fn json_response(status: StatusCode, body: String) -> Response {

@@ -31,7 +31,9 @@ pub(crate) async fn put(
     let has_query_tags = !tags.is_empty();
     let body = body.collect(registry.config().max_manifest_bytes).await?;
     let content_type = parts.headers.get(header::CONTENT_TYPE).and_then(|v| v.to_str().ok());
-    let stored = registry.put_manifest(PutManifest { name, reference, content_type, body, extra_tags: tags }).await?;
+    let actor = crate::actor(parts);
+    let put = PutManifest { name, reference, content_type, body, extra_tags: tags, actor: &actor };
+    let stored = registry.put_manifest(put).await?;
     let mut builder = Response::builder()
         .status(StatusCode::CREATED)
         .header(header::LOCATION, format!("/v2/{name}/manifests/{}", stored.digest))
@@ -49,8 +51,8 @@ pub(crate) async fn put(
     Ok(builder.body(Body::empty()).expect("valid response"))
 }
 
-pub(crate) async fn delete(registry: &Registry, name: &OciName, reference: &Reference) -> Reply {
-    registry.delete_manifest(name, reference).await?;
+pub(crate) async fn delete(registry: &Registry, name: &OciName, reference: &Reference, parts: &Parts) -> Reply {
+    registry.delete_manifest(name, reference, &crate::actor(parts)).await?;
     Ok(Response::builder()
         .status(StatusCode::ACCEPTED)
         .header(header::CONTENT_LENGTH, 0)

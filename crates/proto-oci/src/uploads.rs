@@ -1,6 +1,7 @@
 //! Blob uploads: POST (session, monolithic, mount), PATCH, PUT, status GET, cancel DELETE.
 
 use crate::{Incoming, Reply, content_length};
+use arca_core::auth::{Action, Principal};
 use arca_core::registry::{Registry, UploadStatus};
 use arca_core::{Error, ErrorKind};
 use arca_types::{ByteRange, Digest, OciName};
@@ -16,16 +17,21 @@ pub(crate) struct Start {
 }
 
 pub(crate) async fn start(registry: &Registry, name: &OciName, start: Start, parts: &Parts, body: Incoming) -> Reply {
-    if let Some(mount) = &start.mount
-        && let Some(info) = registry.mount_blob(name, mount, start.from.as_ref()).await?
+    let actor = crate::actor(parts);
+    // Without `from`, a mount looks everywhere: only for a caller who may read everywhere (or when
+    // there is no authentication at all); anyone else gets an upload session, as the spec allows.
+    let may_mount =
+        start.from.is_some() || parts.extensions.get::<Principal>().is_none_or(|p| p.allows_everywhere(Action::Read));
+    if let Some(mount) = start.mount.as_ref().filter(|_| may_mount)
+        && let Some(info) = registry.mount_blob(name, mount, start.from.as_ref(), &actor).await?
     {
         return Ok(blob_created(name, &info.digest));
     }
     if let Some(digest) = &start.digest {
-        let info = registry.put_blob(name, digest, content_length(&parts.headers), body.into_stream()).await?;
+        let info = registry.put_blob(name, digest, content_length(&parts.headers), body.into_stream(), &actor).await?;
         return Ok(blob_created(name, &info.digest));
     }
-    let status = registry.start_upload(name, start.sha512).await?;
+    let status = registry.start_upload(name, start.sha512, &actor).await?;
     Ok(session_response(StatusCode::ACCEPTED, name, &status))
 }
 

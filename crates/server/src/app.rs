@@ -1,16 +1,19 @@
 //! Building the service: stores, registry, routes and middleware.
 
+use crate::auth::{Gate, jwt::JwtKey};
 use crate::config::Settings;
 use crate::metrics::{Gauges, Metrics};
+use arca_core::audit::Actor;
+use arca_core::auth::AuthService;
 use arca_core::meta::{Format, RepoKind, Repository};
+use arca_core::observe::RouteClass;
 use arca_core::registry::Registry;
-use arca_proto_oci::RouteClass;
 use axum::Router;
 use axum::body::Body;
 use axum::extract::{Request, State};
 use axum::middleware::{self, Next};
 use axum::response::{IntoResponse, Response};
-use axum::routing::get;
+use axum::routing::{MethodRouter, get};
 use http::{HeaderValue, StatusCode};
 use http_body_util::BodyExt;
 use std::sync::Arc;
@@ -24,9 +27,16 @@ pub struct StartupError(pub String);
 /// The assembled service.
 pub struct App {
     pub registry: Arc<Registry>,
+    pub auth: Arc<AuthService>,
     pub metrics: Arc<Metrics>,
     oci: arca_proto_oci::OciOptions,
+    gate: Arc<Gate>,
+    /// The password of the administrator this start created, when it was generated (shown once).
+    pub generated_admin_password: Option<String>,
 }
+
+/// The name of the server secret that signs registry tokens.
+const JWT_SECRET: &str = "registry-token-hs256";
 
 impl App {
     /// Opens the stores, applies declared repositories and sweeps what a crash left behind.
@@ -39,24 +49,62 @@ impl App {
             .map_err(|e| StartupError(format!("data directory {}: {e}", settings.data.display())))?;
         let blobs = arca_store_fs::FsBlobStore::open(root.into()).map_err(err("blob store"))?;
         let meta = arca_store_sql::SqlMetaStore::connect(&settings.database).await.map_err(err("database"))?;
-        let registry = Arc::new(Registry::new(Arc::new(blobs), Arc::new(meta), settings.registry.clone()));
+        let meta: Arc<dyn arca_core::meta::MetaStore> = Arc::new(meta);
+        let registry = Arc::new(Registry::new(Arc::new(blobs), meta.clone(), settings.registry.clone()));
+        let auth = Arc::new(AuthService::new(meta, settings.auth_anonymous_read.clone(), settings.auth_login_limits));
+        let generated_admin_password = if settings.auth_enabled {
+            let password = settings.admin_password.as_ref().map(|p| p.0.as_str());
+            auth.bootstrap(password).await.map_err(err("creating the administrator"))?
+        } else {
+            None
+        };
+        let gate = Arc::new(Gate {
+            enabled: settings.auth_enabled,
+            service: auth.clone(),
+            jwt: JwtKey::new(auth.server_secret(JWT_SECRET).await.map_err(err("token signing key"))?),
+            token_ttl_secs: i64::try_from(settings.auth_token_ttl_secs).unwrap_or(300),
+        });
         declare_repositories(&registry, settings).await.map_err(err("declared repositories"))?;
         let reaped = registry.reap_orphan_staging().await.map_err(err("sweeping staged uploads"))?;
         if reaped > 0 {
             tracing::info!(reaped, "removed staged uploads left by an earlier run");
         }
-        Ok(Self { registry, metrics: Arc::default(), oci: settings.oci.clone() })
+        Ok(Self { registry, auth, metrics: Arc::default(), oci: settings.oci.clone(), gate, generated_admin_password })
     }
 
+    /// Every route the router serves, by path, except the management API's (see [`Self::router`]).
+    /// Each path needs an authorization rule (`auth::rules::rule_for`); without one it is refused to
+    /// everyone.
+    pub fn routes(&self) -> Vec<(&'static str, MethodRouter)> {
+        let parts = self.clone_parts();
+        let mut routes: Vec<(&'static str, MethodRouter)> = vec![
+            ("/healthz", get(|| async { (StatusCode::OK, "ok\n") })),
+            ("/readyz", get(ready).with_state(parts.clone())),
+            ("/metrics", get(metrics).with_state(parts)),
+            ("/token", get(crate::auth::token::issue).with_state(self.gate.clone())),
+            ("/api/v1/audit", get(crate::api::audit).with_state(self.auth.clone())),
+        ];
+        routes.extend(arca_proto_oci::routes(self.registry.clone(), self.oci.clone()));
+        routes
+    }
+
+    /// The paths of every route: [`Self::routes`] and the management API's.
+    pub fn route_paths(&self) -> Vec<&'static str> {
+        let mut paths: Vec<&'static str> = self.routes().into_iter().map(|(path, _)| path).collect();
+        paths.extend(crate::auth::rules::MANAGEMENT_API_PATHS);
+        paths
+    }
+
+    /// The router: every route behind the one enforcement point (`auth::enforce`, as a route layer, so
+    /// it sees each route's path), then request observation.
     pub fn router(&self) -> Router {
-        let ops = Router::new()
-            .route("/healthz", get(|| async { (StatusCode::OK, "ok\n") }))
-            .route("/readyz", get(ready))
-            .route("/metrics", get(metrics))
-            .with_state(self.clone_parts());
-        arca_proto_oci::router(self.registry.clone(), self.oci.clone())
-            .merge(ops)
+        self.routes()
+            .into_iter()
+            .fold(Router::new(), |router, (path, route)| router.route(path, route))
+            .merge(arca_api::router(self.registry.clone()))
+            .route_layer(middleware::from_fn_with_state(self.gate.clone(), crate::auth::enforce))
             .fallback(|| async { (StatusCode::NOT_FOUND, "not found\n") })
+            .layer(middleware::from_fn(crate::limits::headers))
             .layer(middleware::from_fn_with_state(self.metrics.clone(), observe))
     }
 
@@ -84,7 +132,7 @@ async fn declare_repositories(registry: &Registry, settings: &Settings) -> arca_
                 .unwrap_or_else(|| settings.registry.default_mutable_tags.clone()),
             created_at: arca_core::now_millis(),
         };
-        registry.declare_repository(repo).await?;
+        registry.declare_repository(repo, &Actor::system()).await?;
     }
     Ok(())
 }

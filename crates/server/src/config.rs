@@ -39,6 +39,10 @@ const KEYS: &[(&str, &str, bool)] = &[
     ("database", "\"\"", true),
     ("storage", "\"\"", false),
     ("auth.enabled", "false", false),
+    ("auth.anonymous_read", "[]", false),
+    ("auth.token_ttl_secs", "300", false),
+    ("auth.max_failed_logins_per_user", "5", false),
+    ("auth.max_failed_logins_per_address", "30", false),
     ("insecure_no_auth", "false", false),
     ("log.format", "\"text\"", false),
     ("log.level", "\"info\"", false),
@@ -57,6 +61,8 @@ const KEYS: &[(&str, &str, bool)] = &[
 pub struct RawConfig {
     values: BTreeMap<&'static str, (Value, Source)>,
     repositories: BTreeMap<String, RepositoryConfig>,
+    /// `ARCA_ADMIN_PASSWORD`: the bootstrap administrator's password (environment only, never shown).
+    admin_password: Option<Secret>,
 }
 
 /// A repository declared in the configuration file (`[repositories.<name>]`).
@@ -69,6 +75,9 @@ pub struct RepositoryConfig {
     pub stage: Option<String>,
     #[serde(default)]
     pub mutable_tags: Option<Vec<String>>,
+    /// With auth enabled, anyone may read this repository without credentials.
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub anonymous_read: bool,
 }
 
 fn default_format() -> String {
@@ -83,11 +92,12 @@ impl RawConfig {
         flags: &[(&'static str, String)],
     ) -> Result<Self, ConfigError> {
         let values = KEYS.iter().map(|(k, d, _)| (*k, (parse_literal(d), Source::Default))).collect();
-        let mut raw = Self { values, repositories: BTreeMap::new() };
+        let mut raw = Self { values, repositories: BTreeMap::new(), admin_password: None };
         if let Some(path) = file {
             raw.apply_file(path)?;
         }
         let env: BTreeMap<String, String> = env.into_iter().filter(|(k, _)| k.starts_with("ARCA_")).collect();
+        raw.admin_password = env.get("ARCA_ADMIN_PASSWORD").filter(|p| !p.is_empty()).map(|p| Secret(p.clone()));
         for (key, _, _) in KEYS {
             let var = env_var(key);
             if let Some(v) = env.get(&var) {
@@ -186,6 +196,16 @@ impl RawConfig {
     }
 }
 
+/// A secret value: its `Debug` never shows it.
+#[derive(Clone, PartialEq, Eq)]
+pub struct Secret(pub String);
+
+impl fmt::Debug for Secret {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("Secret(********)")
+    }
+}
+
 /// Validated settings.
 #[derive(Debug, Clone)]
 pub struct Settings {
@@ -196,6 +216,14 @@ pub struct Settings {
     /// `file://<dir>`.
     pub storage: String,
     pub auth_enabled: bool,
+    /// Repository patterns anyone may read without credentials (with auth enabled).
+    pub auth_anonymous_read: Vec<String>,
+    /// Lifetime of the registry tokens the token endpoint issues.
+    pub auth_token_ttl_secs: u64,
+    /// Failed logins allowed (per user, per address) before back-off starts.
+    pub auth_login_limits: arca_core::auth::LoginLimits,
+    /// The bootstrap administrator's password (`ARCA_ADMIN_PASSWORD`); random and printed once if unset.
+    pub admin_password: Option<Secret>,
     pub insecure_no_auth: bool,
     pub log_json: bool,
     pub log_level: String,
@@ -243,6 +271,17 @@ impl Settings {
             database,
             storage,
             auth_enabled: raw.bool("auth.enabled"),
+            auth_anonymous_read: raw
+                .strings("auth.anonymous_read")
+                .into_iter()
+                .chain(raw.repositories.iter().filter(|(_, r)| r.anonymous_read).map(|(name, _)| name.clone()))
+                .collect(),
+            auth_token_ttl_secs: positive("auth.token_ttl_secs")?,
+            auth_login_limits: arca_core::auth::LoginLimits {
+                per_user: u32::try_from(positive("auth.max_failed_logins_per_user")?).unwrap_or(u32::MAX),
+                per_address: u32::try_from(positive("auth.max_failed_logins_per_address")?).unwrap_or(u32::MAX),
+            },
+            admin_password: raw.admin_password.clone(),
             insecure_no_auth: raw.bool("insecure_no_auth"),
             log_json,
             log_level: raw.str("log.level").to_owned(),
@@ -326,6 +365,19 @@ mod tests {
         assert!(shown.contains("oci.max_page = 50  # env ARCA_OCI__MAX_PAGE"), "{shown}");
         assert!(shown.contains("oci.auto_create = false  # file"), "{shown}");
         assert!(shown.contains("shutdown_grace_secs = 30  # default"), "{shown}");
+    }
+
+    #[test]
+    fn anonymous_read_comes_from_patterns_and_repositories() {
+        let dir = tempfile::tempdir().unwrap();
+        let file = dir.path().join("arca.toml");
+        std::fs::write(
+            &file,
+            "[auth]\nanonymous_read = [\"pub-*\"]\n[repositories.public]\nanonymous_read = true\n[repositories.dev]\n",
+        )
+        .unwrap();
+        let s = Settings::from_raw(&RawConfig::load(Some(&file), [], &[]).unwrap()).unwrap();
+        assert_eq!(s.auth_anonymous_read, ["pub-*", "public"]);
     }
 
     #[test]

@@ -3,8 +3,11 @@
 //! Architecture invariant: this is the only library crate that names concrete storage crates; it
 //! builds them and hands them to `arca-core` as ports.
 
+pub mod api;
 mod app;
+pub mod auth;
 pub mod config;
+pub mod limits;
 mod metrics;
 pub mod testing;
 
@@ -18,14 +21,7 @@ use tokio::net::TcpListener;
 
 /// Refuses to expose an unauthenticated registry beyond loopback (DESIGN.md, principle 7).
 pub fn check_exposure(settings: &Settings) -> Result<(), StartupError> {
-    if settings.auth_enabled {
-        return Err(StartupError(
-            "auth.enabled is set, but users and tokens are not available in this build yet; \
-             listen on loopback (the default) without auth"
-                .into(),
-        ));
-    }
-    if settings.listen.ip().is_loopback() {
+    if settings.auth_enabled || settings.listen.ip().is_loopback() {
         return Ok(());
     }
     if settings.insecure_no_auth {
@@ -34,8 +30,9 @@ pub fn check_exposure(settings: &Settings) -> Result<(), StartupError> {
     }
     Err(StartupError(format!(
         "refusing to listen on {} without authentication: anyone on the network could push and delete. \
-         Listen on loopback (--listen 127.0.0.1:8080), configure users and tokens (auth.enabled = true), \
-         or pass --insecure-no-auth to accept the risk",
+         Listen on loopback (--listen 127.0.0.1:8080), enable authentication (--auth or auth.enabled = true: \
+         the first start creates user admin with the password in ARCA_ADMIN_PASSWORD, or prints a random one; \
+         add users with `arca user add`), or pass --insecure-no-auth to accept the risk",
         settings.listen
     )))
 }
@@ -49,6 +46,13 @@ pub async fn run(
 ) -> Result<(), StartupError> {
     check_exposure(&settings)?;
     let app = App::build(&settings).await?;
+    if let Some(password) = &app.generated_admin_password {
+        // Straight to the terminal, never through the logger: shown once, stored only as a hash.
+        eprintln!(
+            "arca: created user admin with password {password}\n\
+             arca: it is shown only this once; change it with `arca user passwd admin`"
+        );
+    }
     let listener = TcpListener::bind(settings.listen)
         .await
         .map_err(|e| StartupError(format!("listen on {}: {e}", settings.listen)))?;
@@ -56,7 +60,8 @@ pub async fn run(
     spawn_upload_reaper(&app, settings.upload_reap_interval_secs);
     let (stop_tx, stop_rx) = tokio::sync::watch::channel(false);
     let mut grace_rx = stop_rx.clone();
-    let server = axum::serve(listener, app.router()).with_graceful_shutdown(async move {
+    let service = app.router().into_make_service_with_connect_info::<SocketAddr>();
+    let server = axum::serve(listener, service).with_graceful_shutdown(async move {
         let mut rx = stop_rx;
         let _ = rx.wait_for(|s| *s).await;
     });

@@ -1,9 +1,15 @@
 //! The server crate's one integration test binary: black-box HTTP against an in-process server.
 
+#[path = "integration/api.rs"]
+mod api;
 #[path = "integration/architecture.rs"]
 mod architecture;
+#[path = "integration/auth.rs"]
+mod auth;
 #[path = "integration/bad_input.rs"]
 mod bad_input;
+#[path = "integration/clients_auth.rs"]
+mod clients_auth;
 #[path = "integration/ops.rs"]
 mod ops;
 #[path = "integration/policy.rs"]

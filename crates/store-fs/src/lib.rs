@@ -56,44 +56,27 @@ struct Root {
 impl FsBlobStore {
     /// Opens (creating if needed) a store rooted at `root`, and removes temp files left by a crash.
     pub fn open(root: PathBuf) -> Result<Self> {
-        let root = Root {
-            blobs: root.join("blobs"),
-            uploads: root.join("uploads"),
-        };
+        let root = Root { blobs: root.join("blobs"), uploads: root.join("uploads") };
         for algorithm in [DigestAlgorithm::Sha256, DigestAlgorithm::Sha512] {
-            ensure_dir(&root.blobs.join(algorithm.as_str()))
-                .map_err(io_error("creating the blob directory"))?;
+            ensure_dir(&root.blobs.join(algorithm.as_str())).map_err(io_error("creating the blob directory"))?;
         }
         ensure_dir(&root.uploads).map_err(io_error("creating the uploads directory"))?;
-        remove_stale_temp_files(&root.uploads)
-            .map_err(io_error("cleaning the uploads directory"))?;
-        Ok(Self {
-            root: Arc::new(root),
-        })
+        remove_stale_temp_files(&root.uploads).map_err(io_error("cleaning the uploads directory"))?;
+        Ok(Self { root: Arc::new(root) })
     }
 
     fn blob_path(&self, digest: &Digest) -> PathBuf {
         // A `Digest` is validated: a known algorithm and lowercase hex, so nothing here can escape.
         let hex = digest.hex();
-        self.root
-            .blobs
-            .join(digest.algorithm().as_str())
-            .join(&hex[..2])
-            .join(hex)
+        self.root.blobs.join(digest.algorithm().as_str()).join(&hex[..2]).join(hex)
     }
 
     fn upload_path(&self, id: &str) -> Result<PathBuf> {
-        if is_valid_upload_id(id) {
-            Ok(self.root.uploads.join(id))
-        } else {
-            Err(upload_unknown(id))
-        }
+        if is_valid_upload_id(id) { Ok(self.root.uploads.join(id)) } else { Err(upload_unknown(id)) }
     }
 
     fn temp_path(&self, purpose: &str) -> PathBuf {
-        self.root
-            .uploads
-            .join(format!(".{purpose}-{}", uuid::Uuid::new_v4().simple()))
+        self.root.uploads.join(format!(".{purpose}-{}", uuid::Uuid::new_v4().simple()))
     }
 }
 
@@ -126,9 +109,7 @@ impl BlobStore for FsBlobStore {
         blocking(move || {
             // Make the staged bytes durable even if the writer was never finished; cheap if it was.
             match fs::File::open(&staged) {
-                Ok(file) => file
-                    .sync_all()
-                    .map_err(io_error("syncing a staged upload"))?,
+                Ok(file) => file.sync_all().map_err(io_error("syncing a staged upload"))?,
                 Err(e) if e.kind() == io::ErrorKind::NotFound => return Err(upload_unknown(&id)),
                 Err(e) => return Err(Error::internal("opening a staged upload", e)),
             }
@@ -145,8 +126,7 @@ impl BlobStore for FsBlobStore {
 
     async fn abort_upload(&self, id: &str) -> Result<()> {
         let path = self.upload_path(id)?;
-        blocking(move || remove_if_present(&path).map_err(io_error("removing a staged upload")))
-            .await
+        blocking(move || remove_if_present(&path).map_err(io_error("removing a staged upload"))).await
     }
 
     async fn staged_uploads(&self) -> Result<Vec<String>> {
@@ -155,10 +135,7 @@ impl BlobStore for FsBlobStore {
             let mut ids = Vec::new();
             for entry in fs::read_dir(&dir).map_err(io_error("listing uploads"))? {
                 let entry = entry.map_err(io_error("listing uploads"))?;
-                let is_file = entry
-                    .file_type()
-                    .map_err(io_error("listing uploads"))?
-                    .is_file();
+                let is_file = entry.file_type().map_err(io_error("listing uploads"))?.is_file();
                 match entry.file_name().into_string() {
                     Ok(name) if is_file && is_valid_upload_id(&name) => ids.push(name),
                     _ => {}
@@ -177,8 +154,7 @@ impl BlobStore for FsBlobStore {
             if target.is_file() {
                 return Ok(());
             }
-            let written =
-                write_synced(&temp, &content).and_then(|()| move_into_place(&temp, &target));
+            let written = write_synced(&temp, &content).and_then(|()| move_into_place(&temp, &target));
             if written.is_err() {
                 let _ = fs::remove_file(&temp);
             }
@@ -193,29 +169,17 @@ impl BlobStore for FsBlobStore {
             Err(e) if e.kind() == io::ErrorKind::NotFound => return Ok(None),
             Err(e) => return Err(Error::internal("opening a blob", e)),
         };
-        let size = file
-            .metadata()
-            .await
-            .map_err(io_error("reading blob metadata"))?
-            .len();
+        let size = file.metadata().await.map_err(io_error("reading blob metadata"))?.len();
         let Some(range) = range else {
-            return Ok(Some(BlobContent {
-                size,
-                stream: ReaderStream::with_capacity(file, CHUNK).boxed(),
-            }));
+            return Ok(Some(BlobContent { size, stream: ReaderStream::with_capacity(file, CHUNK).boxed() }));
         };
         if range.start > range.end || range.end >= size {
             return Err(Error::new(
                 ErrorKind::RangeNotSatisfiable,
-                format!(
-                    "range {}-{} lies outside {size} bytes",
-                    range.start, range.end
-                ),
+                format!("range {}-{} lies outside {size} bytes", range.start, range.end),
             ));
         }
-        file.seek(SeekFrom::Start(range.start))
-            .await
-            .map_err(io_error("seeking in a blob"))?;
+        file.seek(SeekFrom::Start(range.start)).await.map_err(io_error("seeking in a blob"))?;
         let stream = ReaderStream::with_capacity(file.take(range.len()), CHUNK).boxed();
         Ok(Some(BlobContent { size, stream }))
     }
@@ -238,15 +202,11 @@ impl BlobStore for FsBlobStore {
         let blobs = self.root.blobs.clone();
         let probe = self.temp_path("ping");
         blocking(move || {
-            let checked = fs::read_dir(&blobs)
-                .and_then(|_| fs::write(&probe, b"ping"))
-                .and_then(|()| fs::remove_file(&probe));
+            let checked =
+                fs::read_dir(&blobs).and_then(|_| fs::write(&probe, b"ping")).and_then(|()| fs::remove_file(&probe));
             checked.map_err(|e| {
                 let _ = fs::remove_file(&probe);
-                Error::new(
-                    ErrorKind::Unavailable,
-                    format!("blob directory is not readable and writable: {e}"),
-                )
+                Error::new(ErrorKind::Unavailable, format!("blob directory is not readable and writable: {e}"))
             })
         })
         .await
@@ -264,27 +224,16 @@ struct FsUploadWriter {
 #[async_trait]
 impl UploadWriter for FsUploadWriter {
     async fn write(&mut self, chunk: Bytes) -> Result<()> {
-        self.file
-            .write_all(&chunk)
-            .await
-            .map_err(io_error("writing an upload"))?;
+        self.file.write_all(&chunk).await.map_err(io_error("writing an upload"))?;
         self.len += chunk.len() as u64;
         Ok(())
     }
 
     async fn finish(mut self: Box<Self>) -> Result<u64> {
-        self.file
-            .flush()
-            .await
-            .map_err(io_error("writing an upload"))?;
-        self.file
-            .get_ref()
-            .sync_all()
-            .await
-            .map_err(io_error("syncing an upload"))?;
+        self.file.flush().await.map_err(io_error("writing an upload"))?;
+        self.file.get_ref().sync_all().await.map_err(io_error("syncing an upload"))?;
         if let Some(dir) = self.sync_dir.take() {
-            blocking(move || sync_dir(&dir).map_err(io_error("syncing the uploads directory")))
-                .await?;
+            blocking(move || sync_dir(&dir).map_err(io_error("syncing the uploads directory"))).await?;
         }
         Ok(self.len)
     }
@@ -298,21 +247,14 @@ fn open_staged(path: &Path, id: &str, offset: u64) -> Result<fs::File> {
     #[cfg(unix)]
     std::os::unix::fs::OpenOptionsExt::mode(&mut options, FILE_MODE);
     if offset == 0 {
-        return options
-            .create(true)
-            .truncate(true)
-            .open(path)
-            .map_err(io_error("creating an upload"));
+        return options.create(true).truncate(true).open(path).map_err(io_error("creating an upload"));
     }
     let mut file = match options.open(path) {
         Ok(file) => file,
         Err(e) if e.kind() == io::ErrorKind::NotFound => return Err(upload_unknown(id)),
         Err(e) => return Err(Error::internal("opening an upload", e)),
     };
-    let staged = file
-        .metadata()
-        .map_err(io_error("reading upload metadata"))?
-        .len();
+    let staged = file.metadata().map_err(io_error("reading upload metadata"))?.len();
     if offset > staged {
         return Err(Error::new(
             ErrorKind::UploadRangeInvalid,
@@ -320,19 +262,15 @@ fn open_staged(path: &Path, id: &str, offset: u64) -> Result<fs::File> {
         ));
     }
     if offset < staged {
-        file.set_len(offset)
-            .map_err(io_error("truncating an upload"))?;
+        file.set_len(offset).map_err(io_error("truncating an upload"))?;
     }
-    file.seek(SeekFrom::Start(offset))
-        .map_err(io_error("seeking in an upload"))?;
+    file.seek(SeekFrom::Start(offset)).map_err(io_error("seeking in an upload"))?;
     Ok(file)
 }
 
 /// Renames `from` to `to`, creating `to`'s directory if needed, and makes the rename durable.
 fn move_into_place(from: &Path, to: &Path) -> io::Result<()> {
-    let dir = to
-        .parent()
-        .ok_or_else(|| io::Error::other("blob path has no parent"))?;
+    let dir = to.parent().ok_or_else(|| io::Error::other("blob path has no parent"))?;
     ensure_dir(dir)?;
     fs::rename(from, to)?;
     sync_dir(dir)
@@ -356,10 +294,7 @@ fn ensure_dir(dir: &Path) -> io::Result<()> {
     if dir.is_dir() {
         return Ok(());
     }
-    let parent = dir
-        .parent()
-        .filter(|p| !p.as_os_str().is_empty())
-        .unwrap_or(Path::new("."));
+    let parent = dir.parent().filter(|p| !p.as_os_str().is_empty()).unwrap_or(Path::new("."));
     ensure_dir(parent)?;
     let mut builder = fs::DirBuilder::new();
     #[cfg(unix)]
@@ -393,10 +328,7 @@ fn remove_stale_temp_files(uploads: &Path) -> io::Result<()> {
             continue;
         }
         let modified = entry.metadata()?.modified()?;
-        if now
-            .duration_since(modified)
-            .is_ok_and(|age| age > STALE_TEMP)
-        {
+        if now.duration_since(modified).is_ok_and(|age| age > STALE_TEMP) {
             tracing::info!(path = %entry.path().display(), "removing a temp file left by a crash");
             remove_if_present(&entry.path())?;
         }
@@ -406,17 +338,11 @@ fn remove_stale_temp_files(uploads: &Path) -> io::Result<()> {
 
 /// Upload ids are minted by the core, but they reach us from URLs: only `[A-Za-z0-9_-]{1,128}`.
 fn is_valid_upload_id(id: &str) -> bool {
-    (1..=128).contains(&id.len())
-        && id
-            .bytes()
-            .all(|b| b.is_ascii_alphanumeric() || b == b'_' || b == b'-')
+    (1..=128).contains(&id.len()) && id.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'_' || b == b'-')
 }
 
 fn upload_unknown(id: &str) -> Error {
-    Error::new(
-        ErrorKind::BlobUploadUnknown,
-        format!("upload {id:?} is unknown"),
-    )
+    Error::new(ErrorKind::BlobUploadUnknown, format!("upload {id:?} is unknown"))
 }
 
 fn io_error(context: &'static str) -> impl Fn(io::Error) -> Error {
@@ -424,7 +350,5 @@ fn io_error(context: &'static str) -> impl Fn(io::Error) -> Error {
 }
 
 async fn blocking<T: Send + 'static>(f: impl FnOnce() -> Result<T> + Send + 'static) -> Result<T> {
-    tokio::task::spawn_blocking(f)
-        .await
-        .map_err(|e| Error::internal("blob store task", e))?
+    tokio::task::spawn_blocking(f).await.map_err(|e| Error::internal("blob store task", e))?
 }

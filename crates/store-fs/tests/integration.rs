@@ -41,14 +41,7 @@ fn files_under(dir: &Path) -> Vec<String> {
 async fn passes_the_blob_store_suite() {
     let base = tempfile::tempdir().unwrap();
     let n = AtomicUsize::new(0);
-    suite::run_all(|| async {
-        open(
-            &base
-                .path()
-                .join(n.fetch_add(1, Ordering::SeqCst).to_string()),
-        )
-    })
-    .await;
+    suite::run_all(|| async { open(&base.path().join(n.fetch_add(1, Ordering::SeqCst).to_string())) }).await;
 }
 
 #[tokio::test]
@@ -58,30 +51,15 @@ async fn committed_blobs_live_at_their_content_address() {
     let digest = store_blob(&store, "layer", b"layer bytes").await;
     let hex = digest.hex();
     let path = dir.path().join("blobs/sha256").join(&hex[..2]).join(hex);
-    assert_eq!(
-        fs::read(&path).unwrap(),
-        b"layer bytes",
-        "{}",
-        path.display()
-    );
+    assert_eq!(fs::read(&path).unwrap(), b"layer bytes", "{}", path.display());
 
     let long = sha512(b"manifest");
-    store
-        .put_small(&long, Bytes::from_static(b"manifest"))
-        .await
-        .unwrap();
-    let path = dir
-        .path()
-        .join("blobs/sha512")
-        .join(&long.hex()[..2])
-        .join(long.hex());
+    store.put_small(&long, Bytes::from_static(b"manifest")).await.unwrap();
+    let path = dir.path().join("blobs/sha512").join(&long.hex()[..2]).join(long.hex());
     assert_eq!(fs::read(&path).unwrap(), b"manifest", "{}", path.display());
 
     upload(&store, "staged-1", 0, &[b"staged"]).await;
-    assert_eq!(
-        fs::read(dir.path().join("uploads/staged-1")).unwrap(),
-        b"staged"
-    );
+    assert_eq!(fs::read(dir.path().join("uploads/staged-1")).unwrap(), b"staged");
 }
 
 #[tokio::test]
@@ -94,29 +72,15 @@ async fn nothing_is_left_behind_after_commit_abort_and_put() {
     upload(&store, "gone", 0, &[b"aborted"]).await;
     store.abort_upload("gone").await.unwrap();
     let small = sha256(b"small");
-    store
-        .put_small(&small, Bytes::from_static(b"small"))
-        .await
-        .unwrap();
-    store
-        .put_small(&small, Bytes::from_static(b"small"))
-        .await
-        .unwrap();
+    store.put_small(&small, Bytes::from_static(b"small")).await.unwrap();
+    store.put_small(&small, Bytes::from_static(b"small")).await.unwrap();
     store.ping().await.unwrap();
 
-    assert_eq!(
-        files_under(&dir.path().join("uploads")),
-        Vec::<String>::new(),
-        "uploads/ is empty"
-    );
+    assert_eq!(files_under(&dir.path().join("uploads")), Vec::<String>::new(), "uploads/ is empty");
     let blob = |d: &arca_types::Digest| format!("sha256/{}/{}", &d.hex()[..2], d.hex());
     let mut expected = vec![blob(&first), blob(&small)];
     expected.sort();
-    assert_eq!(
-        files_under(&dir.path().join("blobs")),
-        expected,
-        "blobs/ holds exactly the blobs"
-    );
+    assert_eq!(files_under(&dir.path().join("blobs")), expected, "blobs/ holds exactly the blobs");
 
     store.delete(&first).await.unwrap();
     assert_eq!(files_under(&dir.path().join("blobs")), [blob(&small)]);
@@ -126,27 +90,18 @@ async fn nothing_is_left_behind_after_commit_abort_and_put() {
 async fn staged_upload_survives_a_restart() {
     let dir = tempfile::tempdir().unwrap();
     let before = open(dir.path());
-    assert_eq!(
-        upload(&before, "resumable", 0, &[b"before restart, "]).await,
-        16
-    );
+    assert_eq!(upload(&before, "resumable", 0, &[b"before restart, "]).await, 16);
     drop(before);
 
     let after = open(dir.path());
     assert_eq!(after.staged_uploads().await.unwrap(), ["resumable"]);
-    assert_eq!(
-        upload(&after, "resumable", 16, &[b"after restart"]).await,
-        29
-    );
+    assert_eq!(upload(&after, "resumable", 16, &[b"after restart"]).await, 29);
     let digest = sha256(b"before restart, after restart");
     after.commit_upload("resumable", &digest).await.unwrap();
     drop(after);
 
     let again = open(dir.path());
-    assert_eq!(
-        read_blob(&again, &digest, None).await.1,
-        b"before restart, after restart"
-    );
+    assert_eq!(read_blob(&again, &digest, None).await.1, b"before restart, after restart");
     assert!(again.staged_uploads().await.unwrap().is_empty());
 }
 
@@ -159,24 +114,13 @@ async fn opening_removes_stale_temp_files_only() {
     fs::write(&stale, b"crashed").unwrap();
     fs::write(&fresh, b"in flight").unwrap();
     let two_hours_ago = SystemTime::now() - Duration::from_secs(7200);
-    fs::File::options()
-        .write(true)
-        .open(&stale)
-        .unwrap()
-        .set_modified(two_hours_ago)
-        .unwrap();
+    fs::File::options().write(true).open(&stale).unwrap().set_modified(two_hours_ago).unwrap();
     fs::create_dir(uploads.join("not-a-file")).unwrap();
 
     let store = open(dir.path());
     assert!(!stale.exists(), "a temp file older than an hour is removed");
-    assert!(
-        fresh.exists(),
-        "a recent temp file may belong to another process"
-    );
-    assert!(
-        store.staged_uploads().await.unwrap().is_empty(),
-        "temp files and directories are not uploads"
-    );
+    assert!(fresh.exists(), "a recent temp file may belong to another process");
+    assert!(store.staged_uploads().await.unwrap().is_empty(), "temp files and directories are not uploads");
 }
 
 #[tokio::test]
@@ -186,26 +130,15 @@ async fn reads_stream_in_one_mebibyte_chunks() {
     let content: Vec<u8> = (0..7 * MIB / 2).map(|i| (i % 253) as u8).collect();
     let digest = store_blob(&store, "chunks", &content).await;
 
-    let sizes = |stream: arca_core::blob::ByteStream| async move {
-        stream.map(|c| c.unwrap().len()).collect::<Vec<_>>().await
-    };
+    let sizes =
+        |stream: arca_core::blob::ByteStream| async move { stream.map(|c| c.unwrap().len()).collect::<Vec<_>>().await };
     let blob = store.get(&digest, None).await.unwrap().unwrap();
     assert_eq!(sizes(blob.stream).await, [MIB, MIB, MIB, MIB / 2]);
-    let range = ByteRange {
-        start: 10,
-        end: (2 * MIB + 9) as u64,
-    };
+    let range = ByteRange { start: 10, end: (2 * MIB + 9) as u64 };
     let part = store.get(&digest, Some(range)).await.unwrap().unwrap();
-    assert_eq!(
-        sizes(part.stream).await,
-        [MIB, MIB],
-        "a range is limited to its length"
-    );
+    assert_eq!(sizes(part.stream).await, [MIB, MIB], "a range is limited to its length");
     upload(&store, "staged", 0, &[&content]).await;
-    assert_eq!(
-        sizes(store.read_upload("staged").await.unwrap()).await,
-        [MIB, MIB, MIB, MIB / 2]
-    );
+    assert_eq!(sizes(store.read_upload("staged").await.unwrap()).await, [MIB, MIB, MIB, MIB / 2]);
 }
 
 #[tokio::test]
@@ -220,10 +153,7 @@ async fn open_creates_the_root_and_ping_notices_it_gone() {
 
     let file = dir.path().join("a-file");
     fs::write(&file, b"").unwrap();
-    assert!(
-        FsBlobStore::open(file).is_err(),
-        "a root that is a file is refused"
-    );
+    assert!(FsBlobStore::open(file).is_err(), "a root that is a file is refused");
 }
 
 #[cfg(unix)]
@@ -235,56 +165,21 @@ async fn files_and_directories_are_private_to_the_owner_and_group() {
     let store = open(&root);
     let digest = store_blob(&store, "perm", b"private").await;
     let small = sha256(b"small");
-    store
-        .put_small(&small, Bytes::from_static(b"small"))
-        .await
-        .unwrap();
+    store.put_small(&small, Bytes::from_static(b"small")).await.unwrap();
     upload(&store, "staged", 0, &[b"staged"]).await;
 
     let mode = |p: &Path| fs::metadata(p).unwrap().permissions().mode() & 0o777;
     let fan_out = root.join("blobs/sha256").join(&digest.hex()[..2]);
-    for dir in [
-        root.clone(),
-        root.join("blobs"),
-        root.join("blobs/sha256"),
-        root.join("uploads"),
-        fan_out,
-    ] {
+    for dir in [root.clone(), root.join("blobs"), root.join("blobs/sha256"), root.join("uploads"), fan_out] {
         let m = mode(&dir);
-        assert_eq!(
-            m & 0o700,
-            0o700,
-            "{} is usable by its owner ({m:o})",
-            dir.display()
-        );
-        assert_eq!(
-            m & 0o007,
-            0,
-            "{} is closed to others ({m:o})",
-            dir.display()
-        );
+        assert_eq!(m & 0o700, 0o700, "{} is usable by its owner ({m:o})", dir.display());
+        assert_eq!(m & 0o007, 0, "{} is closed to others ({m:o})", dir.display());
     }
-    let small_path = root
-        .join("blobs/sha256")
-        .join(&small.hex()[..2])
-        .join(small.hex());
-    let blob_path = root
-        .join("blobs/sha256")
-        .join(&digest.hex()[..2])
-        .join(digest.hex());
+    let small_path = root.join("blobs/sha256").join(&small.hex()[..2]).join(small.hex());
+    let blob_path = root.join("blobs/sha256").join(&digest.hex()[..2]).join(digest.hex());
     for file in [blob_path, small_path, root.join("uploads/staged")] {
         let m = mode(&file);
-        assert_eq!(
-            m & 0o600,
-            0o600,
-            "{} is readable and writable by its owner ({m:o})",
-            file.display()
-        );
-        assert_eq!(
-            m & 0o117,
-            0,
-            "{} is not executable nor open to others ({m:o})",
-            file.display()
-        );
+        assert_eq!(m & 0o600, 0o600, "{} is readable and writable by its owner ({m:o})", file.display());
+        assert_eq!(m & 0o117, 0, "{} is not executable nor open to others ({m:o})", file.display());
     }
 }

@@ -4,6 +4,7 @@
 use crate::db::{col, db_err, to_i64, to_u64};
 use crate::{SqlMetaStore, packages, repositories};
 use arca_core::Result;
+use arca_core::audit::NewAuditEntry;
 use arca_core::meta::{BlobIndex, Millis};
 use arca_types::{Digest, OciName};
 use async_trait::async_trait;
@@ -64,15 +65,21 @@ impl BlobIndex for SqlMetaStore {
         row.map(|row| col(&row, 0).map(to_u64)).transpose()
     }
 
-    async fn unlink_blob(&self, name: &OciName, digest: &Digest) -> Result<bool> {
+    async fn unlink_blob(&self, name: &OciName, digest: &Digest, entry: &NewAuditEntry) -> Result<bool> {
+        let mut tx = self.db.write().await?;
         let done = sqlx::query("DELETE FROM blob_links WHERE repository = $1 AND package = $2 AND digest = $3")
             .bind(name.repository.as_str())
             .bind(name.package.as_str())
             .bind(digest.as_str())
-            .execute(self.db.write_pool())
+            .execute(&mut *tx)
             .await
             .map_err(db_err("unlinking a blob"))?;
-        Ok(done.rows_affected() > 0)
+        if done.rows_affected() == 0 {
+            return Ok(false);
+        }
+        crate::audit::append(&mut tx, entry).await?;
+        tx.commit().await.map_err(db_err("unlinking a blob"))?;
+        Ok(true)
     }
 
     async fn blob_stats(&self) -> Result<(u64, u64)> {

@@ -7,13 +7,17 @@
 //! - `db` — the dialect, the pools (SQLite: one writer connection and a read pool, WAL,
 //!   `synchronous=FULL`; PostgreSQL: one pool) and the mapping of database errors to arca errors.
 //! - `migrate` — versioned schema migrations, one SQL file per dialect under `migrations/`.
-//! - `repositories`, `blobs`, `manifests`, `uploads` — one port each, one transaction per method;
-//!   `packages` — the catalog rows they share (a package is present while it holds a manifest or a blob).
+//! - `repositories`, `blobs`, `manifests`, `uploads`, `auth` (users, tokens, server secrets) — one port
+//!   each, one transaction per method;
+//!   `packages` — the catalog rows they share (a package is present while it holds a manifest or a blob);
+//!   `audit` — the hash-chained audit log, appended inside the transaction of each audited write.
 //!
 //! Every query is written once, in the subset both databases share (`$1` placeholders,
 //! `ON CONFLICT`, i64/text/bytes columns, timestamps as i64 milliseconds); what truly differs
 //! branches on [`Dialect`] in `db` and `migrate` only.
 
+mod audit;
+mod auth;
 mod blobs;
 mod db;
 mod manifests;

@@ -1,7 +1,8 @@
 //! Manifests, their references, tags and referrers.
 
 use crate::db::{col, corrupt, db_err, limit, to_i64, to_u64};
-use crate::{SqlMetaStore, packages, repositories};
+use crate::{SqlMetaStore, audit, packages, repositories};
+use arca_core::audit::NewAuditEntry;
 use arca_core::meta::{ManifestRecord, ManifestStore, NewManifest, Page, TagWrite};
 use arca_core::{Error, ErrorKind, Result};
 use arca_types::{Digest, OciName, Tag};
@@ -11,7 +12,7 @@ use sqlx::{Any, Transaction};
 
 #[async_trait]
 impl ManifestStore for SqlMetaStore {
-    async fn put_manifest(&self, manifest: &NewManifest, tag: Option<&TagWrite>) -> Result<()> {
+    async fn put_manifest(&self, manifest: &NewManifest, tag: Option<&TagWrite>, entry: &NewAuditEntry) -> Result<()> {
         let NewManifest { name, record, references } = manifest;
         let mut tx = self.db.write().await?;
         if !repositories::exists(&mut tx, &name.repository).await? {
@@ -46,6 +47,7 @@ impl ManifestStore for SqlMetaStore {
         if let Some(tag) = tag {
             point_tag(&mut tx, name, tag, &record.digest, record.created_at).await?;
         }
+        audit::append(&mut tx, entry).await?;
         tx.commit().await.map_err(db_err("recording a manifest"))
     }
 
@@ -117,18 +119,24 @@ impl ManifestStore for SqlMetaStore {
         rows.iter().map(record_from_row).collect()
     }
 
-    async fn delete_tag(&self, name: &OciName, tag: &Tag) -> Result<bool> {
+    async fn delete_tag(&self, name: &OciName, tag: &Tag, entry: &NewAuditEntry) -> Result<bool> {
+        let mut tx = self.db.write().await?;
         let done = sqlx::query("DELETE FROM tags WHERE repository = $1 AND package = $2 AND name = $3")
             .bind(name.repository.as_str())
             .bind(name.package.as_str())
             .bind(tag.as_str())
-            .execute(self.db.write_pool())
+            .execute(&mut *tx)
             .await
             .map_err(db_err("deleting a tag"))?;
-        Ok(done.rows_affected() > 0)
+        if done.rows_affected() == 0 {
+            return Ok(false);
+        }
+        audit::append(&mut tx, entry).await?;
+        tx.commit().await.map_err(db_err("deleting a tag"))?;
+        Ok(true)
     }
 
-    async fn delete_manifest(&self, name: &OciName, digest: &Digest) -> Result<bool> {
+    async fn delete_manifest(&self, name: &OciName, digest: &Digest, entry: &NewAuditEntry) -> Result<bool> {
         let mut tx = self.db.write().await?;
         // Children first: tags and references point at the manifest, which goes last.
         let mut deleted = 0;
@@ -149,6 +157,7 @@ impl ManifestStore for SqlMetaStore {
         if deleted == 0 {
             return Ok(false);
         }
+        audit::append(&mut tx, entry).await?;
         tx.commit().await.map_err(db_err("deleting a manifest"))?;
         Ok(true)
     }

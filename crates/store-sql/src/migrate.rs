@@ -16,12 +16,20 @@ struct Migration {
     postgres: &'static str,
 }
 
-const MIGRATIONS: &[Migration] = &[Migration {
-    version: 1,
-    name: "init",
-    sqlite: include_str!("../migrations/sqlite/0001_init.sql"),
-    postgres: include_str!("../migrations/postgres/0001_init.sql"),
-}];
+const MIGRATIONS: &[Migration] = &[
+    Migration {
+        version: 1,
+        name: "init",
+        sqlite: include_str!("../migrations/sqlite/0001_init.sql"),
+        postgres: include_str!("../migrations/postgres/0001_init.sql"),
+    },
+    Migration {
+        version: 2,
+        name: "auth",
+        sqlite: include_str!("../migrations/sqlite/0002_auth.sql"),
+        postgres: include_str!("../migrations/postgres/0002_auth.sql"),
+    },
+];
 
 /// Any 64-bit number, the same in every arca: the advisory lock that serializes migrations.
 const POSTGRES_MIGRATION_LOCK: &str = "SELECT pg_advisory_xact_lock(7305982735473311297)";

@@ -1,7 +1,8 @@
 //! Repositories: named namespaces with a format, a kind, a stage and their mutable-tag patterns.
 
-use crate::SqlMetaStore;
 use crate::db::{col, corrupt, db_err};
+use crate::{SqlMetaStore, audit};
+use arca_core::audit::NewAuditEntry;
 use arca_core::meta::{Format, RepoKind, Repository, RepositoryStore};
 use arca_core::{Error, ErrorKind, Result};
 use arca_types::RepoName;
@@ -16,8 +17,9 @@ const REPOSITORY_HAS_CONTENT: &str = "SELECT CASE WHEN \
 
 #[async_trait]
 impl RepositoryStore for SqlMetaStore {
-    async fn create_repository(&self, repo: &Repository) -> Result<bool> {
+    async fn create_repository(&self, repo: &Repository, entry: &NewAuditEntry) -> Result<bool> {
         let mutable_tags = mutable_tags_json(&repo.mutable_tags);
+        let mut tx = self.db.write().await?;
         let done = sqlx::query(
             "INSERT INTO repositories (name, format, kind, stage, mutable_tags, created_at) \
              VALUES ($1, $2, $3, $4, $5, $6) ON CONFLICT (name) DO NOTHING",
@@ -28,10 +30,15 @@ impl RepositoryStore for SqlMetaStore {
         .bind(repo.stage.as_deref())
         .bind(mutable_tags)
         .bind(repo.created_at)
-        .execute(self.db.write_pool())
+        .execute(&mut *tx)
         .await
         .map_err(db_err("creating a repository"))?;
-        Ok(done.rows_affected() == 1)
+        if done.rows_affected() != 1 {
+            return Ok(false);
+        }
+        audit::append(&mut tx, entry).await?;
+        tx.commit().await.map_err(db_err("creating a repository"))?;
+        Ok(true)
     }
 
     async fn get_repository(&self, name: &RepoName) -> Result<Option<Repository>> {
@@ -53,19 +60,25 @@ impl RepositoryStore for SqlMetaStore {
         rows.iter().map(repository_from_row).collect()
     }
 
-    async fn update_repository(&self, repo: &Repository) -> Result<bool> {
+    async fn update_repository(&self, repo: &Repository, entry: &NewAuditEntry) -> Result<bool> {
+        let mut tx = self.db.write().await?;
         let done = sqlx::query("UPDATE repositories SET kind = $1, stage = $2, mutable_tags = $3 WHERE name = $4")
             .bind(repo.kind.as_str())
             .bind(repo.stage.as_deref())
             .bind(mutable_tags_json(&repo.mutable_tags))
             .bind(repo.name.as_str())
-            .execute(self.db.write_pool())
+            .execute(&mut *tx)
             .await
             .map_err(db_err("updating a repository"))?;
-        Ok(done.rows_affected() == 1)
+        if done.rows_affected() != 1 {
+            return Ok(false);
+        }
+        audit::append(&mut tx, entry).await?;
+        tx.commit().await.map_err(db_err("updating a repository"))?;
+        Ok(true)
     }
 
-    async fn delete_repository(&self, name: &RepoName) -> Result<bool> {
+    async fn delete_repository(&self, name: &RepoName, entry: &NewAuditEntry) -> Result<bool> {
         let mut tx = self.db.write().await?;
         let has_content: i64 = sqlx::query(REPOSITORY_HAS_CONTENT)
             .bind(name.as_str())
@@ -90,8 +103,12 @@ impl RepositoryStore for SqlMetaStore {
             .execute(&mut *tx)
             .await
             .map_err(db_err("deleting a repository"))?;
+        if done.rows_affected() != 1 {
+            return Ok(false);
+        }
+        audit::append(&mut tx, entry).await?;
         tx.commit().await.map_err(db_err("deleting a repository"))?;
-        Ok(done.rows_affected() == 1)
+        Ok(true)
     }
 }
 

@@ -5,6 +5,8 @@
 //! each test creates a scratch database there and drops it at the end. If the server is unreachable
 //! the PostgreSQL tests fail, they do not skip.
 
+#[path = "integration/audit.rs"]
+mod audit;
 #[path = "integration/fixtures.rs"]
 mod fixtures;
 #[path = "integration/schema.rs"]

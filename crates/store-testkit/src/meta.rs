@@ -16,6 +16,8 @@
 //! The fixtures below (names, digests, manifests) are ASCII and valid by construction; timestamps
 //! count up from [`T0`] so every check is deterministic.
 
+mod audit;
+mod auth;
 mod blobs;
 mod catalog;
 mod manifests;
@@ -81,6 +83,14 @@ macro_rules! meta_checks {
             stale_uploads_are_those_untouched_since,
             uploads_are_counted,
             ping_answers,
+            audited_writes_append_in_order_and_verify,
+            refused_or_empty_writes_append_nothing,
+            audit_log_filters_and_pages,
+            standalone_entries_chain_with_the_rest,
+            user_round_trips,
+            deleting_a_user_deletes_their_tokens,
+            token_round_trips_and_revokes_once,
+            server_secret_keeps_the_first_value,
         }
     };
 }
@@ -94,6 +104,8 @@ macro_rules! checks {
 
 meta_checks!(checks);
 
+use audit::*;
+use auth::*;
 use blobs::*;
 use catalog::*;
 use manifests::*;
@@ -128,6 +140,19 @@ async fn ping_answers(store: &dyn MetaStore) {
 
 // ---- fixtures ----
 
+/// An audit entry by `tester` at [`T0`].
+pub fn audit(action: &str) -> arca_core::audit::NewAuditEntry {
+    arca_core::audit::NewAuditEntry {
+        time: T0,
+        actor: "tester".into(),
+        client_addr: Some("192.0.2.1".into()),
+        action: action.into(),
+        target: "fixture".into(),
+        outcome: arca_core::audit::Outcome::Success,
+        detail: None,
+    }
+}
+
 /// The clock of every check: an arbitrary fixed instant, in milliseconds.
 pub const T0: Millis = 1_700_000_000_000;
 
@@ -146,7 +171,10 @@ pub fn repository(name: &str) -> Repository {
 /// Creates hosted repositories; panics if one already existed.
 pub async fn create_repositories(store: &dyn MetaStore, names: &[&str]) {
     for name in names {
-        assert!(store.create_repository(&repository(name)).await.expect("create_repository"), "{name} was new");
+        assert!(
+            store.create_repository(&repository(name), &audit("create_repository")).await.expect("create_repository"),
+            "{name} was new"
+        );
     }
 }
 
@@ -222,7 +250,7 @@ pub fn everything() -> Page {
 
 /// Records a manifest, optionally tagged; panics on failure.
 pub async fn put(store: &dyn MetaStore, manifest: &NewManifest, tag: Option<TagWrite>) {
-    store.put_manifest(manifest, tag.as_ref()).await.unwrap_or_else(|e| {
+    store.put_manifest(manifest, tag.as_ref(), &audit("put_manifest")).await.unwrap_or_else(|e| {
         panic!("put_manifest {}@{} (tag {:?}): {e}", manifest.name, manifest.record.digest, tag.map(|t| t.tag))
     });
 }

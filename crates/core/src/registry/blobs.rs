@@ -44,7 +44,8 @@ impl Registry {
         }
     }
 
-    pub async fn delete_blob(&self, name: &OciName, digest: &Digest) -> Result<()> {
-        if self.meta.unlink_blob(name, digest).await? { Ok(()) } else { Err(unknown_blob(name, digest)) }
+    pub async fn delete_blob(&self, name: &OciName, digest: &Digest, actor: &crate::audit::Actor) -> Result<()> {
+        let audit = actor.entry("blob.delete", format!("{name}@{digest}"), crate::audit::Outcome::Success);
+        if self.meta.unlink_blob(name, digest, &audit).await? { Ok(()) } else { Err(unknown_blob(name, digest)) }
     }
 }

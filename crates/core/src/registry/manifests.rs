@@ -1,6 +1,7 @@
 //! Manifests and indexes: put (validated, policy-checked), get, delete, referrers.
 
 use super::{Registry, glob_match};
+use crate::audit::{Actor, Outcome};
 use crate::blob::ByteStream;
 use crate::hasher::digest_of;
 use crate::manifest::{self, ParsedManifest};
@@ -17,6 +18,7 @@ pub struct PutManifest<'a> {
     pub body: Bytes,
     /// Further tags from `?tag=` query parameters.
     pub extra_tags: Vec<Tag>,
+    pub actor: &'a Actor,
 }
 
 /// The result of a manifest PUT.
@@ -89,14 +91,21 @@ impl Registry {
         };
         let parsed = manifest::parse(&put.body, put.content_type)?;
         self.check_references(name, &parsed).await?;
-        let repo = self.oci_repository(name).await?;
+        let repo = self.oci_repository(name, put.actor).await?;
         let tags = tag_writes(&repo, put.reference, put.extra_tags);
 
         self.blobs.put_small(&digest, put.body.clone()).await?;
         let new = new_manifest(name, &digest, put.body.len() as u64, &parsed);
-        self.meta.put_manifest(&new, tags.first()).await?;
+        let audit = |tag: Option<&TagWrite>| {
+            let target = match tag {
+                Some(t) => format!("{name}:{}", t.tag),
+                None => format!("{name}@{digest}"),
+            };
+            put.actor.entry("manifest.put", target, Outcome::Success).with_detail(digest.to_string())
+        };
+        self.meta.put_manifest(&new, tags.first(), &audit(tags.first())).await?;
         for tag in tags.iter().skip(1) {
-            self.meta.put_manifest(&new, Some(tag)).await?;
+            self.meta.put_manifest(&new, Some(tag), &audit(Some(tag))).await?;
         }
         Ok(StoredManifest { digest, subject: parsed.subject, tags: tags.into_iter().map(|t| t.tag).collect() })
     }
@@ -119,10 +128,16 @@ impl Registry {
     }
 
     /// Deletes a tag (by tag) or a manifest and all its tags (by digest).
-    pub async fn delete_manifest(&self, name: &OciName, reference: &Reference) -> Result<()> {
+    pub async fn delete_manifest(&self, name: &OciName, reference: &Reference, actor: &Actor) -> Result<()> {
         let deleted = match reference {
-            Reference::Tag(tag) => self.meta.delete_tag(name, tag).await?,
-            Reference::Digest(digest) => self.meta.delete_manifest(name, digest).await?,
+            Reference::Tag(tag) => {
+                let audit = actor.entry("tag.delete", format!("{name}:{tag}"), Outcome::Success);
+                self.meta.delete_tag(name, tag, &audit).await?
+            }
+            Reference::Digest(digest) => {
+                let audit = actor.entry("manifest.delete", format!("{name}@{digest}"), Outcome::Success);
+                self.meta.delete_manifest(name, digest, &audit).await?
+            }
         };
         if deleted { Ok(()) } else { Err(unknown_manifest(name, reference)) }
     }

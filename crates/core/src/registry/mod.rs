@@ -14,6 +14,7 @@ pub use glob::glob_match;
 pub use manifests::{ManifestRead, PutManifest, Referrer, StoredManifest};
 pub use uploads::UploadStatus;
 
+use crate::audit::{Actor, Outcome};
 use crate::blob::BlobStore;
 use crate::meta::{Format, MetaStore, Page, RepoKind, Repository};
 use crate::{Error, ErrorKind, Result, now_millis};
@@ -81,7 +82,7 @@ impl Registry {
     }
 
     /// The repository a write goes to, created on first use when `auto_create` is on.
-    async fn writable_repository(&self, name: &RepoName) -> Result<Repository> {
+    async fn writable_repository(&self, name: &RepoName, actor: &Actor) -> Result<Repository> {
         if let Some(repo) = self.meta.get_repository(name).await? {
             return Ok(repo);
         }
@@ -99,13 +100,15 @@ impl Registry {
             mutable_tags: self.config.default_mutable_tags.clone(),
             created_at: now_millis(),
         };
-        self.meta.create_repository(&repo).await?;
+        let audit =
+            actor.entry("repository.create", name.as_str(), Outcome::Success).with_detail("auto-created on first push");
+        self.meta.create_repository(&repo, &audit).await?;
         Ok(self.meta.get_repository(name).await?.unwrap_or(repo))
     }
 
     /// Checks the name's repository accepts OCI content.
-    async fn oci_repository(&self, name: &OciName) -> Result<Repository> {
-        let repo = self.writable_repository(&name.repository).await?;
+    async fn oci_repository(&self, name: &OciName, actor: &Actor) -> Result<Repository> {
+        let repo = self.writable_repository(&name.repository, actor).await?;
         if repo.format != Format::Oci && repo.format != Format::Generic {
             return Err(Error::new(
                 ErrorKind::Unsupported,
@@ -149,8 +152,8 @@ impl Registry {
 /// Repository administration.
 impl Registry {
     /// Creates a repository; `Conflict` if one of that name exists.
-    pub async fn create_repository(&self, repo: &Repository) -> Result<()> {
-        if self.meta.create_repository(repo).await? {
+    pub async fn create_repository(&self, repo: &Repository, actor: &Actor) -> Result<()> {
+        if self.meta.create_repository(repo, &repository_audit(actor, "repository.create", repo)).await? {
             Ok(())
         } else {
             Err(Error::new(ErrorKind::Conflict, format!("repository {} already exists", repo.name)))
@@ -158,10 +161,10 @@ impl Registry {
     }
 
     /// Creates a repository declared in configuration, or brings an existing one's policy in line.
-    pub async fn declare_repository(&self, repo: Repository) -> Result<()> {
+    pub async fn declare_repository(&self, repo: Repository, actor: &Actor) -> Result<()> {
         match self.meta.get_repository(&repo.name).await? {
             None => {
-                self.meta.create_repository(&repo).await?;
+                self.meta.create_repository(&repo, &repository_audit(actor, "repository.create", &repo)).await?;
             }
             Some(existing) if existing.format != repo.format => {
                 return Err(Error::new(
@@ -172,7 +175,9 @@ impl Registry {
             Some(existing) => {
                 let updated = Repository { created_at: existing.created_at, ..repo };
                 if updated != existing {
-                    self.meta.update_repository(&updated).await?;
+                    self.meta
+                        .update_repository(&updated, &repository_audit(actor, "repository.update", &updated))
+                        .await?;
                 }
             }
         }
@@ -191,11 +196,20 @@ impl Registry {
     }
 
     /// Deletes an empty repository.
-    pub async fn delete_repository(&self, name: &RepoName) -> Result<()> {
-        if self.meta.delete_repository(name).await? {
+    pub async fn delete_repository(&self, name: &RepoName, actor: &Actor) -> Result<()> {
+        let audit = actor.entry("repository.delete", name.as_str(), Outcome::Success);
+        if self.meta.delete_repository(name, &audit).await? {
             Ok(())
         } else {
             Err(Error::new(ErrorKind::NameUnknown, format!("repository {name} does not exist")))
         }
     }
+}
+
+/// The audit entry of a repository change, with its policy as detail.
+fn repository_audit(actor: &Actor, action: &str, repo: &Repository) -> crate::audit::NewAuditEntry {
+    let stage = repo.stage.as_deref().unwrap_or("-");
+    let detail =
+        format!("format={} kind={} stage={stage} mutable_tags={}", repo.format, repo.kind, repo.mutable_tags.join(","));
+    actor.entry(action, repo.name.as_str(), Outcome::Success).with_detail(detail)
 }

@@ -1,6 +1,7 @@
 //! Blob uploads: monolithic, chunked, streamed, resumable, cancellable, mountable.
 
 use super::{BlobInfo, Registry};
+use crate::audit::Actor;
 use crate::blob::ByteStream;
 use crate::hasher::MultiHasher;
 use crate::meta::UploadSession;
@@ -26,8 +27,8 @@ fn unknown_upload(id: &str) -> Error {
 
 impl Registry {
     /// Opens an upload session. `sha512` asks for SHA-512 to be computed while streaming.
-    pub async fn start_upload(&self, name: &OciName, sha512: bool) -> Result<UploadStatus> {
-        self.oci_repository(name).await?;
+    pub async fn start_upload(&self, name: &OciName, sha512: bool, actor: &Actor) -> Result<UploadStatus> {
+        self.oci_repository(name, actor).await?;
         let now = now_millis();
         let session = UploadSession {
             id: uuid::Uuid::new_v4().simple().to_string(),
@@ -103,8 +104,9 @@ impl Registry {
         digest: &Digest,
         declared_len: Option<u64>,
         body: ByteStream,
+        actor: &Actor,
     ) -> Result<BlobInfo> {
-        self.oci_repository(name).await?;
+        self.oci_repository(name, actor).await?;
         let id = format!("{SINGLE_REQUEST_PREFIX}{}", uuid::Uuid::new_v4().simple());
         let mut hasher = MultiHasher::new(digest.algorithm() == DigestAlgorithm::Sha512);
         let staged = self.stream_into(&id, 0, &mut hasher, body, declared_len).await;
@@ -132,8 +134,9 @@ impl Registry {
         name: &OciName,
         digest: &Digest,
         from: Option<&OciName>,
+        actor: &Actor,
     ) -> Result<Option<BlobInfo>> {
-        self.oci_repository(name).await?;
+        self.oci_repository(name, actor).await?;
         let size = match from {
             Some(from) => self.meta.linked_blob_size(from, digest).await?,
             None => self.meta.blob_size(digest).await?,

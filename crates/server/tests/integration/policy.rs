@@ -11,6 +11,7 @@ async fn tags_are_immutable_unless_a_pattern_allows_moving_them() {
             format: "oci".into(),
             stage: Some("dev".into()),
             mutable_tags: Some(vec!["latest".into(), "dev-*".into()]),
+            anonymous_read: false,
         };
         s.repositories.insert("dev".into(), repo);
     })

@@ -5,7 +5,9 @@ use crate::fixtures::{PgScratch, SqliteFile, postgres_store, sqlite_store};
 use arca_core::ErrorKind;
 use arca_core::meta::{BlobIndex, ManifestStore, RepositoryStore, UploadStore};
 use arca_store_sql::{Dialect, SqlMetaStore};
-use arca_store_testkit::meta::{T0, by_tag, catalog, create_repositories, immutable, manifest, oci_name, upload};
+use arca_store_testkit::meta::{
+    T0, audit, by_tag, catalog, create_repositories, immutable, manifest, oci_name, upload,
+};
 use sqlx::{Connection, Executor};
 
 #[tokio::test]
@@ -15,7 +17,7 @@ async fn sqlite_file_is_created_and_survives_reopening() {
     assert_eq!(store.dialect(), Dialect::Sqlite);
     create_repositories(&store, &["dev"]).await;
     let app = manifest("dev/app", "one");
-    store.put_manifest(&app, Some(&immutable("1.0"))).await.expect("put_manifest");
+    store.put_manifest(&app, Some(&immutable("1.0")), &audit("put")).await.expect("put_manifest");
     store.close().await;
 
     let reopened = sqlite_store(&file).await;
@@ -67,7 +69,7 @@ async fn postgres_nodes_starting_together_migrate_once() {
         .expect("count migrations");
     let _ = conn.close().await;
     db.drop().await;
-    assert_eq!(applied, 1, "each migration is applied once");
+    assert_eq!(applied, 2, "each of the two migrations is applied once");
 }
 
 /// Eight pushes of different manifests under one immutable tag, at once: exactly one wins, and the
@@ -79,7 +81,7 @@ async fn one_immutable_tag_admits_one_push(store: SqlMetaStore) {
             let store = store.clone();
             tokio::spawn(async move {
                 let m = manifest("dev/app", &format!("candidate-{i}"));
-                let result = store.put_manifest(&m, Some(&immutable("1.0"))).await;
+                let result = store.put_manifest(&m, Some(&immutable("1.0")), &audit("put")).await;
                 (m, result)
             })
         })
@@ -100,6 +102,8 @@ async fn one_immutable_tag_admits_one_push(store: SqlMetaStore) {
     let tagged = by_tag(&store, "dev/app", "1.0").await.map(|r| r.digest);
     assert_eq!(tagged, Some(winners[0].record.digest.clone()), "the tag points at the winner");
     assert_eq!(store.blob_stats().await.expect("blob_stats").0, 1, "only the winner's bytes are recorded");
+    let checked = arca_core::audit::verify(&store).await.expect("verify");
+    assert_eq!(checked, Ok(2), "the repository and the winning push are audited, chained in order");
 }
 
 /// Eight writers advance one upload from the same offset: exactly one succeeds.
@@ -148,7 +152,10 @@ async fn postgres_orders_names_byte_wise_whatever_the_locale() {
     for name in ["a/x", "a-b/c", "a/x_y", "a/x-y", "a/x.y", "a/x0"] {
         let digest = arca_store_testkit::meta::digest(name);
         store.record_blob(&digest, 1, Some(&oci_name(name)), T0).await.expect("record_blob");
-        store.put_manifest(&manifest("a/x", name), Some(&immutable(&name.replace('/', "_")))).await.expect("put");
+        store
+            .put_manifest(&manifest("a/x", name), Some(&immutable(&name.replace('/', "_"))), &audit("put"))
+            .await
+            .expect("put");
     }
     let packages = catalog(&store).await;
     let tags = arca_store_testkit::meta::tags_of(&store, "a/x").await;

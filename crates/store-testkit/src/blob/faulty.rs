@@ -47,20 +47,14 @@ struct Shared {
 
 impl Shared {
     fn faults(&self) -> Faults {
-        self.faults
-            .lock()
-            .unwrap_or_else(|p| p.into_inner())
-            .clone()
+        self.faults.lock().unwrap_or_else(|p| p.into_inner()).clone()
     }
 
     /// Fails if the backend is "down".
     fn check_up(&self) -> Result<Faults> {
         let faults = self.faults();
         if faults.unavailable {
-            return Err(Error::new(
-                ErrorKind::Unavailable,
-                "injected fault: blob store unavailable",
-            ));
+            return Err(Error::new(ErrorKind::Unavailable, "injected fault: blob store unavailable"));
         }
         Ok(faults)
     }
@@ -73,13 +67,7 @@ impl<S: BlobStore> FaultyBlobStore<S> {
     }
 
     pub fn with_faults(inner: S, faults: Faults) -> Self {
-        Self {
-            inner,
-            shared: Arc::new(Shared {
-                faults: Mutex::new(faults),
-                writes: AtomicU64::new(0),
-            }),
-        }
+        Self { inner, shared: Arc::new(Shared { faults: Mutex::new(faults), writes: AtomicU64::new(0) }) }
     }
 
     /// Replaces the faults; takes effect for the next call (and the next write of open uploads).
@@ -109,13 +97,7 @@ fn injected(what: &str) -> Error {
 fn break_after(stream: ByteStream, n: usize) -> ByteStream {
     stream
         .enumerate()
-        .map(move |(i, item)| {
-            if i < n {
-                item
-            } else {
-                Err(std::io::Error::other("injected fault: stream broken"))
-            }
-        })
+        .map(move |(i, item)| if i < n { item } else { Err(std::io::Error::other("injected fault: stream broken")) })
         .scan(false, |failed, item| {
             if *failed {
                 return ready(None);
@@ -131,10 +113,7 @@ impl<S: BlobStore> BlobStore for FaultyBlobStore<S> {
     async fn open_upload(&self, id: &str, offset: u64) -> Result<Box<dyn UploadWriter>> {
         self.shared.check_up()?;
         let inner = self.inner.open_upload(id, offset).await?;
-        Ok(Box::new(FaultyWriter {
-            inner,
-            shared: self.shared.clone(),
-        }))
+        Ok(Box::new(FaultyWriter { inner, shared: self.shared.clone() }))
     }
 
     async fn read_upload(&self, id: &str) -> Result<ByteStream> {
@@ -180,10 +159,7 @@ impl<S: BlobStore> BlobStore for FaultyBlobStore<S> {
         }
         let content = self.inner.get(digest, range).await?;
         Ok(match (content, faults.break_streams_after) {
-            (Some(c), Some(n)) => Some(BlobContent {
-                size: c.size,
-                stream: break_after(c.stream, n),
-            }),
+            (Some(c), Some(n)) => Some(BlobContent { size: c.size, stream: break_after(c.stream, n) }),
             (content, _) => content,
         })
     }
@@ -226,11 +202,7 @@ impl UploadWriter for FaultyWriter {
     async fn finish(self: Box<Self>) -> Result<u64> {
         let faults = self.shared.check_up()?;
         let len = self.inner.finish().await?;
-        if faults.fail_finish {
-            Err(injected("finish"))
-        } else {
-            Ok(len)
-        }
+        if faults.fail_finish { Err(injected("finish")) } else { Ok(len) }
     }
 }
 
@@ -250,73 +222,37 @@ mod tests {
 
     #[tokio::test]
     async fn nth_write_stages_half_a_chunk_and_fails() {
-        let store = faulty(Faults {
-            fail_write: Some(2),
-            ..Faults::default()
-        });
+        let store = faulty(Faults { fail_write: Some(2), ..Faults::default() });
         let mut writer = store.open_upload("cut", 0).await.unwrap();
         writer.write(Bytes::from_static(b"1234")).await.unwrap();
-        assert_kind(
-            writer.write(Bytes::from_static(b"abcd")).await,
-            ErrorKind::Internal,
-            "second write",
-        );
+        assert_kind(writer.write(Bytes::from_static(b"abcd")).await, ErrorKind::Internal, "second write");
         writer.write(Bytes::from_static(b"!")).await.unwrap();
         assert_eq!(writer.finish().await.unwrap(), 7);
         assert_eq!(store.writes(), 3);
-        assert_eq!(
-            collect(store.read_upload("cut").await.unwrap()).await,
-            b"1234ab!"
-        );
-        assert_eq!(
-            upload(&store, "cut", 4, &[b"5678"]).await,
-            8,
-            "resuming at the acknowledged offset"
-        );
+        assert_eq!(collect(store.read_upload("cut").await.unwrap()).await, b"1234ab!");
+        assert_eq!(upload(&store, "cut", 4, &[b"5678"]).await, 8, "resuming at the acknowledged offset");
     }
 
     #[tokio::test]
     async fn failed_commit_leaves_the_upload_staged() {
-        let store = faulty(Faults {
-            fail_commit: true,
-            ..Faults::default()
-        });
+        let store = faulty(Faults { fail_commit: true, ..Faults::default() });
         upload(&store, "pending", 0, &[b"bytes"]).await;
-        assert_kind(
-            store.commit_upload("pending", &sha256(b"bytes")).await,
-            ErrorKind::Internal,
-            "commit",
-        );
+        assert_kind(store.commit_upload("pending", &sha256(b"bytes")).await, ErrorKind::Internal, "commit");
         assert_eq!(store.staged_uploads().await.unwrap(), ["pending"]);
         assert_eq!(store.stat(&sha256(b"bytes")).await.unwrap(), None);
         store.set_faults(Faults::default());
-        store
-            .commit_upload("pending", &sha256(b"bytes"))
-            .await
-            .unwrap();
+        store.commit_upload("pending", &sha256(b"bytes")).await.unwrap();
         assert_eq!(store.stat(&sha256(b"bytes")).await.unwrap(), Some(5));
     }
 
     #[tokio::test]
     async fn failed_finish_and_put() {
-        let store = faulty(Faults {
-            fail_finish: true,
-            fail_put: true,
-            ..Faults::default()
-        });
+        let store = faulty(Faults { fail_finish: true, fail_put: true, ..Faults::default() });
         let writer = store.open_upload("unacked", 0).await.unwrap();
         assert_kind(writer.finish().await, ErrorKind::Internal, "finish");
         let digest = sha256(b"m");
-        assert_kind(
-            store.put_small(&digest, Bytes::from_static(b"m")).await,
-            ErrorKind::Internal,
-            "put_small",
-        );
-        assert_eq!(
-            store.inner().stat(&digest).await.unwrap(),
-            None,
-            "a failed put stores nothing"
-        );
+        assert_kind(store.put_small(&digest, Bytes::from_static(b"m")).await, ErrorKind::Internal, "put_small");
+        assert_eq!(store.inner().stat(&digest).await.unwrap(), None, "a failed put stores nothing");
     }
 
     #[tokio::test]
@@ -324,45 +260,21 @@ mod tests {
         let store = faulty(Faults::default());
         let content = vec![7u8; 3 * 1024 * 1024];
         let digest = store_blob(&store, "big", &content).await;
-        store.set_faults(Faults {
-            fail_reads: true,
-            ..Faults::default()
-        });
-        assert_kind(
-            store.get(&digest, None).await.map(|_| ()),
-            ErrorKind::Internal,
-            "get",
-        );
+        store.set_faults(Faults { fail_reads: true, ..Faults::default() });
+        assert_kind(store.get(&digest, None).await.map(|_| ()), ErrorKind::Internal, "get");
         assert_kind(store.stat(&digest).await, ErrorKind::Internal, "stat");
-        store.set_faults(Faults {
-            break_streams_after: Some(1),
-            ..Faults::default()
-        });
+        store.set_faults(Faults { break_streams_after: Some(1), ..Faults::default() });
         let mut stream = store.get(&digest, None).await.unwrap().unwrap().stream;
         assert!(stream.next().await.unwrap().is_ok(), "first chunk passes");
         assert!(stream.next().await.unwrap().is_err(), "second chunk fails");
-        assert!(
-            stream.next().await.is_none(),
-            "the stream ends after the error"
-        );
+        assert!(stream.next().await.is_none(), "the stream ends after the error");
     }
 
     #[tokio::test]
     async fn unavailable_fails_everything() {
-        let store = faulty(Faults {
-            unavailable: true,
-            ..Faults::default()
-        });
+        let store = faulty(Faults { unavailable: true, ..Faults::default() });
         assert_kind(store.ping().await, ErrorKind::Unavailable, "ping");
-        assert_kind(
-            store.staged_uploads().await,
-            ErrorKind::Unavailable,
-            "staged_uploads",
-        );
-        assert_kind(
-            store.open_upload("x", 0).await.map(|_| ()),
-            ErrorKind::Unavailable,
-            "open_upload",
-        );
+        assert_kind(store.staged_uploads().await, ErrorKind::Unavailable, "staged_uploads");
+        assert_kind(store.open_upload("x", 0).await.map(|_| ()), ErrorKind::Unavailable, "open_upload");
     }
 }

@@ -36,9 +36,7 @@ impl MemBlobStore {
     }
 
     fn lock(&self) -> MutexGuard<'_, State> {
-        self.state
-            .lock()
-            .unwrap_or_else(|poisoned| poisoned.into_inner())
+        self.state.lock().unwrap_or_else(|poisoned| poisoned.into_inner())
     }
 }
 
@@ -50,35 +48,21 @@ impl BlobStore for MemBlobStore {
         if offset == 0 {
             state.uploads.insert(id.to_owned(), Vec::new());
         } else {
-            let staged = state
-                .uploads
-                .get_mut(id)
-                .ok_or_else(|| upload_unknown(id))?;
+            let staged = state.uploads.get_mut(id).ok_or_else(|| upload_unknown(id))?;
             if offset > staged.len() as u64 {
                 return Err(Error::new(
                     ErrorKind::UploadRangeInvalid,
-                    format!(
-                        "upload {id} has {} bytes; cannot continue at {offset}",
-                        staged.len()
-                    ),
+                    format!("upload {id} has {} bytes; cannot continue at {offset}", staged.len()),
                 ));
             }
             staged.truncate(offset as usize);
         }
-        Ok(Box::new(MemUploadWriter {
-            store: self.clone(),
-            id: id.to_owned(),
-        }))
+        Ok(Box::new(MemUploadWriter { store: self.clone(), id: id.to_owned() }))
     }
 
     async fn read_upload(&self, id: &str) -> Result<ByteStream> {
         check_id(id)?;
-        let staged = self
-            .lock()
-            .uploads
-            .get(id)
-            .cloned()
-            .ok_or_else(|| upload_unknown(id))?;
+        let staged = self.lock().uploads.get(id).cloned().ok_or_else(|| upload_unknown(id))?;
         Ok(chunked(Bytes::from(staged)))
     }
 
@@ -86,10 +70,7 @@ impl BlobStore for MemBlobStore {
         check_id(id)?;
         let mut state = self.lock();
         let staged = state.uploads.remove(id).ok_or_else(|| upload_unknown(id))?;
-        state
-            .blobs
-            .entry(digest.clone())
-            .or_insert_with(|| Bytes::from(staged));
+        state.blobs.entry(digest.clone()).or_insert_with(|| Bytes::from(staged));
         Ok(())
     }
 
@@ -115,9 +96,7 @@ impl BlobStore for MemBlobStore {
         let size = blob.len() as u64;
         let bytes = match range {
             None => blob,
-            Some(r) if r.start <= r.end && r.end < size => {
-                blob.slice(r.start as usize..=r.end as usize)
-            }
+            Some(r) if r.start <= r.end && r.end < size => blob.slice(r.start as usize..=r.end as usize),
             Some(r) => {
                 return Err(Error::new(
                     ErrorKind::RangeNotSatisfiable,
@@ -125,10 +104,7 @@ impl BlobStore for MemBlobStore {
                 ));
             }
         };
-        Ok(Some(BlobContent {
-            size,
-            stream: chunked(bytes),
-        }))
+        Ok(Some(BlobContent { size, stream: chunked(bytes) }))
     }
 
     async fn stat(&self, digest: &Digest) -> Result<Option<u64>> {
@@ -154,51 +130,33 @@ struct MemUploadWriter {
 impl UploadWriter for MemUploadWriter {
     async fn write(&mut self, chunk: Bytes) -> Result<()> {
         let mut state = self.store.lock();
-        let staged = state
-            .uploads
-            .get_mut(&self.id)
-            .ok_or_else(|| upload_unknown(&self.id))?;
+        let staged = state.uploads.get_mut(&self.id).ok_or_else(|| upload_unknown(&self.id))?;
         staged.extend_from_slice(&chunk);
         Ok(())
     }
 
     async fn finish(self: Box<Self>) -> Result<u64> {
         let state = self.store.lock();
-        state
-            .uploads
-            .get(&self.id)
-            .map(|s| s.len() as u64)
-            .ok_or_else(|| upload_unknown(&self.id))
+        state.uploads.get(&self.id).map(|s| s.len() as u64).ok_or_else(|| upload_unknown(&self.id))
     }
 }
 
 /// Streams `bytes` in `CHUNK`-sized slices, without copying.
 fn chunked(bytes: Bytes) -> ByteStream {
-    let pieces: Vec<_> = (0..bytes.len())
-        .step_by(CHUNK)
-        .map(|at| Ok(bytes.slice(at..bytes.len().min(at + CHUNK))))
-        .collect();
+    let pieces: Vec<_> =
+        (0..bytes.len()).step_by(CHUNK).map(|at| Ok(bytes.slice(at..bytes.len().min(at + CHUNK)))).collect();
     futures_util::stream::iter(pieces).boxed()
 }
 
 /// The same rule as every backend: `[A-Za-z0-9_-]{1,128}`.
 fn check_id(id: &str) -> Result<()> {
-    let valid = (1..=128).contains(&id.len())
-        && id
-            .bytes()
-            .all(|b| b.is_ascii_alphanumeric() || b == b'_' || b == b'-');
-    if valid {
-        Ok(())
-    } else {
-        Err(upload_unknown(id))
-    }
+    let valid =
+        (1..=128).contains(&id.len()) && id.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'_' || b == b'-');
+    if valid { Ok(()) } else { Err(upload_unknown(id)) }
 }
 
 fn upload_unknown(id: &str) -> Error {
-    Error::new(
-        ErrorKind::BlobUploadUnknown,
-        format!("upload {id:?} is unknown"),
-    )
+    Error::new(ErrorKind::BlobUploadUnknown, format!("upload {id:?} is unknown"))
 }
 
 #[cfg(test)]

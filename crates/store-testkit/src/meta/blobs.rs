@@ -65,10 +65,16 @@ pub(super) async fn unlinked_blob_stays_recorded(store: &dyn MetaStore) {
     store.record_blob(&layer, 42, Some(&app), T0).await.expect("link in app");
     store.record_blob(&layer, 42, Some(&web), T0).await.expect("link in web");
 
-    assert!(store.unlink_blob(&app, &layer).await.expect("unlink"), "unlinking a linked blob is true");
-    assert!(!store.unlink_blob(&app, &layer).await.expect("unlink again"), "unlinking it again is false");
     assert!(
-        !store.unlink_blob(&app, &digest("absent")).await.expect("unlink absent"),
+        store.unlink_blob(&app, &layer, &audit("unlink_blob")).await.expect("unlink"),
+        "unlinking a linked blob is true"
+    );
+    assert!(
+        !store.unlink_blob(&app, &layer, &audit("unlink_blob")).await.expect("unlink again"),
+        "unlinking it again is false"
+    );
+    assert!(
+        !store.unlink_blob(&app, &digest("absent"), &audit("unlink_blob")).await.expect("unlink absent"),
         "unlinking an unknown blob is false"
     );
     assert_eq!(store.linked_blob_size(&app, &layer).await.expect("linked"), None, "an unlinked blob is not visible");

@@ -121,14 +121,14 @@ pub(super) async fn deleted_referrer_disappears(store: &dyn MetaStore) {
         (referrer("dev/app", "a", subject, "application/a"), referrer("dev/app", "b", subject, "application/b"));
     put(store, &a, None).await;
     put(store, &b, None).await;
-    store.delete_manifest(&a.name, &a.record.digest).await.expect("delete referrer");
+    store.delete_manifest(&a.name, &a.record.digest, &audit("delete_manifest")).await.expect("delete referrer");
     assert_eq!(
         store.referrers(&image.name, subject).await.expect("referrers"),
         vec![b.record],
         "a deleted referrer is gone"
     );
 
-    store.delete_manifest(&image.name, subject).await.expect("delete subject");
+    store.delete_manifest(&image.name, subject, &audit("delete_manifest")).await.expect("delete subject");
     assert_eq!(
         store.referrers(&image.name, subject).await.expect("referrers").len(),
         1,

@@ -66,7 +66,7 @@ pub(super) async fn manifest_without_tag(store: &dyn MetaStore) {
 pub(super) async fn manifest_into_unknown_repository_fails(store: &dyn MetaStore) {
     create_repositories(store, &["dev"]).await;
     let app = manifest("prod/app", "app-1");
-    let result = store.put_manifest(&app, Some(&immutable("1.0"))).await;
+    let result = store.put_manifest(&app, Some(&immutable("1.0")), &audit("put_manifest")).await;
     let message = expect_error(result, ErrorKind::NameUnknown, "putting a manifest into an unknown repository");
     assert!(message.contains("prod"), "the error names the repository: {message}");
     assert_eq!(store.blob_stats().await.expect("blob_stats"), (0, 0), "nothing is recorded");
@@ -86,7 +86,7 @@ pub(super) async fn manifest_is_per_package(store: &dyn MetaStore) {
     let mut in_prod = app.clone();
     in_prod.name = oci_name("prod/team/app");
     put(store, &in_prod, None).await;
-    store.delete_manifest(&app.name, &app.record.digest).await.expect("delete in dev");
+    store.delete_manifest(&app.name, &app.record.digest, &audit("delete_manifest")).await.expect("delete in dev");
     assert_eq!(by_digest(store, "prod/team/app", &app.record.digest).await, Some(app.record), "prod keeps its copy");
 }
 
@@ -131,7 +131,7 @@ pub(super) async fn immutable_tag_refuses_to_move_and_changes_nothing(store: &dy
     // Whether a tag may move is decided by the write, from the repository's policy at that time.
     let subject = one.record.digest.clone();
     let two = referrer("dev/app", "two", &subject, "application/vnd.example.sbom");
-    let result = store.put_manifest(&two, Some(&immutable("1.0"))).await;
+    let result = store.put_manifest(&two, Some(&immutable("1.0")), &audit("put_manifest")).await;
     let message = expect_error(result, ErrorKind::TagImmutable, "moving an immutable tag");
     for part in ["1.0", "dev/app", "immutable", one.record.digest.as_str()] {
         assert!(message.contains(part), "the error says {part:?}: {message}");
@@ -236,9 +236,15 @@ pub(super) async fn deleting_a_tag_keeps_the_manifest(store: &dyn MetaStore) {
     let one = manifest("dev/app", "one");
     put(store, &one, Some(immutable("1.0"))).await;
     let (app, t) = (oci_name("dev/app"), tag("1.0"));
-    assert!(store.delete_tag(&app, &t).await.expect("delete_tag"), "deleting a tag is true");
-    assert!(!store.delete_tag(&app, &t).await.expect("delete_tag again"), "deleting it again is false");
-    assert!(!store.delete_tag(&oci_name("dev/web"), &t).await.expect("delete_tag elsewhere"), "a tag of no package");
+    assert!(store.delete_tag(&app, &t, &audit("delete_tag")).await.expect("delete_tag"), "deleting a tag is true");
+    assert!(
+        !store.delete_tag(&app, &t, &audit("delete_tag")).await.expect("delete_tag again"),
+        "deleting it again is false"
+    );
+    assert!(
+        !store.delete_tag(&oci_name("dev/web"), &t, &audit("delete_tag")).await.expect("delete_tag elsewhere"),
+        "a tag of no package"
+    );
     assert_eq!(by_tag(store, "dev/app", "1.0").await, None, "the tag is gone");
     assert_eq!(by_digest(store, "dev/app", &one.record.digest).await, Some(one.record.clone()), "the manifest stays");
     assert_eq!(tags_of(store, "dev/app").await, Vec::<String>::new(), "the package is known without tags");
@@ -262,12 +268,18 @@ pub(super) async fn deleting_a_manifest_removes_its_tags(store: &dyn MetaStore) 
     in_web.name = oci_name("dev/web");
     put(store, &in_web, Some(immutable("1.0"))).await;
 
-    assert!(store.delete_manifest(&one.name, &one.record.digest).await.expect("delete"), "deleting a manifest is true");
     assert!(
-        !store.delete_manifest(&one.name, &one.record.digest).await.expect("delete again"),
+        store.delete_manifest(&one.name, &one.record.digest, &audit("delete_manifest")).await.expect("delete"),
+        "deleting a manifest is true"
+    );
+    assert!(
+        !store.delete_manifest(&one.name, &one.record.digest, &audit("delete_manifest")).await.expect("delete again"),
         "deleting it again is false"
     );
-    assert!(!store.delete_manifest(&one.name, &digest("absent")).await.expect("delete absent"), "an unknown manifest");
+    assert!(
+        !store.delete_manifest(&one.name, &digest("absent"), &audit("delete_manifest")).await.expect("delete absent"),
+        "an unknown manifest"
+    );
     assert_eq!(by_digest(store, "dev/app", &one.record.digest).await, None, "the manifest is gone");
     assert_eq!(by_tag(store, "dev/app", "1.0").await, None, "and every tag pointing at it");
     assert_eq!(tags_of(store, "dev/app").await, strings(&["2.0"]), "other tags stay");
@@ -283,7 +295,7 @@ pub(super) async fn deleted_manifest_can_be_pushed_again(store: &dyn MetaStore) 
     create_repositories(store, &["dev"]).await;
     let one = manifest("dev/app", "one");
     put(store, &one, Some(immutable("1.0"))).await;
-    store.delete_manifest(&one.name, &one.record.digest).await.expect("delete");
+    store.delete_manifest(&one.name, &one.record.digest, &audit("delete_manifest")).await.expect("delete");
     put(store, &one, Some(immutable("1.0"))).await;
     assert_eq!(by_tag(store, "dev/app", "1.0").await, Some(one.record), "a deleted manifest is recorded anew");
 }
@@ -295,11 +307,11 @@ pub(super) async fn emptied_package_becomes_unknown(store: &dyn MetaStore) {
     let layer = digest("layer");
     store.record_blob(&layer, 5, Some(&one.name), T0).await.expect("record_blob");
 
-    store.delete_manifest(&one.name, &one.record.digest).await.expect("delete");
+    store.delete_manifest(&one.name, &one.record.digest, &audit("delete_manifest")).await.expect("delete");
     assert_eq!(tags_of(store, "dev/app").await, Vec::<String>::new(), "a package still holding a blob is known");
     assert_eq!(catalog(store).await, strings(&["dev/app"]), "and listed");
 
-    store.unlink_blob(&one.name, &layer).await.expect("unlink");
+    store.unlink_blob(&one.name, &layer, &audit("unlink_blob")).await.expect("unlink");
     assert_eq!(
         store.list_tags(&one.name, &everything()).await.expect("list_tags"),
         None,

@@ -5,13 +5,16 @@ use arca_types::RepoName;
 
 pub(super) async fn repository_is_created_once(store: &dyn MetaStore) {
     let dev = repository("dev");
-    assert!(store.create_repository(&dev).await.expect("create"), "a new repository is created");
+    assert!(
+        store.create_repository(&dev, &audit("create_repository")).await.expect("create"),
+        "a new repository is created"
+    );
 
     let mut again = repository("dev");
     again.format = Format::Generic;
     again.created_at = T0 + 1;
     assert!(
-        !store.create_repository(&again).await.expect("create again"),
+        !store.create_repository(&again, &audit("create_repository")).await.expect("create again"),
         "an existing repository is not created again"
     );
     assert_eq!(
@@ -36,7 +39,7 @@ pub(super) async fn repository_keeps_every_field(store: &dyn MetaStore) {
             mutable_tags: (0..i).map(|n| format!("dev-{n}-*")).collect(),
             created_at: T0 + i as i64,
         };
-        store.create_repository(&repo).await.expect("create");
+        store.create_repository(&repo, &audit("create_repository")).await.expect("create");
         assert_eq!(store.get_repository(&repo.name).await.expect("get"), Some(repo.clone()), "every field round-trips");
     }
 }
@@ -51,17 +54,23 @@ pub(super) async fn repositories_are_listed_by_name(store: &dyn MetaStore) {
 
 pub(super) async fn repository_update_replaces_the_mutable_fields(store: &dyn MetaStore) {
     let dev = repository("dev");
-    assert!(!store.update_repository(&dev).await.expect("update absent"), "updating an absent repository is false");
+    assert!(
+        !store.update_repository(&dev, &audit("update_repository")).await.expect("update absent"),
+        "updating an absent repository is false"
+    );
     assert_eq!(store.get_repository(&dev.name).await.expect("get"), None, "an update does not create");
 
-    store.create_repository(&dev).await.expect("create");
+    store.create_repository(&dev, &audit("create_repository")).await.expect("create");
     let mut changed = dev.clone();
     changed.kind = RepoKind::Remote;
     changed.stage = Some("staging".to_owned());
     changed.mutable_tags = strings(&["latest", "dev-*"]);
     changed.format = Format::Npm;
     changed.created_at = T0 + 99;
-    assert!(store.update_repository(&changed).await.expect("update"), "updating a repository is true");
+    assert!(
+        store.update_repository(&changed, &audit("update_repository")).await.expect("update"),
+        "updating a repository is true"
+    );
 
     let stored = store.get_repository(&dev.name).await.expect("get").expect("still there");
     assert_eq!(
@@ -73,7 +82,7 @@ pub(super) async fn repository_update_replaces_the_mutable_fields(store: &dyn Me
 
     changed.stage = None;
     changed.mutable_tags.clear();
-    store.update_repository(&changed).await.expect("update");
+    store.update_repository(&changed, &audit("update_repository")).await.expect("update");
     let stored = store.get_repository(&dev.name).await.expect("get").expect("still there");
     assert_eq!((stored.stage, stored.mutable_tags), (None, vec![]), "stage and patterns can be cleared");
 }
@@ -81,9 +90,15 @@ pub(super) async fn repository_update_replaces_the_mutable_fields(store: &dyn Me
 pub(super) async fn empty_repository_is_deleted(store: &dyn MetaStore) {
     create_repositories(store, &["dev", "prod"]).await;
     let dev = RepoName::parse("dev").unwrap();
-    assert!(store.delete_repository(&dev).await.expect("delete"), "deleting an empty repository is true");
+    assert!(
+        store.delete_repository(&dev, &audit("delete_repository")).await.expect("delete"),
+        "deleting an empty repository is true"
+    );
     assert_eq!(store.get_repository(&dev).await.expect("get"), None, "a deleted repository is gone");
-    assert!(!store.delete_repository(&dev).await.expect("delete again"), "deleting it again is false");
+    assert!(
+        !store.delete_repository(&dev, &audit("delete_repository")).await.expect("delete again"),
+        "deleting it again is false"
+    );
     let names: Vec<_> = store.list_repositories().await.expect("list").into_iter().map(|r| r.name).collect();
     assert_eq!(names, vec![RepoName::parse("prod").unwrap()], "other repositories stay");
 }
@@ -96,18 +111,25 @@ pub(super) async fn repository_with_content_is_not_deleted(store: &dyn MetaStore
     let blob = digest("a blob");
     store.record_blob(&blob, 7, Some(&oci_name("dev/lib")), T0).await.expect("record_blob");
 
-    let message =
-        expect_error(store.delete_repository(&dev).await, ErrorKind::Conflict, "deleting a repository with packages");
+    let message = expect_error(
+        store.delete_repository(&dev, &audit("delete_repository")).await,
+        ErrorKind::Conflict,
+        "deleting a repository with packages",
+    );
     assert!(message.contains("dev"), "the conflict names the repository: {message}");
     assert!(store.get_repository(&dev).await.expect("get").is_some(), "a refused delete leaves the repository");
     assert_eq!(catalog(store).await, strings(&["dev/lib", "dev/team/app"]), "and its packages");
 
-    store.delete_manifest(&app.name, &app.record.digest).await.expect("delete_manifest");
-    expect_error(store.delete_repository(&dev).await, ErrorKind::Conflict, "deleting a repository holding a blob");
+    store.delete_manifest(&app.name, &app.record.digest, &audit("delete_manifest")).await.expect("delete_manifest");
+    expect_error(
+        store.delete_repository(&dev, &audit("delete_repository")).await,
+        ErrorKind::Conflict,
+        "deleting a repository holding a blob",
+    );
 
-    store.unlink_blob(&oci_name("dev/lib"), &blob).await.expect("unlink_blob");
+    store.unlink_blob(&oci_name("dev/lib"), &blob, &audit("unlink_blob")).await.expect("unlink_blob");
     assert!(
-        store.delete_repository(&dev).await.expect("delete"),
+        store.delete_repository(&dev, &audit("delete_repository")).await.expect("delete"),
         "a repository whose packages were emptied is deleted"
     );
     assert_eq!(store.get_repository(&dev).await.expect("get"), None, "and is gone");

@@ -1,0 +1,67 @@
+//! The management REST API under `/api/v1`.
+//!
+//! Errors are `{"error": {"code": "<stable code>", "message": "…"}}` with the codes of
+//! `arca_core::ErrorKind::code`, mapped to HTTP statuses in [`ApiError`] only.
+//!
+//! Architecture invariant: calls `arca-core`, never a storage crate.
+
+mod repositories;
+
+use arca_core::registry::Registry;
+use arca_core::{Error, ErrorKind};
+use axum::Router;
+use axum::response::{IntoResponse, Response};
+use http::StatusCode;
+use std::sync::Arc;
+
+/// The `/api/v1` routes.
+pub fn router(registry: Arc<Registry>) -> Router {
+    Router::new().merge(repositories::routes()).with_state(registry)
+}
+
+/// An error rendered as management-API JSON.
+#[derive(Debug)]
+pub struct ApiError(pub Error);
+
+impl<E: Into<Error>> From<E> for ApiError {
+    fn from(e: E) -> Self {
+        Self(e.into())
+    }
+}
+
+impl IntoResponse for ApiError {
+    fn into_response(self) -> Response {
+        use ErrorKind as K;
+        let status = match self.0.kind {
+            K::InvalidRequest
+            | K::NameInvalid
+            | K::DigestInvalid
+            | K::TagInvalid
+            | K::ManifestInvalid
+            | K::SizeInvalid
+            | K::BlobUploadInvalid => StatusCode::BAD_REQUEST,
+            K::NotFound
+            | K::NameUnknown
+            | K::BlobUnknown
+            | K::BlobUploadUnknown
+            | K::ManifestUnknown
+            | K::ManifestBlobUnknown => StatusCode::NOT_FOUND,
+            K::UploadRangeInvalid | K::RangeNotSatisfiable => StatusCode::RANGE_NOT_SATISFIABLE,
+            K::TooLarge => StatusCode::PAYLOAD_TOO_LARGE,
+            K::TagImmutable | K::Conflict => StatusCode::CONFLICT,
+            K::Unsupported => StatusCode::UNPROCESSABLE_ENTITY,
+            K::Unauthorized => StatusCode::UNAUTHORIZED,
+            K::Denied => StatusCode::FORBIDDEN,
+            K::Unavailable => StatusCode::SERVICE_UNAVAILABLE,
+            K::Internal => StatusCode::INTERNAL_SERVER_ERROR,
+        };
+        let message =
+            if self.0.kind == K::Internal { "internal error (see the server log)".to_owned() } else { self.0.message };
+        let body = serde_json::json!({ "error": { "code": self.0.kind.code(), "message": message } });
+        (status, axum::Json(body)).into_response()
+    }
+}
+
+fn bad_request(message: impl Into<String>) -> ApiError {
+    ApiError(Error::new(ErrorKind::InvalidRequest, message))
+}

@@ -1,0 +1,317 @@
+//! Authentication and principal administration: logins (password or token, with back-off), the
+//! bootstrap administrator, users and tokens. Every change and every failed login is audited.
+
+use super::secret::{self, token_id};
+use super::store::{Token, User};
+use super::throttle::Throttle;
+use super::{Permission, Principal, Role};
+use crate::audit::{Actor, NewAuditEntry, Outcome};
+use crate::meta::{MetaStore, Millis};
+use crate::{Error, ErrorKind, Result, now_millis};
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+/// Why a login failed. Deliberately vague towards the client: which part was wrong is not said.
+#[derive(Debug, thiserror::Error)]
+pub enum LoginError {
+    #[error("invalid credentials")]
+    Invalid,
+    #[error("too many failed logins: try again in {} s", .0.as_secs().max(1))]
+    LockedOut(Duration),
+    #[error(transparent)]
+    Store(#[from] Error),
+}
+
+/// A token just created: the stored record and its text, shown this once.
+#[derive(Debug, Clone)]
+pub struct IssuedToken {
+    pub token: Token,
+    pub text: String,
+}
+
+/// Logins and principal administration over the metadata store.
+pub struct AuthService {
+    store: Arc<dyn MetaStore>,
+    /// Failed logins per user (or token).
+    users: Throttle,
+    /// Failed logins per client address.
+    addresses: Throttle,
+    anonymous_read: Vec<String>,
+}
+
+/// Failed logins allowed before back-off starts.
+#[derive(Debug, Clone, Copy)]
+pub struct LoginLimits {
+    pub per_user: u32,
+    pub per_address: u32,
+}
+
+impl Default for LoginLimits {
+    fn default() -> Self {
+        Self { per_user: super::throttle::FREE_FAILURES, per_address: 30 }
+    }
+}
+
+/// The name of the administrator created on first start.
+pub const BOOTSTRAP_ADMIN: &str = "admin";
+
+impl AuthService {
+    /// `anonymous_read`: repository patterns anyone may read without credentials.
+    pub fn new(store: Arc<dyn MetaStore>, anonymous_read: Vec<String>, limits: LoginLimits) -> Self {
+        Self {
+            store,
+            users: Throttle::new(limits.per_user),
+            addresses: Throttle::new(limits.per_address),
+            anonymous_read,
+        }
+    }
+
+    pub fn anonymous(&self) -> Principal {
+        Principal::anonymous(&self.anonymous_read)
+    }
+
+    /// Logs in with a user name and a password or token (HTTP Basic, the token endpoint).
+    pub async fn login(&self, username: &str, secret: &str, addr: Option<&str>) -> Result<Principal, LoginError> {
+        if token_id(secret).is_some() {
+            return self.login_token(secret, addr).await;
+        }
+        let keys = [format!("user:{username}"), format!("addr:{}", addr.unwrap_or("-"))];
+        self.check_throttle(&keys)?;
+        let user = self.store.get_user(username).await?;
+        let hash = user.as_ref().and_then(|u| u.password_hash.clone());
+        let password = secret.to_owned();
+        let ok = tokio::task::spawn_blocking(move || {
+            secret::verify_password(&password, hash.as_deref().unwrap_or(secret::dummy_password_hash()))
+        })
+        .await
+        .map_err(|e| Error::internal("verifying a password", e))?;
+        match user {
+            Some(user) if ok => {
+                self.users.succeed(&keys[0]);
+                Ok(Principal::user(user.name, user.grants))
+            }
+            _ => Err(self.failed(&keys, username, addr, "bad password or unknown user").await),
+        }
+    }
+
+    /// Logs in with a token alone (`Authorization: Bearer arca_…`).
+    pub async fn login_token(&self, text: &str, addr: Option<&str>) -> Result<Principal, LoginError> {
+        let id = token_id(text).unwrap_or("-");
+        let keys = [format!("token:{id}"), format!("addr:{}", addr.unwrap_or("-"))];
+        let who = format!("token {id}");
+        self.check_throttle(&keys)?;
+        let Some(token) = self.store.get_token(id).await? else {
+            return Err(self.failed(&keys, &who, addr, "unknown token").await);
+        };
+        if !secret::ct_eq(secret::sha256_hex(text).as_bytes(), token.hash.as_bytes()) {
+            return Err(self.failed(&keys, &who, addr, "wrong token secret").await);
+        }
+        if !token.is_live(now_millis()) {
+            let why = if token.revoked_at.is_some() { "revoked token" } else { "expired token" };
+            return Err(self.failed(&keys, &who, addr, why).await);
+        }
+        let Some(owner) = self.store.get_user(&token.owner).await? else {
+            return Err(self.failed(&keys, &who, addr, "the token's owner is gone").await);
+        };
+        self.users.succeed(&keys[0]);
+        Ok(Principal::token(owner.name, owner.grants, token.scopes))
+    }
+
+    /// Refuses attempts while locked out, without checking (or auditing) them: the failure that
+    /// started the back-off is in the audit log, and a flood of refused attempts must not flood it.
+    fn check_throttle(&self, keys: &[String; 2]) -> Result<(), LoginError> {
+        let now = Instant::now();
+        let wait = self.users.locked_for(&keys[0], now).max(self.addresses.locked_for(&keys[1], now));
+        wait.map_or(Ok(()), |wait| Err(LoginError::LockedOut(wait)))
+    }
+
+    async fn failed(&self, keys: &[String; 2], who: &str, addr: Option<&str>, why: &str) -> LoginError {
+        let now = Instant::now();
+        let user_locked = self.users.fail(&keys[0], now);
+        let address_locked = self.addresses.fail(&keys[1], now);
+        let why = match (user_locked, address_locked) {
+            (None, None) => why.to_owned(),
+            (Some(d), _) | (None, Some(d)) => format!("{why}; backing off for {} s", d.as_secs()),
+        };
+        self.audit_login(who, addr, &why).await;
+        LoginError::Invalid
+    }
+
+    async fn audit_login(&self, who: &str, addr: Option<&str>, why: &str) {
+        let entry = Actor::new(who, addr.map(str::to_owned)).entry("login", who, Outcome::Failed).with_detail(why);
+        if let Err(e) = self.store.append_audit(&entry).await {
+            tracing::error!(error = %e, "recording a failed login in the audit log");
+        }
+    }
+
+    /// Records a refused request.
+    pub async fn record_denied(&self, principal: &Principal, addr: Option<&str>, target: &str, detail: &str) {
+        let entry = Actor::new(principal.audit_name(), addr.map(str::to_owned))
+            .entry("request", target, Outcome::Denied)
+            .with_detail(detail);
+        if let Err(e) = self.store.append_audit(&entry).await {
+            tracing::error!(error = %e, "recording a refused request in the audit log");
+        }
+    }
+
+    /// With no users at all, creates `admin` (admin on `*`) with `password`, or a random password that
+    /// is returned to be shown once.
+    pub async fn bootstrap(&self, password: Option<&str>) -> Result<Option<String>> {
+        if self.store.count_users().await? > 0 {
+            return Ok(None);
+        }
+        let generated = match password {
+            Some(_) => None,
+            None => Some(secret::random_hex(16)?),
+        };
+        let password = password.or(generated.as_deref()).unwrap_or_default();
+        let grants = vec![Permission::role(Role::Admin, "*")];
+        self.add_user(&Actor::system(), BOOTSTRAP_ADMIN, Some(password), grants).await?;
+        Ok(generated)
+    }
+}
+
+/// Users and tokens.
+impl AuthService {
+    /// Adds a user (`password: None` makes a service account, reachable only through tokens).
+    pub async fn add_user(
+        &self,
+        actor: &Actor,
+        name: &str,
+        password: Option<&str>,
+        grants: Vec<Permission>,
+    ) -> Result<()> {
+        check_user_name(name)?;
+        let password_hash = match password {
+            Some(p) => {
+                secret::check_password_strength(p)?;
+                Some(hash_blocking(p).await?)
+            }
+            None => None,
+        };
+        let user = User { name: name.to_owned(), password_hash, grants, created_at: now_millis() };
+        let detail = grants_text(&user.grants);
+        let audit = actor.entry("user.add", format!("user {name}"), Outcome::Success).with_detail(detail);
+        if self.store.create_user(&user, &audit).await? {
+            Ok(())
+        } else {
+            Err(Error::new(ErrorKind::Conflict, format!("user {name} already exists")))
+        }
+    }
+
+    pub async fn set_password(&self, actor: &Actor, name: &str, password: &str) -> Result<()> {
+        secret::check_password_strength(password)?;
+        let mut user = self.user(name).await?;
+        user.password_hash = Some(hash_blocking(password).await?);
+        let audit = actor.entry("user.passwd", format!("user {name}"), Outcome::Success);
+        self.store.update_user(&user, &audit).await?;
+        Ok(())
+    }
+
+    pub async fn set_grants(&self, actor: &Actor, name: &str, grants: Vec<Permission>) -> Result<()> {
+        let mut user = self.user(name).await?;
+        user.grants = grants;
+        let audit =
+            actor.entry("user.grants", format!("user {name}"), Outcome::Success).with_detail(grants_text(&user.grants));
+        self.store.update_user(&user, &audit).await?;
+        Ok(())
+    }
+
+    pub async fn remove_user(&self, actor: &Actor, name: &str) -> Result<()> {
+        let audit = actor.entry("user.remove", format!("user {name}"), Outcome::Success);
+        if self.store.delete_user(name, &audit).await? { Ok(()) } else { Err(unknown_user(name)) }
+    }
+
+    pub async fn user(&self, name: &str) -> Result<User> {
+        self.store.get_user(name).await?.ok_or_else(|| unknown_user(name))
+    }
+
+    pub async fn list_users(&self) -> Result<Vec<User>> {
+        self.store.list_users().await
+    }
+
+    /// Creates a token for `owner` with `scopes`, valid for `ttl` (forever with `None`).
+    pub async fn create_token(
+        &self,
+        actor: &Actor,
+        owner: &str,
+        description: &str,
+        scopes: Vec<Permission>,
+        ttl: Option<Duration>,
+    ) -> Result<IssuedToken> {
+        self.user(owner).await?;
+        if scopes.is_empty() {
+            return Err(Error::new(ErrorKind::InvalidRequest, "a token needs at least one scope (PATTERN:ACTIONS)"));
+        }
+        let (id, text) = secret::new_token()?;
+        let now = now_millis();
+        let expires_at = ttl.map(|t| now.saturating_add(Millis::try_from(t.as_millis()).unwrap_or(Millis::MAX)));
+        let token = Token {
+            id: id.clone(),
+            owner: owner.to_owned(),
+            description: description.to_owned(),
+            hash: secret::sha256_hex(&text),
+            scopes,
+            created_at: now,
+            expires_at,
+            revoked_at: None,
+        };
+        let audit = actor
+            .entry("token.create", format!("token {id}"), Outcome::Success)
+            .with_detail(format!("owner {owner}; scopes {}", grants_text(&token.scopes)));
+        self.store.create_token(&token, &audit).await?;
+        Ok(IssuedToken { token, text })
+    }
+
+    pub async fn list_tokens(&self, owner: Option<&str>) -> Result<Vec<Token>> {
+        self.store.list_tokens(owner).await
+    }
+
+    pub async fn revoke_token(&self, actor: &Actor, id: &str) -> Result<()> {
+        let audit = actor.entry("token.revoke", format!("token {id}"), Outcome::Success);
+        if self.store.revoke_token(id, now_millis(), &audit).await? {
+            Ok(())
+        } else {
+            Err(Error::new(ErrorKind::NotFound, format!("no live token {id}")))
+        }
+    }
+
+    /// The persisted server secret `name`, generated on first use.
+    pub async fn server_secret(&self, name: &str) -> Result<Vec<u8>> {
+        self.store.server_secret(name, &secret::random_bytes(32)?).await
+    }
+
+    /// The audit log (for listing and verifying).
+    pub fn audit_log(&self) -> &dyn crate::audit::AuditLog {
+        &*self.store
+    }
+
+    /// Appends an entry recording something outside the metadata ports.
+    pub async fn record(&self, entry: &NewAuditEntry) -> Result<()> {
+        self.store.append_audit(entry).await.map(|_| ())
+    }
+}
+
+async fn hash_blocking(password: &str) -> Result<String> {
+    let password = password.to_owned();
+    tokio::task::spawn_blocking(move || secret::hash_password(&password))
+        .await
+        .map_err(|e| Error::internal("hashing a password", e))?
+}
+
+fn grants_text(grants: &[Permission]) -> String {
+    grants.iter().map(ToString::to_string).collect::<Vec<_>>().join(" ")
+}
+
+fn unknown_user(name: &str) -> Error {
+    Error::new(ErrorKind::NotFound, format!("user {name} does not exist"))
+}
+
+/// User names: 1–64 of `a-z A-Z 0-9 . _ -`, not starting with a punctuation mark.
+pub fn check_user_name(name: &str) -> Result<()> {
+    let ok = !name.is_empty()
+        && name.len() <= 64
+        && name.bytes().all(|b| b.is_ascii_alphanumeric() || matches!(b, b'.' | b'_' | b'-'))
+        && name.as_bytes()[0].is_ascii_alphanumeric();
+    if ok { Ok(()) } else { Err(Error::new(ErrorKind::InvalidRequest, format!("invalid user name {name:?}"))) }
+}
