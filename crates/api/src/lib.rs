@@ -5,8 +5,10 @@
 //!
 //! Architecture invariant: calls `arca-core`, never a storage crate.
 
+mod audit;
 mod repositories;
 
+use arca_core::auth::AuthService;
 use arca_core::registry::Registry;
 use arca_core::{Error, ErrorKind};
 use axum::Router;
@@ -14,9 +16,13 @@ use axum::response::{IntoResponse, Response};
 use http::StatusCode;
 use std::sync::Arc;
 
+/// Every route path of this API, for the server's authorization rules (each must have one).
+pub const PATHS: [&str; 3] = ["/api/v1/repositories", "/api/v1/repositories/{name}", "/api/v1/audit"];
+
 /// The `/api/v1` routes.
-pub fn router(registry: Arc<Registry>) -> Router {
-    Router::new().merge(repositories::routes()).with_state(registry)
+pub fn router(registry: Arc<Registry>, auth: Arc<AuthService>) -> Router {
+    let audit = Router::new().route("/api/v1/audit", axum::routing::get(audit::audit)).with_state(auth);
+    Router::new().merge(repositories::routes()).with_state(registry).merge(audit)
 }
 
 /// An error rendered as management-API JSON.

@@ -82,7 +82,6 @@ impl App {
             ("/readyz", get(ready).with_state(parts.clone())),
             ("/metrics", get(metrics).with_state(parts)),
             ("/token", get(crate::auth::token::issue).with_state(self.gate.clone())),
-            ("/api/v1/audit", get(crate::api::audit).with_state(self.auth.clone())),
         ];
         routes.extend(arca_proto_oci::routes(self.registry.clone(), self.oci.clone()));
         routes
@@ -91,7 +90,7 @@ impl App {
     /// The paths of every route: [`Self::routes`] and the management API's.
     pub fn route_paths(&self) -> Vec<&'static str> {
         let mut paths: Vec<&'static str> = self.routes().into_iter().map(|(path, _)| path).collect();
-        paths.extend(crate::auth::rules::MANAGEMENT_API_PATHS);
+        paths.extend(arca_api::PATHS);
         paths
     }
 
@@ -101,7 +100,7 @@ impl App {
         self.routes()
             .into_iter()
             .fold(Router::new(), |router, (path, route)| router.route(path, route))
-            .merge(arca_api::router(self.registry.clone()))
+            .merge(arca_api::router(self.registry.clone(), self.auth.clone()))
             .route_layer(middleware::from_fn_with_state(self.gate.clone(), crate::auth::enforce))
             .fallback(|| async { (StatusCode::NOT_FOUND, "not found\n") })
             .layer(middleware::from_fn(crate::limits::headers))

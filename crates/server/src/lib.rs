@@ -3,7 +3,6 @@
 //! Architecture invariant: this is the only library crate that names concrete storage crates; it
 //! builds them and hands them to `arca-core` as ports.
 
-pub mod api;
 mod app;
 pub mod auth;
 pub mod config;

@@ -20,9 +20,6 @@ pub enum Rule {
     Management,
 }
 
-/// The paths of the management API (`arca-api`), whose router is merged whole.
-pub const MANAGEMENT_API_PATHS: [&str; 2] = ["/api/v1/repositories", "/api/v1/repositories/{name}"];
-
 /// The rule of each route path. Every path the router serves must be listed.
 pub fn rule_for(path: &str) -> Option<Rule> {
     match path {

@@ -1,17 +1,18 @@
-//! The management API, for now only the audit log: `GET /api/v1/audit` with filters and paging.
-//! (A later issue builds the rest of `/api/v1`.)
+//! `GET /api/v1/audit`: the audit log, filtered and paged.
 
+use crate::{ApiError, bad_request};
 use arca_core::audit::{AuditFilter, AuditLog, Outcome};
 use arca_core::auth::AuthService;
+use arca_core::observe::RouteClass;
+use axum::Json;
 use axum::extract::{Query, State};
 use axum::response::{IntoResponse, Response};
-use http::{StatusCode, header};
 use std::sync::Arc;
 
 const MAX_LIMIT: usize = 1000;
 
 #[derive(Debug, Default, serde::Deserialize)]
-pub struct AuditQuery {
+pub(crate) struct AuditQuery {
     actor: Option<String>,
     /// Exact action, or a prefix ending in `.`.
     action: Option<String>,
@@ -28,9 +29,12 @@ pub struct AuditQuery {
 }
 
 /// `{"entries": [...], "next": seq | null}`, entries in sequence order.
-pub async fn audit(State(auth): State<Arc<AuthService>>, Query(q): Query<AuditQuery>) -> Response {
+pub(crate) async fn audit(
+    State(auth): State<Arc<AuthService>>,
+    Query(q): Query<AuditQuery>,
+) -> Result<Response, ApiError> {
     let outcome = match q.outcome.as_deref().map(Outcome::parse) {
-        Some(None) => return error(StatusCode::BAD_REQUEST, "outcome is success, denied or failed"),
+        Some(None) => return Err(bad_request("outcome is success, denied or failed")),
         other => other.flatten(),
     };
     let limit = q.limit.unwrap_or(100).clamp(1, MAX_LIMIT);
@@ -45,17 +49,9 @@ pub async fn audit(State(auth): State<Arc<AuthService>>, Query(q): Query<AuditQu
         limit,
     };
     let log: &dyn AuditLog = auth.audit_log();
-    match log.list_audit(&filter).await {
-        Ok(entries) => {
-            let next = (entries.len() == limit).then(|| entries.last().map(|e| e.seq)).flatten();
-            let body = serde_json::json!({ "entries": entries, "next": next });
-            ([(header::CONTENT_TYPE, "application/json")], body.to_string()).into_response()
-        }
-        Err(e) => error(StatusCode::SERVICE_UNAVAILABLE, &e.to_string()),
-    }
-}
-
-fn error(status: StatusCode, message: &str) -> Response {
-    let body = serde_json::json!({ "error": { "code": status.as_u16(), "message": message } });
-    (status, [(header::CONTENT_TYPE, "application/json")], body.to_string()).into_response()
+    let entries = log.list_audit(&filter).await?;
+    let next = (entries.len() == limit).then(|| entries.last().map(|e| e.seq)).flatten();
+    let mut response = Json(serde_json::json!({ "entries": entries, "next": next })).into_response();
+    response.extensions_mut().insert(RouteClass("api_audit"));
+    Ok(response)
 }
