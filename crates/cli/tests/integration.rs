@@ -9,6 +9,9 @@
 #[path = "integration/harness.rs"]
 mod harness;
 
+#[path = "integration/admin.rs"]
+mod admin;
+
 #[path = "integration/cli.rs"]
 mod cli;
 #[path = "integration/oras.rs"]
