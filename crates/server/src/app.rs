@@ -37,6 +37,8 @@ pub struct App {
 
 /// The name of the server secret that signs registry tokens.
 const JWT_SECRET: &str = "registry-token-hs256";
+/// Names the key that signs upload ids (persisted, so uploads survive restarts and span nodes).
+const UPLOAD_ID_SECRET: &str = "upload-ids-hmac";
 
 impl App {
     /// Opens the stores, applies declared repositories and sweeps what a crash left behind.
@@ -50,8 +52,11 @@ impl App {
         let blobs = arca_store_fs::FsBlobStore::open(root.into()).map_err(err("blob store"))?;
         let meta = arca_store_sql::SqlMetaStore::connect(&settings.database).await.map_err(err("database"))?;
         let meta: Arc<dyn arca_core::meta::MetaStore> = Arc::new(meta);
-        let registry = Arc::new(Registry::new(Arc::new(blobs), meta.clone(), settings.registry.clone()));
-        let auth = Arc::new(AuthService::new(meta, settings.auth_anonymous_read.clone(), settings.auth_login_limits));
+        let auth =
+            Arc::new(AuthService::new(meta.clone(), settings.auth_anonymous_read.clone(), settings.auth_login_limits));
+        let upload_key = auth.server_secret(UPLOAD_ID_SECRET).await.map_err(err("upload id key"))?;
+        let registry =
+            Arc::new(Registry::new(Arc::new(blobs), meta, settings.registry.clone()).with_upload_key(upload_key));
         let generated_admin_password = if settings.auth_enabled {
             let password = settings.admin_password.as_ref().map(|p| p.0.as_str());
             auth.bootstrap(password).await.map_err(err("creating the administrator"))?

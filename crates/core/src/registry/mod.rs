@@ -7,6 +7,7 @@ mod blobs;
 mod glob;
 mod locks;
 mod manifests;
+mod upload_id;
 mod uploads;
 
 pub use blobs::{BlobInfo, BlobRead};
@@ -70,11 +71,22 @@ pub struct Registry {
     meta: Arc<dyn MetaStore>,
     config: RegistryConfig,
     upload_locks: locks::KeyedLocks,
+    /// Signs upload ids (see `upload_id`); every node serving the same data must share it.
+    upload_key: Vec<u8>,
+    closed_uploads: upload_id::ClosedIds,
 }
 
 impl Registry {
     pub fn new(blobs: Arc<dyn BlobStore>, meta: Arc<dyn MetaStore>, config: RegistryConfig) -> Self {
-        Self { blobs, meta, config, upload_locks: locks::KeyedLocks::default() }
+        let upload_key = uuid::Uuid::new_v4().as_bytes().to_vec();
+        let (upload_locks, closed_uploads) = (locks::KeyedLocks::default(), upload_id::ClosedIds::default());
+        Self { blobs, meta, config, upload_locks, upload_key, closed_uploads }
+    }
+
+    /// Uses a persistent key for upload ids, so uploads survive restarts and span nodes.
+    pub fn with_upload_key(mut self, key: Vec<u8>) -> Self {
+        self.upload_key = key;
+        self
     }
 
     pub fn config(&self) -> &RegistryConfig {

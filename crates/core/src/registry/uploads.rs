@@ -1,6 +1,6 @@
 //! Blob uploads: monolithic, chunked, streamed, resumable, cancellable, mountable.
 
-use super::{BlobInfo, Registry};
+use super::{BlobInfo, Registry, upload_id};
 use crate::audit::Actor;
 use crate::blob::ByteStream;
 use crate::hasher::MultiHasher;
@@ -26,24 +26,15 @@ fn unknown_upload(id: &str) -> Error {
 }
 
 impl Registry {
-    /// Opens an upload session. `sha512` asks for SHA-512 to be computed while streaming.
+    /// Opens an upload session. `sha512` asks for SHA-512 to be computed while streaming. Nothing is
+    /// written: the id itself carries the session until a chunk leaves data behind.
     pub async fn start_upload(&self, name: &OciName, sha512: bool, actor: &Actor) -> Result<UploadStatus> {
         self.oci_repository(name, actor).await?;
-        let now = now_millis();
-        let session = UploadSession {
-            id: uuid::Uuid::new_v4().simple().to_string(),
-            name: name.clone(),
-            offset: 0,
-            hash_state: MultiHasher::new(sha512).to_bytes(),
-            created_at: now,
-            updated_at: now,
-        };
-        self.meta.create_upload(&session).await?;
-        Ok(UploadStatus { id: session.id, offset: 0 })
+        Ok(UploadStatus { id: upload_id::mint(&self.upload_key, name, sha512, now_millis()), offset: 0 })
     }
 
     pub async fn upload_status(&self, name: &OciName, id: &str) -> Result<UploadStatus> {
-        let session = self.session(name, id).await?;
+        let (session, _) = self.session(name, id).await?;
         Ok(UploadStatus { id: session.id, offset: session.offset })
     }
 
@@ -58,11 +49,16 @@ impl Registry {
         body: ByteStream,
     ) -> Result<UploadStatus> {
         let _guard = self.upload_locks.lock(id).await;
-        let session = self.session(name, id).await?;
+        let (session, persisted) = self.session(name, id).await?;
         check_start(&session, start)?;
         let mut hasher = MultiHasher::from_bytes(&session.hash_state)?;
         let offset = self.stream_into(id, session.offset, &mut hasher, body, declared_len).await?;
-        let advanced = self.meta.advance_upload(id, session.offset, offset, &hasher.to_bytes(), now_millis()).await?;
+        let advanced = if persisted {
+            self.meta.advance_upload(id, session.offset, offset, &hasher.to_bytes(), now_millis()).await?
+        } else {
+            let first = UploadSession { offset, hash_state: hasher.to_bytes(), updated_at: now_millis(), ..session };
+            self.meta.create_upload(&first).await.is_ok()
+        };
         if !advanced {
             return Err(Error::new(ErrorKind::UploadRangeInvalid, format!("upload {id} was advanced concurrently")));
         }
@@ -80,7 +76,7 @@ impl Registry {
         body: Option<ByteStream>,
     ) -> Result<BlobInfo> {
         let _guard = self.upload_locks.lock(id).await;
-        let session = self.session(name, id).await?;
+        let (session, persisted) = self.session(name, id).await?;
         let mut hasher = MultiHasher::from_bytes(&session.hash_state)?;
         let mut size = session.offset;
         if let Some(body) = body {
@@ -92,7 +88,7 @@ impl Registry {
         }
         let result = self.commit_staged(name, id, digest, hasher, size).await;
         if !matches!(&result, Err(e) if e.kind == ErrorKind::Internal || e.kind == ErrorKind::Unavailable) {
-            self.meta.delete_upload(id).await?;
+            self.close_upload(id, persisted).await?;
         }
         result
     }
@@ -119,12 +115,46 @@ impl Registry {
         }
     }
 
+    /// Streams a blob whose digest is learnt from its bytes, checked against `expected` when given,
+    /// and records it without linking it into any package (generic files are linked when their version
+    /// is published). A mismatch or a failed body stores nothing.
+    pub(super) async fn put_blob_unlinked(
+        &self,
+        expected: Option<&Digest>,
+        declared_len: Option<u64>,
+        body: ByteStream,
+    ) -> Result<BlobInfo> {
+        let id = format!("{SINGLE_REQUEST_PREFIX}{}", uuid::Uuid::new_v4().simple());
+        let algorithm = expected.map_or(DigestAlgorithm::Sha256, Digest::algorithm);
+        let mut hasher = MultiHasher::new(algorithm == DigestAlgorithm::Sha512);
+        let size = match self.stream_into(&id, 0, &mut hasher, body, declared_len).await {
+            Ok(size) => size,
+            Err(e) => {
+                self.blobs.abort_upload(&id).await?;
+                return Err(e);
+            }
+        };
+        let actual = hasher.finish(algorithm).ok_or_else(|| Error::new(ErrorKind::Internal, "hasher lost its algorithm"))?;
+        if let Some(expected) = expected.filter(|e| **e != actual) {
+            self.blobs.abort_upload(&id).await?;
+            return Err(Error::new(ErrorKind::DigestInvalid, format!("content digest is {actual}, not {expected}")));
+        }
+        self.blobs.commit_upload(&id, &actual).await?;
+        self.meta.record_blob(&actual, size, None, now_millis()).await?;
+        Ok(BlobInfo { digest: actual, size })
+    }
+
     /// Abandons an upload and drops its staged bytes.
     pub async fn cancel_upload(&self, name: &OciName, id: &str) -> Result<()> {
         let _guard = self.upload_locks.lock(id).await;
-        self.session(name, id).await?;
+        let (_, persisted) = self.session(name, id).await?;
         self.blobs.abort_upload(id).await?;
-        self.meta.delete_upload(id).await
+        self.close_upload(id, persisted).await
+    }
+
+    async fn close_upload(&self, id: &str, persisted: bool) -> Result<()> {
+        self.closed_uploads.insert(id);
+        if persisted { self.meta.delete_upload(id).await } else { Ok(()) }
     }
 
     /// Makes a blob already stored visible in `name` without uploading it: from the package `from`, or
@@ -169,13 +199,27 @@ impl Registry {
         Ok(reaped)
     }
 
-    async fn session(&self, name: &OciName, id: &str) -> Result<UploadSession> {
-        let session = self.meta.get_upload(id).await?.ok_or_else(|| unknown_upload(id))?;
-        let expired = now_millis() - session.updated_at > self.config.upload_ttl_ms;
-        if &session.name != name || expired {
-            return Err(unknown_upload(id));
+    /// The upload's state and whether it has a row yet (it gets one when a chunk leaves data behind).
+    async fn session(&self, name: &OciName, id: &str) -> Result<(UploadSession, bool)> {
+        let now = now_millis();
+        if let Some(session) = self.meta.get_upload(id).await? {
+            if &session.name != name || now - session.updated_at > self.config.upload_ttl_ms {
+                return Err(unknown_upload(id));
+            }
+            return Ok((session, true));
         }
-        Ok(session)
+        let minted = upload_id::verify(&self.upload_key, name, id)
+            .filter(|m| now - m.created_at <= self.config.upload_ttl_ms && !self.closed_uploads.contains(id))
+            .ok_or_else(|| unknown_upload(id))?;
+        let fresh = UploadSession {
+            id: id.to_owned(),
+            name: name.clone(),
+            offset: 0,
+            hash_state: MultiHasher::new(minted.sha512).to_bytes(),
+            created_at: minted.created_at,
+            updated_at: minted.created_at,
+        };
+        Ok((fresh, false))
     }
 
     /// Streams `body` onto the staged upload at `offset`, hashing as it goes; returns the new end.

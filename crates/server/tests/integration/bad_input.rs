@@ -180,3 +180,27 @@ async fn raw_request(host: &str, request: &str) -> (u16, String) {
 pub fn tempfile_dir() -> tempfile::TempDir {
     tempfile::tempdir().unwrap()
 }
+
+#[tokio::test]
+async fn upload_ids_are_bound_to_their_package_and_die_when_closed() {
+    let server = TestServer::start().await;
+    let c = Client::new(&server);
+    let start = || async { c.http.post(c.url("/v2/dev/app/blobs/uploads/")).send().await.unwrap() };
+    let location = start().await.headers()["location"].to_str().unwrap().to_owned();
+    assert_eq!(c.get(&location).await.status(), 204, "a fresh upload answers its status");
+    // Another package cannot use it, and a forged id is unknown.
+    let elsewhere = location.replace("/v2/dev/app/", "/v2/dev/other/");
+    assert_eq!(oci_error(c.get(&elsewhere).await).await, (404, "BLOB_UPLOAD_UNKNOWN".into()));
+    let forged = format!("{}0", location.trim_end_matches(|ch: char| ch != '-'));
+    assert_eq!(oci_error(c.get(&forged).await).await, (404, "BLOB_UPLOAD_UNKNOWN".into()));
+    // Completed: the id is dead.
+    let digest = sha256(b"abc");
+    assert_eq!(c.http.put(c.url(&format!("{location}?digest={digest}"))).body("abc").send().await.unwrap().status(), 201);
+    assert_eq!(oci_error(c.get(&location).await).await, (404, "BLOB_UPLOAD_UNKNOWN".into()));
+    // Cancelled: dead too.
+    let location = start().await.headers()["location"].to_str().unwrap().to_owned();
+    assert_eq!(c.http.delete(c.url(&location)).send().await.unwrap().status(), 204);
+    assert_eq!(oci_error(c.get(&location).await).await, (404, "BLOB_UPLOAD_UNKNOWN".into()));
+    let r = c.http.put(c.url(&format!("{location}?digest={digest}"))).body("abc").send().await.unwrap();
+    assert_eq!(oci_error(r).await, (404, "BLOB_UPLOAD_UNKNOWN".into()));
+}
