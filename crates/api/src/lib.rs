@@ -7,6 +7,7 @@
 
 mod audit;
 mod repositories;
+mod versions;
 
 use arca_core::auth::AuthService;
 use arca_core::registry::Registry;
@@ -17,12 +18,12 @@ use http::StatusCode;
 use std::sync::Arc;
 
 /// Every route path of this API, for the server's authorization rules (each must have one).
-pub const PATHS: [&str; 3] = ["/api/v1/repositories", "/api/v1/repositories/{name}", "/api/v1/audit"];
+pub const PATHS: [&str; 4] = ["/api/v1/repositories", "/api/v1/repositories/{name}", versions::PATH, "/api/v1/audit"];
 
 /// The `/api/v1` routes.
 pub fn router(registry: Arc<Registry>, auth: Arc<AuthService>) -> Router {
     let audit = Router::new().route("/api/v1/audit", axum::routing::get(audit::audit)).with_state(auth);
-    Router::new().merge(repositories::routes()).with_state(registry).merge(audit)
+    Router::new().merge(repositories::routes()).merge(versions::routes()).with_state(registry).merge(audit)
 }
 
 /// An error rendered as management-API JSON.

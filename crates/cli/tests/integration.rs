@@ -14,6 +14,8 @@ mod admin;
 
 #[path = "integration/cli.rs"]
 mod cli;
+#[path = "integration/generic_oras.rs"]
+mod generic_oras;
 #[path = "integration/oras.rs"]
 mod oras;
 #[path = "integration/serve.rs"]

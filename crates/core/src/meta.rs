@@ -184,6 +184,56 @@ pub trait UploadStore: Send + Sync + 'static {
     async fn count_uploads(&self) -> Result<u64>;
 }
 
+/// A multi-file generic upload: files staged for one version until a commit publishes them together.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct GenericUpload {
+    pub id: String,
+    pub name: OciName,
+    pub version: Tag,
+    pub created_at: Millis,
+    pub updated_at: Millis,
+}
+
+/// One file staged in a [`GenericUpload`] (its bytes are durable, recorded but linked nowhere).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct StagedFile {
+    pub file: String,
+    pub digest: Digest,
+    pub size: u64,
+    pub media_type: String,
+}
+
+/// Properties: multi-valued `key=value` metadata of a manifest, keyed by its digest.
+#[async_trait]
+pub trait PropertyStore: Send + Sync + 'static {
+    /// The manifest's properties, sorted by key, then value.
+    async fn properties(&self, manifest: &Digest) -> Result<Vec<(String, String)>>;
+    /// In one transaction: removes the values of the keys in `clear` (of every key when `None`), then
+    /// adds `add` (duplicates are kept once).
+    async fn set_properties(
+        &self,
+        manifest: &Digest,
+        clear: Option<&[String]>,
+        add: &[(String, String)],
+        audit: &NewAuditEntry,
+    ) -> Result<()>;
+}
+
+/// Multi-file generic uploads in progress.
+#[async_trait]
+pub trait GenericUploadStore: Send + Sync + 'static {
+    async fn create_generic_upload(&self, upload: &GenericUpload) -> Result<()>;
+    /// The upload and its staged files (by file name); `None` if unknown.
+    async fn generic_upload(&self, id: &str) -> Result<Option<(GenericUpload, Vec<StagedFile>)>>;
+    /// Records a staged file (replacing one of the same name) and touches the upload; `false` if the
+    /// upload is unknown.
+    async fn stage_file(&self, id: &str, file: &StagedFile, now: Millis) -> Result<bool>;
+    /// Removes the upload and its staged files; `false` if it was unknown.
+    async fn delete_generic_upload(&self, id: &str) -> Result<bool>;
+    /// Ids of uploads not touched since `before`.
+    async fn stale_generic_uploads(&self, before: Millis, limit: usize) -> Result<Vec<String>>;
+}
+
 /// Liveness of the metadata backend (for readiness).
 #[async_trait]
 pub trait MetaHealth: Send + Sync + 'static {
@@ -192,7 +242,27 @@ pub trait MetaHealth: Send + Sync + 'static {
 
 /// Everything the metadata backend provides, as one object.
 pub trait MetaStore:
-    RepositoryStore + BlobIndex + ManifestStore + UploadStore + AuthStore + AuditLog + MetaHealth
+    RepositoryStore
+    + BlobIndex
+    + ManifestStore
+    + UploadStore
+    + PropertyStore
+    + GenericUploadStore
+    + AuthStore
+    + AuditLog
+    + MetaHealth
 {
 }
-impl<T: RepositoryStore + BlobIndex + ManifestStore + UploadStore + AuthStore + AuditLog + MetaHealth> MetaStore for T {}
+impl<
+    T: RepositoryStore
+        + BlobIndex
+        + ManifestStore
+        + UploadStore
+        + PropertyStore
+        + GenericUploadStore
+        + AuthStore
+        + AuditLog
+        + MetaHealth,
+> MetaStore for T
+{
+}

@@ -89,6 +89,8 @@ impl App {
             ("/token", get(crate::auth::token::issue).with_state(self.gate.clone())),
         ];
         routes.extend(arca_proto_oci::routes(self.registry.clone(), self.oci.clone()));
+        let generic = arca_proto_generic::GenericOptions { body_idle_timeout: self.oci.body_idle_timeout };
+        routes.extend(arca_proto_generic::routes(self.registry.clone(), generic));
         routes
     }
 

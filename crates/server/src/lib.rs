@@ -112,6 +112,11 @@ fn spawn_upload_reaper(app: &App, interval_secs: u64) {
                 Ok(n) => tracing::info!(reaped = n, "expired uploads removed"),
                 Err(e) => tracing::warn!(error = %e, "upload reaper"),
             }
+            match registry.reap_expired_generic_uploads().await {
+                Ok(0) => {}
+                Ok(n) => tracing::info!(reaped = n, "expired generic uploads removed"),
+                Err(e) => tracing::warn!(error = %e, "generic upload reaper"),
+            }
         }
     });
 }

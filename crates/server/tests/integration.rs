@@ -10,6 +10,8 @@ mod auth;
 mod bad_input;
 #[path = "integration/clients_auth.rs"]
 mod clients_auth;
+#[path = "integration/generic.rs"]
+mod generic;
 #[path = "integration/ops.rs"]
 mod ops;
 #[path = "integration/policy.rs"]

@@ -23,6 +23,7 @@ mod db;
 mod manifests;
 mod migrate;
 mod packages;
+mod properties;
 mod repositories;
 mod uploads;
 

@@ -29,6 +29,12 @@ const MIGRATIONS: &[Migration] = &[
         sqlite: include_str!("../migrations/sqlite/0002_auth.sql"),
         postgres: include_str!("../migrations/postgres/0002_auth.sql"),
     },
+    Migration {
+        version: 3,
+        name: "properties",
+        sqlite: include_str!("../migrations/sqlite/0003_properties.sql"),
+        postgres: include_str!("../migrations/postgres/0003_properties.sql"),
+    },
 ];
 
 /// Any 64-bit number, the same in every arca: the advisory lock that serializes migrations.

@@ -21,6 +21,7 @@ mod auth;
 mod blobs;
 mod catalog;
 mod manifests;
+mod properties;
 mod repositories;
 mod uploads;
 
@@ -91,6 +92,10 @@ macro_rules! meta_checks {
             deleting_a_user_deletes_their_tokens,
             token_round_trips_and_revokes_once,
             server_secret_keeps_the_first_value,
+            properties_are_multi_valued_and_sorted,
+            setting_properties_replaces_what_it_names_and_is_audited,
+            generic_upload_stages_files_by_name,
+            generic_uploads_go_stale_and_are_deleted,
         }
     };
 }
@@ -109,6 +114,7 @@ use auth::*;
 use blobs::*;
 use catalog::*;
 use manifests::*;
+use properties::*;
 use repositories::*;
 use uploads::*;
 

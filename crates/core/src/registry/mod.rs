@@ -1,9 +1,11 @@
-//! The OCI registry use cases: uploads, blobs, manifests, tags, referrers, deletes.
+//! The registry use cases: uploads, blobs, manifests, tags, referrers, deletes, and generic versions
+//! ([`generic`]) on the same manifest machinery.
 //!
 //! Protocol crates call these; they never see storage. Every write goes bytes first (durable in the
 //! blob store), metadata second (one transaction), so a crash never leaves a row pointing at nothing.
 
 mod blobs;
+pub mod generic;
 mod glob;
 mod locks;
 mod manifests;

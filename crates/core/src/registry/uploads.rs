@@ -134,7 +134,8 @@ impl Registry {
                 return Err(e);
             }
         };
-        let actual = hasher.finish(algorithm).ok_or_else(|| Error::new(ErrorKind::Internal, "hasher lost its algorithm"))?;
+        let actual =
+            hasher.finish(algorithm).ok_or_else(|| Error::new(ErrorKind::Internal, "hasher lost its algorithm"))?;
         if let Some(expected) = expected.filter(|e| **e != actual) {
             self.blobs.abort_upload(&id).await?;
             return Err(Error::new(ErrorKind::DigestInvalid, format!("content digest is {actual}, not {expected}")));

@@ -15,6 +15,11 @@ pub enum Rule {
     Oci,
     /// An action on every repository (`*` grants): metrics, the audit log.
     Everywhere(Action),
+    /// Generic files: what is needed depends on the endpoint and the repository.
+    Generic,
+    /// A package version in the management API: reading needs `read` on the repository named in the
+    /// path, changing properties `publish`, deleting the version `delete`.
+    Version,
     /// Repository administration: reading needs credentials, changes need `admin` on the repository
     /// named in the path (or on every repository, to create one).
     Management,
@@ -25,6 +30,8 @@ pub fn rule_for(path: &str) -> Option<Rule> {
     match path {
         "/healthz" | "/readyz" | "/token" => Some(Rule::Public),
         "/v2" | "/v2/" | "/v2/{*rest}" => Some(Rule::Oci),
+        "/generic/{*rest}" => Some(Rule::Generic),
+        "/api/v1/repositories/{name}/packages/{*rest}" => Some(Rule::Version),
         "/metrics" | "/api/v1/audit" => Some(Rule::Everywhere(Action::Admin)),
         "/api/v1/repositories" | "/api/v1/repositories/{name}" => Some(Rule::Management),
         _ => None,
@@ -90,7 +97,35 @@ pub fn needs(rule: Rule, method: &Method, path: &str, query: Option<&str>) -> Ve
         Rule::Management => management_needs(method, path),
         // A request that is no OCI endpoint still needs credentials before it learns so.
         Rule::Oci => route::parse(method, path, query).map_or_else(|_| vec![Need::Authenticated], |e| oci_needs(&e)),
+        Rule::Generic => arca_proto_generic::route::parse(method, path, query)
+            .map_or_else(|_| vec![Need::Authenticated], |e| generic_needs(&e)),
+        Rule::Version => version_needs(method, path),
     }
+}
+
+fn generic_needs(endpoint: &arca_proto_generic::route::Endpoint) -> Vec<Need> {
+    use arca_proto_generic::route::Endpoint as E;
+    let name = endpoint.name();
+    let action = match endpoint {
+        E::GetFile { .. } => Action::Read,
+        E::PutFile { .. } | E::StartUpload { .. } | E::CommitUpload { .. } | E::AbortUpload { .. } => Action::Publish,
+        E::DeleteFile { .. } => Action::Delete,
+    };
+    vec![Need::On { action, repository: name.repository.as_str().to_owned(), name: name.to_string() }]
+}
+
+/// `/api/v1/repositories/<repo>/packages/…`: the action on `<repo>`, by method.
+fn version_needs(method: &Method, path: &str) -> Vec<Need> {
+    let repo = path.strip_prefix("/api/v1/repositories/").and_then(|rest| rest.split('/').next()).unwrap_or_default();
+    let action = match *method {
+        Method::GET | Method::HEAD => Action::Read,
+        Method::DELETE => Action::Delete,
+        _ => Action::Publish,
+    };
+    if repo.is_empty() {
+        return vec![Need::Authenticated];
+    }
+    vec![Need::On { action, repository: repo.to_owned(), name: repo.to_owned() }]
 }
 
 fn management_needs(method: &Method, path: &str) -> Vec<Need> {
@@ -152,5 +187,22 @@ mod tests {
         assert_eq!(mount.len(), 2, "a mount also reads its source: {mount:?}");
         assert_eq!(need(Method::GET, "/v2/_catalog", None), [Need::Everywhere(Action::Read)]);
         assert_eq!(need(Method::GET, "/v2/nonsense%", None), [Need::Authenticated]);
+    }
+
+    #[test]
+    fn generic_endpoints_need_the_action_on_their_repository() {
+        let need = |m: Method, p: &str, q: Option<&str>| needs(Rule::Generic, &m, p, q);
+        let on = |action| Need::On { action, repository: "dev".into(), name: "dev/tool".into() };
+        assert_eq!(need(Method::GET, "/generic/dev/tool/1.0/a.zip", None), [on(Action::Read)]);
+        assert_eq!(need(Method::HEAD, "/generic/dev/tool/1.0/a.zip", None), [on(Action::Read)]);
+        assert_eq!(need(Method::PUT, "/generic/dev/tool/1.0/a.zip", None), [on(Action::Publish)]);
+        assert_eq!(need(Method::POST, "/generic/dev/tool/1.0", Some("uploads")), [on(Action::Publish)]);
+        assert_eq!(need(Method::DELETE, "/generic/dev/tool/1.0/a.zip", None), [on(Action::Delete)]);
+        assert_eq!(need(Method::GET, "/generic/dev/%", None), [Need::Authenticated]);
+        let version = |m: Method| needs(Rule::Version, &m, "/api/v1/repositories/dev/packages/tool/versions/1.0", None);
+        let on = |action| Need::On { action, repository: "dev".into(), name: "dev".into() };
+        assert_eq!(version(Method::GET), [on(Action::Read)]);
+        assert_eq!(version(Method::PATCH), [on(Action::Publish)]);
+        assert_eq!(version(Method::DELETE), [on(Action::Delete)]);
     }
 }

@@ -109,6 +109,8 @@ const D: &str = "sha256:2c26b46b68ffc68ff99b453c1d30413413422d706483bfa0f98a5e88
 fn cases() -> Vec<(&'static str, Method, String, Who)> {
     use Who::*;
     let v2 = "/v2/{*rest}";
+    let generic = "/generic/{*rest}";
+    let version = "/api/v1/repositories/{name}/packages/{*rest}";
     vec![
         ("/healthz", Method::GET, "/healthz".into(), Anyone),
         ("/readyz", Method::GET, "/readyz".into(), Anyone),
@@ -137,6 +139,20 @@ fn cases() -> Vec<(&'static str, Method, String, Who)> {
         (v2, Method::PUT, format!("/v2/dev/app/blobs/uploads/abc?digest={D}"), PublishDev),
         (v2, Method::DELETE, "/v2/dev/app/blobs/uploads/abc".into(), PublishDev),
         (v2, Method::GET, "/v2/not/an/endpoint".into(), Authenticated),
+        (generic, Method::GET, "/generic/dev/tool/1.0/a.bin".into(), ReadDev),
+        (generic, Method::HEAD, "/generic/dev/tool/1.0/a.bin".into(), ReadDev),
+        (generic, Method::PUT, "/generic/dev/tool/1.0/a.bin".into(), PublishDev),
+        (generic, Method::PUT, "/generic/dev/tool/1.0/a.bin?uploadId=abc".into(), PublishDev),
+        (generic, Method::POST, "/generic/dev/tool/2.0?uploads".into(), PublishDev),
+        (generic, Method::POST, "/generic/dev/tool/2.0?uploadId=abc".into(), PublishDev),
+        (generic, Method::DELETE, "/generic/dev/tool/2.0?uploadId=abc".into(), PublishDev),
+        (generic, Method::DELETE, "/generic/dev/tool/1.0/a.bin".into(), DeleteDev),
+        (generic, Method::GET, "/generic/not-an-endpoint".into(), Authenticated),
+        (version, Method::GET, "/api/v1/repositories/dev/packages/tool/versions/1.0".into(), ReadDev),
+        (version, Method::GET, "/api/v1/repositories/dev/packages/tool/versions/1.0/properties".into(), ReadDev),
+        (version, Method::PATCH, "/api/v1/repositories/dev/packages/tool/versions/1.0/properties".into(), PublishDev),
+        (version, Method::PUT, "/api/v1/repositories/dev/packages/tool/versions/1.0/properties".into(), PublishDev),
+        (version, Method::DELETE, "/api/v1/repositories/dev/packages/tool/versions/9.9".into(), DeleteDev),
     ]
 }
 

@@ -195,7 +195,10 @@ async fn upload_ids_are_bound_to_their_package_and_die_when_closed() {
     assert_eq!(oci_error(c.get(&forged).await).await, (404, "BLOB_UPLOAD_UNKNOWN".into()));
     // Completed: the id is dead.
     let digest = sha256(b"abc");
-    assert_eq!(c.http.put(c.url(&format!("{location}?digest={digest}"))).body("abc").send().await.unwrap().status(), 201);
+    assert_eq!(
+        c.http.put(c.url(&format!("{location}?digest={digest}"))).body("abc").send().await.unwrap().status(),
+        201
+    );
     assert_eq!(oci_error(c.get(&location).await).await, (404, "BLOB_UPLOAD_UNKNOWN".into()));
     // Cancelled: dead too.
     let location = start().await.headers()["location"].to_str().unwrap().to_owned();
