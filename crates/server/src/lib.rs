@@ -16,6 +16,7 @@ pub use config::{RawConfig, Settings};
 use std::future::Future;
 use std::net::SocketAddr;
 use std::time::Duration;
+use axum::serve::ListenerExt;
 use tokio::net::TcpListener;
 
 /// Refuses to expose an unauthenticated registry beyond loopback (DESIGN.md, principle 7).
@@ -60,6 +61,12 @@ pub async fn run(
     let (stop_tx, stop_rx) = tokio::sync::watch::channel(false);
     let mut grace_rx = stop_rx.clone();
     let service = app.router().into_make_service_with_connect_info::<SocketAddr>();
+    // Small responses (manifest and config GETs) must not wait out Nagle + delayed ACK (~40 ms each).
+    let listener = listener.tap_io(|tcp| {
+        if let Err(e) = tcp.set_nodelay(true) {
+            tracing::debug!(error = %e, "TCP_NODELAY");
+        }
+    });
     let server = axum::serve(listener, service).with_graceful_shutdown(async move {
         let mut rx = stop_rx;
         let _ = rx.wait_for(|s| *s).await;
