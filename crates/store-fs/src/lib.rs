@@ -107,14 +107,18 @@ impl BlobStore for FsBlobStore {
         let target = self.blob_path(digest);
         let id = id.to_owned();
         blocking(move || {
-            // Make the staged bytes durable even if the writer was never finished; cheap if it was.
+            // Already stored (and durable): the staged copy is simply dropped, with no fsync at all.
+            if target.is_file() {
+                if !staged.exists() {
+                    return Err(upload_unknown(&id));
+                }
+                return remove_if_present(&staged).map_err(io_error("removing a staged upload"));
+            }
+            // Make the staged bytes durable even if the writer was only closed; cheap if it was finished.
             match fs::File::open(&staged) {
                 Ok(file) => file.sync_all().map_err(io_error("syncing a staged upload"))?,
                 Err(e) if e.kind() == io::ErrorKind::NotFound => return Err(upload_unknown(&id)),
                 Err(e) => return Err(Error::internal("opening a staged upload", e)),
-            }
-            if target.is_file() {
-                return remove_if_present(&staged).map_err(io_error("removing a staged upload"));
             }
             move_into_place(&staged, &target).map_err(|e| match e.kind() {
                 io::ErrorKind::NotFound if !staged.exists() => upload_unknown(&id),
@@ -227,6 +231,11 @@ impl UploadWriter for FsUploadWriter {
         self.file.write_all(&chunk).await.map_err(io_error("writing an upload"))?;
         self.len += chunk.len() as u64;
         Ok(())
+    }
+
+    async fn close(mut self: Box<Self>) -> Result<u64> {
+        self.file.flush().await.map_err(io_error("writing an upload"))?;
+        Ok(self.len)
     }
 
     async fn finish(mut self: Box<Self>) -> Result<u64> {

@@ -52,7 +52,7 @@ impl Registry {
         let (session, persisted) = self.session(name, id).await?;
         check_start(&session, start)?;
         let mut hasher = MultiHasher::from_bytes(&session.hash_state)?;
-        let offset = self.stream_into(id, session.offset, &mut hasher, body, declared_len).await?;
+        let offset = self.stream_into(id, session.offset, &mut hasher, body, declared_len, Durability::Now).await?;
         let advanced = if persisted {
             self.meta.advance_upload(id, session.offset, offset, &hasher.to_bytes(), now_millis()).await?
         } else {
@@ -81,10 +81,10 @@ impl Registry {
         let mut size = session.offset;
         if let Some(body) = body {
             check_start(&session, start)?;
-            size = self.stream_into(id, size, &mut hasher, body, declared_len).await?;
+            size = self.stream_into(id, size, &mut hasher, body, declared_len, Durability::AtCommit).await?;
         } else if size == 0 {
             // An empty blob: nothing was ever staged, so stage zero bytes.
-            self.blobs.open_upload(id, 0).await?.finish().await?;
+            self.blobs.open_upload(id, 0).await?.close().await?;
         }
         let result = self.commit_staged(name, id, digest, hasher, size).await;
         if !matches!(&result, Err(e) if e.kind == ErrorKind::Internal || e.kind == ErrorKind::Unavailable) {
@@ -105,7 +105,7 @@ impl Registry {
         self.oci_repository(name, actor).await?;
         let id = format!("{SINGLE_REQUEST_PREFIX}{}", uuid::Uuid::new_v4().simple());
         let mut hasher = MultiHasher::new(digest.algorithm() == DigestAlgorithm::Sha512);
-        let staged = self.stream_into(&id, 0, &mut hasher, body, declared_len).await;
+        let staged = self.stream_into(&id, 0, &mut hasher, body, declared_len, Durability::AtCommit).await;
         match staged {
             Ok(size) => self.commit_staged(name, &id, digest, hasher, size).await,
             Err(e) => {
@@ -127,7 +127,7 @@ impl Registry {
         let id = format!("{SINGLE_REQUEST_PREFIX}{}", uuid::Uuid::new_v4().simple());
         let algorithm = expected.map_or(DigestAlgorithm::Sha256, Digest::algorithm);
         let mut hasher = MultiHasher::new(algorithm == DigestAlgorithm::Sha512);
-        let size = match self.stream_into(&id, 0, &mut hasher, body, declared_len).await {
+        let size = match self.stream_into(&id, 0, &mut hasher, body, declared_len, Durability::AtCommit).await {
             Ok(size) => size,
             Err(e) => {
                 self.blobs.abort_upload(&id).await?;
@@ -231,6 +231,7 @@ impl Registry {
         hasher: &mut MultiHasher,
         mut body: ByteStream,
         declared_len: Option<u64>,
+        durability: Durability,
     ) -> Result<u64> {
         let mut writer = self.blobs.open_upload(id, offset).await?;
         let mut received = 0u64;
@@ -247,7 +248,10 @@ impl Registry {
         if declared_len.is_some_and(|d| received != d) {
             return Err(size_mismatch(declared_len, received));
         }
-        writer.finish().await?;
+        match durability {
+            Durability::Now => writer.finish().await?,
+            Durability::AtCommit => writer.close().await?,
+        };
         Ok(offset + received)
     }
 
@@ -281,6 +285,14 @@ impl Registry {
         }
         hasher.finish(algorithm).ok_or_else(|| Error::new(ErrorKind::Internal, "hasher lost its algorithm"))
     }
+}
+
+/// When staged bytes must be durable: at once (a chunk acknowledged while the upload stays open), or
+/// only at the commit that follows in the same request (which makes them durable itself).
+#[derive(Clone, Copy)]
+enum Durability {
+    Now,
+    AtCommit,
 }
 
 fn check_start(session: &UploadSession, start: Option<u64>) -> Result<()> {
