@@ -6,7 +6,10 @@
 //! Architecture invariant: calls `arca-core`, never a storage crate.
 
 mod audit;
+mod listing;
+pub mod openapi;
 mod repositories;
+mod search;
 mod versions;
 
 use arca_core::auth::AuthService;
@@ -18,12 +21,27 @@ use http::StatusCode;
 use std::sync::Arc;
 
 /// Every route path of this API, for the server's authorization rules (each must have one).
-pub const PATHS: [&str; 4] = ["/api/v1/repositories", "/api/v1/repositories/{name}", versions::PATH, "/api/v1/audit"];
+pub const PATHS: [&str; 7] = [
+    "/api/v1/repositories",
+    "/api/v1/repositories/{name}",
+    listing::PACKAGES,
+    versions::PATH,
+    search::PATH,
+    "/api/v1/audit",
+    openapi::PATH,
+];
 
 /// The `/api/v1` routes.
 pub fn router(registry: Arc<Registry>, auth: Arc<AuthService>) -> Router {
     let audit = Router::new().route("/api/v1/audit", axum::routing::get(audit::audit)).with_state(auth);
-    Router::new().merge(repositories::routes()).merge(versions::routes()).with_state(registry).merge(audit)
+    Router::new()
+        .merge(repositories::routes())
+        .merge(versions::routes())
+        .route(listing::PACKAGES, axum::routing::get(listing::packages))
+        .route(search::PATH, axum::routing::get(search::search))
+        .with_state(registry)
+        .merge(audit)
+        .route(openapi::PATH, axum::routing::get(openapi::serve))
 }
 
 /// An error rendered as management-API JSON.

@@ -1,15 +1,17 @@
-//! `/api/v1/repositories/{name}/packages/{package}/versions/{version}[/properties]`: a version with its
-//! files, digests, sizes and properties; deleting it; reading and editing its properties.
+//! `/api/v1/repositories/{name}/packages/{package}/versions[/{version}[/properties]]`: a package's
+//! versions; a version with its files, digests, sizes and properties; deleting it; reading and editing
+//! its properties.
 //!
 //! The package may contain `/`, so the path after `packages/` is read from its end:
-//! `<package…>/versions/<version>` or `<package…>/versions/<version>/properties`.
+//! `<package…>/versions` (a `GET` of a path ending so lists versions), `<package…>/versions/<version>`
+//! or `<package…>/versions/<version>/properties`.
 
 use crate::{ApiError, bad_request};
 use arca_core::audit::Actor;
 use arca_core::observe::RouteClass;
 use arca_core::registry::Registry;
 use arca_types::{OciName, RepoName, Tag};
-use axum::extract::{Path, State};
+use axum::extract::{Path, RawQuery, State};
 use axum::response::{IntoResponse, Response};
 use axum::routing::get;
 use axum::{Extension, Json, Router};
@@ -30,11 +32,16 @@ pub(crate) fn routes() -> Router<Arc<Registry>> {
 /// What the path after `packages/` addresses.
 #[derive(Debug, PartialEq, Eq)]
 enum Target {
+    Versions(OciName),
     Version(OciName, Tag),
     Properties(OciName, Tag),
 }
 
-fn parse_target(repo: &str, rest: &str) -> Result<Target, ApiError> {
+fn parse_target(repo: &str, rest: &str, method: &Method) -> Result<Target, ApiError> {
+    if let Some(package) = rest.strip_suffix("/versions").filter(|_| matches!(*method, Method::GET | Method::HEAD)) {
+        RepoName::parse(repo)?;
+        return Ok(Target::Versions(OciName::parse(&format!("{repo}/{package}"))?));
+    }
     let not_found = || ApiError(arca_core::Error::new(arca_core::ErrorKind::NotFound, "no such management endpoint"));
     let (rest, properties) = match rest.strip_suffix("/properties") {
         Some(r) => (r, true),
@@ -82,6 +89,7 @@ async fn handle(
     caller: Caller,
     method: Method,
     Path((repo, rest)): Path<(String, String)>,
+    RawQuery(query): RawQuery,
     body: axum::body::Bytes,
 ) -> Result<Response, ApiError> {
     let actor = caller.map_or_else(Actor::anonymous, |Extension(a)| a);
@@ -91,7 +99,8 @@ async fn handle(
         *r.status_mut() = StatusCode::METHOD_NOT_ALLOWED;
         r
     };
-    match (parse_target(&repo, &rest)?, method) {
+    match (parse_target(&repo, &rest, &method)?, method) {
+        (Target::Versions(name), _) => crate::listing::versions(&registry, &name, query.as_deref()).await,
         (Target::Version(name, version), Method::GET | Method::HEAD) => {
             let v = registry.generic_version(&name, &version).await?.ok_or_else(|| unknown(&name, &version))?;
             let properties = properties_json(registry.version_properties(&v.digest).await?);
@@ -148,12 +157,16 @@ mod tests {
 
     #[test]
     fn targets_are_read_from_the_end() {
-        let t = parse_target("rel", "team/tool/versions/1.0").unwrap();
+        let get = Method::GET;
+        let t = parse_target("rel", "team/tool/versions/1.0", &get).unwrap();
         assert!(matches!(t, Target::Version(ref n, ref v) if n.to_string() == "rel/team/tool" && v.as_str() == "1.0"));
-        let t = parse_target("rel", "versions/versions/2/properties").unwrap();
+        let t = parse_target("rel", "versions/versions/2/properties", &get).unwrap();
         assert!(matches!(t, Target::Properties(ref n, _) if n.to_string() == "rel/versions"));
-        assert!(parse_target("rel", "tool").is_err());
-        assert!(parse_target("rel", "../x/versions/1").is_err());
-        assert!(parse_target("Rel", "tool/versions/1").is_err());
+        assert!(parse_target("rel", "tool", &get).is_err());
+        assert!(parse_target("rel", "../x/versions/1", &get).is_err());
+        assert!(parse_target("Rel", "tool/versions/1", &get).is_err());
+        let t = parse_target("rel", "team/versions/tool/versions", &get).unwrap();
+        assert!(matches!(t, Target::Versions(ref n) if n.to_string() == "rel/team/versions/tool"));
+        assert!(parse_target("rel", "tool/versions", &Method::DELETE).is_err(), "only read");
     }
 }

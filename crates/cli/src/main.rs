@@ -1,6 +1,7 @@
 //! The `arca` binary.
 
 mod audit;
+mod client;
 mod repo;
 mod users;
 
@@ -8,15 +9,23 @@ use anyhow::Context;
 use arca_server::{RawConfig, Settings};
 use clap::{Args, Parser, Subcommand};
 use std::path::PathBuf;
+use std::process::ExitCode;
 
 #[derive(Parser)]
 #[command(name = "arca", version, about = "A universal artifact registry in one binary.")]
 #[command(
-    after_help = "Examples:\n  arca serve                          # http://127.0.0.1:8080, data in ./arca-data\n  arca serve --data /srv/arca --listen 127.0.0.1:5000\n  arca config show                    # effective configuration and where each value came from\n  arca repo create prod --format oci --mutable-tag latest"
+    after_help = "Examples:\n  arca serve                          # http://127.0.0.1:8080, data in ./arca-data\n  arca serve --data /srv/arca --listen 127.0.0.1:5000\n  arca config show                    # effective configuration and where each value came from\n  arca repo create prod --format oci --mutable-tag latest\n\n\
+Client:\n  arca login http://arca.internal:8080 --username alice --password-stdin\n  \
+arca push releases/tool@1.4.0 dist/tool.tar.gz dist/tool.zip --property channel=stable\n  \
+arca search --property vcs.revision=3f1c2ab --output json\n  \
+arca pull releases/tool@1.4.0 -o ./tool\n\n\
+Exit codes: 0 ok, 1 error, 2 usage, 3 not found, 4 denied or unauthenticated, 5 verification failed."
 )]
 struct Cli {
     #[command(flatten)]
     config: ConfigFlags,
+    #[command(flatten)]
+    client: client::ClientFlags,
     #[command(subcommand)]
     command: Command,
 }
@@ -55,8 +64,27 @@ enum Command {
     /// Inspect the configuration.
     #[command(subcommand)]
     Config(ConfigCommand),
-    /// Manage repositories (on the local database).
-    #[command(subcommand)]
+    /// Save credentials for a server (checked first) and make it the default.
+    Login(client::query::LoginArgs),
+    /// Forget the saved credentials of a server (--server, or the default).
+    Logout,
+    /// Publish a version: one or more files, with properties (and provenance in CI).
+    Push(client::push::PushArgs),
+    /// Download a version's files, verifying every digest.
+    Pull(client::pull::PullArgs),
+    /// List a repository's packages, or a package's versions.
+    Ls(client::query::LsArgs),
+    /// Show a version: digest, size, files, properties, referrers.
+    Info(client::query::InfoArgs),
+    /// Find versions by repository, package, version, property, digest or time.
+    Search(client::query::SearchArgs),
+    /// Manage repositories: on a server with --server/ARCA_SERVER (or a saved login when no local
+    /// --data/--database/--config is given), else on the local database.
+    #[command(
+        subcommand,
+        after_help = "Examples:\n  arca repo create prod --format oci --mutable-tag latest\n  \
+arca --server http://arca.internal:8080 repo create releases --format generic\n  arca repo ls --output json"
+    )]
     Repo(repo::RepoCommand),
     /// Manage users and their grants (on the local database).
     #[command(subcommand)]
@@ -99,23 +127,54 @@ impl ConfigFlags {
     }
 }
 
-fn main() -> anyhow::Result<()> {
+fn main() -> ExitCode {
     let cli = Cli::parse();
+    match run(&cli) {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(e) => {
+            eprintln!("error: {e:#}");
+            ExitCode::from(client::exit_code(&e))
+        }
+    }
+}
+
+fn run(cli: &Cli) -> anyhow::Result<()> {
     let runtime =
         tokio::runtime::Builder::new_multi_thread().enable_all().build().context("starting the async runtime")?;
     runtime.block_on(async {
+        let remote = || client::http::Server::from_flags(&cli.client);
         match &cli.command {
             Command::Serve => serve(cli.config.settings()?).await,
             Command::Config(ConfigCommand::Show) => {
                 print!("{}", cli.config.raw()?.show()?);
                 Ok(())
             }
+            Command::Login(args) => client::query::login(args).await,
+            Command::Logout => client::query::logout(&cli.client),
+            Command::Push(args) => client::push::run(&remote()?, args).await,
+            Command::Pull(args) => client::pull::run(&remote()?, args).await,
+            Command::Ls(args) => client::query::ls(&remote()?, args).await,
+            Command::Info(args) => client::query::info(&remote()?, args).await,
+            Command::Search(args) => client::query::search(&remote()?, args).await,
+            Command::Repo(command) if cli.repo_is_remote()? => client::query::repo(&remote()?, command).await,
             Command::Repo(command) => repo::run(command, cli.config.settings()?).await,
             Command::User(command) => users::run_user(command, cli.config.settings()?).await,
             Command::Token(command) => users::run_token(command, cli.config.settings()?).await,
             Command::Audit(command) => audit::run(command, cli.config.settings()?).await,
         }
     })
+}
+
+impl Cli {
+    /// `arca repo` talks to a server when one is named, or when a login is saved and nothing points at
+    /// a local database.
+    fn repo_is_remote(&self) -> anyhow::Result<bool> {
+        if self.client.server.is_some() {
+            return Ok(true);
+        }
+        let local = self.config.config.is_some() || self.config.data.is_some() || self.config.database.is_some();
+        Ok(!local && client::http::Server::configured(&self.client)?)
+    }
 }
 
 async fn serve(settings: Settings) -> anyhow::Result<()> {

@@ -1,10 +1,12 @@
-//! `arca repo …`: repository administration on the local database.
+//! `arca repo …`: repository administration on the local database (or on a server: `client::query::repo`).
 
 use anyhow::Context;
 use arca_core::meta::{Format, RepoKind, Repository};
 use arca_server::{App, Settings};
 use arca_types::RepoName;
 use clap::Subcommand;
+
+use crate::client::{Output, OutputFlag};
 
 #[derive(Subcommand)]
 pub enum RepoCommand {
@@ -23,9 +25,8 @@ pub enum RepoCommand {
     },
     /// List repositories.
     Ls {
-        /// text or json.
-        #[arg(long, default_value = "text")]
-        output: String,
+        #[command(flatten)]
+        out: OutputFlag,
     },
     /// Delete an empty repository.
     Rm { name: String },
@@ -48,9 +49,9 @@ pub async fn run(command: &RepoCommand, settings: Settings) -> anyhow::Result<()
             registry.create_repository(&repo, &arca_core::audit::Actor::system()).await?;
             println!("created repository {name} ({format})");
         }
-        RepoCommand::Ls { output } => {
+        RepoCommand::Ls { out } => {
             let repos = registry.list_repositories().await?;
-            if output == "json" {
+            if out.output == Output::Json {
                 println!("{}", serde_json::to_string_pretty(&repos)?);
             } else {
                 for r in repos {

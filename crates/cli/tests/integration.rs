@@ -1,5 +1,7 @@
 //! Black-box tests of the `arca` binary: `arca serve` on port 0 driven by real clients (skopeo, the
-//! oras Python SDK) through the scripts in `tests/e2e/`, and the admin commands.
+//! oras Python SDK) through the scripts in `tests/e2e/`, the admin commands, and the client commands
+//! (`login`, `push`, `pull`, `ls`, `info`, `search`). `ARCA_TEST_LARGE_MIB` sets the size of the client
+//! round trip's large file (default 64; the server's peak memory must stay flat whatever it is).
 //!
 //! The tools come from `bash .ci/run`; a missing tool fails the test (no silent skips).
 //! `ARCA_TEST_REGISTRY=host:port` runs the client tests against an already running registry instead
@@ -14,6 +16,8 @@ mod admin;
 
 #[path = "integration/cli.rs"]
 mod cli;
+#[path = "integration/client.rs"]
+mod client;
 #[path = "integration/generic_oras.rs"]
 mod generic_oras;
 #[path = "integration/oras.rs"]

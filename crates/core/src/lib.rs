@@ -14,6 +14,7 @@ pub mod meta;
 pub mod observe;
 pub mod provenance;
 pub mod registry;
+pub mod time;
 
 pub use error::{Error, ErrorKind, Result};
 

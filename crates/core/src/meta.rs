@@ -248,6 +248,7 @@ pub trait MetaStore:
     + UploadStore
     + PropertyStore
     + GenericUploadStore
+    + SearchStore
     + AuthStore
     + AuditLog
     + MetaHealth
@@ -260,9 +261,79 @@ impl<
         + UploadStore
         + PropertyStore
         + GenericUploadStore
+        + SearchStore
         + AuthStore
         + AuditLog
         + MetaHealth,
 > MetaStore for T
 {
+}
+
+/// A search over versions: tagged manifests (generic versions and OCI tags alike). Every given field
+/// narrows the result (AND). Results are sorted by (created_at desc, repository, package, version).
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct SearchQuery {
+    /// Only these repositories (`None`: every one). Authorization narrows searches through this.
+    pub repositories: Option<Vec<String>>,
+    pub format: Option<Format>,
+    /// Glob on the package name: `*` any run of characters (`/` included), `?` one character.
+    pub package: Option<String>,
+    /// Glob on the version (tag).
+    pub version: Option<String>,
+    /// `key = value` pairs the version's properties must all hold.
+    pub properties: Vec<(String, String)>,
+    /// Keys the version must have a property for.
+    pub has_properties: Vec<String>,
+    /// The version's manifest digest, or the digest of anything it refers to (a file, a layer).
+    pub digest: Option<Digest>,
+    /// Created at or after (inclusive).
+    pub created_after: Option<Millis>,
+    /// Created before (exclusive).
+    pub created_before: Option<Millis>,
+    /// Results strictly after this one in the sort order.
+    pub after: Option<SearchCursor>,
+    pub limit: usize,
+}
+
+/// A position in the search order: the sort key of the last result seen.
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+pub struct SearchCursor {
+    pub created_at: Millis,
+    pub repository: String,
+    pub package: String,
+    pub version: String,
+}
+
+/// One version found by a search.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct SearchHit {
+    pub repository: String,
+    pub format: Format,
+    pub package: String,
+    pub version: String,
+    pub digest: Digest,
+    pub media_type: String,
+    pub artifact_type: Option<String>,
+    /// When the version (tag) was last written.
+    pub created_at: Millis,
+    /// Sorted by key, then value.
+    pub properties: Vec<(String, String)>,
+}
+
+impl SearchHit {
+    pub fn cursor(&self) -> SearchCursor {
+        SearchCursor {
+            created_at: self.created_at,
+            repository: self.repository.clone(),
+            package: self.package.clone(),
+            version: self.version.clone(),
+        }
+    }
+}
+
+/// Searching versions across repositories.
+#[async_trait]
+pub trait SearchStore: Send + Sync + 'static {
+    /// At most `query.limit` versions matching `query`, in the search order, with their properties.
+    async fn search(&self, query: &SearchQuery) -> Result<Vec<SearchHit>>;
 }

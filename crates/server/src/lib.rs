@@ -13,10 +13,10 @@ pub mod testing;
 pub use app::{App, StartupError};
 pub use config::{RawConfig, Settings};
 
+use axum::serve::ListenerExt;
 use std::future::Future;
 use std::net::SocketAddr;
 use std::time::Duration;
-use axum::serve::ListenerExt;
 use tokio::net::TcpListener;
 
 /// Refuses to expose an unauthenticated registry beyond loopback (DESIGN.md, principle 7).

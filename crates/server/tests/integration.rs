@@ -20,5 +20,7 @@ mod policy;
 mod postgres;
 #[path = "integration/restart.rs"]
 mod restart;
+#[path = "integration/search.rs"]
+mod search;
 #[path = "integration/support.rs"]
 mod support;

@@ -11,6 +11,7 @@
 //!   each, one transaction per method;
 //!   `packages` — the catalog rows they share (a package is present while it holds a manifest or a blob);
 //!   `audit` — the hash-chained audit log, appended inside the transaction of each audited write.
+//! - `search` — versions found by filters: one query walking `tags_by_time` in result order (`0004_search`).
 //!
 //! Every query is written once, in the subset both databases share (`$1` placeholders,
 //! `ON CONFLICT`, i64/text/bytes columns, timestamps as i64 milliseconds); what truly differs
@@ -25,6 +26,7 @@ mod migrate;
 mod packages;
 mod properties;
 mod repositories;
+mod search;
 mod uploads;
 
 use arca_core::Result;

@@ -23,6 +23,7 @@ mod catalog;
 mod manifests;
 mod properties;
 mod repositories;
+mod search;
 mod uploads;
 
 use arca_core::meta::{
@@ -96,6 +97,13 @@ macro_rules! meta_checks {
             setting_properties_replaces_what_it_names_and_is_audited,
             generic_upload_stages_files_by_name,
             generic_uploads_go_stale_and_are_deleted,
+            search_orders_newest_first_and_filters_by_repository_and_format,
+            search_globs_match_package_and_version,
+            search_by_properties_has_no_duplicates,
+            search_by_digest_of_the_manifest_or_a_file,
+            search_by_time_range,
+            search_pages_with_a_cursor_stable_under_inserts,
+            search_with_a_dense_property_filter,
         }
     };
 }
@@ -116,6 +124,7 @@ use catalog::*;
 use manifests::*;
 use properties::*;
 use repositories::*;
+use search::*;
 use uploads::*;
 
 /// Runs every check, each on a fresh store from `make`.

@@ -92,6 +92,20 @@ impl Registry {
         &self.host
     }
 
+    /// The data directory of a registry started by [`Registry::serve`] (for admin commands beside it).
+    pub fn data_dir(&self) -> Option<PathBuf> {
+        self._data.as_ref().map(|d| d.path().join("data"))
+    }
+
+    /// The peak resident memory of the server process so far (`VmHWM`, bytes), on Linux.
+    pub fn peak_rss(&self) -> Option<u64> {
+        let pid = self.server.as_ref()?.id();
+        let status = std::fs::read_to_string(format!("/proc/{pid}/status")).ok()?;
+        let line = status.lines().find(|l| l.starts_with("VmHWM:"))?;
+        let kib: u64 = line.split_whitespace().nth(1)?.parse().ok()?;
+        Some(kib * 1024)
+    }
+
     /// Whether the registry implements the OCI 1.1 referrers API (arca does).
     pub fn referrers(&self) -> bool {
         self.referrers

@@ -14,6 +14,7 @@ use crate::audit::{Actor, Outcome};
 use crate::blob::ByteStream;
 use crate::hasher::digest_of;
 use crate::meta::{Format, GenericUpload, ManifestRecord, NewManifest, RepoKind, Repository, StagedFile, TagWrite};
+use crate::time::rfc3339;
 use crate::{Error, ErrorKind, Result, now_millis};
 use arca_types::{Digest, DigestAlgorithm, OciName, RangeSpec, Reference, RepoName, Tag};
 use futures_util::StreamExt;
@@ -562,33 +563,9 @@ fn version_of(digest: Digest, manifest: &[u8]) -> Result<GenericVersion> {
     Ok(GenericVersion { digest, created: wire.annotations.get(CREATED).cloned(), files })
 }
 
-/// `2026-11-22T10:00:00Z` from milliseconds since the epoch.
-fn rfc3339(millis: i64) -> String {
-    let secs = millis.div_euclid(1000);
-    let (days, rem) = (secs.div_euclid(86_400), secs.rem_euclid(86_400));
-    // Howard Hinnant's civil_from_days.
-    let z = days + 719_468;
-    let era = z.div_euclid(146_097);
-    let doe = z - era * 146_097;
-    let yoe = (doe - doe / 1460 + doe / 36_524 - doe / 146_096) / 365;
-    let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
-    let mp = (5 * doy + 2) / 153;
-    let day = doy - (153 * mp + 2) / 5 + 1;
-    let month = if mp < 10 { mp + 3 } else { mp - 9 };
-    let year = yoe + era * 400 + i64::from(month <= 2);
-    format!("{year:04}-{month:02}-{day:02}T{:02}:{:02}:{:02}Z", rem / 3600, rem % 3600 / 60, rem % 60)
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn timestamps_are_rfc3339_utc() {
-        assert_eq!(rfc3339(0), "1970-01-01T00:00:00Z");
-        assert_eq!(rfc3339(1_795_341_600_000), "2026-11-22T10:00:00Z");
-        assert_eq!(rfc3339(951_782_400_000), "2000-02-29T00:00:00Z");
-    }
 
     #[test]
     fn file_names_are_checked() {

@@ -9,12 +9,14 @@ pub mod generic;
 mod glob;
 mod locks;
 mod manifests;
+mod search;
 mod upload_id;
 mod uploads;
 
 pub use blobs::{BlobInfo, BlobRead};
 pub use glob::glob_match;
 pub use manifests::{ManifestRead, PutManifest, Referrer, StoredManifest};
+pub use search::SearchPage;
 pub use uploads::UploadStatus;
 
 use crate::audit::{Actor, Outcome};

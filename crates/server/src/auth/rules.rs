@@ -20,6 +20,9 @@ pub enum Rule {
     /// A package version in the management API: reading needs `read` on the repository named in the
     /// path, changing properties `publish`, deleting the version `delete`.
     Version,
+    /// Anyone, anonymous included, but credentials are checked when given: the handler answers with
+    /// only what the principal may read (search).
+    Filtered,
     /// Repository administration: reading needs credentials, changes need `admin` on the repository
     /// named in the path (or on every repository, to create one).
     Management,
@@ -28,10 +31,11 @@ pub enum Rule {
 /// The rule of each route path. Every path the router serves must be listed.
 pub fn rule_for(path: &str) -> Option<Rule> {
     match path {
-        "/healthz" | "/readyz" | "/token" => Some(Rule::Public),
+        "/healthz" | "/readyz" | "/token" | "/api/v1/openapi.json" => Some(Rule::Public),
         "/v2" | "/v2/" | "/v2/{*rest}" => Some(Rule::Oci),
         "/generic/{*rest}" => Some(Rule::Generic),
-        "/api/v1/repositories/{name}/packages/{*rest}" => Some(Rule::Version),
+        "/api/v1/repositories/{name}/packages" | "/api/v1/repositories/{name}/packages/{*rest}" => Some(Rule::Version),
+        "/api/v1/search" => Some(Rule::Filtered),
         "/metrics" | "/api/v1/audit" => Some(Rule::Everywhere(Action::Admin)),
         "/api/v1/repositories" | "/api/v1/repositories/{name}" => Some(Rule::Management),
         _ => None,
@@ -92,7 +96,7 @@ impl Need {
 /// What a request under `rule` needs; empty for public routes.
 pub fn needs(rule: Rule, method: &Method, path: &str, query: Option<&str>) -> Vec<Need> {
     match rule {
-        Rule::Public => Vec::new(),
+        Rule::Public | Rule::Filtered => Vec::new(),
         Rule::Everywhere(action) => vec![Need::Everywhere(action)],
         Rule::Management => management_needs(method, path),
         // A request that is no OCI endpoint still needs credentials before it learns so.
@@ -204,5 +208,7 @@ mod tests {
         assert_eq!(version(Method::GET), [on(Action::Read)]);
         assert_eq!(version(Method::PATCH), [on(Action::Publish)]);
         assert_eq!(version(Method::DELETE), [on(Action::Delete)]);
+        let packages = needs(Rule::Version, &Method::GET, "/api/v1/repositories/dev/packages", None);
+        assert_eq!(packages, [on(Action::Read)]);
     }
 }

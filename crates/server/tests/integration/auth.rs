@@ -80,6 +80,8 @@ pub async fn setup(dir: &Path) -> (App, Principals) {
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 enum Who {
     Anyone,
+    /// Anyone without credentials or with valid ones (the answer is filtered by what they may read).
+    Caller,
     /// Any valid credentials.
     Authenticated,
     /// Read / publish / delete on `dev` (reader ⊂ …, see the roles).
@@ -95,6 +97,7 @@ impl Who {
         let valid = !matches!(principal, "anonymous" | "expired token" | "revoked token");
         match self {
             Self::Anyone => true,
+            Self::Caller => !matches!(principal, "expired token" | "revoked token"),
             Self::Authenticated => valid,
             Self::ReadDev => matches!(principal, "reader" | "publisher" | "promoter" | "admin"),
             Self::PublishDev => matches!(principal, "publisher" | "admin"),
@@ -153,6 +156,10 @@ fn cases() -> Vec<(&'static str, Method, String, Who)> {
         (version, Method::PATCH, "/api/v1/repositories/dev/packages/tool/versions/1.0/properties".into(), PublishDev),
         (version, Method::PUT, "/api/v1/repositories/dev/packages/tool/versions/1.0/properties".into(), PublishDev),
         (version, Method::DELETE, "/api/v1/repositories/dev/packages/tool/versions/9.9".into(), DeleteDev),
+        (version, Method::GET, "/api/v1/repositories/dev/packages/tool/versions".into(), ReadDev),
+        ("/api/v1/repositories/{name}/packages", Method::GET, "/api/v1/repositories/dev/packages".into(), ReadDev),
+        ("/api/v1/search", Method::GET, "/api/v1/search?package=tool".into(), Caller),
+        ("/api/v1/openapi.json", Method::GET, "/api/v1/openapi.json".into(), Anyone),
     ]
 }
 

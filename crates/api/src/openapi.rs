@@ -1,0 +1,352 @@
+//! `GET /api/v1/openapi.json`: the OpenAPI 3.1 document of every `/api/v1` route, written by hand.
+//!
+//! Each path item names the router path serving it in `x-arca-route`; a test checks that these are
+//! exactly [`crate::PATHS`], and a snapshot test keeps the document reviewed when it changes.
+
+use axum::Json;
+use axum::response::{IntoResponse, Response};
+use serde_json::{Value, json};
+
+pub(crate) const PATH: &str = "/api/v1/openapi.json";
+
+pub(crate) async fn serve() -> Response {
+    let mut response = Json(document()).into_response();
+    response.extensions_mut().insert(arca_core::observe::RouteClass("api_openapi"));
+    response
+}
+
+fn schema(name: &str) -> Value {
+    json!({ "$ref": format!("#/components/schemas/{name}") })
+}
+
+fn ok(description: &str, body: Value) -> Value {
+    json!({ "description": description, "content": { "application/json": { "schema": body } } })
+}
+
+fn error(description: &str) -> Value {
+    ok(description, schema("Error"))
+}
+
+/// The errors every operation may answer, plus `extra` (status → description).
+fn responses(success: (&str, Value), extra: &[(&str, &str)]) -> Value {
+    let mut map = serde_json::Map::new();
+    map.insert(success.0.to_owned(), success.1);
+    for (status, description) in extra {
+        map.insert((*status).to_owned(), error(description));
+    }
+    map.insert("401".into(), error("no or invalid credentials (with authentication on)"));
+    map.insert("403".into(), error("the caller may not do this"));
+    map.insert("500".into(), error("internal error"));
+    Value::Object(map)
+}
+
+fn path_param(name: &str, description: &str) -> Value {
+    json!({ "name": name, "in": "path", "required": true, "description": description, "schema": { "type": "string" } })
+}
+
+fn query_param(name: &str, description: &str, schema: Value) -> Value {
+    json!({ "name": name, "in": "query", "required": false, "description": description, "schema": schema })
+}
+
+fn text() -> Value {
+    json!({ "type": "string" })
+}
+
+fn paging() -> [Value; 2] {
+    [
+        query_param("limit", "page size (default 100, at most 1000)", json!({ "type": "integer", "minimum": 1 })),
+        query_param("cursor", "the `next_cursor` of the previous page (opaque)", text()),
+    ]
+}
+
+fn repo() -> Value {
+    path_param("name", "repository name")
+}
+
+fn package() -> Value {
+    path_param("package", "package name; may contain `/` (`team/tool`), sent unescaped")
+}
+
+fn version() -> Value {
+    path_param("version", "version (tag)")
+}
+
+fn body(schema: Value) -> Value {
+    json!({ "required": true, "content": { "application/json": { "schema": schema } } })
+}
+
+fn paths() -> Value {
+    let version_route = "/api/v1/repositories/{name}/packages/{*rest}";
+    json!({
+        "/api/v1/repositories": {
+            "x-arca-route": "/api/v1/repositories",
+            "get": {
+                "operationId": "listRepositories", "tags": ["repositories"], "summary": "List repositories",
+                "responses": responses(("200", ok("every repository, by name",
+                    json!({ "type": "object", "required": ["repositories"],
+                            "properties": { "repositories": { "type": "array", "items": schema("Repository") } } }))), &[])
+            },
+            "post": {
+                "operationId": "createRepository", "tags": ["repositories"], "summary": "Create a repository",
+                "requestBody": body(schema("NewRepository")),
+                "responses": responses(("201", ok("created", schema("Repository"))),
+                    &[("400", "invalid body or name"), ("409", "a repository of that name exists")])
+            }
+        },
+        "/api/v1/repositories/{name}": {
+            "x-arca-route": "/api/v1/repositories/{name}",
+            "parameters": [repo()],
+            "get": {
+                "operationId": "getRepository", "tags": ["repositories"], "summary": "A repository and its policy",
+                "responses": responses(("200", ok("the repository", schema("Repository"))), &[("404", "no such repository")])
+            },
+            "patch": {
+                "operationId": "updateRepository", "tags": ["repositories"], "summary": "Change a repository's policy",
+                "requestBody": body(schema("PolicyChange")),
+                "responses": responses(("200", ok("the repository after the change", schema("Repository"))),
+                    &[("400", "invalid body"), ("404", "no such repository")])
+            },
+            "delete": {
+                "operationId": "deleteRepository", "tags": ["repositories"], "summary": "Delete an empty repository",
+                "responses": responses(("204", json!({ "description": "deleted" })),
+                    &[("404", "no such repository"), ("409", "the repository still holds packages")])
+            }
+        },
+        "/api/v1/repositories/{name}/packages": {
+            "x-arca-route": "/api/v1/repositories/{name}/packages",
+            "get": {
+                "operationId": "listPackages", "tags": ["packages"], "summary": "Package names of a repository, sorted",
+                "parameters": [repo(), paging()[0].clone(), paging()[1].clone()],
+                "responses": responses(("200", ok("one page of package names", json!({
+                    "type": "object", "required": ["packages", "next_cursor"],
+                    "properties": {
+                        "packages": { "type": "array", "items": { "type": "object", "required": ["name"],
+                            "properties": { "name": text() } } },
+                        "next_cursor": { "type": ["string", "null"] } } }))),
+                    &[("400", "invalid limit or cursor"), ("404", "no such repository")])
+            }
+        },
+        "/api/v1/repositories/{name}/packages/{package}/versions": {
+            "x-arca-route": version_route,
+            "get": {
+                "operationId": "listVersions", "tags": ["versions"], "summary": "Versions of a package, newest first",
+                "parameters": [repo(), package(), paging()[0].clone(), paging()[1].clone()],
+                "responses": responses(("200", ok("one page of versions", json!({
+                    "type": "object", "required": ["versions", "next_cursor"],
+                    "properties": {
+                        "versions": { "type": "array", "items": schema("VersionSummary") },
+                        "next_cursor": { "type": ["string", "null"] } } }))),
+                    &[("400", "invalid name, limit or cursor"), ("404", "no such repository")])
+            }
+        },
+        "/api/v1/repositories/{name}/packages/{package}/versions/{version}": {
+            "x-arca-route": version_route,
+            "parameters": [repo(), package(), version()],
+            "get": {
+                "operationId": "getVersion", "tags": ["versions"],
+                "summary": "A generic version: its files, digests, sizes and properties",
+                "responses": responses(("200", ok("the version", schema("Version"))),
+                    &[("400", "invalid name or version"), ("404", "no such version")])
+            },
+            "delete": {
+                "operationId": "deleteVersion", "tags": ["versions"], "summary": "Delete a version",
+                "responses": responses(("204", json!({ "description": "deleted" })), &[("404", "no such version")])
+            }
+        },
+        "/api/v1/repositories/{name}/packages/{package}/versions/{version}/properties": {
+            "x-arca-route": version_route,
+            "parameters": [repo(), package(), version()],
+            "get": {
+                "operationId": "getProperties", "tags": ["properties"], "summary": "A version's properties",
+                "responses": responses(("200", ok("the properties", json!({
+                    "type": "object", "required": ["digest", "properties"],
+                    "properties": { "digest": text(), "properties": schema("Properties") } }))),
+                    &[("404", "no such version")])
+            },
+            "put": {
+                "operationId": "replaceProperties", "tags": ["properties"],
+                "summary": "Replace every property (audited)",
+                "requestBody": body(schema("PropertyChange")),
+                "responses": responses(("200", ok("the properties now", schema("PropertiesBody"))),
+                    &[("400", "invalid body, key or value"), ("404", "no such version")])
+            },
+            "patch": {
+                "operationId": "editProperties", "tags": ["properties"],
+                "summary": "Replace the named keys only; `null` or `[]` removes a key (audited)",
+                "requestBody": body(schema("PropertyChange")),
+                "responses": responses(("200", ok("the properties now", schema("PropertiesBody"))),
+                    &[("400", "invalid body, key or value"), ("404", "no such version")])
+            }
+        },
+        "/api/v1/search": {
+            "x-arca-route": "/api/v1/search",
+            "get": {
+                "operationId": "search", "tags": ["search"],
+                "summary": "Search versions (generic versions and OCI tags) in the repositories the caller may read",
+                "description": "Every parameter is optional; they combine with AND. Results are sorted by \
+                    (created_at desc, repository, package, version); paging with `cursor` is stable while \
+                    versions are added.",
+                "parameters": [
+                    query_param("repository", "only this repository", text()),
+                    query_param("format", "only repositories of this format", schema("Format")),
+                    query_param("package", "package name glob (`*` any run of characters, `?` one)", text()),
+                    query_param("version", "version glob (`*`, `?`)", text()),
+                    { "name": "property", "in": "query", "required": false, "style": "form", "explode": true,
+                      "description": "`key=value` the version's properties must hold (repeatable)",
+                      "schema": { "type": "array", "items": text() } },
+                    { "name": "has_property", "in": "query", "required": false, "style": "form", "explode": true,
+                      "description": "a key the version must have (repeatable)",
+                      "schema": { "type": "array", "items": text() } },
+                    query_param("digest", "the version's manifest digest, or the digest of any of its files or layers", text()),
+                    query_param("created_after", "created at or after: RFC 3339 or epoch milliseconds", text()),
+                    query_param("created_before", "created before: RFC 3339 or epoch milliseconds", text()),
+                    paging()[0].clone(), paging()[1].clone()
+                ],
+                "responses": responses(("200", ok("one page of results", json!({
+                    "type": "object", "required": ["results", "next_cursor"],
+                    "properties": {
+                        "results": { "type": "array", "items": schema("SearchResult") },
+                        "next_cursor": { "type": ["string", "null"] } } }))),
+                    &[("400", "an invalid parameter (the message names it)")])
+            }
+        },
+        "/api/v1/audit": {
+            "x-arca-route": "/api/v1/audit",
+            "get": {
+                "operationId": "listAudit", "tags": ["audit"], "summary": "The audit log, filtered, in sequence order",
+                "parameters": [
+                    query_param("actor", "exact actor", text()),
+                    query_param("action", "exact action, or a prefix ending in `.`", text()),
+                    query_param("target", "target prefix", text()),
+                    query_param("outcome", "success, denied or failed",
+                        json!({ "type": "string", "enum": ["success", "denied", "failed"] })),
+                    query_param("since", "epoch milliseconds, inclusive", json!({ "type": "integer" })),
+                    query_param("until", "epoch milliseconds, exclusive", json!({ "type": "integer" })),
+                    query_param("after", "entries after this sequence number (the previous `next`)", json!({ "type": "integer" })),
+                    query_param("limit", "page size (default 100, at most 1000)", json!({ "type": "integer", "minimum": 1 }))
+                ],
+                "responses": responses(("200", ok("one page of entries", json!({
+                    "type": "object", "required": ["entries", "next"],
+                    "properties": {
+                        "entries": { "type": "array", "items": schema("AuditEntry") },
+                        "next": { "type": ["integer", "null"] } } }))),
+                    &[("400", "an invalid parameter")])
+            }
+        },
+        "/api/v1/openapi.json": {
+            "x-arca-route": "/api/v1/openapi.json",
+            "get": {
+                "operationId": "openapi", "tags": ["meta"], "summary": "This document", "security": [],
+                "responses": { "200": ok("the OpenAPI 3.1 document", json!({ "type": "object" })) }
+            }
+        }
+    })
+}
+
+fn schemas() -> Value {
+    let properties = json!({ "$ref": "#/components/schemas/Properties" });
+    json!({
+        "Error": {
+            "type": "object", "required": ["error"],
+            "properties": { "error": { "type": "object", "required": ["code", "message"], "properties": {
+                "code": { "type": "string", "description": "stable code: invalid_request, name_unknown, \
+                    manifest_unknown, conflict, tag_immutable, denied, unauthorized, …" },
+                "message": { "type": "string" } } } }
+        },
+        "Format": { "type": "string", "enum": ["oci", "generic", "pypi", "npm", "cargo", "maven"] },
+        "Repository": {
+            "type": "object", "required": ["name", "format", "kind", "stage", "mutable_tags", "created_at"],
+            "properties": {
+                "name": text(), "format": schema("Format"),
+                "kind": { "type": "string", "enum": ["hosted", "remote", "virtual"] },
+                "stage": { "type": ["string", "null"] },
+                "mutable_tags": { "type": "array", "items": text() },
+                "created_at": { "type": "integer", "description": "epoch milliseconds" } }
+        },
+        "NewRepository": {
+            "type": "object", "required": ["name"], "additionalProperties": false,
+            "properties": { "name": text(), "format": schema("Format"), "stage": { "type": ["string", "null"] },
+                "mutable_tags": { "type": "array", "items": text() } }
+        },
+        "PolicyChange": {
+            "type": "object", "additionalProperties": false,
+            "properties": { "stage": { "type": ["string", "null"] }, "mutable_tags": { "type": "array", "items": text() } }
+        },
+        "Properties": {
+            "type": "object", "description": "each key with its values, sorted",
+            "additionalProperties": { "type": "array", "items": text() }
+        },
+        "PropertiesBody": { "type": "object", "required": ["properties"], "properties": { "properties": properties } },
+        "PropertyChange": {
+            "type": "object", "required": ["properties"], "additionalProperties": false,
+            "properties": { "properties": { "type": "object", "additionalProperties": {
+                "oneOf": [ text(), { "type": "array", "items": text() }, { "type": "null" } ] } } }
+        },
+        "File": {
+            "type": "object", "required": ["name", "digest", "size", "media_type"],
+            "properties": { "name": text(), "digest": text(), "size": { "type": "integer" }, "media_type": text() }
+        },
+        "Version": {
+            "type": "object",
+            "required": ["repository", "package", "version", "digest", "created", "size", "files", "properties"],
+            "properties": {
+                "repository": text(), "package": text(), "version": text(), "digest": text(),
+                "created": { "type": ["string", "null"], "description": "RFC 3339" },
+                "size": { "type": "integer", "description": "total of the files" },
+                "files": { "type": "array", "items": schema("File") }, "properties": properties }
+        },
+        "VersionSummary": {
+            "type": "object",
+            "required": ["version", "digest", "media_type", "artifact_type", "created_at", "properties"],
+            "properties": {
+                "version": text(), "digest": text(), "media_type": text(),
+                "artifact_type": { "type": ["string", "null"] },
+                "created_at": { "type": "string", "format": "date-time" }, "properties": properties }
+        },
+        "SearchResult": {
+            "type": "object",
+            "required": ["repository", "format", "package", "version", "digest", "media_type", "artifact_type",
+                "created_at", "properties"],
+            "properties": {
+                "repository": text(), "format": schema("Format"), "package": text(), "version": text(),
+                "digest": { "type": "string", "description": "the version's manifest digest" },
+                "media_type": text(), "artifact_type": { "type": ["string", "null"] },
+                "created_at": { "type": "string", "format": "date-time" }, "properties": properties }
+        },
+        "AuditEntry": {
+            "type": "object",
+            "required": ["seq", "time", "actor", "client_addr", "action", "target", "outcome", "detail", "prev_hash", "hash"],
+            "properties": {
+                "seq": { "type": "integer" }, "time": { "type": "integer", "description": "epoch milliseconds" },
+                "actor": text(), "client_addr": { "type": ["string", "null"] }, "action": text(), "target": text(),
+                "outcome": { "type": "string", "enum": ["success", "denied", "failed"] },
+                "detail": { "type": ["string", "null"] }, "prev_hash": text(), "hash": text() }
+        }
+    })
+}
+
+/// The whole document.
+pub fn document() -> Value {
+    let tags = ["repositories", "packages", "versions", "properties", "search", "audit", "meta"]
+        .map(|name| json!({ "name": name }));
+    json!({
+        "openapi": "3.1.0",
+        "info": {
+            "title": "arca management API",
+            "version": "v1",
+            "description": "Repositories, packages, versions, properties, search and the audit log of an arca \
+                registry. Errors are `{\"error\": {\"code\", \"message\"}}` with a stable code."
+        },
+        "servers": [{ "url": "/" }],
+        "security": [{ "basic": [] }, { "bearer": [] }, {}],
+        "tags": tags,
+        "paths": paths(),
+        "components": {
+            "schemas": schemas(),
+            "securitySchemes": {
+                "basic": { "type": "http", "scheme": "basic", "description": "user + password, or any user + API token" },
+                "bearer": { "type": "http", "scheme": "bearer", "description": "an API token (`arca_…`)" }
+            }
+        }
+    })
+}
