@@ -21,7 +21,7 @@ use http::StatusCode;
 use std::sync::Arc;
 
 /// Every route path of this API, for the server's authorization rules (each must have one).
-pub const PATHS: [&str; 7] = [
+pub const PATHS: [&str; 8] = [
     "/api/v1/repositories",
     "/api/v1/repositories/{name}",
     listing::PACKAGES,
@@ -29,7 +29,24 @@ pub const PATHS: [&str; 7] = [
     search::PATH,
     "/api/v1/audit",
     openapi::PATH,
+    INFO_PATH,
 ];
+
+/// `GET /api/v1/info`: what this server is and speaks.
+pub const INFO_PATH: &str = "/api/v1/info";
+
+async fn info() -> Response {
+    let body = serde_json::json!({
+        "name": "arca",
+        "version": env!("CARGO_PKG_VERSION"),
+        "api": "v1",
+        "protocols": { "oci": "/v2/", "generic": "/generic/" },
+        "formats": ["oci", "generic"],
+    });
+    let mut response = axum::Json(body).into_response();
+    response.extensions_mut().insert(arca_core::observe::RouteClass("api_info"));
+    response
+}
 
 /// The `/api/v1` routes.
 pub fn router(registry: Arc<Registry>, auth: Arc<AuthService>) -> Router {
@@ -42,6 +59,7 @@ pub fn router(registry: Arc<Registry>, auth: Arc<AuthService>) -> Router {
         .with_state(registry)
         .merge(audit)
         .route(openapi::PATH, axum::routing::get(openapi::serve))
+        .route(INFO_PATH, axum::routing::get(info))
 }
 
 /// An error rendered as management-API JSON.

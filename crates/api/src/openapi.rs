@@ -239,6 +239,18 @@ fn paths() -> Value {
                 "operationId": "openapi", "tags": ["meta"], "summary": "This document", "security": [],
                 "responses": { "200": ok("the OpenAPI 3.1 document", json!({ "type": "object" })) }
             }
+        },
+        "/api/v1/info": {
+            "x-arca-route": "/api/v1/info",
+            "get": {
+                "operationId": "info", "tags": ["meta"], "summary": "Server name, version, protocols and formats",
+                "security": [],
+                "responses": { "200": ok("server information", json!({
+                    "type": "object", "required": ["name", "version", "api", "protocols", "formats"],
+                    "properties": { "name": text(), "version": text(), "api": text(),
+                        "protocols": { "type": "object", "additionalProperties": { "type": "string" } },
+                        "formats": { "type": "array", "items": text() } } })) }
+            }
         }
     })
 }
@@ -288,12 +300,17 @@ fn schemas() -> Value {
         },
         "Version": {
             "type": "object",
-            "required": ["repository", "package", "version", "digest", "created", "size", "files", "properties"],
+            "required": ["repository", "package", "version", "digest", "created", "size", "files", "properties",
+                "referrers"],
             "properties": {
                 "repository": text(), "package": text(), "version": text(), "digest": text(),
                 "created": { "type": ["string", "null"], "description": "RFC 3339" },
                 "size": { "type": "integer", "description": "total of the files" },
-                "files": { "type": "array", "items": schema("File") }, "properties": properties }
+                "files": { "type": "array", "items": schema("File") }, "properties": properties,
+                "referrers": { "type": "array", "description": "signatures, SBOMs, provenance attached to it",
+                    "items": { "type": "object", "required": ["digest", "media_type", "artifact_type", "size"],
+                        "properties": { "digest": text(), "media_type": text(),
+                            "artifact_type": { "type": ["string", "null"] }, "size": { "type": "integer" } } } } }
         },
         "VersionSummary": {
             "type": "object",

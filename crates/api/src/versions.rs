@@ -104,6 +104,15 @@ async fn handle(
         (Target::Version(name, version), Method::GET | Method::HEAD) => {
             let v = registry.generic_version(&name, &version).await?.ok_or_else(|| unknown(&name, &version))?;
             let properties = properties_json(registry.version_properties(&v.digest).await?);
+            let referrers: Vec<_> = registry
+                .referrers(&name, &v.digest, None)
+                .await?
+                .into_iter()
+                .map(|r| {
+                    serde_json::json!({ "digest": r.digest.as_str(), "media_type": r.media_type,
+                                        "artifact_type": r.artifact_type, "size": r.size })
+                })
+                .collect();
             Ok(classed(Json(serde_json::json!({
                 "repository": name.repository.as_str(),
                 "package": name.package.as_str(),
@@ -113,6 +122,7 @@ async fn handle(
                 "size": v.files.iter().map(|f| f.size).sum::<u64>(),
                 "files": v.files,
                 "properties": properties,
+                "referrers": referrers,
             }))))
         }
         (Target::Version(name, version), Method::DELETE) => {

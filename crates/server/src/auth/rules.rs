@@ -31,7 +31,7 @@ pub enum Rule {
 /// The rule of each route path. Every path the router serves must be listed.
 pub fn rule_for(path: &str) -> Option<Rule> {
     match path {
-        "/healthz" | "/readyz" | "/token" | "/api/v1/openapi.json" => Some(Rule::Public),
+        "/healthz" | "/readyz" | "/token" | "/api/v1/openapi.json" | "/api/v1/info" => Some(Rule::Public),
         "/v2" | "/v2/" | "/v2/{*rest}" => Some(Rule::Oci),
         "/generic/{*rest}" => Some(Rule::Generic),
         "/api/v1/repositories/{name}/packages" | "/api/v1/repositories/{name}/packages/{*rest}" => Some(Rule::Version),

@@ -160,6 +160,7 @@ fn cases() -> Vec<(&'static str, Method, String, Who)> {
         ("/api/v1/repositories/{name}/packages", Method::GET, "/api/v1/repositories/dev/packages".into(), ReadDev),
         ("/api/v1/search", Method::GET, "/api/v1/search?package=tool".into(), Caller),
         ("/api/v1/openapi.json", Method::GET, "/api/v1/openapi.json".into(), Anyone),
+        ("/api/v1/info", Method::GET, "/api/v1/info".into(), Anyone),
     ]
 }
 
