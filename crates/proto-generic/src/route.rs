@@ -10,9 +10,8 @@
 //! percent-decoded, then checked (printable, no `/`, `\` or `..`, at most 255 bytes).
 
 use arca_core::registry::generic::check_file_name;
-use arca_types::{OciName, Tag};
+use arca_types::{OciName, QueryParams, Tag};
 use http::Method;
-use std::borrow::Cow;
 
 /// Every generic operation.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -85,7 +84,7 @@ pub enum RouteError {
 pub fn parse(method: &Method, path: &str, query: Option<&str>) -> Result<Endpoint, RouteError> {
     let rest = path.strip_prefix("/generic/").ok_or(RouteError::NotFound)?;
     let segments: Vec<&str> = rest.split('/').collect();
-    let query = Query::parse(query.unwrap_or(""));
+    let query = QueryParams::parse(query.unwrap_or(""));
     let upload = query.get("uploadId").map(|id| upload_id(&id)).transpose()?;
     let version_level = *method == Method::POST || (*method == Method::DELETE && upload.is_some());
     if version_level {
@@ -136,35 +135,6 @@ fn file_name(raw: &str) -> Result<String, RouteError> {
 fn upload_id(s: &str) -> Result<String, RouteError> {
     let ok = !s.is_empty() && s.len() <= 128 && s.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'_');
     if ok { Ok(s.to_owned()) } else { Err(RouteError::Query(format!("uploadId {s:?} is invalid"))) }
-}
-
-/// Decoded query parameters in order.
-struct Query(Vec<(String, String)>);
-
-impl Query {
-    fn parse(raw: &str) -> Self {
-        let decode = |s: &str| -> String {
-            let s = s.replace('+', " ");
-            percent_encoding::percent_decode_str(&s).decode_utf8().map(Cow::into_owned).unwrap_or_default()
-        };
-        Self(
-            raw.split('&')
-                .filter(|p| !p.is_empty())
-                .map(|p| match p.split_once('=') {
-                    Some((k, v)) => (decode(k), decode(v)),
-                    None => (decode(p), String::new()),
-                })
-                .collect(),
-        )
-    }
-
-    fn get(&self, key: &str) -> Option<String> {
-        self.0.iter().find(|(k, _)| k == key).map(|(_, v)| v.clone())
-    }
-
-    fn has(&self, key: &str) -> bool {
-        self.0.iter().any(|(k, _)| k == key)
-    }
 }
 
 #[cfg(test)]

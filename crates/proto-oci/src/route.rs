@@ -7,9 +7,8 @@
 //! a `%` can never be part of a valid name, tag or digest, so encoded traversal is rejected as an
 //! invalid name rather than decoded into one.
 
-use arca_types::{Digest, DigestAlgorithm, OciName, Reference, Tag};
+use arca_types::{Digest, DigestAlgorithm, OciName, QueryParams, Reference, Tag};
 use http::Method;
-use std::borrow::Cow;
 
 /// Every OCI operation arca serves.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -137,19 +136,19 @@ pub enum RouteError {
 /// Parses `method`, the raw path (starting with `/v2`) and the raw query string.
 pub fn parse(method: &Method, path: &str, query: Option<&str>) -> Result<Endpoint, RouteError> {
     let rest = path.strip_prefix("/v2").ok_or(RouteError::NotFound)?;
-    let query = Query::parse(query.unwrap_or(""));
+    let query = QueryParams::parse(query.unwrap_or(""));
     if rest.is_empty() || rest == "/" {
         return only(method, &[Method::GET, Method::HEAD], Endpoint::Base);
     }
     let rest = rest.strip_prefix('/').ok_or(RouteError::NotFound)?;
     if rest == "_catalog" {
-        return only(method, &[Method::GET], Endpoint::Catalog { n: query.n()?, last: query.get("last") });
+        return only(method, &[Method::GET], Endpoint::Catalog { n: page_size(&query)?, last: query.get("last") });
     }
     if let Some(name) = rest.strip_suffix("/tags/list") {
         return only(
             method,
             &[Method::GET],
-            Endpoint::ListTags { name: name_of(name)?, n: query.n()?, last: query.get("last") },
+            Endpoint::ListTags { name: name_of(name)?, n: page_size(&query)?, last: query.get("last") },
         );
     }
     if let Some(name) = rest.strip_suffix("/blobs/uploads/").or_else(|| rest.strip_suffix("/blobs/uploads")) {
@@ -181,7 +180,7 @@ fn only(method: &Method, allowed: &[Method], endpoint: Endpoint) -> Result<Endpo
     if allowed.contains(method) { Ok(endpoint) } else { Err(RouteError::MethodNotAllowed) }
 }
 
-fn manifest(method: &Method, name: OciName, reference: Reference, query: &Query) -> Result<Endpoint, RouteError> {
+fn manifest(method: &Method, name: OciName, reference: Reference, query: &QueryParams) -> Result<Endpoint, RouteError> {
     match *method {
         Method::GET | Method::HEAD => Ok(Endpoint::GetManifest { name, reference, head: method == Method::HEAD }),
         Method::PUT => {
@@ -205,7 +204,7 @@ fn blob(method: &Method, name: OciName, digest: Digest) -> Result<Endpoint, Rout
     }
 }
 
-fn start_upload(method: &Method, name: OciName, query: &Query) -> Result<Endpoint, RouteError> {
+fn start_upload(method: &Method, name: OciName, query: &QueryParams) -> Result<Endpoint, RouteError> {
     if method != Method::POST {
         return Err(RouteError::MethodNotAllowed);
     }
@@ -221,7 +220,7 @@ fn start_upload(method: &Method, name: OciName, query: &Query) -> Result<Endpoin
     Ok(Endpoint::StartUpload { name, digest, mount, from, sha512 })
 }
 
-fn upload(method: &Method, name: OciName, id: String, query: &Query) -> Result<Endpoint, RouteError> {
+fn upload(method: &Method, name: OciName, id: String, query: &QueryParams) -> Result<Endpoint, RouteError> {
     match *method {
         Method::GET => Ok(Endpoint::UploadStatus { name, id }),
         Method::PATCH => Ok(Endpoint::PatchUpload { name, id }),
@@ -255,37 +254,9 @@ fn upload_id(s: &str) -> Result<String, RouteError> {
     if ok { Ok(s.to_owned()) } else { Err(RouteError::NotFound) }
 }
 
-/// Decoded query parameters in order.
-struct Query(Vec<(String, String)>);
-
-impl Query {
-    fn parse(raw: &str) -> Self {
-        let decode = |s: &str| -> String {
-            let s = s.replace('+', " ");
-            percent_encoding::percent_decode_str(&s).decode_utf8().map(Cow::into_owned).unwrap_or_default()
-        };
-        Self(
-            raw.split('&')
-                .filter(|p| !p.is_empty())
-                .map(|p| match p.split_once('=') {
-                    Some((k, v)) => (decode(k), decode(v)),
-                    None => (decode(p), String::new()),
-                })
-                .collect(),
-        )
-    }
-
-    fn get(&self, key: &str) -> Option<String> {
-        self.0.iter().find(|(k, _)| k == key).map(|(_, v)| v.clone())
-    }
-
-    fn all(&self, key: &str) -> Vec<String> {
-        self.0.iter().filter(|(k, _)| k == key).map(|(_, v)| v.clone()).collect()
-    }
-
-    fn n(&self) -> Result<Option<usize>, RouteError> {
-        self.get("n").map(|n| n.parse().map_err(|_| RouteError::Query(format!("n={n:?} is not a count")))).transpose()
-    }
+/// The `n` page size of a listing.
+fn page_size(query: &QueryParams) -> Result<Option<usize>, RouteError> {
+    query.get("n").map(|n| n.parse().map_err(|_| RouteError::Query(format!("n={n:?} is not a count")))).transpose()
 }
 
 #[cfg(test)]

@@ -7,10 +7,12 @@
 mod digest;
 pub mod media;
 mod name;
+mod query;
 mod range;
 mod reference;
 
 pub use digest::{Digest, DigestAlgorithm, DigestError};
 pub use name::{NameError, OciName, PackageName, RepoName};
+pub use query::QueryParams;
 pub use range::{ByteRange, RangeError, RangeSpec};
 pub use reference::{Reference, ReferenceError, Tag};

@@ -62,6 +62,14 @@ impl Server {
         Err(failure(response, what).await.into())
     }
 
+    /// The manifest of a version (`name` + tag or digest), as the server stores it.
+    pub async fn manifest(&self, name: &str, reference: &str, what: &str) -> anyhow::Result<Vec<u8>> {
+        let get = self
+            .request(Method::GET, &format!("/v2/{name}/manifests/{reference}"))
+            .header(reqwest::header::ACCEPT, OCI_MANIFEST);
+        Ok(self.send(get, what).await?.bytes().await?.to_vec())
+    }
+
     pub async fn get_json(&self, path: &str, what: &str) -> anyhow::Result<serde_json::Value> {
         let response = self.send(self.request(Method::GET, path), what).await?;
         Ok(response.json().await?)

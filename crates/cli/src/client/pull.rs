@@ -4,7 +4,7 @@
 //! deletes it and exits 5. File names come from the server and are refused unless they are plain
 //! names (no `/`, `\`, `..`, NUL), so nothing is ever written outside DIR.
 
-use super::http::{OCI_MANIFEST, Server};
+use super::http::Server;
 use super::reference::VersionRef;
 use super::{Failure, Output, print_json, progress};
 use futures_util::StreamExt;
@@ -44,11 +44,8 @@ pub async fn run(server: &Server, args: &PullArgs) -> anyhow::Result<()> {
     let output = args.out.output;
     let r = VersionRef::parse(&args.reference)?;
     let name = r.name();
-    let get = server
-        .request(Method::GET, &format!("/v2/{name}/manifests/{}", r.reference))
-        .header(reqwest::header::ACCEPT, OCI_MANIFEST);
-    let response = server.send(get, &format!("{name}@{}", r.reference)).await?;
-    let bytes = response.bytes().await?;
+    let bytes =
+        server.manifest(&name.to_string(), &r.reference.to_string(), &format!("{name}@{}", r.reference)).await?;
     let digest = format!("sha256:{}", hex::encode(Sha256::digest(&bytes)));
     if r.is_digest() && digest != r.reference {
         return Err(Failure::new(Failure::VERIFICATION, format!("manifest digest {digest} != {}", r.reference)).into());

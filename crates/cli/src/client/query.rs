@@ -1,7 +1,7 @@
 //! Read commands (`ls`, `info`, `search`), `repo …` against a server, and `login`/`logout`.
 
 use super::credentials::{Credentials, Login, normalize};
-use super::http::{OCI_MANIFEST, Server, query_escape};
+use super::http::{Server, query_escape};
 use super::reference::{VersionRef, parse_location, parse_property};
 use super::{ClientFlags, Failure, Output, print_json};
 use reqwest::Method;
@@ -224,11 +224,8 @@ pub async fn info(server: &Server, args: &InfoArgs) -> anyhow::Result<()> {
     let output = args.out.output;
     let r = VersionRef::parse(&args.reference)?;
     let name = r.name();
-    let get = server
-        .request(Method::GET, &format!("/v2/{name}/manifests/{}", r.reference))
-        .header(reqwest::header::ACCEPT, OCI_MANIFEST);
-    let response = server.send(get, &args.reference).await?;
-    let manifest: Value = response.json().await?;
+    let manifest: Value =
+        serde_json::from_slice(&server.manifest(&name.to_string(), &r.reference.to_string(), &args.reference).await?)?;
     let mut info = if r.is_digest() {
         let files: Vec<Value> = list_of(&manifest, &["layers"])
             .iter()
