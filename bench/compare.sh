@@ -95,7 +95,7 @@ echo "idle RSS: arca $(rss_kib "$ARCA_PID" VmRSS) KiB, distribution $(rss_kib "$
 
 bench() { # $1 label $2 url $3 pid $4 json, rest: arca-bench run args
   local label=$1 url=$2 pid=$3 json=$4; shift 4
-  "${CLIENT_CPU[@]}" "$BENCH" run "$url" --server-pid "$pid" --label "$label" --json "$json" --data-dir "$W/data" "$@" >/dev/null \
+  "${CLIENT_CPU[@]}" "$BENCH" run "$url" --server-pid "$pid" --label "$label" --json "$json" --data-dir "${DATA:-$W/data}" "$@" >/dev/null \
     || echo "WARNING: $label $* had failures (see $json)" >&2
 }
 
@@ -118,9 +118,12 @@ echo "RSS after the zb tests (VmHWM = peak since start, reset per test): arca $(
 # --- physical limits: 1 GiB push vs dd conv=fsync, 1 GiB pull vs nginx sendfile --------------------
 DD_ARG=()
 if [ "$LARGE_N" -gt 0 ]; then
-  "$BENCH" gen --size $((1 << 30)) --data-dir "$W/data" "$W/blob1g" >/dev/null
   DD_S=0
   for round in $(seq "$LARGE_N"); do
+    # New bytes every round: a registry that already holds a blob need not write it again (arca only
+    # hashes and checks it), and these references measure writing.
+    export DATA=$W/data-1g-$round
+    rm -f "$W/blob1g"; "$BENCH" gen --size $((1 << 30)) --data-dir "$DATA" "$W/blob1g" >/dev/null
     for t in "Push Monolith 1GB" "Pull 1GB"; do
       slug=$(echo "$t" | tr -c 'A-Za-z0-9\n' '_')
       echo "1 GiB: $t (round $round)" >&2
@@ -136,6 +139,7 @@ if [ "$LARGE_N" -gt 0 ]; then
     t1=$(date +%s.%N); rm -f "$W/dd.out"
     DD_S=$(python3 -c "print($DD_S + $t1 - $t0)")
   done
+  unset DATA
   DD=$(python3 -c "print(round(1024 * $LARGE_N / $DD_S, 1))")
   echo "dd conv=fsync: $DD MiB/s" | tee -a "$OUT/machine.txt" >&2
   DD_ARG=(--dd-mib-s "$DD")

@@ -17,22 +17,23 @@
 //! every directory they created and then the directory the blob landed in. Once one of them returns,
 //! the bytes survive a crash or a power loss.
 
+mod reader;
+mod writer;
+
 use arca_core::blob::{BlobContent, BlobStore, ByteStream, UploadWriter};
 use arca_core::{Error, ErrorKind, Result};
 use arca_types::{ByteRange, Digest, DigestAlgorithm};
 use async_trait::async_trait;
 use bytes::Bytes;
-use futures_util::StreamExt;
 use std::fs;
 use std::io::{self, Seek, SeekFrom};
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 use std::time::{Duration, SystemTime};
-use tokio::io::{AsyncReadExt, AsyncSeekExt, AsyncWriteExt, BufWriter};
-use tokio_util::io::ReaderStream;
 
-/// Size of write buffers and of the chunks a read streams.
+/// Size of the chunks a read streams.
 const CHUNK: usize = 1024 * 1024;
+
 /// Temp files older than this are leftovers of a crash, removed when the store opens.
 const STALE_TEMP: Duration = Duration::from_secs(3600);
 /// No access for others: artifacts may be private.
@@ -86,20 +87,19 @@ impl BlobStore for FsBlobStore {
         let path = self.upload_path(id)?;
         let id = id.to_owned();
         let file = blocking(move || open_staged(&path, &id, offset)).await?;
-        Ok(Box::new(FsUploadWriter {
-            file: BufWriter::with_capacity(CHUNK, tokio::fs::File::from_std(file)),
-            len: offset,
-            sync_dir: (offset == 0).then(|| self.root.uploads.clone()),
-        }))
+        Ok(Box::new(writer::FsUploadWriter::new(file, offset, (offset == 0).then(|| self.root.uploads.clone()))))
     }
 
     async fn read_upload(&self, id: &str) -> Result<ByteStream> {
         let path = self.upload_path(id)?;
-        match tokio::fs::File::open(&path).await {
-            Ok(file) => Ok(ReaderStream::with_capacity(file, CHUNK).boxed()),
-            Err(e) if e.kind() == io::ErrorKind::NotFound => Err(upload_unknown(id)),
+        let unknown = upload_unknown(id);
+        let (file, size) = blocking(move || match open_with_size(&path) {
+            Ok(opened) => Ok(opened),
+            Err(e) if e.kind() == io::ErrorKind::NotFound => Err(unknown),
             Err(e) => Err(Error::internal("opening a staged upload", e)),
-        }
+        })
+        .await?;
+        Ok(reader::stream(file, 0, size, CHUNK))
     }
 
     async fn commit_upload(&self, id: &str, digest: &Digest) -> Result<()> {
@@ -168,24 +168,25 @@ impl BlobStore for FsBlobStore {
     }
 
     async fn get(&self, digest: &Digest, range: Option<ByteRange>) -> Result<Option<BlobContent>> {
-        let mut file = match tokio::fs::File::open(self.blob_path(digest)).await {
-            Ok(file) => file,
-            Err(e) if e.kind() == io::ErrorKind::NotFound => return Ok(None),
-            Err(e) => return Err(Error::internal("opening a blob", e)),
+        let path = self.blob_path(digest);
+        let opened = blocking(move || match open_with_size(&path) {
+            Ok(opened) => Ok(Some(opened)),
+            Err(e) if e.kind() == io::ErrorKind::NotFound => Ok(None),
+            Err(e) => Err(Error::internal("opening a blob", e)),
+        })
+        .await?;
+        let Some((file, size)) = opened else { return Ok(None) };
+        let (start, len) = match range {
+            None => (0, size),
+            Some(range) if range.start <= range.end && range.end < size => (range.start, range.len()),
+            Some(range) => {
+                return Err(Error::new(
+                    ErrorKind::RangeNotSatisfiable,
+                    format!("range {}-{} lies outside {size} bytes", range.start, range.end),
+                ));
+            }
         };
-        let size = file.metadata().await.map_err(io_error("reading blob metadata"))?.len();
-        let Some(range) = range else {
-            return Ok(Some(BlobContent { size, stream: ReaderStream::with_capacity(file, CHUNK).boxed() }));
-        };
-        if range.start > range.end || range.end >= size {
-            return Err(Error::new(
-                ErrorKind::RangeNotSatisfiable,
-                format!("range {}-{} lies outside {size} bytes", range.start, range.end),
-            ));
-        }
-        file.seek(SeekFrom::Start(range.start)).await.map_err(io_error("seeking in a blob"))?;
-        let stream = ReaderStream::with_capacity(file.take(range.len()), CHUNK).boxed();
-        Ok(Some(BlobContent { size, stream }))
+        Ok(Some(BlobContent { size, stream: reader::stream(file, start, len, CHUNK) }))
     }
 
     async fn stat(&self, digest: &Digest) -> Result<Option<u64>> {
@@ -217,52 +218,30 @@ impl BlobStore for FsBlobStore {
     }
 }
 
-/// Appends to `uploads/<id>` through a 1 MiB buffer.
-struct FsUploadWriter {
-    file: BufWriter<tokio::fs::File>,
-    len: u64,
-    /// The uploads directory, when this writer created the file and its entry must be made durable.
-    sync_dir: Option<PathBuf>,
-}
-
-#[async_trait]
-impl UploadWriter for FsUploadWriter {
-    async fn write(&mut self, chunk: Bytes) -> Result<()> {
-        self.file.write_all(&chunk).await.map_err(io_error("writing an upload"))?;
-        self.len += chunk.len() as u64;
-        Ok(())
-    }
-
-    async fn close(mut self: Box<Self>) -> Result<u64> {
-        self.file.flush().await.map_err(io_error("writing an upload"))?;
-        Ok(self.len)
-    }
-
-    async fn finish(mut self: Box<Self>) -> Result<u64> {
-        self.file.flush().await.map_err(io_error("writing an upload"))?;
-        self.file.get_ref().sync_all().await.map_err(io_error("syncing an upload"))?;
-        if let Some(dir) = self.sync_dir.take() {
-            blocking(move || sync_dir(&dir).map_err(io_error("syncing the uploads directory"))).await?;
-        }
-        Ok(self.len)
-    }
+/// Opens a file for reading, with its current size.
+fn open_with_size(path: &Path) -> io::Result<(fs::File, u64)> {
+    let file = fs::File::open(path)?;
+    let size = file.metadata()?.len();
+    Ok((file, size))
 }
 
 /// Opens a staged file for writing at `offset`: 0 creates or truncates it, the staged length appends,
 /// less truncates back to `offset`, more is an error.
+///
+/// The file is locked first: a writer whose request was cancelled may still have a batch in flight,
+/// and it must land before the file is cut back, not after (its descriptors, and so the lock, go
+/// when its last write is done).
 fn open_staged(path: &Path, id: &str, offset: u64) -> Result<fs::File> {
     let mut options = fs::OpenOptions::new();
-    options.write(true);
+    options.write(true).create(offset == 0);
     #[cfg(unix)]
     std::os::unix::fs::OpenOptionsExt::mode(&mut options, FILE_MODE);
-    if offset == 0 {
-        return options.create(true).truncate(true).open(path).map_err(io_error("creating an upload"));
-    }
     let mut file = match options.open(path) {
         Ok(file) => file,
         Err(e) if e.kind() == io::ErrorKind::NotFound => return Err(upload_unknown(id)),
         Err(e) => return Err(Error::internal("opening an upload", e)),
     };
+    file.lock().map_err(io_error("locking an upload"))?;
     let staged = file.metadata().map_err(io_error("reading upload metadata"))?.len();
     if offset > staged {
         return Err(Error::new(
@@ -316,7 +295,7 @@ fn ensure_dir(dir: &Path) -> io::Result<()> {
     sync_dir(parent)
 }
 
-fn sync_dir(dir: &Path) -> io::Result<()> {
+pub(crate) fn sync_dir(dir: &Path) -> io::Result<()> {
     fs::File::open(dir)?.sync_all()
 }
 
@@ -354,10 +333,10 @@ fn upload_unknown(id: &str) -> Error {
     Error::new(ErrorKind::BlobUploadUnknown, format!("upload {id:?} is unknown"))
 }
 
-fn io_error(context: &'static str) -> impl Fn(io::Error) -> Error {
+pub(crate) fn io_error(context: &'static str) -> impl Fn(io::Error) -> Error {
     move |e| Error::internal(context, e)
 }
 
-async fn blocking<T: Send + 'static>(f: impl FnOnce() -> Result<T> + Send + 'static) -> Result<T> {
+pub(crate) async fn blocking<T: Send + 'static>(f: impl FnOnce() -> Result<T> + Send + 'static) -> Result<T> {
     tokio::task::spawn_blocking(f).await.map_err(|e| Error::internal("blob store task", e))?
 }

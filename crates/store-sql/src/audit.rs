@@ -7,18 +7,14 @@ use crate::db::{col, corrupt, db_err, limit};
 use arca_core::Result;
 use arca_core::audit::{AuditEntry, AuditFilter, AuditHead, AuditLog, NewAuditEntry, Outcome, seal};
 use async_trait::async_trait;
+use sqlx::AnyConnection;
 use sqlx::any::AnyRow;
-use sqlx::{Any, Transaction};
 
 /// Appends `entry` after the current head, in the caller's write transaction.
-pub(crate) async fn append(tx: &mut Transaction<'static, Any>, entry: &NewAuditEntry) -> Result<AuditEntry> {
-    // Writing the head row first takes its lock before it is read.
-    sqlx::query("UPDATE audit_head SET seq = seq WHERE id = 1")
-        .execute(&mut **tx)
-        .await
-        .map_err(db_err("locking the audit log"))?;
-    let row = sqlx::query("SELECT seq, hash FROM audit_head WHERE id = 1")
-        .fetch_one(&mut **tx)
+pub(crate) async fn append(tx: &mut AnyConnection, entry: &NewAuditEntry) -> Result<AuditEntry> {
+    // Writing the head row takes its lock before it is read (in the same statement).
+    let row = sqlx::query("UPDATE audit_head SET seq = seq WHERE id = 1 RETURNING seq, hash")
+        .fetch_one(&mut *tx)
         .await
         .map_err(db_err("reading the audit head"))?;
     let head = AuditHead { seq: col(&row, 0)?, hash: col(&row, 1)? };
@@ -38,13 +34,13 @@ pub(crate) async fn append(tx: &mut Transaction<'static, Any>, entry: &NewAuditE
     .bind(e.detail.as_deref())
     .bind(sealed.prev_hash.as_str())
     .bind(sealed.hash.as_str())
-    .execute(&mut **tx)
+    .execute(&mut *tx)
     .await
     .map_err(db_err("appending to the audit log"))?;
     sqlx::query("UPDATE audit_head SET seq = $1, hash = $2 WHERE id = 1")
         .bind(sealed.seq)
         .bind(sealed.hash.as_str())
-        .execute(&mut **tx)
+        .execute(&mut *tx)
         .await
         .map_err(db_err("moving the audit head"))?;
     Ok(sealed)

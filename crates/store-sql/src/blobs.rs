@@ -2,7 +2,7 @@
 //! them.
 
 use crate::db::{col, db_err, to_i64, to_u64};
-use crate::{SqlMetaStore, packages, repositories};
+use crate::{SqlMetaStore, packages};
 use arca_core::Result;
 use arca_core::audit::NewAuditEntry;
 use arca_core::meta::{BlobIndex, Millis};
@@ -13,11 +13,6 @@ use async_trait::async_trait;
 impl BlobIndex for SqlMetaStore {
     async fn record_blob(&self, digest: &Digest, size: u64, link: Option<&OciName>, now: Millis) -> Result<()> {
         let mut tx = self.db.write().await?;
-        if let Some(name) = link
-            && !repositories::exists(&mut tx, &name.repository).await?
-        {
-            return Err(repositories::unknown(&name.repository));
-        }
         sqlx::query("INSERT INTO blobs (digest, size, created_at) VALUES ($1, $2, $3) ON CONFLICT (digest) DO NOTHING")
             .bind(digest.as_str())
             .bind(to_i64(size))

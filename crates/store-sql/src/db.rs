@@ -1,9 +1,14 @@
 //! Connections: which database we talk to, its pools, and how its errors become arca errors.
 
+use crate::group_commit::WalSync;
 use arca_core::{Error, ErrorKind, Result};
-use sqlx::any::{AnyConnectOptions, AnyPoolOptions, AnyRow};
-use sqlx::{Any, AnyPool, Executor, Row, Transaction};
+use sqlx::any::{AnyArguments, AnyConnectOptions, AnyPoolOptions, AnyQueryResult, AnyRow};
+use sqlx::query::Query;
+use sqlx::{Any, AnyConnection, AnyPool, Executor, Row, Transaction};
+use std::ops::{Deref, DerefMut};
+use std::path::PathBuf;
 use std::str::FromStr;
+use std::sync::Arc;
 use std::time::Duration;
 
 /// The SQL dialect behind a URL. Queries are written once in the common subset (`$1` placeholders,
@@ -39,14 +44,29 @@ impl Dialect {
     }
 }
 
-/// SQLite's per-connection settings: durable commits (`synchronous=FULL` in WAL mode survives power
-/// loss), enforced foreign keys, and waiting on a busy database rather than failing at once.
-const SQLITE_PRAGMAS: [&str; 4] = [
-    "PRAGMA journal_mode = WAL",
-    "PRAGMA synchronous = FULL",
-    "PRAGMA foreign_keys = ON",
-    "PRAGMA busy_timeout = 5000",
-];
+/// SQLite's per-connection settings: WAL, enforced foreign keys, and waiting on a busy database rather
+/// than failing at once. Durability is set per pool (see [`Synchronous`]).
+const SQLITE_PRAGMAS: [&str; 3] =
+    ["PRAGMA journal_mode = WAL", "PRAGMA foreign_keys = ON", "PRAGMA busy_timeout = 5000"];
+
+/// How a SQLite connection makes commits durable.
+#[derive(Debug, Clone, Copy)]
+enum Synchronous {
+    /// `FULL`: each commit fsyncs the WAL itself (readers, which never commit, and `:memory:`).
+    Full,
+    /// `NORMAL`: commits are made durable by [`WalSync`] after they release the connection (the writer
+    /// of a database file).
+    GroupCommit,
+}
+
+impl Synchronous {
+    const fn pragma(self) -> &'static str {
+        match self {
+            Self::Full => "PRAGMA synchronous = FULL",
+            Self::GroupCommit => "PRAGMA synchronous = NORMAL",
+        }
+    }
+}
 
 const SQLITE_READERS: u32 = 4;
 const POSTGRES_CONNECTIONS: u32 = 16;
@@ -56,11 +76,50 @@ const ACQUIRE_TIMEOUT: Duration = Duration::from_secs(10);
 /// admits one writer at a time; queueing in the pool beats spinning on `SQLITE_BUSY`) and reads use
 /// a separate pool of read-only connections, which WAL lets run beside the writer. With PostgreSQL
 /// both are the same pool.
+///
+/// Every write commits through [`WriteTx::commit`] or [`Db::execute_write`], which return only once the
+/// commit is durable: PostgreSQL's commit is; a SQLite file's is once [`WalSync`] synced its WAL.
 #[derive(Debug, Clone)]
 pub struct Db {
     pub dialect: Dialect,
     writer: AnyPool,
     reader: AnyPool,
+    wal: Option<Arc<WalSync>>,
+}
+
+/// A write transaction. It rolls back unless committed; statements run on it as on a connection.
+pub struct WriteTx {
+    tx: Transaction<'static, Any>,
+    wal: Option<Arc<WalSync>>,
+}
+
+impl WriteTx {
+    /// Commits, and returns once the commit is durable.
+    pub async fn commit(self) -> std::result::Result<(), sqlx::Error> {
+        self.tx.commit().await?;
+        made_durable(self.wal.as_deref()).await
+    }
+}
+
+impl Deref for WriteTx {
+    type Target = AnyConnection;
+    fn deref(&self) -> &AnyConnection {
+        &self.tx
+    }
+}
+
+impl DerefMut for WriteTx {
+    fn deref_mut(&mut self) -> &mut AnyConnection {
+        &mut self.tx
+    }
+}
+
+/// Waits until the commit that just returned is durable.
+async fn made_durable(wal: Option<&WalSync>) -> std::result::Result<(), sqlx::Error> {
+    match wal {
+        Some(wal) => wal.wait_durable(wal.committed()).await.map_err(sqlx::Error::Io),
+        None => Ok(()),
+    }
 }
 
 impl Db {
@@ -78,26 +137,33 @@ impl Db {
                     .connect_with(options)
                     .await
                     .map_err(unavailable)?;
-                Ok(Self { dialect, writer: pool.clone(), reader: pool })
+                Ok(Self { dialect, writer: pool.clone(), reader: pool, wal: None })
             }
             Dialect::Sqlite => {
                 let url = sqlite_url(url);
                 let options = AnyConnectOptions::from_str(&url).map_err(unavailable)?;
                 if is_sqlite_memory(&url) {
                     // Every connection to `:memory:` is a database of its own: keep exactly one.
-                    let pool = sqlite_pool(1, false)
+                    let pool = sqlite_pool(1, Synchronous::Full, false)
                         .min_connections(1)
                         .idle_timeout(None)
                         .max_lifetime(None)
                         .connect_with(options)
                         .await
                         .map_err(unavailable)?;
-                    return Ok(Self { dialect, writer: pool.clone(), reader: pool });
+                    return Ok(Self { dialect, writer: pool.clone(), reader: pool, wal: None });
                 }
-                let writer = sqlite_pool(1, false).connect_with(options.clone()).await.map_err(unavailable)?;
+                let writer = sqlite_pool(1, Synchronous::GroupCommit, false)
+                    .connect_with(options.clone())
+                    .await
+                    .map_err(unavailable)?;
+                let wal = Some(Arc::new(WalSync::new(&sqlite_file(&writer).await?)));
                 // Opening the writer created the file; readers may now open it.
-                let reader = sqlite_pool(SQLITE_READERS, true).connect_with(options).await.map_err(unavailable)?;
-                Ok(Self { dialect, writer, reader })
+                let reader = sqlite_pool(SQLITE_READERS, Synchronous::Full, true)
+                    .connect_with(options)
+                    .await
+                    .map_err(unavailable)?;
+                Ok(Self { dialect, writer, reader, wal })
             }
         }
     }
@@ -107,14 +173,20 @@ impl Db {
         &self.reader
     }
 
-    /// The pool for writes of a single statement (each runs in its own transaction).
-    pub fn write_pool(&self) -> &AnyPool {
-        &self.writer
+    /// Runs one write statement in a transaction of its own; returns once it is durable.
+    pub async fn execute_write<'q>(
+        &self,
+        query: Query<'q, Any, AnyArguments>,
+    ) -> std::result::Result<AnyQueryResult, sqlx::Error> {
+        let done = query.execute(&self.writer).await?;
+        made_durable(self.wal.as_deref()).await?;
+        Ok(done)
     }
 
     /// Opens a write transaction; it rolls back unless committed.
-    pub async fn write(&self) -> Result<Transaction<'static, Any>> {
-        self.writer.begin_with(self.dialect.begin_write()).await.map_err(db_err("begin transaction"))
+    pub async fn write(&self) -> Result<WriteTx> {
+        let tx = self.writer.begin_with(self.dialect.begin_write()).await.map_err(db_err("begin transaction"))?;
+        Ok(WriteTx { tx, wal: self.wal.clone() })
     }
 
     /// Opens a transaction on the read pool, for reads that must see one snapshot.
@@ -128,10 +200,10 @@ impl Db {
     }
 }
 
-fn sqlite_pool(max: u32, read_only: bool) -> AnyPoolOptions {
+fn sqlite_pool(max: u32, synchronous: Synchronous, read_only: bool) -> AnyPoolOptions {
     AnyPoolOptions::new().max_connections(max).acquire_timeout(ACQUIRE_TIMEOUT).after_connect(move |conn, _| {
         Box::pin(async move {
-            for pragma in SQLITE_PRAGMAS {
+            for pragma in SQLITE_PRAGMAS.into_iter().chain([synchronous.pragma()]) {
                 conn.execute(pragma).await?;
             }
             if read_only {
@@ -140,6 +212,19 @@ fn sqlite_pool(max: u32, read_only: bool) -> AnyPoolOptions {
             Ok(())
         })
     })
+}
+
+/// The path of the database file the pool writes to, as SQLite resolved it.
+async fn sqlite_file(pool: &AnyPool) -> Result<PathBuf> {
+    let row = sqlx::query("SELECT file FROM pragma_database_list WHERE name = 'main'")
+        .fetch_one(pool)
+        .await
+        .map_err(db_err("locating the database file"))?;
+    let file: String = col(&row, 0)?;
+    if file.is_empty() {
+        return Err(Error::internal("locating the database file", "SQLite reports no file for a file database"));
+    }
+    Ok(PathBuf::from(file))
 }
 
 /// `sqlite://path` opens the file read-write and creates it if missing, unless the URL says otherwise.
@@ -307,12 +392,48 @@ mod tests {
         assert!(db.reader.options().get_max_connections() > 1, "several readers");
         for pool in [&db.writer, &db.reader] {
             assert_eq!(pragma(pool, "PRAGMA journal_mode").await, "wal");
-            assert_eq!(pragma(pool, "PRAGMA synchronous").await, "2", "synchronous = FULL");
             assert_eq!(pragma(pool, "PRAGMA foreign_keys").await, "1");
             assert_eq!(pragma(pool, "PRAGMA busy_timeout").await, "5000");
         }
+        assert_eq!(pragma(&db.writer, "PRAGMA synchronous").await, "1", "NORMAL: group commit syncs the WAL");
+        assert_eq!(pragma(&db.reader, "PRAGMA synchronous").await, "2", "FULL");
         assert_eq!(pragma(&db.writer, "PRAGMA query_only").await, "0", "the writer writes");
         assert_eq!(pragma(&db.reader, "PRAGMA query_only").await, "1", "readers cannot write");
         db.close().await;
+    }
+
+    #[tokio::test]
+    async fn every_sqlite_commit_returns_after_a_wal_sync() {
+        let dir = tempfile::tempdir().unwrap();
+        let db = Db::connect(&format!("sqlite://{}", dir.path().join("meta.db").display())).await.unwrap();
+        let wal = db.wal.clone().expect("a database file has a WAL to sync");
+        db.execute_write(sqlx::query("CREATE TABLE t (n BIGINT)")).await.unwrap();
+        assert_eq!(wal.syncs(), 1, "a single statement is synced");
+        let mut tx = db.write().await.unwrap();
+        sqlx::query("INSERT INTO t (n) VALUES (1)").execute(&mut *tx).await.unwrap();
+        tx.commit().await.unwrap();
+        assert_eq!(wal.syncs(), 2, "a transaction is synced");
+        let writes = (0..20).map(|n| {
+            let db = db.clone();
+            async move {
+                let mut tx = db.write().await.unwrap();
+                sqlx::query("INSERT INTO t (n) VALUES ($1)").bind(n).execute(&mut *tx).await.unwrap();
+                tx.commit().await.unwrap();
+            }
+        });
+        futures_util::future::join_all(writes).await;
+        assert!((3..=22).contains(&wal.syncs()), "concurrent commits share syncs: {}", wal.syncs());
+        let rolled_back = db.write().await.unwrap();
+        drop(rolled_back);
+        let rows = sqlx::query("SELECT COUNT(*) FROM t").fetch_one(db.read()).await.unwrap();
+        assert_eq!(rows.try_get::<i64, _>(0).unwrap(), 21);
+        db.close().await;
+    }
+
+    #[tokio::test]
+    async fn memory_databases_and_postgres_need_no_wal_sync() {
+        let db = Db::connect("sqlite::memory:").await.unwrap();
+        assert!(db.wal.is_none());
+        db.execute_write(sqlx::query("CREATE TABLE t (n BIGINT)")).await.unwrap();
     }
 }

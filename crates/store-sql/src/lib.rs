@@ -5,7 +5,7 @@
 //!
 //! Code map:
 //! - `db` — the dialect, the pools (SQLite: one writer connection and a read pool, WAL,
-//!   `synchronous=FULL`; PostgreSQL: one pool) and the mapping of database errors to arca errors.
+//!   group commit of the WAL, see `group_commit`; PostgreSQL: one pool) and the mapping of database errors to arca errors.
 //! - `migrate` — versioned schema migrations, one SQL file per dialect under `migrations/`.
 //! - `repositories`, `blobs`, `manifests`, `uploads`, `auth` (users, tokens, server secrets) — one port
 //!   each, one transaction per method;
@@ -21,6 +21,7 @@ mod audit;
 mod auth;
 mod blobs;
 mod db;
+mod group_commit;
 mod manifests;
 mod migrate;
 mod packages;

@@ -1,23 +1,20 @@
 //! Manifests, their references, tags and referrers.
 
 use crate::db::{col, corrupt, db_err, limit, to_i64, to_u64};
-use crate::{SqlMetaStore, audit, packages, repositories};
+use crate::{SqlMetaStore, audit, packages};
 use arca_core::audit::NewAuditEntry;
-use arca_core::meta::{ManifestRecord, ManifestStore, NewManifest, Page, TagWrite};
+use arca_core::meta::{ManifestRecord, ManifestStore, NewManifest, Page, RefKind, TagWrite};
 use arca_core::{Error, ErrorKind, Result};
 use arca_types::{Digest, OciName, Tag};
 use async_trait::async_trait;
+use sqlx::AnyConnection;
 use sqlx::any::AnyRow;
-use sqlx::{Any, Transaction};
 
 #[async_trait]
 impl ManifestStore for SqlMetaStore {
     async fn put_manifest(&self, manifest: &NewManifest, tag: Option<&TagWrite>, entry: &NewAuditEntry) -> Result<()> {
         let NewManifest { name, record, references } = manifest;
         let mut tx = self.db.write().await?;
-        if !repositories::exists(&mut tx, &name.repository).await? {
-            return Err(repositories::unknown(&name.repository));
-        }
         // The manifest's own bytes are a blob like any other (for stats and garbage collection).
         sqlx::query("INSERT INTO blobs (digest, size, created_at) VALUES ($1, $2, $3) ON CONFLICT (digest) DO NOTHING")
             .bind(record.digest.as_str())
@@ -27,22 +24,9 @@ impl ManifestStore for SqlMetaStore {
             .await
             .map_err(db_err("recording a manifest blob"))?;
         packages::ensure(&mut tx, name, record.created_at).await?;
+        // Same digest, same bytes, same references: only a new manifest needs them.
         if insert_manifest(&mut tx, name, record).await? {
-            // Same digest, same bytes, same references: only a new manifest needs them.
-            for (child, kind) in references {
-                sqlx::query(
-                    "INSERT INTO manifest_refs (repository, package, manifest_digest, child_digest, kind) \
-                     VALUES ($1, $2, $3, $4, $5) ON CONFLICT DO NOTHING",
-                )
-                .bind(name.repository.as_str())
-                .bind(name.package.as_str())
-                .bind(record.digest.as_str())
-                .bind(child.as_str())
-                .bind(kind.as_str())
-                .execute(&mut *tx)
-                .await
-                .map_err(db_err("recording manifest references"))?;
-            }
+            insert_references(&mut tx, name, &record.digest, references).await?;
         }
         if let Some(tag) = tag {
             point_tag(&mut tx, name, tag, &record.digest, record.created_at).await?;
@@ -164,7 +148,7 @@ impl ManifestStore for SqlMetaStore {
 }
 
 /// Inserts the manifest row; `false` if the package already had it (left unchanged).
-async fn insert_manifest(tx: &mut Transaction<'static, Any>, name: &OciName, record: &ManifestRecord) -> Result<bool> {
+async fn insert_manifest(tx: &mut AnyConnection, name: &OciName, record: &ManifestRecord) -> Result<bool> {
     let done = sqlx::query(
         "INSERT INTO manifests (repository, package, digest, media_type, size, artifact_type, subject, annotations, \
          created_at) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9) ON CONFLICT (repository, package, digest) DO NOTHING",
@@ -178,23 +162,48 @@ async fn insert_manifest(tx: &mut Transaction<'static, Any>, name: &OciName, rec
     .bind(record.subject.as_ref().map(Digest::as_str))
     .bind(record.annotations.as_deref())
     .bind(record.created_at)
-    .execute(&mut **tx)
+    .execute(&mut *tx)
     .await
     .map_err(db_err("recording a manifest"))?;
     Ok(done.rows_affected() == 1)
+}
+
+/// References recorded per statement: few statements for big indexes, few bind parameters each.
+const REFERENCES_PER_STATEMENT: usize = 200;
+
+/// Records what a new manifest references, a batch of rows per statement.
+async fn insert_references(
+    tx: &mut AnyConnection,
+    name: &OciName,
+    manifest: &Digest,
+    references: &[(Digest, RefKind)],
+) -> Result<()> {
+    for batch in references.chunks(REFERENCES_PER_STATEMENT) {
+        let rows: Vec<String> =
+            (0..batch.len()).map(|i| format!("($1, $2, $3, ${}, ${})", 4 + 2 * i, 5 + 2 * i)).collect();
+        let sql = format!(
+            "INSERT INTO manifest_refs (repository, package, manifest_digest, child_digest, kind) VALUES {} \
+             ON CONFLICT DO NOTHING",
+            rows.join(", ")
+        );
+        // Only placeholders are formatted in; every value is bound.
+        let mut statement = sqlx::query(sqlx::AssertSqlSafe(sql))
+            .bind(name.repository.as_str())
+            .bind(name.package.as_str())
+            .bind(manifest.as_str());
+        for (child, kind) in batch {
+            statement = statement.bind(child.as_str()).bind(kind.as_str());
+        }
+        statement.execute(&mut *tx).await.map_err(db_err("recording manifest references"))?;
+    }
+    Ok(())
 }
 
 /// Points the tag at `digest`. A mutable tag moves; an immutable one is created or left where it is,
 /// and if it points elsewhere the caller's transaction is abandoned with `TagImmutable`. Writing the
 /// row before reading it makes concurrent writers of one tag serialize on that row: the loser sees
 /// the winner's digest.
-async fn point_tag(
-    tx: &mut Transaction<'static, Any>,
-    name: &OciName,
-    tag: &TagWrite,
-    digest: &Digest,
-    now: i64,
-) -> Result<()> {
+async fn point_tag(tx: &mut AnyConnection, name: &OciName, tag: &TagWrite, digest: &Digest, now: i64) -> Result<()> {
     let sql = if tag.mutable {
         "INSERT INTO tags (repository, package, name, digest, updated_at) VALUES ($1, $2, $3, $4, $5) \
          ON CONFLICT (repository, package, name) DO UPDATE SET digest = excluded.digest, updated_at = excluded.updated_at"
@@ -208,7 +217,7 @@ async fn point_tag(
         .bind(tag.tag.as_str())
         .bind(digest.as_str())
         .bind(now)
-        .execute(&mut **tx)
+        .execute(&mut *tx)
         .await
         .map_err(db_err("pointing a tag"))?;
     if tag.mutable || done.rows_affected() == 1 {
@@ -218,7 +227,7 @@ async fn point_tag(
         .bind(name.repository.as_str())
         .bind(name.package.as_str())
         .bind(tag.tag.as_str())
-        .fetch_one(&mut **tx)
+        .fetch_one(&mut *tx)
         .await
         .map_err(db_err("reading a tag"))?;
     let current: String = col(&row, 0)?;

@@ -2,10 +2,11 @@
 //! package counts as present (in the catalog, for its tag list) while it holds a manifest or a blob.
 
 use crate::db::{Db, col, db_err, limit};
+use crate::repositories;
 use arca_core::Result;
 use arca_core::meta::{Millis, Page};
 use arca_types::OciName;
-use sqlx::{Any, Transaction};
+use sqlx::AnyConnection;
 
 /// Full names (`repo/package`) of present packages after `page.last`, in byte order: one range scan
 /// of `packages_by_full_name`, probing each row's manifests and blob links by primary key.
@@ -27,9 +28,10 @@ pub(crate) async fn list(db: &Db, page: &Page) -> Result<Vec<String>> {
     rows.iter().map(|row| col(row, 0)).collect()
 }
 
-/// Adds the package to the catalog if it is not there yet. The repository must exist.
-pub(crate) async fn ensure(tx: &mut Transaction<'static, Any>, name: &OciName, now: Millis) -> Result<()> {
-    sqlx::query(
+/// Adds the package to the catalog if it is not there yet. A repository that does not exist is
+/// `NameUnknown` (the foreign key says so, saving a lookup per write).
+pub(crate) async fn ensure(tx: &mut AnyConnection, name: &OciName, now: Millis) -> Result<()> {
+    let added = sqlx::query(
         "INSERT INTO packages (repository, name, full_name, created_at) VALUES ($1, $2, $3, $4) \
          ON CONFLICT (repository, name) DO NOTHING",
     )
@@ -37,14 +39,18 @@ pub(crate) async fn ensure(tx: &mut Transaction<'static, Any>, name: &OciName, n
     .bind(name.package.as_str())
     .bind(name.to_string())
     .bind(now)
-    .execute(&mut **tx)
-    .await
-    .map_err(db_err("adding a package"))?;
-    Ok(())
+    .execute(&mut *tx)
+    .await;
+    match added {
+        Err(sqlx::Error::Database(e)) if e.kind() == sqlx::error::ErrorKind::ForeignKeyViolation => {
+            Err(repositories::unknown(&name.repository))
+        }
+        other => other.map(drop).map_err(db_err("adding a package")),
+    }
 }
 
 /// Whether the package holds a manifest or a blob.
-pub(crate) async fn is_present(tx: &mut Transaction<'static, Any>, name: &OciName) -> Result<bool> {
+pub(crate) async fn is_present(tx: &mut AnyConnection, name: &OciName) -> Result<bool> {
     let row = sqlx::query(
         "SELECT CASE WHEN \
          EXISTS (SELECT 1 FROM manifests WHERE repository = $1 AND package = $2) \
@@ -52,7 +58,7 @@ pub(crate) async fn is_present(tx: &mut Transaction<'static, Any>, name: &OciNam
     )
     .bind(name.repository.as_str())
     .bind(name.package.as_str())
-    .fetch_one(&mut **tx)
+    .fetch_one(&mut *tx)
     .await
     .map_err(db_err("reading a package"))?;
     Ok(col::<i64>(&row, 0)? != 0)

@@ -65,7 +65,7 @@ impl PropertyStore for SqlMetaStore {
 #[async_trait]
 impl GenericUploadStore for SqlMetaStore {
     async fn create_generic_upload(&self, upload: &GenericUpload) -> Result<()> {
-        sqlx::query(
+        let statement = sqlx::query(
             "INSERT INTO generic_uploads (id, repository, package, version, created_at, updated_at) \
              VALUES ($1, $2, $3, $4, $5, $6)",
         )
@@ -74,10 +74,8 @@ impl GenericUploadStore for SqlMetaStore {
         .bind(upload.name.package.as_str())
         .bind(upload.version.as_str())
         .bind(upload.created_at)
-        .bind(upload.updated_at)
-        .execute(self.db.write_pool())
-        .await
-        .map_err(db_err("creating a generic upload"))?;
+        .bind(upload.updated_at);
+        self.db.execute_write(statement).await.map_err(db_err("creating a generic upload"))?;
         Ok(())
     }
 

@@ -7,8 +7,8 @@ use arca_core::meta::{Format, RepoKind, Repository, RepositoryStore};
 use arca_core::{Error, ErrorKind, Result};
 use arca_types::RepoName;
 use async_trait::async_trait;
+use sqlx::Row;
 use sqlx::any::AnyRow;
-use sqlx::{Any, Row};
 
 /// Whether the repository holds any content (a manifest or a blob link in any package).
 const REPOSITORY_HAS_CONTENT: &str = "SELECT CASE WHEN \
@@ -110,16 +110,6 @@ impl RepositoryStore for SqlMetaStore {
         tx.commit().await.map_err(db_err("deleting a repository"))?;
         Ok(true)
     }
-}
-
-/// Whether the repository exists, inside a write transaction.
-pub(crate) async fn exists(tx: &mut sqlx::Transaction<'static, Any>, name: &RepoName) -> Result<bool> {
-    let row = sqlx::query("SELECT 1 FROM repositories WHERE name = $1")
-        .bind(name.as_str())
-        .fetch_optional(&mut **tx)
-        .await
-        .map_err(db_err("reading a repository"))?;
-    Ok(row.is_some())
 }
 
 pub(crate) fn unknown(name: &RepoName) -> Error {

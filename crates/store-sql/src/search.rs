@@ -89,7 +89,7 @@ const SELECTIVE: i64 = 2000;
 
 /// Which property filters (`properties`, then `has_properties`) are selective. Only SQLite asks:
 /// PostgreSQL's planner knows the value distribution.
-async fn selective_filters(tx: &mut sqlx::Transaction<'static, sqlx::Any>, q: &SearchQuery) -> Result<Vec<bool>> {
+async fn selective_filters(tx: &mut sqlx::AnyConnection, q: &SearchQuery) -> Result<Vec<bool>> {
     let mut out = Vec::new();
     let filters =
         q.properties.iter().map(|(k, v)| (k, Some(v))).chain(q.has_properties.iter().map(|k| (k, None::<&String>)));
@@ -105,7 +105,7 @@ async fn selective_filters(tx: &mut sqlx::Transaction<'static, sqlx::Any>, q: &S
             None => count("SELECT CAST(COUNT(*) AS BIGINT) FROM (SELECT 1 FROM properties WHERE key = $1 LIMIT $2) c")
                 .bind(SELECTIVE),
         };
-        let count = count.fetch_one(&mut **tx).await.map_err(db_err("estimating a property filter"))?;
+        let count = count.fetch_one(&mut *tx).await.map_err(db_err("estimating a property filter"))?;
         out.push(count < SELECTIVE);
     }
     Ok(out)

@@ -11,7 +11,7 @@ use sqlx::any::AnyRow;
 #[async_trait]
 impl UploadStore for SqlMetaStore {
     async fn create_upload(&self, session: &UploadSession) -> Result<()> {
-        sqlx::query(
+        let statement = sqlx::query(
             "INSERT INTO uploads (id, repository, package, \"offset\", hash_state, created_at, updated_at) \
              VALUES ($1, $2, $3, $4, $5, $6, $7)",
         )
@@ -21,10 +21,8 @@ impl UploadStore for SqlMetaStore {
         .bind(to_i64(session.offset))
         .bind(session.hash_state.as_slice())
         .bind(session.created_at)
-        .bind(session.updated_at)
-        .execute(self.db.write_pool())
-        .await
-        .map_err(db_err("creating an upload"))?;
+        .bind(session.updated_at);
+        self.db.execute_write(statement).await.map_err(db_err("creating an upload"))?;
         Ok(())
     }
 
@@ -47,26 +45,21 @@ impl UploadStore for SqlMetaStore {
         hash_state: &[u8],
         now: Millis,
     ) -> Result<bool> {
-        let done = sqlx::query(
+        let statement = sqlx::query(
             "UPDATE uploads SET \"offset\" = $1, hash_state = $2, updated_at = $3 WHERE id = $4 AND \"offset\" = $5",
         )
         .bind(to_i64(offset))
         .bind(hash_state)
         .bind(now)
         .bind(id)
-        .bind(to_i64(expected_offset))
-        .execute(self.db.write_pool())
-        .await
-        .map_err(db_err("advancing an upload"))?;
+        .bind(to_i64(expected_offset));
+        let done = self.db.execute_write(statement).await.map_err(db_err("advancing an upload"))?;
         Ok(done.rows_affected() == 1)
     }
 
     async fn delete_upload(&self, id: &str) -> Result<()> {
-        sqlx::query("DELETE FROM uploads WHERE id = $1")
-            .bind(id)
-            .execute(self.db.write_pool())
-            .await
-            .map_err(db_err("deleting an upload"))?;
+        let statement = sqlx::query("DELETE FROM uploads WHERE id = $1").bind(id);
+        self.db.execute_write(statement).await.map_err(db_err("deleting an upload"))?;
         Ok(())
     }
 

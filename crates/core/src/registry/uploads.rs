@@ -2,7 +2,7 @@
 
 use super::{BlobInfo, Registry, upload_id};
 use crate::audit::Actor;
-use crate::blob::ByteStream;
+use crate::blob::{ByteStream, UploadWriter};
 use crate::hasher::MultiHasher;
 use crate::meta::UploadSession;
 use crate::{Error, ErrorKind, Result, now_millis};
@@ -78,15 +78,31 @@ impl Registry {
         let _guard = self.upload_locks.lock(id).await;
         let (session, persisted) = self.session(name, id).await?;
         let mut hasher = MultiHasher::from_bytes(&session.hash_state)?;
-        let mut size = session.offset;
-        if let Some(body) = body {
+        let size = session.offset;
+        let result = if let Some(mut body) = body {
             check_start(&session, start)?;
-            size = self.stream_into(id, size, &mut hasher, body, declared_len, Durability::AtCommit).await?;
-        } else if size == 0 {
-            // An empty blob: nothing was ever staged, so stage zero bytes.
-            self.blobs.open_upload(id, 0).await?.close().await?;
-        }
-        let result = self.commit_staged(name, id, digest, hasher, size).await;
+            // The whole blob in this request (a monolithic PUT) may be content already stored.
+            let stored = if size == 0 {
+                self.verify_stored(digest, &mut hasher, &mut body, declared_len).await
+            } else {
+                Ok(None)
+            };
+            match stored {
+                Ok(Some(size)) => self.link_stored(name, digest, size).await,
+                Err(e) if e.kind != ErrorKind::DigestInvalid => return Err(e),
+                Err(mismatch) => Err(mismatch),
+                Ok(None) => {
+                    let size =
+                        self.stream_into(id, size, &mut hasher, body, declared_len, Durability::AtCommit).await?;
+                    self.commit_staged(name, id, digest, hasher, size).await
+                }
+            }
+        } else {
+            // Cut the staged file back to the acknowledged bytes: a failed chunk may have left more (and
+            // an empty blob has nothing staged yet, so this stages zero bytes).
+            self.blobs.open_upload(id, size).await?.close().await?;
+            self.commit_staged(name, id, digest, hasher, size).await
+        };
         if !matches!(&result, Err(e) if e.kind == ErrorKind::Internal || e.kind == ErrorKind::Unavailable) {
             self.close_upload(id, persisted).await?;
         }
@@ -99,12 +115,15 @@ impl Registry {
         name: &OciName,
         digest: &Digest,
         declared_len: Option<u64>,
-        body: ByteStream,
+        mut body: ByteStream,
         actor: &Actor,
     ) -> Result<BlobInfo> {
         self.oci_repository(name, actor).await?;
-        let id = format!("{SINGLE_REQUEST_PREFIX}{}", uuid::Uuid::new_v4().simple());
         let mut hasher = MultiHasher::new(digest.algorithm() == DigestAlgorithm::Sha512);
+        if let Some(size) = self.verify_stored(digest, &mut hasher, &mut body, declared_len).await? {
+            return self.link_stored(name, digest, size).await;
+        }
+        let id = format!("{SINGLE_REQUEST_PREFIX}{}", uuid::Uuid::new_v4().simple());
         let staged = self.stream_into(&id, 0, &mut hasher, body, declared_len, Durability::AtCommit).await;
         match staged {
             Ok(size) => self.commit_staged(name, &id, digest, hasher, size).await,
@@ -122,11 +141,16 @@ impl Registry {
         &self,
         expected: Option<&Digest>,
         declared_len: Option<u64>,
-        body: ByteStream,
+        mut body: ByteStream,
     ) -> Result<BlobInfo> {
-        let id = format!("{SINGLE_REQUEST_PREFIX}{}", uuid::Uuid::new_v4().simple());
         let algorithm = expected.map_or(DigestAlgorithm::Sha256, Digest::algorithm);
         let mut hasher = MultiHasher::new(algorithm == DigestAlgorithm::Sha512);
+        if let Some(expected) = expected
+            && let Some(size) = self.verify_stored(expected, &mut hasher, &mut body, declared_len).await?
+        {
+            return Ok(BlobInfo { digest: expected.clone(), size });
+        }
+        let id = format!("{SINGLE_REQUEST_PREFIX}{}", uuid::Uuid::new_v4().simple());
         let size = match self.stream_into(&id, 0, &mut hasher, body, declared_len, Durability::AtCommit).await {
             Ok(size) => size,
             Err(e) => {
@@ -234,25 +258,41 @@ impl Registry {
         durability: Durability,
     ) -> Result<u64> {
         let mut writer = self.blobs.open_upload(id, offset).await?;
-        let mut received = 0u64;
-        while let Some(chunk) = body.next().await {
-            let chunk =
-                chunk.map_err(|e| Error::new(ErrorKind::BlobUploadInvalid, format!("reading the upload body: {e}")))?;
-            received += chunk.len() as u64;
-            if declared_len.is_some_and(|d| received > d) {
-                return Err(size_mismatch(declared_len, received));
-            }
-            hasher.update(&chunk);
-            writer.write(chunk).await?;
-        }
-        if declared_len.is_some_and(|d| received != d) {
-            return Err(size_mismatch(declared_len, received));
-        }
+        let received = receive(&mut body, declared_len, hasher, Some(&mut writer)).await?;
         match durability {
             Durability::Now => writer.finish().await?,
             Durability::AtCommit => writer.close().await?,
         };
         Ok(offset + received)
+    }
+
+    /// When `digest` is already stored (and so durable), a new copy of it need not be written: the
+    /// body is only hashed and checked. Returns the size if so; a body that does not match is an error
+    /// and changes nothing. `None` (body untouched) when the digest is not stored yet.
+    async fn verify_stored(
+        &self,
+        digest: &Digest,
+        hasher: &mut MultiHasher,
+        body: &mut ByteStream,
+        declared_len: Option<u64>,
+    ) -> Result<Option<u64>> {
+        let Some(size) = self.meta.blob_size(digest).await? else { return Ok(None) };
+        if declared_len.is_some_and(|d| d != size) {
+            return Err(size_mismatch_stored(digest, size, declared_len));
+        }
+        let received = receive(body, declared_len, hasher, None).await?;
+        let actual = std::mem::replace(hasher, MultiHasher::new(false))
+            .finish(digest.algorithm())
+            .ok_or_else(|| Error::new(ErrorKind::Internal, "hasher lost its algorithm"))?;
+        if &actual != digest || received != size {
+            return Err(Error::new(ErrorKind::DigestInvalid, format!("content digest is {actual}, not {digest}")));
+        }
+        Ok(Some(size))
+    }
+
+    async fn link_stored(&self, name: &OciName, digest: &Digest, size: u64) -> Result<BlobInfo> {
+        self.meta.record_blob(digest, size, Some(name), now_millis()).await?;
+        Ok(BlobInfo { digest: digest.clone(), size })
     }
 
     /// Verifies the staged bytes against `expected` and commits them: durable bytes, then the row.
@@ -273,8 +313,7 @@ impl Registry {
             return Err(Error::new(ErrorKind::DigestInvalid, format!("content digest is {actual}, not {expected}")));
         }
         self.blobs.commit_upload(id, expected).await?;
-        self.meta.record_blob(expected, size, Some(name), now_millis()).await?;
-        Ok(BlobInfo { digest: expected.clone(), size })
+        self.link_stored(name, expected, size).await
     }
 
     async fn rehash_staged(&self, id: &str, algorithm: DigestAlgorithm) -> Result<Digest> {
@@ -293,6 +332,40 @@ impl Registry {
 enum Durability {
     Now,
     AtCommit,
+}
+
+/// Drains `body` into `sink` (if any), hashing it and holding it to the declared length; returns how
+/// many bytes arrived.
+async fn receive(
+    body: &mut ByteStream,
+    declared_len: Option<u64>,
+    hasher: &mut MultiHasher,
+    mut sink: Option<&mut Box<dyn UploadWriter>>,
+) -> Result<u64> {
+    let mut received = 0u64;
+    while let Some(chunk) = body.next().await {
+        let chunk =
+            chunk.map_err(|e| Error::new(ErrorKind::BlobUploadInvalid, format!("reading the upload body: {e}")))?;
+        received += chunk.len() as u64;
+        if declared_len.is_some_and(|d| received > d) {
+            return Err(size_mismatch(declared_len, received));
+        }
+        hasher.update(&chunk);
+        if let Some(sink) = sink.as_mut() {
+            sink.write(chunk).await?;
+        }
+    }
+    if declared_len.is_some_and(|d| received != d) {
+        return Err(size_mismatch(declared_len, received));
+    }
+    Ok(received)
+}
+
+fn size_mismatch_stored(digest: &Digest, size: u64, declared: Option<u64>) -> Error {
+    Error::new(
+        ErrorKind::DigestInvalid,
+        format!("{digest} has {size} bytes but Content-Length is {}", declared.unwrap_or_default()),
+    )
 }
 
 fn check_start(session: &UploadSession, start: Option<u64>) -> Result<()> {

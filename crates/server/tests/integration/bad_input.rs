@@ -53,6 +53,36 @@ async fn digest_mismatch_stores_nothing() {
 }
 
 #[tokio::test]
+async fn content_already_stored_is_checked_not_trusted() {
+    let dir = tempfile_dir();
+    let server = TestServer::start_in(dir.path(), |_| {}).await;
+    let c = Client::new(&server);
+    let digest = c.push_blob("dev/first", b"stored bytes").await;
+    // Same digest, other bytes of the same length, into another package: refused, nothing linked.
+    for body in [&b"STORED BYTES"[..], b"stored", b"stored bytes and more"] {
+        let url = c.url(&format!("/v2/dev/second/blobs/uploads/?digest={digest}"));
+        let r = c.http.post(url).body(body).send().await.unwrap();
+        assert_eq!(oci_error(r).await, (400, "DIGEST_INVALID".into()), "{body:?}");
+        // The same through POST, then PUT with the whole body.
+        let r = c.http.post(c.url("/v2/dev/second/blobs/uploads/")).send().await.unwrap();
+        let location = r.headers()["location"].to_str().unwrap().to_owned();
+        let r = c.http.put(c.url(&format!("{location}?digest={digest}"))).body(body).send().await.unwrap();
+        assert_eq!(oci_error(r).await, (400, "DIGEST_INVALID".into()), "{body:?}");
+        assert_eq!(c.get(&format!("/v2/dev/second/blobs/{digest}")).await.status(), 404);
+    }
+    // The right bytes link it without storing a second copy.
+    let r = c.http.post(c.url("/v2/dev/third/blobs/uploads/")).send().await.unwrap();
+    let location = r.headers()["location"].to_str().unwrap().to_owned();
+    let r = c.http.put(c.url(&format!("{location}?digest={digest}"))).body("stored bytes").send().await.unwrap();
+    assert_eq!(r.status(), 201);
+    assert_eq!(c.get(&format!("/v2/dev/third/blobs/{digest}")).await.bytes().await.unwrap(), &b"stored bytes"[..]);
+    assert_eq!(c.push_blob("dev/second", b"stored bytes").await, digest);
+    let r = c.get(&format!("/v2/dev/second/blobs/{digest}")).await;
+    assert_eq!(r.bytes().await.unwrap(), &b"stored bytes"[..]);
+    assert!(staged_files(dir.path()).is_empty(), "staged bytes left: {:?}", staged_files(dir.path()));
+}
+
+#[tokio::test]
 async fn a_body_shorter_than_its_content_length_stores_nothing() {
     let dir = tempfile_dir();
     let server = TestServer::start_in(dir.path(), |_| {}).await;
@@ -119,6 +149,51 @@ async fn out_of_order_chunks_get_416_and_the_upload_survives() {
     let r = c.http.put(format!("{location}?digest={digest}")).send().await.unwrap();
     assert_eq!(r.status(), 201);
     assert_eq!(c.get(&format!("/v2/dev/app/blobs/{digest}")).await.bytes().await.unwrap(), &b"abcde"[..]);
+}
+
+#[tokio::test]
+async fn bytes_of_a_failed_chunk_never_reach_the_blob() {
+    let dir = tempfile_dir();
+    let server = TestServer::start_in(dir.path(), |_| {}).await;
+    let c = Client::new(&server);
+    let r = c.http.post(c.url("/v2/dev/app/blobs/uploads/")).send().await.unwrap();
+    let location = r.headers()["location"].to_str().unwrap().to_owned();
+    let r = c.http.patch(c.url(&location)).header("content-range", "0-2").body("abc").send().await.unwrap();
+    assert_eq!(r.status(), 202);
+    // A second chunk of which 3 MiB of a declared 4 MiB arrive before the client gives up.
+    let head =
+        format!("PATCH {location} HTTP/1.1\r\nHost: x\r\nContent-Range: 3-4194306\r\nContent-Length: 4194304\r\n\r\n");
+    let mut stream = tokio::net::TcpStream::connect(server.host()).await.unwrap();
+    stream.write_all(head.as_bytes()).await.unwrap();
+    stream.write_all(&vec![b'x'; 3 << 20]).await.unwrap();
+    drop(stream);
+    wait_until_handled(&c, "oci_upload_patch", 2).await;
+    // Closing the upload without a body commits the three acknowledged bytes, nothing else.
+    let digest = sha256(b"abc");
+    let r = c.http.put(c.url(&format!("{location}?digest={digest}"))).send().await.unwrap();
+    assert_eq!(r.status(), 201);
+    let blob = c.get(&format!("/v2/dev/app/blobs/{digest}")).await;
+    assert_eq!(blob.headers()["content-length"], "3");
+    assert_eq!(blob.bytes().await.unwrap(), &b"abc"[..]);
+    assert!(staged_files(dir.path()).is_empty(), "staged bytes left: {:?}", staged_files(dir.path()));
+}
+
+/// Waits until the server has finished `count` requests of a route class.
+async fn wait_until_handled(c: &Client, class: &str, count: u32) {
+    let label = format!("class=\"{class}\"");
+    for _ in 0..250 {
+        let metrics = c.get("/metrics").await.text().await.unwrap();
+        let done: u32 = metrics
+            .lines()
+            .filter(|l| l.starts_with("arca_http_requests_total") && l.contains(&label))
+            .filter_map(|l| l.rsplit(' ').next()?.parse::<u32>().ok())
+            .sum();
+        if done >= count {
+            return;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(20)).await;
+    }
+    panic!("the server never finished {count} {class} requests");
 }
 
 #[tokio::test]
