@@ -17,6 +17,7 @@
 //! every directory they created and then the directory the blob landed in. Once one of them returns,
 //! the bytes survive a crash or a power loss.
 
+mod direct;
 mod reader;
 mod writer;
 
@@ -87,7 +88,12 @@ impl BlobStore for FsBlobStore {
         let path = self.upload_path(id)?;
         let id = id.to_owned();
         let file = blocking(move || open_staged(&path, &id, offset)).await?;
-        Ok(Box::new(writer::FsUploadWriter::new(file, offset, (offset == 0).then(|| self.root.uploads.clone()))))
+        Ok(Box::new(writer::FsUploadWriter::new(
+            file,
+            offset,
+            (offset == 0).then(|| self.root.uploads.clone()),
+            writer::Tuning::DEFAULT,
+        )))
     }
 
     async fn read_upload(&self, id: &str) -> Result<ByteStream> {
@@ -233,7 +239,7 @@ fn open_with_size(path: &Path) -> io::Result<(fs::File, u64)> {
 /// when its last write is done).
 fn open_staged(path: &Path, id: &str, offset: u64) -> Result<fs::File> {
     let mut options = fs::OpenOptions::new();
-    options.write(true).create(offset == 0);
+    options.read(true).write(true).create(offset == 0);
     #[cfg(unix)]
     std::os::unix::fs::OpenOptionsExt::mode(&mut options, FILE_MODE);
     let mut file = match options.open(path) {

@@ -1,6 +1,8 @@
-//! Writing an upload: batches gathered without copying, written on the blocking pool while the next
-//! batch arrives, with writeback started early so the final sync is short.
+//! Writing an upload: chunks gathered without copying, each batch written on the blocking pool while
+//! the next one arrives (receiving and hashing overlap with writing), and past [`Tuning::direct_after`]
+//! bytes written with direct I/O (see [`crate::direct`]).
 
+use crate::direct::{self, ALIGN, AlignedBuf};
 use crate::{blocking, io_error, sync_dir};
 use arca_core::Result;
 use arca_core::blob::UploadWriter;
@@ -8,85 +10,97 @@ use async_trait::async_trait;
 use bytes::Bytes;
 use std::fs;
 use std::io;
+use std::os::unix::fs::FileExt;
 use std::path::PathBuf;
-use std::sync::Arc;
 use tokio::task::JoinHandle;
 
-/// Size of a write batch.
-const BATCH: usize = 1024 * 1024;
-/// How much an upload writes between background syncs (see [`FsUploadWriter`]).
-const WRITEBACK_EVERY: u64 = 32 * 1024 * 1024;
+/// Sizes that shape an upload's writes.
+#[derive(Debug, Clone, Copy)]
+pub(crate) struct Tuning {
+    /// Bytes gathered before they are handed to a write.
+    pub batch: usize,
+    /// Uploads switch to direct I/O once they are this long: small blobs stay in the page cache,
+    /// where they are cheap to write and likely to be read soon.
+    pub direct_after: u64,
+    /// Size of a direct write (a multiple of [`ALIGN`]).
+    pub direct_write: usize,
+}
 
-/// Appends to `uploads/<id>`: chunks are gathered (not copied) into batches of [`BATCH`] bytes, and
-/// each batch is written by one blocking call while the next one arrives — receiving and hashing
-/// overlap with writing. Every [`WRITEBACK_EVERY`] bytes a background `fdatasync` starts the disk
-/// writing what has been written so far, so the final sync of a large upload only waits for its tail.
+impl Tuning {
+    pub(crate) const DEFAULT: Self =
+        Self { batch: 1024 * 1024, direct_after: 16 * 1024 * 1024, direct_write: 4 * 1024 * 1024 };
+}
+
+/// How the writer thread writes batches.
+enum Sink {
+    /// Buffered `writev` at the file's cursor.
+    Cursor,
+    /// Copies into `buf`, which holds the file from the aligned `offset` on, and writes it there each
+    /// time it fills (with `O_DIRECT` while `o_direct`).
+    Aligned { buf: AlignedBuf, offset: u64, o_direct: bool },
+}
+
+/// What the upload's writer thread is told.
+enum Message {
+    Batch(Vec<Bytes>),
+    /// Everything was sent: write what is left, and make it durable if `sync`.
+    End {
+        sync: bool,
+    },
+}
+
+/// Appends to `uploads/<id>`: the request's task gathers chunks into batches and sends them to a
+/// blocking thread of this upload's own, which writes them while more arrive. The channel holds a few
+/// batches, so receiving and hashing never wait for the disk unless it falls behind, and memory stays
+/// bounded.
 pub(crate) struct FsUploadWriter {
-    file: Arc<fs::File>,
     batch: Vec<Bytes>,
     batch_len: usize,
-    /// The batch being written; at most one, so memory stays bounded.
-    writing: Option<JoinHandle<io::Result<()>>>,
-    writeback: Option<JoinHandle<io::Result<()>>>,
-    since_writeback: u64,
+    tuning: Tuning,
+    sender: tokio::sync::mpsc::Sender<Message>,
+    thread: JoinHandle<io::Result<()>>,
+    /// Bytes received: the file's length once everything is written.
     len: u64,
     /// The uploads directory, when this writer created the file and its entry must be made durable.
     sync_dir: Option<PathBuf>,
 }
 
 impl FsUploadWriter {
-    pub(crate) fn new(file: fs::File, offset: u64, sync_dir: Option<PathBuf>) -> Self {
-        Self {
-            file: Arc::new(file),
-            batch: Vec::new(),
-            batch_len: 0,
-            writing: None,
-            writeback: None,
-            since_writeback: 0,
-            len: offset,
-            sync_dir,
-        }
+    /// `file` is open for reading and writing, its cursor at `offset`.
+    pub(crate) fn new(file: fs::File, offset: u64, sync_dir: Option<PathBuf>, tuning: Tuning) -> Self {
+        let (sender, receiver) = tokio::sync::mpsc::channel(QUEUED_BATCHES);
+        let thread = tokio::task::spawn_blocking(move || write_all_sent(&file, offset, tuning, receiver));
+        Self { batch: Vec::new(), batch_len: 0, tuning, sender, thread, len: offset, sync_dir }
     }
 
-    /// Waits for the batch in flight, then hands the gathered one to a blocking thread.
-    async fn write_batch(&mut self) -> Result<()> {
-        self.wait_written().await?;
-        if self.batch.is_empty() {
+    async fn send(&mut self, message: Message) -> Result<()> {
+        if self.sender.send(message).await.is_ok() {
             return Ok(());
         }
-        let (file, batch) = (self.file.clone(), std::mem::take(&mut self.batch));
-        self.since_writeback += std::mem::take(&mut self.batch_len) as u64;
-        self.writing = Some(tokio::task::spawn_blocking(move || write_all_gathered(&file, batch)));
-        if self.since_writeback >= WRITEBACK_EVERY && self.writeback.as_ref().is_none_or(JoinHandle::is_finished) {
-            self.wait_writeback().await?;
-            self.since_writeback = 0;
-            let file = self.file.clone();
-            self.writeback = Some(tokio::task::spawn_blocking(move || file.sync_data()));
-        }
-        Ok(())
-    }
-
-    async fn wait_written(&mut self) -> Result<()> {
-        match self.writing.take() {
-            Some(writing) => joined(writing.await).map_err(io_error("writing an upload")),
-            None => Ok(()),
+        // The thread stopped early: it failed, and says why.
+        match (&mut self.thread).await.map_err(io::Error::other).and_then(|written| written) {
+            Err(e) => Err(arca_core::Error::internal("writing an upload", e)),
+            Ok(()) => Err(arca_core::Error::internal("writing an upload", "the writer stopped early")),
         }
     }
 
-    async fn wait_writeback(&mut self) -> Result<()> {
-        match self.writeback.take() {
-            Some(writeback) => joined(writeback.await).map_err(io_error("syncing an upload")),
-            None => Ok(()),
+    /// Sends what is gathered and the end, and waits until it is all written (and synced if `sync`).
+    async fn end(&mut self, sync: bool) -> Result<()> {
+        if !self.batch.is_empty() {
+            let batch = std::mem::take(&mut self.batch);
+            self.send(Message::Batch(batch)).await?;
         }
-    }
-
-    /// Writes whatever is gathered and waits until every byte is in the file.
-    async fn drain(&mut self) -> Result<()> {
-        self.write_batch().await?;
-        self.wait_written().await?;
-        self.wait_writeback().await
+        self.send(Message::End { sync }).await?;
+        (&mut self.thread).await.map_err(io::Error::other).and_then(|written| written).map_err(io_error(if sync {
+            "syncing an upload"
+        } else {
+            "writing an upload"
+        }))
     }
 }
+
+/// Batches queued for the writer thread (besides the one it is writing).
+const QUEUED_BATCHES: usize = 4;
 
 #[async_trait]
 impl UploadWriter for FsUploadWriter {
@@ -94,31 +108,106 @@ impl UploadWriter for FsUploadWriter {
         self.len += chunk.len() as u64;
         self.batch_len += chunk.len();
         self.batch.push(chunk);
-        if self.batch_len >= BATCH { self.write_batch().await } else { Ok(()) }
+        if self.batch_len < self.tuning.batch {
+            return Ok(());
+        }
+        self.batch_len = 0;
+        let batch = std::mem::take(&mut self.batch);
+        self.send(Message::Batch(batch)).await
     }
 
     async fn close(mut self: Box<Self>) -> Result<u64> {
-        self.drain().await?;
+        self.end(false).await?;
         Ok(self.len)
     }
 
     async fn finish(mut self: Box<Self>) -> Result<u64> {
-        self.drain().await?;
-        let (file, dir) = (self.file.clone(), self.sync_dir.take());
-        blocking(move || {
-            file.sync_all().map_err(io_error("syncing an upload"))?;
-            match dir {
-                Some(dir) => sync_dir(&dir).map_err(io_error("syncing the uploads directory")),
-                None => Ok(()),
-            }
-        })
-        .await?;
+        self.end(true).await?;
+        if let Some(dir) = self.sync_dir.take() {
+            blocking(move || sync_dir(&dir).map_err(io_error("syncing the uploads directory"))).await?;
+        }
         Ok(self.len)
     }
 }
 
+/// The writer thread: writes every batch it is sent, switching to direct I/O once the upload is
+/// `tuning.direct_after` long. Returns at the end message, or early on an error or when the upload
+/// is dropped (the request was cancelled), closing the file — and so releasing its lock — only then.
+fn write_all_sent(
+    file: &fs::File,
+    offset: u64,
+    tuning: Tuning,
+    mut receiver: tokio::sync::mpsc::Receiver<Message>,
+) -> io::Result<()> {
+    let (mut sink, mut written, mut direct_tried) = (Sink::Cursor, offset, false);
+    while let Some(message) = receiver.blocking_recv() {
+        match message {
+            Message::Batch(batch) => {
+                written += batch.iter().map(|chunk| chunk.len() as u64).sum::<u64>();
+                sink = write_batch(file, sink, batch)?;
+                if !direct_tried && written >= tuning.direct_after {
+                    direct_tried = true;
+                    sink = open_aligned(file, written, tuning.direct_write)?;
+                }
+            }
+            Message::End { sync } => {
+                write_tail(file, sink)?;
+                return if sync { file.sync_all() } else { Ok(()) };
+            }
+        }
+    }
+    Ok(())
+}
+
+/// Writes one batch through `sink` and gives the sink back.
+fn write_batch(file: &fs::File, sink: Sink, batch: Vec<Bytes>) -> io::Result<Sink> {
+    match sink {
+        Sink::Cursor => {
+            write_all_gathered(file, &batch)?;
+            Ok(Sink::Cursor)
+        }
+        Sink::Aligned { mut buf, mut offset, mut o_direct } => {
+            for chunk in &batch {
+                let mut rest = &chunk[..];
+                while !rest.is_empty() {
+                    rest = &rest[buf.fill(rest)..];
+                    if buf.is_full() {
+                        o_direct = direct::write_at(file, buf.bytes(), offset, o_direct)?;
+                        offset += buf.len() as u64;
+                        buf.clear();
+                    }
+                }
+            }
+            Ok(Sink::Aligned { buf, offset, o_direct })
+        }
+    }
+}
+
+/// An aligned sink for a file of `written` bytes: its last partial block is read back into the
+/// buffer (direct writes start on a block boundary), then `O_DIRECT` is turned on. A cursor sink if
+/// the filesystem refuses direct I/O.
+fn open_aligned(file: &fs::File, written: u64, size: usize) -> io::Result<Sink> {
+    let offset = written - written % ALIGN as u64;
+    let mut buf = AlignedBuf::new(size);
+    // Read before O_DIRECT is on: the partial block's length is not aligned.
+    file.read_exact_at(buf.spare((written - offset) as usize), offset)?;
+    if direct::set_direct(file, true)? { Ok(Sink::Aligned { buf, offset, o_direct: true }) } else { Ok(Sink::Cursor) }
+}
+
+/// Writes what an aligned sink still holds (not a whole direct write: buffered).
+fn write_tail(file: &fs::File, sink: Sink) -> io::Result<Sink> {
+    let Sink::Aligned { mut buf, offset, o_direct } = sink else { return Ok(sink) };
+    if o_direct {
+        direct::set_direct(file, false)?;
+    }
+    file.write_all_at(buf.bytes(), offset)?;
+    let offset = offset + buf.len() as u64;
+    buf.clear();
+    Ok(Sink::Aligned { buf, offset, o_direct: false })
+}
+
 /// Writes every chunk of `batch`, in order, with as few `writev` calls as the kernel allows.
-fn write_all_gathered(mut file: &fs::File, batch: Vec<Bytes>) -> io::Result<()> {
+fn write_all_gathered(mut file: &fs::File, batch: &[Bytes]) -> io::Result<()> {
     use std::io::{IoSlice, Write as _};
     let mut slices: Vec<IoSlice<'_>> = batch.iter().map(|chunk| IoSlice::new(chunk)).collect();
     let mut remaining = &mut slices[..];
@@ -133,6 +222,50 @@ fn write_all_gathered(mut file: &fs::File, batch: Vec<Bytes>) -> io::Result<()> 
     Ok(())
 }
 
-fn joined<T>(result: std::result::Result<io::Result<T>, tokio::task::JoinError>) -> io::Result<T> {
-    result.map_err(io::Error::other)?
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::io::{Seek, SeekFrom};
+
+    const SMALL: Tuning = Tuning { batch: 10_000, direct_after: 50_000, direct_write: 2 * ALIGN };
+
+    fn content(n: usize, seed: u8) -> Vec<u8> {
+        (0..n).map(|i| (i as u8).wrapping_mul(31).wrapping_add(seed)).collect()
+    }
+
+    async fn write_in_chunks(path: &std::path::Path, offset: u64, data: &[u8], chunk: usize) -> u64 {
+        let mut file = fs::OpenOptions::new().create(true).read(true).write(true).open(path).unwrap();
+        file.set_len(offset).unwrap();
+        file.seek(SeekFrom::Start(offset)).unwrap();
+        let mut writer = Box::new(FsUploadWriter::new(file, offset, None, SMALL));
+        for piece in data.chunks(chunk) {
+            writer.write(Bytes::copy_from_slice(piece)).await.unwrap();
+        }
+        writer.finish().await.unwrap()
+    }
+
+    #[tokio::test]
+    async fn uploads_of_every_shape_are_written_exactly() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("upload");
+        // Small (never direct), across the switch at odd chunk sizes, and exactly on block boundaries.
+        for (len, chunk) in
+            [(0, 1), (1234, 100), (49_999, 7_001), (123_457, 3_333), (40 * ALIGN, ALIGN), (200_001, 65_536)]
+        {
+            let data = content(len, len as u8);
+            assert_eq!(write_in_chunks(&path, 0, &data, chunk).await, len as u64);
+            assert_eq!(fs::read(&path).unwrap(), data, "{len} bytes in chunks of {chunk}");
+        }
+    }
+
+    #[tokio::test]
+    async fn a_resumed_upload_continues_at_an_unaligned_offset() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("upload");
+        let first = content(60_001, 1);
+        write_in_chunks(&path, 0, &first, 4096).await;
+        let second = content(77_777, 2);
+        assert_eq!(write_in_chunks(&path, first.len() as u64, &second, 5_000).await, 137_778);
+        assert_eq!(fs::read(&path).unwrap(), [first, second].concat());
+    }
 }
