@@ -47,6 +47,7 @@ const DIR_MODE: u32 = 0o750;
 #[derive(Debug, Clone)]
 pub struct FsBlobStore {
     root: Arc<Root>,
+    budget: writer::Budget,
 }
 
 #[derive(Debug)]
@@ -64,7 +65,7 @@ impl FsBlobStore {
         }
         ensure_dir(&root.uploads).map_err(io_error("creating the uploads directory"))?;
         remove_stale_temp_files(&root.uploads).map_err(io_error("cleaning the uploads directory"))?;
-        Ok(Self { root: Arc::new(root) })
+        Ok(Self { root: Arc::new(root), budget: writer::Budget::default_sizes() })
     }
 
     fn blob_path(&self, digest: &Digest) -> PathBuf {
@@ -93,6 +94,7 @@ impl BlobStore for FsBlobStore {
             offset,
             (offset == 0).then(|| self.root.uploads.clone()),
             writer::Tuning::DEFAULT,
+            self.budget.clone(),
         )))
     }
 

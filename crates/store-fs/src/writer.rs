@@ -12,23 +12,73 @@ use std::fs;
 use std::io;
 use std::os::unix::fs::FileExt;
 use std::path::PathBuf;
+use std::sync::Arc;
+use tokio::sync::{OwnedSemaphorePermit, Semaphore};
 use tokio::task::JoinHandle;
 
 /// Sizes that shape an upload's writes.
 #[derive(Debug, Clone, Copy)]
 pub(crate) struct Tuning {
-    /// Bytes gathered before they are handed to a write.
+    /// Bytes gathered before they are handed to the writer thread.
     pub batch: usize,
     /// Uploads switch to direct I/O once they are this long: small blobs stay in the page cache,
     /// where they are cheap to write and likely to be read soon.
     pub direct_after: u64,
-    /// Size of a direct write (a multiple of [`ALIGN`]).
+    /// Size of a direct write (a multiple of [`ALIGN`]); each direct upload holds one such buffer.
     pub direct_write: usize,
 }
 
 impl Tuning {
     pub(crate) const DEFAULT: Self =
-        Self { batch: 1024 * 1024, direct_after: 16 * 1024 * 1024, direct_write: 4 * 1024 * 1024 };
+        Self { batch: 512 * 1024, direct_after: 16 * 1024 * 1024, direct_write: 2 * 1024 * 1024 };
+}
+
+/// Memory that uploads hold besides what is arriving, shared by all uploads of a store: batches
+/// queued for or being written by writer threads, and the aligned buffers of direct writes. A busy
+/// store makes uploads wait for batch memory (TCP then slows the clients down) and write buffered
+/// instead of direct, rather than grow.
+#[derive(Debug, Clone)]
+pub(crate) struct Budget {
+    batches: Arc<Semaphore>,
+    batches_kib: u32,
+    direct: Arc<Semaphore>,
+}
+
+impl Budget {
+    pub(crate) fn new(batches: usize, direct: usize) -> Self {
+        let batches_kib = kib(batches);
+        let direct_kib = kib(direct) as usize;
+        Self {
+            batches: Arc::new(Semaphore::new(batches_kib as usize)),
+            batches_kib,
+            direct: Arc::new(Semaphore::new(direct_kib)),
+        }
+    }
+
+    pub(crate) fn default_sizes() -> Self {
+        Self::new(8 * 1024 * 1024, 8 * 1024 * 1024)
+    }
+
+    /// Memory for a batch of `len` bytes, waiting until there is some (a batch larger than the whole
+    /// budget takes all of it).
+    async fn batch(&self, len: usize) -> Result<OwnedSemaphorePermit> {
+        let wanted = kib(len).clamp(1, self.batches_kib.max(1));
+        self.batches
+            .clone()
+            .acquire_many_owned(wanted)
+            .await
+            .map_err(|e| arca_core::Error::internal("upload memory", e))
+    }
+
+    /// A direct-write buffer's worth of memory, if there is some to spare right now.
+    fn direct(&self, len: usize) -> Option<OwnedSemaphorePermit> {
+        self.direct.clone().try_acquire_many_owned(kib(len)).ok()
+    }
+}
+
+/// Bytes in KiB, rounded up (semaphore permits).
+fn kib(bytes: usize) -> u32 {
+    u32::try_from(bytes.div_ceil(1024)).unwrap_or(u32::MAX)
 }
 
 /// How the writer thread writes batches.
@@ -42,11 +92,10 @@ enum Sink {
 
 /// What the upload's writer thread is told.
 enum Message {
-    Batch(Vec<Bytes>),
+    /// Chunks to write, and the budget they hold until they are written.
+    Batch(Vec<Bytes>, OwnedSemaphorePermit),
     /// Everything was sent: write what is left, and make it durable if `sync`.
-    End {
-        sync: bool,
-    },
+    End { sync: bool },
 }
 
 /// Appends to `uploads/<id>`: the request's task gathers chunks into batches and sends them to a
@@ -57,6 +106,7 @@ pub(crate) struct FsUploadWriter {
     batch: Vec<Bytes>,
     batch_len: usize,
     tuning: Tuning,
+    budget: Budget,
     sender: tokio::sync::mpsc::Sender<Message>,
     thread: JoinHandle<io::Result<()>>,
     /// Bytes received: the file's length once everything is written.
@@ -67,10 +117,21 @@ pub(crate) struct FsUploadWriter {
 
 impl FsUploadWriter {
     /// `file` is open for reading and writing, its cursor at `offset`.
-    pub(crate) fn new(file: fs::File, offset: u64, sync_dir: Option<PathBuf>, tuning: Tuning) -> Self {
-        let (sender, receiver) = tokio::sync::mpsc::channel(QUEUED_BATCHES);
-        let thread = tokio::task::spawn_blocking(move || write_all_sent(&file, offset, tuning, receiver));
-        Self { batch: Vec::new(), batch_len: 0, tuning, sender, thread, len: offset, sync_dir }
+    pub(crate) fn new(file: fs::File, offset: u64, sync_dir: Option<PathBuf>, tuning: Tuning, budget: Budget) -> Self {
+        // The budget bounds what is queued; the channel only needs room for it.
+        let (sender, receiver) = tokio::sync::mpsc::channel(64);
+        let thread_budget = budget.clone();
+        let thread =
+            tokio::task::spawn_blocking(move || write_all_sent(&file, offset, tuning, &thread_budget, receiver));
+        Self { batch: Vec::new(), batch_len: 0, tuning, budget, sender, thread, len: offset, sync_dir }
+    }
+
+    /// Sends the gathered batch once the budget has room for it.
+    async fn send_batch(&mut self) -> Result<()> {
+        let permit = self.budget.batch(self.batch_len).await?;
+        let batch = std::mem::take(&mut self.batch);
+        self.batch_len = 0;
+        self.send(Message::Batch(batch, permit)).await
     }
 
     async fn send(&mut self, message: Message) -> Result<()> {
@@ -87,8 +148,7 @@ impl FsUploadWriter {
     /// Sends what is gathered and the end, and waits until it is all written (and synced if `sync`).
     async fn end(&mut self, sync: bool) -> Result<()> {
         if !self.batch.is_empty() {
-            let batch = std::mem::take(&mut self.batch);
-            self.send(Message::Batch(batch)).await?;
+            self.send_batch().await?;
         }
         self.send(Message::End { sync }).await?;
         (&mut self.thread).await.map_err(io::Error::other).and_then(|written| written).map_err(io_error(if sync {
@@ -99,21 +159,13 @@ impl FsUploadWriter {
     }
 }
 
-/// Batches queued for the writer thread (besides the one it is writing).
-const QUEUED_BATCHES: usize = 4;
-
 #[async_trait]
 impl UploadWriter for FsUploadWriter {
     async fn write(&mut self, chunk: Bytes) -> Result<()> {
         self.len += chunk.len() as u64;
         self.batch_len += chunk.len();
         self.batch.push(chunk);
-        if self.batch_len < self.tuning.batch {
-            return Ok(());
-        }
-        self.batch_len = 0;
-        let batch = std::mem::take(&mut self.batch);
-        self.send(Message::Batch(batch)).await
+        if self.batch_len < self.tuning.batch { Ok(()) } else { self.send_batch().await }
     }
 
     async fn close(mut self: Box<Self>) -> Result<u64> {
@@ -131,23 +183,28 @@ impl UploadWriter for FsUploadWriter {
 }
 
 /// The writer thread: writes every batch it is sent, switching to direct I/O once the upload is
-/// `tuning.direct_after` long. Returns at the end message, or early on an error or when the upload
-/// is dropped (the request was cancelled), closing the file — and so releasing its lock — only then.
+/// `tuning.direct_after` long and the budget has a direct buffer to spare. Returns at the end message,
+/// or early on an error or when the upload is dropped (the request was cancelled), closing the file —
+/// and so releasing its lock — only then.
 fn write_all_sent(
     file: &fs::File,
     offset: u64,
     tuning: Tuning,
+    budget: &Budget,
     mut receiver: tokio::sync::mpsc::Receiver<Message>,
 ) -> io::Result<()> {
-    let (mut sink, mut written, mut direct_tried) = (Sink::Cursor, offset, false);
+    let (mut sink, mut written, mut direct_buffer) = (Sink::Cursor, offset, None);
     while let Some(message) = receiver.blocking_recv() {
         match message {
-            Message::Batch(batch) => {
+            Message::Batch(batch, permit) => {
                 written += batch.iter().map(|chunk| chunk.len() as u64).sum::<u64>();
                 sink = write_batch(file, sink, batch)?;
-                if !direct_tried && written >= tuning.direct_after {
-                    direct_tried = true;
-                    sink = open_aligned(file, written, tuning.direct_write)?;
+                drop(permit);
+                if direct_buffer.is_none() && written >= tuning.direct_after {
+                    direct_buffer = budget.direct(tuning.direct_write);
+                    if direct_buffer.is_some() {
+                        sink = open_aligned(file, written, tuning.direct_write)?;
+                    }
                 }
             }
             Message::End { sync } => {
@@ -234,10 +291,14 @@ mod tests {
     }
 
     async fn write_in_chunks(path: &std::path::Path, offset: u64, data: &[u8], chunk: usize) -> u64 {
+        write_with_budget(path, offset, data, chunk, Budget::new(30_000, 2 * ALIGN)).await
+    }
+
+    async fn write_with_budget(path: &std::path::Path, offset: u64, data: &[u8], chunk: usize, budget: Budget) -> u64 {
         let mut file = fs::OpenOptions::new().create(true).read(true).write(true).open(path).unwrap();
         file.set_len(offset).unwrap();
         file.seek(SeekFrom::Start(offset)).unwrap();
-        let mut writer = Box::new(FsUploadWriter::new(file, offset, None, SMALL));
+        let mut writer = Box::new(FsUploadWriter::new(file, offset, None, SMALL, budget));
         for piece in data.chunks(chunk) {
             writer.write(Bytes::copy_from_slice(piece)).await.unwrap();
         }
@@ -267,5 +328,29 @@ mod tests {
         let second = content(77_777, 2);
         assert_eq!(write_in_chunks(&path, first.len() as u64, &second, 5_000).await, 137_778);
         assert_eq!(fs::read(&path).unwrap(), [first, second].concat());
+    }
+
+    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+    async fn concurrent_uploads_share_a_small_budget() {
+        let dir = tempfile::tempdir().unwrap();
+        // Room for one batch at a time and one direct buffer: everyone waits their turn, nobody hangs.
+        let budget = Budget::new(SMALL.batch, SMALL.direct_write);
+        let uploads = (0..8u8).map(|i| {
+            let (path, budget) = (dir.path().join(format!("u{i}")), budget.clone());
+            tokio::spawn(async move {
+                let data = content(150_000 + usize::from(i) * 1001, i);
+                write_with_budget(&path, 0, &data, 4_000 + usize::from(i), budget).await;
+                assert_eq!(fs::read(&path).unwrap(), data, "upload {i}");
+            })
+        });
+        for upload in uploads.collect::<Vec<_>>() {
+            upload.await.unwrap();
+        }
+        assert_eq!(budget.batches.available_permits(), kib(SMALL.batch) as usize, "batch memory is all given back");
+        assert_eq!(
+            budget.direct.available_permits(),
+            kib(SMALL.direct_write) as usize,
+            "direct buffers are given back"
+        );
     }
 }
