@@ -99,16 +99,17 @@ enum Message {
 }
 
 /// Appends to `uploads/<id>`: the request's task gathers chunks into batches and sends them to a
-/// blocking thread of this upload's own, which writes them while more arrive. The channel holds a few
-/// batches, so receiving and hashing never wait for the disk unless it falls behind, and memory stays
-/// bounded.
+/// writer task of this upload's own, which hands each to the blocking pool while more arrive. The
+/// budget bounds what is queued, so receiving and hashing never wait for the disk unless it falls
+/// behind, and memory stays bounded. Waiting for data holds no thread: a blocking thread is taken only
+/// while a batch is written, so slow or stalled clients cannot exhaust the pool.
 pub(crate) struct FsUploadWriter {
     batch: Vec<Bytes>,
     batch_len: usize,
     tuning: Tuning,
     budget: Budget,
     sender: tokio::sync::mpsc::Sender<Message>,
-    thread: JoinHandle<io::Result<()>>,
+    task: JoinHandle<io::Result<()>>,
     /// Bytes received: the file's length once everything is written.
     len: u64,
     /// The uploads directory, when this writer created the file and its entry must be made durable.
@@ -120,10 +121,9 @@ impl FsUploadWriter {
     pub(crate) fn new(file: fs::File, offset: u64, sync_dir: Option<PathBuf>, tuning: Tuning, budget: Budget) -> Self {
         // The budget bounds what is queued; the channel only needs room for it.
         let (sender, receiver) = tokio::sync::mpsc::channel(64);
-        let thread_budget = budget.clone();
-        let thread =
-            tokio::task::spawn_blocking(move || write_all_sent(&file, offset, tuning, &thread_budget, receiver));
-        Self { batch: Vec::new(), batch_len: 0, tuning, budget, sender, thread, len: offset, sync_dir }
+        let state = WriteState { file: Arc::new(file), sink: Sink::Cursor, written: offset, direct_buffer: None };
+        let task = tokio::spawn(write_all_sent(state, tuning, budget.clone(), receiver));
+        Self { batch: Vec::new(), batch_len: 0, tuning, budget, sender, task, len: offset, sync_dir }
     }
 
     /// Sends the gathered batch once the budget has room for it.
@@ -138,8 +138,8 @@ impl FsUploadWriter {
         if self.sender.send(message).await.is_ok() {
             return Ok(());
         }
-        // The thread stopped early: it failed, and says why.
-        match (&mut self.thread).await.map_err(io::Error::other).and_then(|written| written) {
+        // The writer stopped early: it failed, and says why.
+        match (&mut self.task).await.map_err(io::Error::other).and_then(|written| written) {
             Err(e) => Err(arca_core::Error::internal("writing an upload", e)),
             Ok(()) => Err(arca_core::Error::internal("writing an upload", "the writer stopped early")),
         }
@@ -151,7 +151,7 @@ impl FsUploadWriter {
             self.send_batch().await?;
         }
         self.send(Message::End { sync }).await?;
-        (&mut self.thread).await.map_err(io::Error::other).and_then(|written| written).map_err(io_error(if sync {
+        (&mut self.task).await.map_err(io::Error::other).and_then(|written| written).map_err(io_error(if sync {
             "syncing an upload"
         } else {
             "writing an upload"
@@ -182,35 +182,72 @@ impl UploadWriter for FsUploadWriter {
     }
 }
 
-/// The writer thread: writes every batch it is sent, switching to direct I/O once the upload is
-/// `tuning.direct_after` long and the budget has a direct buffer to spare. Returns at the end message,
-/// or early on an error or when the upload is dropped (the request was cancelled), closing the file —
-/// and so releasing its lock — only then.
-fn write_all_sent(
-    file: &fs::File,
-    offset: u64,
+/// Where an upload's writes stand, moved to the blocking pool and back for each batch.
+struct WriteState {
+    /// Shared with nothing else: the file (and its lock) closes when the writer task ends.
+    file: Arc<fs::File>,
+    sink: Sink,
+    written: u64,
+    /// The budget held by the aligned buffer, once the upload writes directly.
+    direct_buffer: Option<OwnedSemaphorePermit>,
+}
+
+impl WriteState {
+    /// Writes a batch, then switches to direct I/O once the upload is `tuning.direct_after` long and
+    /// the budget has a direct buffer to spare.
+    fn write(mut self, batch: Vec<Bytes>, tuning: Tuning, budget: &Budget) -> io::Result<Self> {
+        self.written += batch.iter().map(|chunk| chunk.len() as u64).sum::<u64>();
+        self.sink = write_batch(&self.file, self.sink, batch)?;
+        if self.direct_buffer.is_none() && self.written >= tuning.direct_after {
+            self.direct_buffer = budget.direct(tuning.direct_write);
+            if self.direct_buffer.is_some() {
+                self.sink = open_aligned(&self.file, self.written, tuning.direct_write)?;
+            }
+        }
+        Ok(self)
+    }
+
+    fn end(self, sync: bool) -> io::Result<()> {
+        write_tail(&self.file, self.sink)?;
+        if sync { self.file.sync_all() } else { Ok(()) }
+    }
+
+    /// Writes the batches of `messages` in order; `None` once the end was handled.
+    fn handle(mut self, messages: Vec<Message>, tuning: Tuning, budget: &Budget) -> io::Result<Option<Self>> {
+        for message in messages {
+            match message {
+                Message::Batch(batch, permit) => {
+                    self = self.write(batch, tuning, budget)?;
+                    drop(permit);
+                }
+                Message::End { sync } => return self.end(sync).map(|()| None),
+            }
+        }
+        Ok(Some(self))
+    }
+}
+
+/// The writer task: writes the batches it is sent on the blocking pool, every batch queued by then in
+/// one go. Returns after the end message, or early on an error or when the upload is dropped (the
+/// request was cancelled), closing the file — and so releasing its lock — only after its last write.
+async fn write_all_sent(
+    mut state: WriteState,
     tuning: Tuning,
-    budget: &Budget,
+    budget: Budget,
     mut receiver: tokio::sync::mpsc::Receiver<Message>,
 ) -> io::Result<()> {
-    let (mut sink, mut written, mut direct_buffer) = (Sink::Cursor, offset, None);
-    while let Some(message) = receiver.blocking_recv() {
-        match message {
-            Message::Batch(batch, permit) => {
-                written += batch.iter().map(|chunk| chunk.len() as u64).sum::<u64>();
-                sink = write_batch(file, sink, batch)?;
-                drop(permit);
-                if direct_buffer.is_none() && written >= tuning.direct_after {
-                    direct_buffer = budget.direct(tuning.direct_write);
-                    if direct_buffer.is_some() {
-                        sink = open_aligned(file, written, tuning.direct_write)?;
-                    }
-                }
-            }
-            Message::End { sync } => {
-                write_tail(file, sink)?;
-                return if sync { file.sync_all() } else { Ok(()) };
-            }
+    while let Some(first) = receiver.recv().await {
+        let mut messages = vec![first];
+        while let Ok(next) = receiver.try_recv() {
+            messages.push(next);
+        }
+        let budget = budget.clone();
+        let next = tokio::task::spawn_blocking(move || state.handle(messages, tuning, &budget))
+            .await
+            .map_err(io::Error::other)??;
+        match next {
+            Some(next) => state = next,
+            None => return Ok(()),
         }
     }
     Ok(())
@@ -352,5 +389,33 @@ mod tests {
             kib(SMALL.direct_write) as usize,
             "direct buffers are given back"
         );
+    }
+
+    #[test]
+    fn idle_uploads_hold_no_blocking_thread() {
+        let runtime = tokio::runtime::Builder::new_multi_thread()
+            .worker_threads(1)
+            .max_blocking_threads(2)
+            .enable_all()
+            .build()
+            .unwrap();
+        runtime.block_on(async {
+            let dir = tempfile::tempdir().unwrap();
+            let mut writers = Vec::new();
+            for i in 0..10 {
+                let file =
+                    fs::OpenOptions::new().create(true).read(true).write(true).open(dir.path().join(format!("u{i}")));
+                let mut writer = Box::new(FsUploadWriter::new(file.unwrap(), 0, None, SMALL, Budget::default_sizes()));
+                writer.write(Bytes::from(vec![b'x'; SMALL.batch + 1])).await.unwrap();
+                writers.push(writer);
+            }
+            // Ten uploads waiting for their clients; the pool's two threads are still free for others.
+            let probe = tokio::task::spawn_blocking(|| 42);
+            let answered = tokio::time::timeout(std::time::Duration::from_secs(10), probe).await;
+            assert_eq!(answered.expect("a blocking task ran beside idle uploads").unwrap(), 42);
+            for writer in writers {
+                assert_eq!(writer.finish().await.unwrap(), SMALL.batch as u64 + 1);
+            }
+        });
     }
 }
