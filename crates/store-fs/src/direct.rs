@@ -116,7 +116,13 @@ mod tests {
     #[test]
     fn direct_writes_land_where_asked() {
         let dir = tempfile::tempdir().unwrap();
-        let file = fs::OpenOptions::new().create(true).read(true).write(true).open(dir.path().join("f")).unwrap();
+        let file = fs::OpenOptions::new()
+            .create(true)
+            .truncate(true)
+            .read(true)
+            .write(true)
+            .open(dir.path().join("f"))
+            .unwrap();
         let direct = set_direct(&file, true).unwrap();
         let mut buf = AlignedBuf::new(ALIGN);
         buf.fill(&[9; ALIGN]);

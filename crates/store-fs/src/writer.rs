@@ -81,7 +81,7 @@ fn kib(bytes: usize) -> u32 {
     u32::try_from(bytes.div_ceil(1024)).unwrap_or(u32::MAX)
 }
 
-/// How the writer thread writes batches.
+/// How the writer task writes batches.
 enum Sink {
     /// Buffered `writev` at the file's cursor.
     Cursor,
@@ -90,7 +90,7 @@ enum Sink {
     Aligned { buf: AlignedBuf, offset: u64, o_direct: bool },
 }
 
-/// What the upload's writer thread is told.
+/// What the upload's writer task is told.
 enum Message {
     /// Chunks to write, and the budget they hold until they are written.
     Batch(Vec<Bytes>, OwnedSemaphorePermit),
@@ -99,9 +99,9 @@ enum Message {
 }
 
 /// Appends to `uploads/<id>`: the request's task gathers chunks into batches and sends them to a
-/// writer task of this upload's own, which hands each to the blocking pool while more arrive. The
-/// budget bounds what is queued, so receiving and hashing never wait for the disk unless it falls
-/// behind, and memory stays bounded. Waiting for data holds no thread: a blocking thread is taken only
+/// writer task of this upload's own, which writes what is queued in one blocking call while more
+/// arrive. The budget bounds what is queued, so receiving and hashing never wait for the disk unless it
+/// falls behind, and memory stays bounded. Waiting for data holds no thread: a blocking thread is taken only
 /// while a batch is written, so slow or stalled clients cannot exhaust the pool.
 pub(crate) struct FsUploadWriter {
     batch: Vec<Bytes>,
@@ -121,7 +121,7 @@ impl FsUploadWriter {
     pub(crate) fn new(file: fs::File, offset: u64, sync_dir: Option<PathBuf>, tuning: Tuning, budget: Budget) -> Self {
         // The budget bounds what is queued; the channel only needs room for it.
         let (sender, receiver) = tokio::sync::mpsc::channel(64);
-        let state = WriteState { file: Arc::new(file), sink: Sink::Cursor, written: offset, direct_buffer: None };
+        let state = WriteState { file, sink: Sink::Cursor, written: offset, direct_buffer: None };
         let task = tokio::spawn(write_all_sent(state, tuning, budget.clone(), receiver));
         Self { batch: Vec::new(), batch_len: 0, tuning, budget, sender, task, len: offset, sync_dir }
     }
@@ -139,7 +139,7 @@ impl FsUploadWriter {
             return Ok(());
         }
         // The writer stopped early: it failed, and says why.
-        match (&mut self.task).await.map_err(io::Error::other).and_then(|written| written) {
+        match self.outcome().await {
             Err(e) => Err(arca_core::Error::internal("writing an upload", e)),
             Ok(()) => Err(arca_core::Error::internal("writing an upload", "the writer stopped early")),
         }
@@ -151,11 +151,12 @@ impl FsUploadWriter {
             self.send_batch().await?;
         }
         self.send(Message::End { sync }).await?;
-        (&mut self.task).await.map_err(io::Error::other).and_then(|written| written).map_err(io_error(if sync {
-            "syncing an upload"
-        } else {
-            "writing an upload"
-        }))
+        self.outcome().await.map_err(io_error(if sync { "syncing an upload" } else { "writing an upload" }))
+    }
+
+    /// How the writer task ended.
+    async fn outcome(&mut self) -> io::Result<()> {
+        (&mut self.task).await.map_err(io::Error::other).and_then(|written| written)
     }
 }
 
@@ -184,8 +185,8 @@ impl UploadWriter for FsUploadWriter {
 
 /// Where an upload's writes stand, moved to the blocking pool and back for each batch.
 struct WriteState {
-    /// Shared with nothing else: the file (and its lock) closes when the writer task ends.
-    file: Arc<fs::File>,
+    /// The file (and its lock) closes when the writer task ends.
+    file: fs::File,
     sink: Sink,
     written: u64,
     /// The budget held by the aligned buffer, once the upload writes directly.
@@ -289,15 +290,12 @@ fn open_aligned(file: &fs::File, written: u64, size: usize) -> io::Result<Sink> 
 }
 
 /// Writes what an aligned sink still holds (not a whole direct write: buffered).
-fn write_tail(file: &fs::File, sink: Sink) -> io::Result<Sink> {
-    let Sink::Aligned { mut buf, offset, o_direct } = sink else { return Ok(sink) };
+fn write_tail(file: &fs::File, sink: Sink) -> io::Result<()> {
+    let Sink::Aligned { buf, offset, o_direct } = sink else { return Ok(()) };
     if o_direct {
         direct::set_direct(file, false)?;
     }
-    file.write_all_at(buf.bytes(), offset)?;
-    let offset = offset + buf.len() as u64;
-    buf.clear();
-    Ok(Sink::Aligned { buf, offset, o_direct: false })
+    file.write_all_at(buf.bytes(), offset)
 }
 
 /// Writes every chunk of `batch`, in order, with as few `writev` calls as the kernel allows.
@@ -332,7 +330,7 @@ mod tests {
     }
 
     async fn write_with_budget(path: &std::path::Path, offset: u64, data: &[u8], chunk: usize, budget: Budget) -> u64 {
-        let mut file = fs::OpenOptions::new().create(true).read(true).write(true).open(path).unwrap();
+        let mut file = fs::OpenOptions::new().create(true).truncate(false).read(true).write(true).open(path).unwrap();
         file.set_len(offset).unwrap();
         file.seek(SeekFrom::Start(offset)).unwrap();
         let mut writer = Box::new(FsUploadWriter::new(file, offset, None, SMALL, budget));
@@ -403,8 +401,12 @@ mod tests {
             let dir = tempfile::tempdir().unwrap();
             let mut writers = Vec::new();
             for i in 0..10 {
-                let file =
-                    fs::OpenOptions::new().create(true).read(true).write(true).open(dir.path().join(format!("u{i}")));
+                let file = fs::OpenOptions::new()
+                    .create(true)
+                    .truncate(true)
+                    .read(true)
+                    .write(true)
+                    .open(dir.path().join(format!("u{i}")));
                 let mut writer = Box::new(FsUploadWriter::new(file.unwrap(), 0, None, SMALL, Budget::default_sizes()));
                 writer.write(Bytes::from(vec![b'x'; SMALL.batch + 1])).await.unwrap();
                 writers.push(writer);
