@@ -96,8 +96,10 @@ impl IntoResponse for ApiError {
             K::Unauthorized => StatusCode::UNAUTHORIZED,
             K::Denied => StatusCode::FORBIDDEN,
             K::Unavailable => StatusCode::SERVICE_UNAVAILABLE,
+            K::InsufficientStorage => StatusCode::INSUFFICIENT_STORAGE,
             K::Internal => StatusCode::INTERNAL_SERVER_ERROR,
         };
+        self.0.log_if_serious();
         let message =
             if self.0.kind == K::Internal { "internal error (see the server log)".to_owned() } else { self.0.message };
         let body = serde_json::json!({ "error": { "code": self.0.kind.code(), "message": message } });

@@ -40,6 +40,8 @@ pub enum ErrorKind {
     Denied,
     /// A backend is temporarily unreachable.
     Unavailable,
+    /// The disk or database is full: nothing was stored; retry once space is freed.
+    InsufficientStorage,
     Internal,
 }
 
@@ -69,6 +71,7 @@ impl ErrorKind {
             Self::Unauthorized => "unauthorized",
             Self::Denied => "denied",
             Self::Unavailable => "unavailable",
+            Self::InsufficientStorage => "insufficient_storage",
             Self::Internal => "internal",
         }
     }
@@ -88,10 +91,32 @@ impl Error {
         Self { kind, message: message.into() }
     }
 
-    /// A backend failure: logged in full, shown to clients only as its kind.
+    /// A backend failure: shown to clients only as its kind; the protocol crate that answers with it
+    /// logs its cause once (with the request's id, from the request span) — see [`Error::log_if_serious`].
     pub fn internal(context: &str, cause: impl fmt::Display) -> Self {
-        tracing::error!(%cause, "{context}");
         Self::new(ErrorKind::Internal, format!("{context}: {cause}"))
+    }
+
+    /// An I/O failure: "full" when the disk is (ENOSPC, EDQUOT), internal otherwise.
+    pub fn from_io(context: &str, e: std::io::Error) -> Self {
+        if is_storage_full(&e) { Self::storage_full(context, e) } else { Self::internal(context, e) }
+    }
+
+    /// The disk or database is full.
+    pub fn storage_full(context: &str, cause: impl fmt::Display) -> Self {
+        Self::new(ErrorKind::InsufficientStorage, format!("insufficient storage: {context}: {cause}"))
+    }
+
+    /// Logs an error about to be answered when the client will not see its cause (internal errors)
+    /// or an operator must act on it (a full disk). Called once, where an error becomes a response.
+    pub fn log_if_serious(&self) {
+        match self.kind {
+            ErrorKind::Internal => tracing::error!(cause = %self.message, "internal error"),
+            ErrorKind::InsufficientStorage | ErrorKind::Unavailable => {
+                tracing::error!(cause = %self.message, "{}", self.kind.code())
+            }
+            _ => {}
+        }
     }
 }
 
@@ -105,8 +130,14 @@ impl std::error::Error for Error {}
 
 impl From<std::io::Error> for Error {
     fn from(e: std::io::Error) -> Self {
-        Self::internal("storage I/O", e)
+        Self::from_io("storage I/O", e)
     }
+}
+
+/// ENOSPC or EDQUOT.
+pub fn is_storage_full(e: &std::io::Error) -> bool {
+    matches!(e.kind(), std::io::ErrorKind::StorageFull | std::io::ErrorKind::QuotaExceeded)
+        || matches!(e.raw_os_error(), Some(28 | 122))
 }
 
 impl From<arca_types::NameError> for Error {

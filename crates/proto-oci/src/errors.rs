@@ -46,8 +46,11 @@ impl From<Error> for OciError {
             K::Unauthorized => (StatusCode::UNAUTHORIZED, "UNAUTHORIZED"),
             K::Denied => (StatusCode::FORBIDDEN, "DENIED"),
             K::Unavailable => (StatusCode::SERVICE_UNAVAILABLE, "UNAVAILABLE"),
+            // No OCI code says "full"; UNKNOWN with 507 and a message that does (Distribution answers 500).
+            K::InsufficientStorage => (StatusCode::INSUFFICIENT_STORAGE, "UNKNOWN"),
             K::Internal => (StatusCode::INTERNAL_SERVER_ERROR, "UNKNOWN"),
         };
+        e.log_if_serious();
         let message = if e.kind == K::Internal { "internal error (see the server log)".to_owned() } else { e.message };
         Self::new(status, code, message)
     }
@@ -64,6 +67,7 @@ impl From<RouteError> for OciError {
             RouteError::Digest(m) => Self::new(StatusCode::BAD_REQUEST, "DIGEST_INVALID", m),
             RouteError::Tag(m) => Self::new(StatusCode::BAD_REQUEST, "TAG_INVALID", m),
             RouteError::Query(m) => Self::new(StatusCode::BAD_REQUEST, "UNSUPPORTED", m),
+            RouteError::ManifestUnknown(m) => Self::new(StatusCode::NOT_FOUND, "MANIFEST_UNKNOWN", m),
         }
     }
 }

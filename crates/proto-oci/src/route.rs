@@ -131,6 +131,9 @@ pub enum RouteError {
     Digest(String),
     Tag(String),
     Query(String),
+    /// A manifest read whose reference cannot name any manifest (the v1.1.1 conformance suite wants
+    /// 404 there; writes with a bad reference stay 400 `TAG_INVALID` / `DIGEST_INVALID`).
+    ManifestUnknown(String),
 }
 
 /// Parses `method`, the raw path (starting with `/v2`) and the raw query string.
@@ -157,7 +160,16 @@ pub fn parse(method: &Method, path: &str, query: Option<&str>) -> Result<Endpoin
     let (head, last) = rest.rsplit_once('/').ok_or(RouteError::NotFound)?;
     let (prefix, kind) = head.rsplit_once('/').ok_or(RouteError::NotFound)?;
     match kind {
-        "manifests" => manifest(method, name_of(prefix)?, reference_of(last)?, &query),
+        "manifests" => {
+            let name = name_of(prefix)?;
+            match reference_of(last) {
+                Ok(reference) => manifest(method, name, reference, &query),
+                Err(RouteError::Tag(m) | RouteError::Digest(m)) if matches!(*method, Method::GET | Method::HEAD) => {
+                    Err(RouteError::ManifestUnknown(m))
+                }
+                Err(e) => Err(e),
+            }
+        }
         "blobs" => blob(method, name_of(prefix)?, digest_of(last)?),
         "referrers" => only(
             method,
@@ -335,7 +347,10 @@ mod tests {
             assert!(
                 matches!(
                     p(Method::GET, path, None),
-                    Err(RouteError::Name(_) | RouteError::Tag(_) | RouteError::NotFound)
+                    Err(RouteError::Name(_)
+                        | RouteError::Tag(_)
+                        | RouteError::NotFound
+                        | RouteError::ManifestUnknown(_))
                 ),
                 "{path}"
             );

@@ -19,6 +19,7 @@ use http_body_util::BodyExt;
 use std::sync::Arc;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::Instant;
+use tracing::Instrument;
 
 #[derive(Debug, thiserror::Error)]
 #[error("{0}")]
@@ -30,6 +31,7 @@ pub struct App {
     pub auth: Arc<AuthService>,
     pub metrics: Arc<Metrics>,
     oci: arca_proto_oci::OciOptions,
+    body_idle_timeout: std::time::Duration,
     gate: Arc<Gate>,
     /// The password of the administrator this start created, when it was generated (shown once).
     pub generated_admin_password: Option<String>,
@@ -50,6 +52,7 @@ impl App {
         std::fs::create_dir_all(&settings.data)
             .map_err(|e| StartupError(format!("data directory {}: {e}", settings.data.display())))?;
         let blobs = arca_store_fs::FsBlobStore::open(root.into()).map_err(err("blob store"))?;
+        let blobs_on_disk = blobs.holds_blobs().map_err(err("blob store"))?;
         let meta = arca_store_sql::SqlMetaStore::connect(&settings.database).await.map_err(err("database"))?;
         let meta: Arc<dyn arca_core::meta::MetaStore> = Arc::new(meta);
         let auth =
@@ -57,6 +60,7 @@ impl App {
         let upload_key = auth.server_secret(UPLOAD_ID_SECRET).await.map_err(err("upload id key"))?;
         let registry =
             Arc::new(Registry::new(Arc::new(blobs), meta, settings.registry.clone()).with_upload_key(upload_key));
+        refuse_lost_database(&registry, blobs_on_disk, settings).await?;
         let generated_admin_password = if settings.auth_enabled {
             let password = settings.admin_password.as_ref().map(|p| p.0.as_str());
             auth.bootstrap(password).await.map_err(err("creating the administrator"))?
@@ -68,13 +72,22 @@ impl App {
             service: auth.clone(),
             jwt: JwtKey::new(auth.server_secret(JWT_SECRET).await.map_err(err("token signing key"))?),
             token_ttl_secs: i64::try_from(settings.auth_token_ttl_secs).unwrap_or(300),
+            trusted_proxies: settings.trusted_proxies.clone(),
         });
         declare_repositories(&registry, settings).await.map_err(err("declared repositories"))?;
         let reaped = registry.reap_orphan_staging().await.map_err(err("sweeping staged uploads"))?;
         if reaped > 0 {
             tracing::info!(reaped, "removed staged uploads left by an earlier run");
         }
-        Ok(Self { registry, auth, metrics: Arc::default(), oci: settings.oci.clone(), gate, generated_admin_password })
+        Ok(Self {
+            registry,
+            auth,
+            metrics: Arc::default(),
+            oci: settings.oci.clone(),
+            body_idle_timeout: settings.body_idle_timeout,
+            gate,
+            generated_admin_password,
+        })
     }
 
     /// Every route the router serves, by path, except the management API's (see [`Self::router`]).
@@ -111,12 +124,34 @@ impl App {
             .route_layer(middleware::from_fn_with_state(self.gate.clone(), crate::auth::enforce))
             .fallback(|| async { (StatusCode::NOT_FOUND, "not found\n") })
             .layer(middleware::from_fn(crate::limits::headers))
+            .layer(middleware::from_fn_with_state(self.body_idle_timeout, crate::limits::body_idle))
             .layer(middleware::from_fn_with_state(self.metrics.clone(), observe))
     }
 
     fn clone_parts(&self) -> (Arc<Registry>, Arc<Metrics>) {
         (self.registry.clone(), self.metrics.clone())
     }
+}
+
+/// Blobs on disk but none recorded: the metadata database was lost or replaced (deleted, a wrong
+/// `database` URL, an empty PostgreSQL). Serving would show an empty registry whose audit log
+/// verifies, and new pushes would bury the old content; refuse, and say how to recover.
+async fn refuse_lost_database(
+    registry: &Registry,
+    blobs_on_disk: bool,
+    settings: &Settings,
+) -> Result<(), StartupError> {
+    let (recorded, _, _) = registry.stats().await.map_err(|e| StartupError(format!("database: {e}")))?;
+    if recorded > 0 || !blobs_on_disk {
+        return Ok(());
+    }
+    Err(StartupError(format!(
+        "the blob store {} holds blobs but the metadata database {} records none: the database was lost or \
+         replaced. Restore it from a backup (or point `database` at the right one) and start again; to start \
+         over instead, move the blob store's `blobs` directory away",
+        settings.storage,
+        crate::config::mask_url(&settings.database)
+    )))
 }
 
 async fn declare_repositories(registry: &Registry, settings: &Settings) -> arca_core::Result<()> {
@@ -175,7 +210,9 @@ async fn observe(State(metrics): State<Arc<Metrics>>, request: Request, next: Ne
     let path = request.uri().path().to_owned();
     let counted = metrics.clone();
     let request = request.map(|b| Body::new(b.map_frame(move |f| count(&counted.bytes_in, f))));
-    let mut response = next.run(request).await;
+    // Every line logged while handling the request carries its id (an internal error's cause too).
+    let span = tracing::info_span!("request", id = %request_id);
+    let mut response = next.run(request).instrument(span).await;
     let status = response.status().as_u16();
     let class = response.extensions().get::<RouteClass>().map_or("other", |c| c.0);
     let elapsed = started.elapsed();

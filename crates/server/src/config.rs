@@ -43,10 +43,15 @@ const KEYS: &[(&str, &str, bool)] = &[
     ("auth.token_ttl_secs", "300", false),
     ("auth.max_failed_logins_per_user", "5", false),
     ("auth.max_failed_logins_per_address", "30", false),
+    ("auth.trusted_proxies", "[]", false),
     ("insecure_no_auth", "false", false),
+    ("http.header_read_timeout_secs", "30", false),
+    ("http.body_idle_timeout_secs", "60", false),
+    ("http.max_connections", "4096", false),
     ("log.format", "\"text\"", false),
     ("log.level", "\"info\"", false),
     ("shutdown_grace_secs", "30", false),
+    ("blobs.verify_reads_up_to_bytes", "4194304", false),
     ("oci.auto_create", "true", false),
     ("oci.body_idle_timeout_secs", "60", false),
     ("oci.default_mutable_tags", "[\"latest\"]", false),
@@ -232,6 +237,12 @@ pub struct Settings {
     pub upload_reap_interval_secs: u64,
     pub oci: arca_proto_oci::OciOptions,
     pub repositories: BTreeMap<String, RepositoryConfig>,
+    /// Header-read (and idle keep-alive) timeout and the connection cap.
+    pub connections: crate::ConnectionLimits,
+    /// A request body that sends nothing for this long fails (every route).
+    pub body_idle_timeout: std::time::Duration,
+    /// Peers whose `X-Forwarded-For` / `Forwarded` header names the client (`auth.trusted_proxies`).
+    pub trusted_proxies: Vec<ipnet::IpNet>,
 }
 
 impl Settings {
@@ -292,12 +303,24 @@ impl Settings {
                 auto_create: raw.bool("oci.auto_create"),
                 default_mutable_tags: raw.strings("oci.default_mutable_tags"),
                 max_page: positive("oci.max_page")? as usize,
+                verify_reads_up_to_bytes: u64::try_from(raw.int("blobs.verify_reads_up_to_bytes"))
+                    .map_err(|_| ConfigError("blobs.verify_reads_up_to_bytes must not be negative".into()))?,
             },
             upload_reap_interval_secs: positive("oci.upload_reap_interval_secs")?,
             oci: arca_proto_oci::OciOptions {
                 body_idle_timeout: std::time::Duration::from_secs(positive("oci.body_idle_timeout_secs")?),
             },
             repositories: raw.repositories.clone(),
+            connections: crate::ConnectionLimits {
+                header_read_timeout: std::time::Duration::from_secs(positive("http.header_read_timeout_secs")?),
+                max_connections: usize::try_from(positive("http.max_connections")?).unwrap_or(usize::MAX),
+            },
+            body_idle_timeout: std::time::Duration::from_secs(positive("http.body_idle_timeout_secs")?),
+            trusted_proxies: raw
+                .strings("auth.trusted_proxies")
+                .iter()
+                .map(|p| parse_proxy(p))
+                .collect::<Result<_, _>>()?,
         })
     }
 
@@ -307,6 +330,13 @@ impl Settings {
             .expect("default configuration is valid");
         Self::from_raw(&raw).expect("default configuration is valid")
     }
+}
+
+/// An address (`10.0.0.1`) or a network (`10.0.0.0/8`, `fd00::/8`).
+fn parse_proxy(text: &str) -> Result<ipnet::IpNet, ConfigError> {
+    text.parse::<ipnet::IpNet>()
+        .or_else(|_| text.parse::<std::net::IpAddr>().map(ipnet::IpNet::from))
+        .map_err(|_| ConfigError(format!("auth.trusted_proxies: {text:?} is neither an IP address nor a network")))
 }
 
 /// `ARCA_` + the key in capitals, nested keys joined by `__` (`auth.enabled` → `ARCA_AUTH__ENABLED`).

@@ -7,13 +7,14 @@ mod app;
 pub mod auth;
 pub mod config;
 pub mod limits;
+mod listener;
 mod metrics;
 pub mod testing;
 
 pub use app::{App, StartupError};
 pub use config::{RawConfig, Settings};
+pub use listener::ConnectionLimits;
 
-use axum::serve::ListenerExt;
 use std::future::Future;
 use std::net::SocketAddr;
 use std::time::Duration;
@@ -58,19 +59,10 @@ pub async fn run(
         .map_err(|e| StartupError(format!("listen on {}: {e}", settings.listen)))?;
     let addr = listener.local_addr().map_err(|e| StartupError(e.to_string()))?;
     spawn_upload_reaper(&app, settings.upload_reap_interval_secs);
+    let limits = settings.connections.fitted_to(listener::raise_nofile_limit());
     let (stop_tx, stop_rx) = tokio::sync::watch::channel(false);
     let mut grace_rx = stop_rx.clone();
-    let service = app.router().into_make_service_with_connect_info::<SocketAddr>();
-    // Small responses (manifest and config GETs) must not wait out Nagle + delayed ACK (~40 ms each).
-    let listener = listener.tap_io(|tcp| {
-        if let Err(e) = tcp.set_nodelay(true) {
-            tracing::debug!(error = %e, "TCP_NODELAY");
-        }
-    });
-    let server = axum::serve(listener, service).with_graceful_shutdown(async move {
-        let mut rx = stop_rx;
-        let _ = rx.wait_for(|s| *s).await;
-    });
+    let serving = listener::serve(listener, app.router(), limits, app.metrics.clone(), stop_rx);
     tokio::spawn(async move {
         shutdown.await;
         tracing::info!("shutting down: finishing in-flight requests");
@@ -78,10 +70,9 @@ pub async fn run(
     });
     on_listening(addr);
     let grace = Duration::from_secs(settings.shutdown_grace_secs);
-    let serving = server.into_future();
     tokio::pin!(serving);
     tokio::select! {
-        result = &mut serving => result.map_err(|e| StartupError(format!("server: {e}"))),
+        () = &mut serving => Ok(()),
         () = async { let _ = grace_rx.wait_for(|s| *s).await; tokio::time::sleep(grace).await } => {
             tracing::warn!("grace period over: dropping connections still open");
             Ok(())

@@ -23,6 +23,12 @@ pub struct Metrics {
     latency: Mutex<BTreeMap<&'static str, Histogram>>,
     pub bytes_in: AtomicU64,
     pub bytes_out: AtomicU64,
+    /// Connections being served.
+    pub connections_open: AtomicU64,
+    /// Times a connection had to wait because `http.max_connections` were open.
+    pub connection_limit_reached: AtomicU64,
+    /// Connections closed because no request head arrived in time (silent, slow or idle clients).
+    pub connections_timed_out: AtomicU64,
 }
 
 /// Values read from the stores at scrape time.
@@ -75,6 +81,24 @@ impl Metrics {
             "arca_http_bytes_sent_total",
             "Response body bytes sent.",
             self.bytes_out.load(Ordering::Relaxed),
+        );
+        gauge(
+            &mut out,
+            "arca_http_connections_open",
+            "Connections being served.",
+            self.connections_open.load(Ordering::Relaxed),
+        );
+        counter(
+            &mut out,
+            "arca_http_connection_limit_reached_total",
+            "Times a new connection waited because http.max_connections were open.",
+            self.connection_limit_reached.load(Ordering::Relaxed),
+        );
+        counter(
+            &mut out,
+            "arca_http_connections_timed_out_total",
+            "Connections closed because no request head arrived within http.header_read_timeout_secs.",
+            self.connections_timed_out.load(Ordering::Relaxed),
         );
         if let Some(g) = gauges {
             gauge(&mut out, "arca_blobs", "Blobs stored.", g.blobs);

@@ -10,8 +10,14 @@ mod auth;
 mod bad_input;
 #[path = "integration/clients_auth.rs"]
 mod clients_auth;
+#[path = "integration/connections.rs"]
+mod connections;
+#[path = "integration/disk_full.rs"]
+mod disk_full;
 #[path = "integration/generic.rs"]
 mod generic;
+#[path = "integration/hostile.rs"]
+mod hostile;
 #[path = "integration/ops.rs"]
 mod ops;
 #[path = "integration/policy.rs"]

@@ -57,6 +57,23 @@ struct Root {
 }
 
 impl FsBlobStore {
+    /// Whether any committed blob is on disk (to tell a lost metadata database from a new store).
+    pub fn holds_blobs(&self) -> Result<bool> {
+        let algorithms = match fs::read_dir(&self.root.blobs) {
+            Ok(dir) => dir,
+            Err(e) if e.kind() == io::ErrorKind::NotFound => return Ok(false),
+            Err(e) => return Err(Error::from_io("listing blobs", e)),
+        };
+        for algorithm in algorithms.flatten() {
+            for prefix in fs::read_dir(algorithm.path()).into_iter().flatten().flatten() {
+                if fs::read_dir(prefix.path()).into_iter().flatten().flatten().next().is_some() {
+                    return Ok(true);
+                }
+            }
+        }
+        Ok(false)
+    }
+
     /// Opens (creating if needed) a store rooted at `root`, and removes temp files left by a crash.
     pub fn open(root: PathBuf) -> Result<Self> {
         let root = Root { blobs: root.join("blobs"), uploads: root.join("uploads") };
@@ -104,7 +121,7 @@ impl BlobStore for FsBlobStore {
         let (file, size) = blocking(move || match open_with_size(&path) {
             Ok(opened) => Ok(opened),
             Err(e) if e.kind() == io::ErrorKind::NotFound => Err(unknown),
-            Err(e) => Err(Error::internal("opening a staged upload", e)),
+            Err(e) => Err(Error::from_io("opening a staged upload", e)),
         })
         .await?;
         Ok(reader::stream(file, 0, size, CHUNK))
@@ -115,22 +132,27 @@ impl BlobStore for FsBlobStore {
         let target = self.blob_path(digest);
         let id = id.to_owned();
         blocking(move || {
-            // Already stored (and durable): the staged copy is simply dropped, with no fsync at all.
-            if target.is_file() {
-                if !staged.exists() {
-                    return Err(upload_unknown(&id));
+            // Already stored (and durable): the staged copy is simply dropped, with no fsync at all —
+            // unless the stored copy is damaged (its size differs), which the staged one then replaces.
+            if let Ok(stored) = fs::metadata(&target) {
+                let staged_len = match fs::metadata(&staged) {
+                    Ok(m) => m.len(),
+                    Err(_) => return Err(upload_unknown(&id)),
+                };
+                if stored.len() == staged_len {
+                    return remove_if_present(&staged).map_err(io_error("removing a staged upload"));
                 }
-                return remove_if_present(&staged).map_err(io_error("removing a staged upload"));
+                tracing::warn!(blob = %target.display(), "replacing a stored blob of the wrong size");
             }
             // Make the staged bytes durable even if the writer was only closed; cheap if it was finished.
             match fs::File::open(&staged) {
                 Ok(file) => file.sync_all().map_err(io_error("syncing a staged upload"))?,
                 Err(e) if e.kind() == io::ErrorKind::NotFound => return Err(upload_unknown(&id)),
-                Err(e) => return Err(Error::internal("opening a staged upload", e)),
+                Err(e) => return Err(Error::from_io("opening a staged upload", e)),
             }
             move_into_place(&staged, &target).map_err(|e| match e.kind() {
                 io::ErrorKind::NotFound if !staged.exists() => upload_unknown(&id),
-                _ => Error::internal("committing an upload", e),
+                _ => Error::from_io("committing an upload", e),
             })
         })
         .await
@@ -247,7 +269,7 @@ fn open_staged(path: &Path, id: &str, offset: u64) -> Result<fs::File> {
     let mut file = match options.open(path) {
         Ok(file) => file,
         Err(e) if e.kind() == io::ErrorKind::NotFound => return Err(upload_unknown(id)),
-        Err(e) => return Err(Error::internal("opening an upload", e)),
+        Err(e) => return Err(Error::from_io("opening an upload", e)),
     };
     file.lock().map_err(io_error("locking an upload"))?;
     let staged = file.metadata().map_err(io_error("reading upload metadata"))?.len();
@@ -342,7 +364,7 @@ fn upload_unknown(id: &str) -> Error {
 }
 
 pub(crate) fn io_error(context: &'static str) -> impl Fn(io::Error) -> Error {
-    move |e| Error::internal(context, e)
+    move |e| Error::from_io(context, e)
 }
 
 pub(crate) async fn blocking<T: Send + 'static>(f: impl FnOnce() -> Result<T> + Send + 'static) -> Result<T> {

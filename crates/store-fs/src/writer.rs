@@ -140,7 +140,7 @@ impl FsUploadWriter {
         }
         // The writer stopped early: it failed, and says why.
         match self.outcome().await {
-            Err(e) => Err(arca_core::Error::internal("writing an upload", e)),
+            Err(e) => Err(arca_core::Error::from_io("writing an upload", e)),
             Ok(()) => Err(arca_core::Error::internal("writing an upload", "the writer stopped early")),
         }
     }

@@ -4,7 +4,7 @@ use crate::group_commit::WalSync;
 use arca_core::{Error, ErrorKind, Result};
 use sqlx::any::{AnyArguments, AnyConnectOptions, AnyPoolOptions, AnyQueryResult, AnyRow};
 use sqlx::query::Query;
-use sqlx::{Any, AnyConnection, AnyPool, Executor, Row, Transaction};
+use sqlx::{Any, AnyConnection, AnyPool, Connection, Executor, Row, Transaction};
 use std::ops::{Deref, DerefMut};
 use std::path::PathBuf;
 use std::str::FromStr;
@@ -85,6 +85,17 @@ pub struct Db {
     writer: AnyPool,
     reader: AnyPool,
     wal: Option<Arc<WalSync>>,
+    /// A SQLite database file and the identity it had when opened (see [`Db::check_file`]).
+    file: Option<(PathBuf, FileId)>,
+}
+
+/// A file's device and inode: a file deleted (or replaced) under an open connection has another.
+type FileId = (u64, u64);
+
+fn file_id(path: &std::path::Path) -> std::io::Result<FileId> {
+    use std::os::unix::fs::MetadataExt;
+    let meta = std::fs::metadata(path)?;
+    Ok((meta.dev(), meta.ino()))
 }
 
 /// A write transaction. It rolls back unless committed; statements run on it as on a connection.
@@ -133,11 +144,12 @@ impl Db {
                 let options = AnyConnectOptions::from_str(url).map_err(unavailable)?;
                 let pool = AnyPoolOptions::new()
                     .max_connections(POSTGRES_CONNECTIONS)
+                    .before_acquire(|conn, _| Box::pin(async move { Ok(is_clean(conn)) }))
                     .acquire_timeout(ACQUIRE_TIMEOUT)
                     .connect_with(options)
                     .await
                     .map_err(unavailable)?;
-                Ok(Self { dialect, writer: pool.clone(), reader: pool, wal: None })
+                Ok(Self { dialect, writer: pool.clone(), reader: pool, wal: None, file: None })
             }
             Dialect::Sqlite => {
                 let url = sqlite_url(url);
@@ -151,20 +163,40 @@ impl Db {
                         .connect_with(options)
                         .await
                         .map_err(unavailable)?;
-                    return Ok(Self { dialect, writer: pool.clone(), reader: pool, wal: None });
+                    return Ok(Self { dialect, writer: pool.clone(), reader: pool, wal: None, file: None });
                 }
                 let writer = sqlite_pool(1, Synchronous::GroupCommit, false)
+                    .before_acquire(|conn, _| Box::pin(async move { Ok(is_clean(conn)) }))
                     .connect_with(options.clone())
                     .await
                     .map_err(unavailable)?;
-                let wal = Some(Arc::new(WalSync::new(&sqlite_file(&writer).await?)));
+                let path = sqlite_file(&writer).await?;
+                let id = file_id(&path).map_err(|e| Error::from_io("the database file", e))?;
+                let wal = Some(Arc::new(WalSync::new(&path)));
                 // Opening the writer created the file; readers may now open it.
                 let reader = sqlite_pool(SQLITE_READERS, Synchronous::Full, true)
                     .connect_with(options)
                     .await
                     .map_err(unavailable)?;
-                Ok(Self { dialect, writer, reader, wal })
+                Ok(Self { dialect, writer, reader, wal, file: Some((path, id)) })
             }
+        }
+    }
+
+    /// For a SQLite file: an error when the file the connections have open is no longer the one at
+    /// its path (deleted or replaced while running: the writes would go to a file nobody will read).
+    pub fn check_file(&self) -> Result<()> {
+        let Some((path, opened)) = &self.file else { return Ok(()) };
+        match file_id(path) {
+            Ok(now) if now == *opened => Ok(()),
+            Ok(_) => Err(Error::new(
+                ErrorKind::Unavailable,
+                format!("the database file {} was replaced while arca had it open", path.display()),
+            )),
+            Err(e) => Err(Error::new(
+                ErrorKind::Unavailable,
+                format!("the database file {} is gone ({e}): restore it from a backup and restart", path.display()),
+            )),
         }
     }
 
@@ -198,6 +230,18 @@ impl Db {
         self.writer.close().await;
         self.reader.close().await;
     }
+}
+
+/// Whether a pooled connection may be reused: not when a transaction is still open on it. That
+/// happens when the database ended a transaction by itself (SQLite rolls back on `SQLITE_FULL` or
+/// `SQLITE_IOERR`, so the client's ROLLBACK fails): reused, every later write would fail with
+/// "begin at non-zero transaction depth" until a restart. Such a connection is closed and replaced.
+fn is_clean(conn: &AnyConnection) -> bool {
+    let clean = !conn.is_in_transaction();
+    if !clean {
+        tracing::warn!("replacing a database connection left inside a failed transaction");
+    }
+    clean
 }
 
 fn sqlite_pool(max: u32, synchronous: Synchronous, read_only: bool) -> AnyPoolOptions {
@@ -259,20 +303,19 @@ pub fn redact(url: &str) -> String {
 /// Maps a database error to an arca error: connection trouble and contention are `Unavailable`
 /// (worth retrying), constraint races `Conflict`, anything else `Internal`.
 pub fn db_err(context: &'static str) -> impl FnOnce(sqlx::Error) -> Error {
-    move |e| {
-        let kind = classify(&e);
-        if kind == ErrorKind::Internal {
-            Error::internal(context, e)
-        } else {
-            tracing::warn!(error = %e, "{context}");
-            Error::new(kind, format!("{context}: {e}"))
-        }
+    // Not logged here: the protocol crate answering with it logs what is serious, once, with the
+    // request's id (`Error::log_if_serious`); conflicts are expected answers.
+    move |e| match classify(&e) {
+        ErrorKind::Internal => Error::internal(context, e),
+        ErrorKind::InsufficientStorage => Error::storage_full(context, e),
+        kind => Error::new(kind, format!("{context}: {e}")),
     }
 }
 
 fn classify(e: &sqlx::Error) -> ErrorKind {
     use sqlx::error::ErrorKind as DbKind;
     match e {
+        sqlx::Error::Io(io) if arca_core::error::is_storage_full(io) => ErrorKind::InsufficientStorage,
         sqlx::Error::Io(_)
         | sqlx::Error::Tls(_)
         | sqlx::Error::PoolTimedOut
@@ -280,11 +323,17 @@ fn classify(e: &sqlx::Error) -> ErrorKind {
         | sqlx::Error::WorkerCrashed => ErrorKind::Unavailable,
         sqlx::Error::Database(db) => match db.kind() {
             DbKind::UniqueViolation | DbKind::ForeignKeyViolation => ErrorKind::Conflict,
+            _ if db.code().is_some_and(|code| is_storage_full_code(&code)) => ErrorKind::InsufficientStorage,
             _ if db.code().is_some_and(|code| is_transient(&code)) => ErrorKind::Unavailable,
             _ => ErrorKind::Internal,
         },
         _ => ErrorKind::Internal,
     }
+}
+
+/// SQLite `SQLITE_FULL` (13); PostgreSQL `disk_full` (53100).
+fn is_storage_full_code(code: &str) -> bool {
+    code == "53100" || (code.len() < 5 && code.parse::<u32>().is_ok_and(|sqlite| sqlite & 0xff == 13))
 }
 
 /// SQLite `BUSY`/`LOCKED` (with extended codes); PostgreSQL connection exceptions (08), insufficient

@@ -69,8 +69,20 @@ impl SqlMetaStore {
 
 #[async_trait]
 impl MetaHealth for SqlMetaStore {
+    /// Ready when the database file is the one opened, its schema is there and a write commits
+    /// (a full disk, a read-only file or a lost connection all fail one of these).
     async fn ping(&self) -> Result<()> {
-        sqlx::query("SELECT 1").execute(self.db.read()).await.map_err(db_err("ping"))?;
+        self.db.check_file()?;
+        sqlx::query("SELECT COUNT(*) FROM schema_migrations")
+            .fetch_one(self.db.read())
+            .await
+            .map_err(db_err("reading the schema"))?;
+        let probe = sqlx::query(
+            "INSERT INTO readiness_probe (id, checked_at) VALUES (1, $1) \
+             ON CONFLICT (id) DO UPDATE SET checked_at = excluded.checked_at",
+        )
+        .bind(arca_core::now_millis());
+        self.db.execute_write(probe).await.map_err(db_err("a probe write"))?;
         Ok(())
     }
 }

@@ -41,6 +41,12 @@ const MIGRATIONS: &[Migration] = &[
         sqlite: include_str!("../migrations/sqlite/0004_search.sql"),
         postgres: include_str!("../migrations/postgres/0004_search.sql"),
     },
+    Migration {
+        version: 5,
+        name: "readiness",
+        sqlite: include_str!("../migrations/sqlite/0005_readiness.sql"),
+        postgres: include_str!("../migrations/postgres/0005_readiness.sql"),
+    },
 ];
 
 /// Any 64-bit number, the same in every arca: the advisory lock that serializes migrations.

@@ -7,6 +7,8 @@
 
 #[path = "integration/audit.rs"]
 mod audit;
+#[path = "integration/faults.rs"]
+mod faults;
 #[path = "integration/fixtures.rs"]
 mod fixtures;
 #[path = "integration/schema.rs"]

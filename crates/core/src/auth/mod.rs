@@ -12,6 +12,7 @@ pub mod secret;
 pub mod service;
 pub mod store;
 pub mod throttle;
+pub mod verified;
 
 pub use service::{AuthService, IssuedToken, LoginError, LoginLimits};
 pub use store::{AuthStore, Token, User};

@@ -4,6 +4,7 @@
 use super::secret::{self, token_id};
 use super::store::{Token, User};
 use super::throttle::Throttle;
+use super::verified::{HashGate, VerifiedCredentials};
 use super::{Permission, Principal, Role};
 use crate::audit::{Actor, NewAuditEntry, Outcome};
 use crate::meta::{MetaStore, Millis};
@@ -37,6 +38,10 @@ pub struct AuthService {
     /// Failed logins per client address.
     addresses: Throttle,
     anonymous_read: Vec<String>,
+    /// Passwords argon2 accepted recently.
+    verified: VerifiedCredentials,
+    /// Bounds concurrent password hashing.
+    hashing: HashGate,
 }
 
 /// Failed logins allowed before back-off starts.
@@ -52,6 +57,9 @@ impl Default for LoginLimits {
     }
 }
 
+/// Password logins that may wait for a hashing permit; more are refused with a retry delay.
+const MAX_WAITING_LOGINS: usize = 64;
+
 /// The name of the administrator created on first start.
 pub const BOOTSTRAP_ADMIN: &str = "admin";
 
@@ -63,6 +71,8 @@ impl AuthService {
             users: Throttle::new(limits.per_user),
             addresses: Throttle::new(limits.per_address),
             anonymous_read,
+            verified: VerifiedCredentials::new(secret::random_bytes(32).unwrap_or_else(|_| vec![0; 32])),
+            hashing: HashGate::new(MAX_WAITING_LOGINS),
         }
     }
 
@@ -71,64 +81,140 @@ impl AuthService {
     }
 
     /// Logs in with a user name and a password or token (HTTP Basic, the token endpoint).
+    ///
+    /// A password argon2 accepted recently is recognised without hashing ([`VerifiedCredentials`]) and
+    /// never throttled: back-off exists against guessing, and a success is no guess. Otherwise the
+    /// attempt waits for a hashing permit ([`HashGate`]), then reserves its evaluation per user (so
+    /// concurrent guesses cannot overshoot the limit) and per address. An address in back-off gets
+    /// no evaluation for unknown users; known users stay limited by their own back-off, so a valid
+    /// password from a shared address (a NAT, a proxy not listed in `auth.trusted_proxies`) still
+    /// logs in while somebody else there guesses.
     pub async fn login(&self, username: &str, secret: &str, addr: Option<&str>) -> Result<Principal, LoginError> {
         if token_id(secret).is_some() {
             return self.login_token(secret, addr).await;
         }
         let keys = [format!("user:{username}"), format!("addr:{}", addr.unwrap_or("-"))];
-        self.check_throttle(&keys)?;
         let user = self.store.get_user(username).await?;
-        let hash = user.as_ref().and_then(|u| u.password_hash.clone());
+        let phc = user.as_ref().and_then(|u| u.password_hash.clone());
+        let fingerprint = self.verified.fingerprint(username, secret);
+        let recalled = || phc.as_deref().is_some_and(|h| self.verified.is_verified(&fingerprint, h, Instant::now()));
+        if let (Some(user), true) = (&user, recalled()) {
+            return Ok(Principal::user(user.name.clone(), user.grants.clone()));
+        }
+        let Some(_permit) = self.hashing.acquire().await else {
+            return Err(LoginError::LockedOut(Duration::from_secs(1)));
+        };
+        // Another login may have verified the same pair while this one waited for its permit.
+        if let (Some(user), true) = (&user, recalled()) {
+            return Ok(Principal::user(user.name.clone(), user.grants.clone()));
+        }
+        let now = Instant::now();
+        self.users.begin(&keys[0], now).map_err(LoginError::LockedOut)?;
+        let address_reserved = match self.addresses.begin(&keys[1], now) {
+            Ok(()) => true,
+            Err(wait) if user.is_none() => {
+                self.users.release(&keys[0]);
+                return Err(LoginError::LockedOut(wait));
+            }
+            Err(_) => false,
+        };
         let password = secret.to_owned();
+        let hash = phc.clone();
         let ok = tokio::task::spawn_blocking(move || {
             secret::verify_password(&password, hash.as_deref().unwrap_or(secret::dummy_password_hash()))
         })
-        .await
-        .map_err(|e| Error::internal("verifying a password", e))?;
-        match user {
-            Some(user) if ok => {
+        .await;
+        let ok = match ok {
+            Ok(ok) => ok,
+            Err(e) => {
+                self.users.release(&keys[0]);
+                if address_reserved {
+                    self.addresses.release(&keys[1]);
+                }
+                return Err(Error::internal("verifying a password", e).into());
+            }
+        };
+        match (user, phc) {
+            (Some(user), Some(phc)) if ok => {
                 self.users.succeed(&keys[0]);
+                if address_reserved {
+                    self.addresses.release(&keys[1]);
+                }
+                self.verified.remember(fingerprint, &phc, Instant::now());
                 Ok(Principal::user(user.name, user.grants))
             }
-            _ => Err(self.failed(&keys, username, addr, "bad password or unknown user").await),
+            _ => {
+                let failure =
+                    self.failed(&keys, address_reserved, username, addr, "bad password or unknown user").await;
+                // While the address backs off, a failure looks the same for known and unknown users
+                // (the failure that starts the back-off is still just a failure).
+                match self.addresses.locked_for(&keys[1], Instant::now()) {
+                    Some(wait) if !address_reserved => Err(LoginError::LockedOut(wait)),
+                    _ => Err(failure),
+                }
+            }
         }
     }
 
-    /// Logs in with a token alone (`Authorization: Bearer arca_…`).
+    /// Logs in with a token alone (`Authorization: Bearer arca_…`). Checking a token is cheap (a
+    /// lookup and a SHA-256), and its secret unguessable, so a valid token is never refused: failures
+    /// are throttled per presented secret (forgeries naming a real token's id do not lock it out) and
+    /// per address.
     pub async fn login_token(&self, text: &str, addr: Option<&str>) -> Result<Principal, LoginError> {
         let id = token_id(text).unwrap_or("-");
-        let keys = [format!("token:{id}"), format!("addr:{}", addr.unwrap_or("-"))];
+        let keys = [format!("token:{}", &secret::sha256_hex(text)[..32]), format!("addr:{}", addr.unwrap_or("-"))];
         let who = format!("token {id}");
-        self.check_throttle(&keys)?;
-        let Some(token) = self.store.get_token(id).await? else {
-            return Err(self.failed(&keys, &who, addr, "unknown token").await);
-        };
-        if !secret::ct_eq(secret::sha256_hex(text).as_bytes(), token.hash.as_bytes()) {
-            return Err(self.failed(&keys, &who, addr, "wrong token secret").await);
+        if let Some(wait) = self.users.locked_for(&keys[0], Instant::now()) {
+            return Err(LoginError::LockedOut(wait));
         }
-        if !token.is_live(now_millis()) {
-            let why = if token.revoked_at.is_some() { "revoked token" } else { "expired token" };
-            return Err(self.failed(&keys, &who, addr, why).await);
-        }
-        let Some(owner) = self.store.get_user(&token.owner).await? else {
-            return Err(self.failed(&keys, &who, addr, "the token's owner is gone").await);
+        let why = match self.store.get_token(id).await? {
+            None => "unknown token",
+            Some(token) if !secret::ct_eq(secret::sha256_hex(text).as_bytes(), token.hash.as_bytes()) => {
+                "wrong token secret"
+            }
+            Some(token) if !token.is_live(now_millis()) => {
+                if token.revoked_at.is_some() {
+                    "revoked token"
+                } else {
+                    "expired token"
+                }
+            }
+            Some(token) => match self.store.get_user(&token.owner).await? {
+                None => "the token's owner is gone",
+                Some(owner) => {
+                    self.users.succeed(&keys[0]);
+                    return Ok(Principal::token(owner.name, owner.grants, token.scopes));
+                }
+            },
         };
-        self.users.succeed(&keys[0]);
-        Ok(Principal::token(owner.name, owner.grants, token.scopes))
+        if let Some(wait) = self.addresses.locked_for(&keys[1], Instant::now()) {
+            // Not audited: the failure that started the back-off is, and a flood must not flood the log.
+            self.addresses.count_failure(&keys[1], Instant::now());
+            return Err(LoginError::LockedOut(wait));
+        }
+        Err(self.failed(&keys, false, &who, addr, why).await)
     }
 
-    /// Refuses attempts while locked out, without checking (or auditing) them: the failure that
-    /// started the back-off is in the audit log, and a flood of refused attempts must not flood it.
-    fn check_throttle(&self, keys: &[String; 2]) -> Result<(), LoginError> {
+    /// Records a failed attempt (ending its address reservation if it held one) and audits it.
+    async fn failed(
+        &self,
+        keys: &[String; 2],
+        address_reserved: bool,
+        who: &str,
+        addr: Option<&str>,
+        why: &str,
+    ) -> LoginError {
         let now = Instant::now();
-        let wait = self.users.locked_for(&keys[0], now).max(self.addresses.locked_for(&keys[1], now));
-        wait.map_or(Ok(()), |wait| Err(LoginError::LockedOut(wait)))
-    }
-
-    async fn failed(&self, keys: &[String; 2], who: &str, addr: Option<&str>, why: &str) -> LoginError {
-        let now = Instant::now();
-        let user_locked = self.users.fail(&keys[0], now);
-        let address_locked = self.addresses.fail(&keys[1], now);
+        let user_locked = if keys[0].starts_with("user:") {
+            self.users.fail(&keys[0], now)
+        } else {
+            self.users.count_failure(&keys[0], now)
+        };
+        let address_locked = if address_reserved {
+            self.addresses.fail(&keys[1], now)
+        } else {
+            self.addresses.count_failure(&keys[1], now)
+        };
         let why = match (user_locked, address_locked) {
             (None, None) => why.to_owned(),
             (Some(d), _) | (None, Some(d)) => format!("{why}; backing off for {} s", d.as_secs()),

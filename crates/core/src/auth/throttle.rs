@@ -11,11 +11,19 @@ const MAX_DELAY: Duration = Duration::from_secs(300);
 /// Entries kept before old ones are forgotten (bounds memory under a spray of addresses).
 const MAX_KEYS: usize = 100_000;
 
+/// The state of one key: failures so far, attempts being evaluated now, and the end of its back-off.
+#[derive(Debug, Clone, Copy)]
+struct Entry {
+    failures: u32,
+    pending: u32,
+    until: Instant,
+}
+
 #[derive(Debug)]
 pub struct Throttle {
     /// Failures allowed before back-off starts.
     free: u32,
-    keys: Mutex<HashMap<String, (u32, Instant)>>,
+    keys: Mutex<HashMap<String, Entry>>,
 }
 
 impl Throttle {
@@ -26,30 +34,72 @@ impl Throttle {
     /// How long `key` must still wait, if it is locked out.
     pub fn locked_for(&self, key: &str, now: Instant) -> Option<Duration> {
         let keys = self.keys.lock().unwrap_or_else(|e| e.into_inner());
-        let (_, until) = keys.get(key)?;
-        (*until > now).then(|| *until - now)
+        let entry = keys.get(key)?;
+        (entry.until > now).then(|| entry.until - now)
     }
 
-    /// Records a failure; returns the lock-out it causes, if any.
-    pub fn fail(&self, key: &str, now: Instant) -> Option<Duration> {
+    /// Reserves the right to evaluate one attempt for `key`, or says how long to wait. The decision
+    /// counts attempts still being evaluated, so concurrent attempts cannot overshoot the free
+    /// failures (200 parallel guesses get `free` evaluations, not 200); once back-off has started,
+    /// one attempt at a time. Every reservation ends with [`Self::fail`] or [`Self::release`].
+    pub fn begin(&self, key: &str, now: Instant) -> Result<(), Duration> {
         let mut keys = self.keys.lock().unwrap_or_else(|e| e.into_inner());
         if keys.len() >= MAX_KEYS {
-            keys.retain(|_, (_, until)| *until > now);
+            keys.retain(|_, e| e.until > now || e.pending > 0);
         }
-        let entry = keys.entry(key.to_owned()).or_insert((0, now));
-        entry.0 += 1;
-        let over = entry.0.saturating_sub(self.free);
+        let entry = keys.entry(key.to_owned()).or_insert(Entry { failures: 0, pending: 0, until: now });
+        if entry.until > now {
+            return Err(entry.until - now);
+        }
+        if entry.pending > 0 && entry.failures.saturating_add(entry.pending) >= self.free {
+            return Err(Duration::from_secs(1));
+        }
+        entry.pending += 1;
+        Ok(())
+    }
+
+    /// Records the failure of a reserved attempt, ending its reservation; returns the lock-out it causes.
+    pub fn fail(&self, key: &str, now: Instant) -> Option<Duration> {
+        self.release(key);
+        self.count_failure(key, now)
+    }
+
+    /// Records a failure of an attempt that held no reservation; returns the lock-out it causes.
+    pub fn count_failure(&self, key: &str, now: Instant) -> Option<Duration> {
+        let mut keys = self.keys.lock().unwrap_or_else(|e| e.into_inner());
+        if keys.len() >= MAX_KEYS {
+            keys.retain(|_, e| e.until > now || e.pending > 0);
+        }
+        let entry = keys.entry(key.to_owned()).or_insert(Entry { failures: 0, pending: 0, until: now });
+        entry.failures += 1;
+        let over = entry.failures.saturating_sub(self.free);
         if over == 0 {
             return None;
         }
         let delay = Duration::from_secs(1u64 << over.min(9)).min(MAX_DELAY);
-        entry.1 = now + delay;
+        entry.until = now + delay;
         Some(delay)
     }
 
-    /// Forgets the failures of `key` (after a successful login).
+    /// Ends a reservation without a failure (the attempt succeeded, or was not evaluated).
+    pub fn release(&self, key: &str) {
+        let mut keys = self.keys.lock().unwrap_or_else(|e| e.into_inner());
+        if let Some(entry) = keys.get_mut(key) {
+            entry.pending = entry.pending.saturating_sub(1);
+        }
+    }
+
+    /// Forgets the failures of `key` (after a successful login), ending its reservation.
     pub fn succeed(&self, key: &str) {
-        self.keys.lock().unwrap_or_else(|e| e.into_inner()).remove(key);
+        let mut keys = self.keys.lock().unwrap_or_else(|e| e.into_inner());
+        if let Some(entry) = keys.get_mut(key) {
+            // (An unreserved success, such as a token's, has no reservation to end: pending stays 0.)
+            entry.pending = entry.pending.saturating_sub(1);
+            entry.failures = 0;
+            if entry.pending == 0 {
+                keys.remove(key);
+            }
+        }
     }
 }
 
@@ -62,15 +112,38 @@ mod tests {
         let t = Throttle::new(FREE_FAILURES);
         let now = Instant::now();
         for _ in 0..FREE_FAILURES {
-            assert_eq!(t.fail("user:a", now), None);
+            assert_eq!(t.count_failure("user:a", now), None);
         }
         assert_eq!(t.locked_for("user:a", now), None);
-        assert_eq!(t.fail("user:a", now), Some(Duration::from_secs(2)));
-        assert_eq!(t.fail("user:a", now), Some(Duration::from_secs(4)));
+        assert_eq!(t.count_failure("user:a", now), Some(Duration::from_secs(2)));
+        assert_eq!(t.count_failure("user:a", now), Some(Duration::from_secs(4)));
         assert!(t.locked_for("user:a", now).is_some());
         assert_eq!(t.locked_for("user:a", now + Duration::from_secs(5)), None);
         assert_eq!(t.locked_for("user:b", now), None);
         t.succeed("user:a");
         assert_eq!(t.locked_for("user:a", now), None);
+    }
+
+    #[test]
+    fn concurrent_attempts_cannot_overshoot_the_free_failures() {
+        let t = Throttle::new(FREE_FAILURES);
+        let now = Instant::now();
+        let admitted = (0..200).filter(|_| t.begin("user:a", now).is_ok()).count();
+        assert_eq!(admitted, FREE_FAILURES as usize, "only as many evaluations as free failures");
+        for _ in 0..admitted {
+            t.fail("user:a", now);
+        }
+        assert!(t.begin("user:a", now).is_ok(), "past the free failures, one attempt at a time");
+        assert!(t.begin("user:a", now).is_err());
+        assert_eq!(t.fail("user:a", now), Some(Duration::from_secs(2)));
+        assert!(t.begin("user:a", now).is_err(), "then locked out");
+        let later = now + Duration::from_secs(3);
+        assert!(t.begin("user:a", later).is_ok(), "one attempt once the back-off ends");
+        assert!(t.begin("user:a", later).is_err(), "but only one at a time");
+        t.release("user:a");
+        assert!(t.begin("user:a", later).is_ok());
+        t.succeed("user:a");
+        assert_eq!(t.locked_for("user:a", later), None);
+        assert!(t.begin("user:a", later).is_ok(), "a success forgets the failures");
     }
 }

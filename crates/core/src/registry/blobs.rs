@@ -30,22 +30,105 @@ impl Registry {
         self.meta.linked_blob_size(name, digest).await?.ok_or_else(|| unknown_blob(name, digest))
     }
 
+    /// Reads a blob. The stored file's size is checked on every open: a damaged file is an error,
+    /// never a short body under a 200. Whole reads of blobs up to `verify_reads_up_to_bytes` are hashed
+    /// while they stream and fail at the end on a mismatch (the connection is cut, so the client
+    /// sees an incomplete transfer, not wrong bytes it could trust); the damaged copy is then dropped so
+    /// that pushing the blob again repairs it.
     pub async fn get_blob(&self, name: &OciName, digest: &Digest, range: Option<RangeSpec>) -> Result<BlobRead> {
         let size = self.stat_blob(name, digest).await?;
         let range = range.map(|r| r.resolve(size)).transpose().map_err(|_| {
             Error::new(ErrorKind::RangeNotSatisfiable, format!("range is outside the blob's {size} bytes"))
         })?;
-        match self.blobs.get(digest, range).await? {
-            Some(content) => Ok(BlobRead { size: content.size, range, stream: content.stream }),
-            None => {
-                tracing::error!(%digest, "blob is recorded but missing from the blob store");
-                Err(unknown_blob(name, digest))
-            }
+        let Some(content) = self.blobs.get(digest, range).await? else {
+            tracing::error!(%digest, "blob is recorded but missing from the blob store: push it again to repair it");
+            return Err(unknown_blob(name, digest));
+        };
+        if content.size != size {
+            return Err(Error::internal(
+                "blob damaged",
+                format!(
+                    "{digest} is stored as {} bytes but recorded as {size}: push it again to repair it",
+                    content.size
+                ),
+            ));
         }
+        let stream = if range.is_none() && size <= self.config.verify_reads_up_to_bytes {
+            verified(content.stream, digest.clone(), self.blobs.clone())
+        } else {
+            content.stream
+        };
+        Ok(BlobRead { size, range, stream })
     }
 
     pub async fn delete_blob(&self, name: &OciName, digest: &Digest, actor: &crate::audit::Actor) -> Result<()> {
         let audit = actor.entry("blob.delete", format!("{name}@{digest}"), crate::audit::Outcome::Success);
         if self.meta.unlink_blob(name, digest, &audit).await? { Ok(()) } else { Err(unknown_blob(name, digest)) }
     }
+}
+
+/// `stream`, hashed as it passes, one chunk behind: the last chunk goes out only once the whole blob
+/// hashed to `digest`. On a mismatch the stream ends in an error instead, so the client never receives
+/// the full length (its transfer fails rather than completing with wrong bytes), and the damaged copy
+/// is dropped (a later push of the blob writes a good one).
+fn verified(stream: ByteStream, digest: Digest, blobs: std::sync::Arc<dyn crate::blob::BlobStore>) -> ByteStream {
+    use futures_util::StreamExt;
+    struct State {
+        stream: ByteStream,
+        hasher: Option<crate::hasher::MultiHasher>,
+        held: Option<bytes::Bytes>,
+    }
+    async fn finish(
+        mut state: State,
+        digest: Digest,
+        blobs: std::sync::Arc<dyn crate::blob::BlobStore>,
+    ) -> Option<(std::io::Result<bytes::Bytes>, State)> {
+        let actual = state.hasher.take()?.finish(digest.algorithm());
+        if actual.as_ref() == Some(&digest) {
+            return state.held.take().map(|last| (Ok(last), state));
+        }
+        tracing::error!(%digest, actual = ?actual.map(|d| d.to_string()), "blob damaged: its bytes do not match its digest; dropping the copy (push it again to repair it)");
+        if let Err(e) = blobs.delete(&digest).await {
+            tracing::error!(%digest, error = %e, "dropping a damaged blob");
+        }
+        let damaged = std::io::Error::new(std::io::ErrorKind::InvalidData, format!("stored blob {digest} is damaged"));
+        Some((Err(damaged), state))
+    }
+
+    let hasher = crate::hasher::MultiHasher::new(digest.algorithm() == arca_types::DigestAlgorithm::Sha512);
+    let state = State { stream, hasher: Some(hasher), held: None };
+    futures_util::stream::unfold(state, move |mut state| {
+        let digest = digest.clone();
+        let blobs = blobs.clone();
+        async move {
+            let hasher = state.hasher.as_mut()?;
+            match state.stream.next().await {
+                Some(Ok(chunk)) => {
+                    hasher.update(&chunk);
+                    match state.held.replace(chunk) {
+                        Some(previous) => Some((Ok(previous), state)),
+                        // The first chunk: hold it and read on.
+                        None => match state.stream.next().await {
+                            Some(Ok(next)) => {
+                                hasher.update(&next);
+                                let first = state.held.replace(next).unwrap_or_default();
+                                Some((Ok(first), state))
+                            }
+                            Some(Err(e)) => {
+                                state.hasher = None;
+                                Some((Err(e), state))
+                            }
+                            None => finish(state, digest, blobs).await,
+                        },
+                    }
+                }
+                Some(Err(e)) => {
+                    state.hasher = None;
+                    Some((Err(e), state))
+                }
+                None => finish(state, digest, blobs).await,
+            }
+        }
+    })
+    .boxed()
 }

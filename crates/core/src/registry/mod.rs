@@ -39,6 +39,8 @@ pub struct RegistryConfig {
     pub default_mutable_tags: Vec<String>,
     /// Page size of tag and catalog listings when the client gives no `n`, and the largest allowed.
     pub max_page: usize,
+    /// Whole reads of blobs up to this size are hashed while they stream and cut on a mismatch.
+    pub verify_reads_up_to_bytes: u64,
 }
 
 impl Default for RegistryConfig {
@@ -49,6 +51,7 @@ impl Default for RegistryConfig {
             auto_create: true,
             default_mutable_tags: vec!["latest".to_owned()],
             max_page: 1000,
+            verify_reads_up_to_bytes: 4 << 20,
         }
     }
 }

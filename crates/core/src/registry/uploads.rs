@@ -277,6 +277,16 @@ impl Registry {
         declared_len: Option<u64>,
     ) -> Result<Option<u64>> {
         let Some(size) = self.meta.blob_size(digest).await? else { return Ok(None) };
+        // A copy that is missing or damaged (wrong size) is written again: pushing repairs it.
+        if self.blobs.stat(digest).await? != Some(size) {
+            tracing::warn!(%digest, "rewriting a stored blob whose file is missing or damaged");
+            return Ok(None);
+        }
+        // Nothing is hashed yet (every caller passes a fresh hasher): make it track the digest's
+        // algorithm, which a POST without `digest-algorithm` did not announce (sha512 by PUT alone).
+        if !hasher.tracks(digest.algorithm()) {
+            *hasher = MultiHasher::new(digest.algorithm() == DigestAlgorithm::Sha512);
+        }
         if declared_len.is_some_and(|d| d != size) {
             return Err(size_mismatch_stored(digest, size, declared_len));
         }

@@ -50,6 +50,8 @@ pub enum JwtError {
     Signature,
     #[error("expired token")]
     Expired,
+    #[error("token issued by or for another service")]
+    Audience,
 }
 
 impl JwtKey {
@@ -92,6 +94,10 @@ impl JwtKey {
         if claims.exp <= now {
             return Err(JwtError::Expired);
         }
+        // A token for another service (`/token?service=other`) must not open this one.
+        if claims.aud != super::SERVICE || claims.iss != super::SERVICE {
+            return Err(JwtError::Audience);
+        }
         Ok(claims)
     }
 }
@@ -133,5 +139,16 @@ mod tests {
         let none = format!("{}.{payload}.", B64.encode(r#"{"alg":"none"}"#));
         assert_eq!(key.verify(&none, 0), Err(JwtError::Malformed));
         assert_eq!(key.verify("a.b", 0), Err(JwtError::Malformed));
+    }
+
+    #[test]
+    fn tokens_for_another_audience_or_issuer_are_refused() {
+        let key = JwtKey::new(b"secret".to_vec());
+        let mut other = claims(100);
+        other.aud = "not-arca".into();
+        assert_eq!(key.verify(&key.sign(&other), 0), Err(JwtError::Audience));
+        let mut other = claims(100);
+        other.iss = "elsewhere".into();
+        assert_eq!(key.verify(&key.sign(&other), 0), Err(JwtError::Audience));
     }
 }

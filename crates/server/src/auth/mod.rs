@@ -6,6 +6,7 @@
 //!
 //! HTTP details live here; the decisions themselves are `arca_core::auth::Principal::allows`.
 
+pub mod client_addr;
 pub mod credentials;
 pub mod jwt;
 pub mod rules;
@@ -15,13 +16,14 @@ use arca_core::audit::Actor;
 use arca_core::auth::{AuthService, LoginError, Principal};
 use arca_proto_oci::RouteClass;
 use arca_proto_oci::errors::OciError;
-use axum::extract::{ConnectInfo, MatchedPath, Request, State};
+use axum::RequestExt;
+use axum::extract::{MatchedPath, Path, Request, State};
 use axum::middleware::Next;
 use axum::response::{IntoResponse, Response};
 use credentials::Credentials;
 use http::{HeaderValue, StatusCode, header};
 use rules::{Need, Rule};
-use std::net::SocketAddr;
+use std::collections::HashMap;
 use std::sync::Arc;
 
 /// The service name in challenges and registry tokens.
@@ -34,6 +36,8 @@ pub struct Gate {
     pub jwt: jwt::JwtKey,
     /// Lifetime of registry tokens, in seconds.
     pub token_ttl_secs: i64,
+    /// Proxies whose forwarding headers name the client (`auth.trusted_proxies`).
+    pub trusted_proxies: Vec<ipnet::IpNet>,
 }
 
 /// Why a request is refused.
@@ -51,7 +55,7 @@ enum Refusal {
 }
 
 pub async fn enforce(State(gate): State<Arc<Gate>>, mut request: Request, next: Next) -> Response {
-    let addr = client_addr(&request);
+    let addr = client_addr::of_request(&request, &gate.trusted_proxies);
     if !gate.enabled {
         request.extensions_mut().insert(Actor::new("anonymous", addr));
         return next.run(request).await;
@@ -61,7 +65,13 @@ pub async fn enforce(State(gate): State<Arc<Gate>>, mut request: Request, next: 
         tracing::error!(path, "route without an authorization rule: refused");
         return refuse(&request, Refusal::Forbidden("this route has no authorization rule".into()));
     };
-    let needs = rules::needs(rule, request.method(), request.uri().path(), request.uri().query());
+    // The `{name}` parameter exactly as the handlers see it (percent-decoded by the same extractor):
+    // deciding on the raw path let `dev-%61` pass a `dev-???` grant and act on `dev-a`.
+    let name = match request.extract_parts::<Path<HashMap<String, String>>>().await {
+        Ok(Path(params)) => params.get("name").cloned(),
+        Err(_) => None,
+    };
+    let needs = rules::needs(rule, request.method(), request.uri().path(), request.uri().query(), name.as_deref());
     let principal = if rule == Rule::Public {
         gate.service.anonymous()
     } else {
@@ -118,10 +128,6 @@ impl Gate {
             .map_err(|_| Refusal::Unauthenticated { need: None, message: "invalid or expired registry token" })?;
         Ok(token::principal_of(&claims))
     }
-}
-
-fn client_addr(request: &Request) -> Option<String> {
-    request.extensions().get::<ConnectInfo<SocketAddr>>().map(|c| c.0.ip().to_string())
 }
 
 /// The refusal in the protocol's own error format.

@@ -93,17 +93,18 @@ impl Need {
     }
 }
 
-/// What a request under `rule` needs; empty for public routes.
-pub fn needs(rule: Rule, method: &Method, path: &str, query: Option<&str>) -> Vec<Need> {
+/// What a request under `rule` needs; empty for public routes. `name` is the route's percent-decoded
+/// `{name}` parameter (the repository of `/api/v1/repositories/{name}…`), as its handler sees it.
+pub fn needs(rule: Rule, method: &Method, path: &str, query: Option<&str>, name: Option<&str>) -> Vec<Need> {
     match rule {
         Rule::Public | Rule::Filtered => Vec::new(),
         Rule::Everywhere(action) => vec![Need::Everywhere(action)],
-        Rule::Management => management_needs(method, path),
+        Rule::Management => management_needs(method, name),
         // A request that is no OCI endpoint still needs credentials before it learns so.
         Rule::Oci => route::parse(method, path, query).map_or_else(|_| vec![Need::Authenticated], |e| oci_needs(&e)),
         Rule::Generic => arca_proto_generic::route::parse(method, path, query)
             .map_or_else(|_| vec![Need::Authenticated], |e| generic_needs(&e)),
-        Rule::Version => version_needs(method, path),
+        Rule::Version => version_needs(method, name),
     }
 }
 
@@ -119,25 +120,28 @@ fn generic_needs(endpoint: &arca_proto_generic::route::Endpoint) -> Vec<Need> {
 }
 
 /// `/api/v1/repositories/<repo>/packages/…`: the action on `<repo>`, by method.
-fn version_needs(method: &Method, path: &str) -> Vec<Need> {
-    let repo = path.strip_prefix("/api/v1/repositories/").and_then(|rest| rest.split('/').next()).unwrap_or_default();
+fn version_needs(method: &Method, repo: Option<&str>) -> Vec<Need> {
     let action = match *method {
         Method::GET | Method::HEAD => Action::Read,
         Method::DELETE => Action::Delete,
         _ => Action::Publish,
     };
-    if repo.is_empty() {
-        return vec![Need::Authenticated];
+    match repo {
+        Some(repo) if !repo.is_empty() => {
+            vec![Need::On { action, repository: repo.to_owned(), name: repo.to_owned() }]
+        }
+        // No readable repository name (say, percent-encoded invalid UTF-8): only a caller who may do
+        // this everywhere gets as far as the handler's error.
+        _ => vec![Need::Everywhere(action)],
     }
-    vec![Need::On { action, repository: repo.to_owned(), name: repo.to_owned() }]
 }
 
-fn management_needs(method: &Method, path: &str) -> Vec<Need> {
+fn management_needs(method: &Method, name: Option<&str>) -> Vec<Need> {
     if method == Method::GET || method == Method::HEAD {
         return vec![Need::Authenticated];
     }
-    match path.strip_prefix("/api/v1/repositories/") {
-        Some(name) if !name.is_empty() && !name.contains('/') => {
+    match name {
+        Some(name) if !name.is_empty() => {
             vec![Need::On { action: Action::Admin, repository: name.to_owned(), name: name.to_owned() }]
         }
         _ => vec![Need::Everywhere(Action::Admin)],
@@ -180,7 +184,7 @@ mod tests {
 
     #[test]
     fn oci_endpoints_need_the_action_on_their_repository() {
-        let need = |m: Method, p: &str, q: Option<&str>| needs(Rule::Oci, &m, p, q);
+        let need = |m: Method, p: &str, q: Option<&str>| needs(Rule::Oci, &m, p, q, None);
         let on = |action, name: &str| Need::On { action, repository: "dev".into(), name: name.into() };
         assert_eq!(need(Method::GET, "/v2/", None), [Need::Authenticated]);
         assert_eq!(need(Method::GET, "/v2/dev/app/manifests/1", None), [on(Action::Read, "dev/app")]);
@@ -195,7 +199,7 @@ mod tests {
 
     #[test]
     fn generic_endpoints_need_the_action_on_their_repository() {
-        let need = |m: Method, p: &str, q: Option<&str>| needs(Rule::Generic, &m, p, q);
+        let need = |m: Method, p: &str, q: Option<&str>| needs(Rule::Generic, &m, p, q, None);
         let on = |action| Need::On { action, repository: "dev".into(), name: "dev/tool".into() };
         assert_eq!(need(Method::GET, "/generic/dev/tool/1.0/a.zip", None), [on(Action::Read)]);
         assert_eq!(need(Method::HEAD, "/generic/dev/tool/1.0/a.zip", None), [on(Action::Read)]);
@@ -203,12 +207,15 @@ mod tests {
         assert_eq!(need(Method::POST, "/generic/dev/tool/1.0", Some("uploads")), [on(Action::Publish)]);
         assert_eq!(need(Method::DELETE, "/generic/dev/tool/1.0/a.zip", None), [on(Action::Delete)]);
         assert_eq!(need(Method::GET, "/generic/dev/%", None), [Need::Authenticated]);
-        let version = |m: Method| needs(Rule::Version, &m, "/api/v1/repositories/dev/packages/tool/versions/1.0", None);
+        let path = "/api/v1/repositories/dev/packages/tool/versions/1.0";
+        let version = |m: Method| needs(Rule::Version, &m, path, None, Some("dev"));
         let on = |action| Need::On { action, repository: "dev".into(), name: "dev".into() };
         assert_eq!(version(Method::GET), [on(Action::Read)]);
         assert_eq!(version(Method::PATCH), [on(Action::Publish)]);
         assert_eq!(version(Method::DELETE), [on(Action::Delete)]);
-        let packages = needs(Rule::Version, &Method::GET, "/api/v1/repositories/dev/packages", None);
+        let packages = needs(Rule::Version, &Method::GET, "/api/v1/repositories/dev/packages", None, Some("dev"));
         assert_eq!(packages, [on(Action::Read)]);
+        let unnamed = needs(Rule::Version, &Method::DELETE, "/api/v1/repositories/%FF/packages", None, None);
+        assert_eq!(unnamed, [Need::Everywhere(Action::Delete)]);
     }
 }

@@ -8,15 +8,14 @@ use super::jwt::{Access, Claims};
 use super::{Gate, SERVICE, credentials};
 use arca_core::auth::{Action, LoginError, Permission, Principal};
 use arca_types::OciName;
-use axum::extract::{ConnectInfo, Request, State};
+use axum::extract::{Request, State};
 use axum::response::{IntoResponse, Response};
 use credentials::Credentials;
 use http::{StatusCode, header};
-use std::net::SocketAddr;
 use std::sync::Arc;
 
 pub async fn issue(State(gate): State<Arc<Gate>>, request: Request) -> Response {
-    let addr = request.extensions().get::<ConnectInfo<SocketAddr>>().map(|c| c.0.ip().to_string());
+    let addr = super::client_addr::of_request(&request, &gate.trusted_proxies);
     let headers = request.headers().clone();
     let principal = match token_principal(&gate, &headers, addr.as_deref()).await {
         Ok(p) => p,
@@ -31,6 +30,13 @@ pub async fn issue(State(gate): State<Arc<Gate>>, request: Request) -> Response 
             "scope" => access.extend(value.split(' ').filter_map(|scope| grant(&gate, &principal, scope))),
             _ => {}
         }
+    }
+    if service != SERVICE {
+        // The token would be refused anyway (its audience is checked); say why now.
+        let message = format!("unknown service {service:?}: this registry is {SERVICE:?}");
+        let body = serde_json::json!({ "errors": [{ "code": "UNSUPPORTED", "message": message }] });
+        return (StatusCode::BAD_REQUEST, [(header::CONTENT_TYPE, "application/json")], body.to_string())
+            .into_response();
     }
     let now = arca_core::now_millis() / 1000;
     let claims = Claims {

@@ -35,7 +35,13 @@ async fn invalid_names_digests_and_tags_name_the_problem() {
     assert_eq!(oci_error(c.get("/v2/single/tags/list").await).await, (400, "NAME_INVALID".into()));
     assert_eq!(oci_error(c.get("/v2/dev/app/blobs/sha256:1234").await).await, (400, "DIGEST_INVALID".into()));
     assert_eq!(oci_error(c.get("/v2/dev/app/blobs/md5:1234").await).await, (400, "DIGEST_INVALID".into()));
-    assert_eq!(oci_error(c.get("/v2/dev/app/manifests/-bad-tag").await).await, (400, "TAG_INVALID".into()));
+    // Reads of a reference that cannot name a manifest are 404 (the v1.1.1 conformance suite);
+    // writes say what is wrong with it.
+    assert_eq!(oci_error(c.get("/v2/dev/app/manifests/-bad-tag").await).await, (404, "MANIFEST_UNKNOWN".into()));
+    let head = c.http.head(c.url("/v2/dev/app/manifests/-bad-tag")).send().await.unwrap();
+    assert_eq!(head.status(), 404);
+    assert_eq!(oci_error(c.get("/v2/dev/app/manifests/sha256:12").await).await, (404, "MANIFEST_UNKNOWN".into()));
+    assert_eq!(oci_error(c.put_manifest("dev/app", "-bad-tag", "{}").await).await, (400, "TAG_INVALID".into()));
 }
 
 #[tokio::test]
