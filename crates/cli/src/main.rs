@@ -58,6 +58,9 @@ struct ConfigFlags {
     /// password in ARCA_ADMIN_PASSWORD, or prints a random one once.
     #[arg(long, global = true)]
     auth: bool,
+    /// Log lines as `text` or `json` (log.format).
+    #[arg(long, global = true, value_parser = ["text", "json"])]
+    log_format: Option<String>,
 }
 
 #[derive(Subcommand)]
@@ -109,8 +112,13 @@ enum ConfigCommand {
 impl ConfigFlags {
     fn raw(&self) -> anyhow::Result<RawConfig> {
         let mut flags: Vec<(&'static str, String)> = Vec::new();
-        let pairs =
-            [("listen", &self.listen), ("data", &self.data), ("database", &self.database), ("storage", &self.storage)];
+        let pairs = [
+            ("listen", &self.listen),
+            ("data", &self.data),
+            ("database", &self.database),
+            ("storage", &self.storage),
+            ("log.format", &self.log_format),
+        ];
         for (key, value) in pairs {
             if let Some(v) = value {
                 flags.push((key, v.clone()));
