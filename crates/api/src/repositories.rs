@@ -80,7 +80,7 @@ async fn create(
         kind: RepoKind::Hosted,
         stage: new.stage,
         mutable_tags: new.mutable_tags,
-        created_at: arca_core::now_millis(),
+        created_at: registry.now(),
     };
     registry.create_repository(&repo, &actor(caller)).await?;
     Ok(classed("api_repositories", (StatusCode::CREATED, Json(registry.get_repository(&repo.name).await?))))

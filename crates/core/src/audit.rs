@@ -41,10 +41,10 @@ impl Actor {
         Self { name: name.into(), addr }
     }
 
-    /// An entry by this actor, stamped now.
-    pub fn entry(&self, action: &str, target: impl Into<String>, outcome: Outcome) -> NewAuditEntry {
+    /// An entry by this actor, stamped `time` (the use case's clock).
+    pub fn entry(&self, time: Millis, action: &str, target: impl Into<String>, outcome: Outcome) -> NewAuditEntry {
         NewAuditEntry {
-            time: crate::now_millis(),
+            time,
             actor: self.name.clone(),
             client_addr: self.addr.clone(),
             action: action.to_owned(),
@@ -257,6 +257,7 @@ mod tests {
         (0..n)
             .map(|i| {
                 let e = Actor::new("alice", Some("10.0.0.1".into())).entry(
+                    1_700_000_000_000 + i as Millis,
                     "manifest.put",
                     format!("dev/app:{i}"),
                     Outcome::Success,
@@ -305,7 +306,7 @@ mod tests {
         (renumbered[1].seq, renumbered[2].seq) = (2, 3);
         assert_eq!(check(&renumbered, &head).unwrap_err().seq, 2);
         let mut appended = entries.clone();
-        appended.push(seal(&head, &Actor::system().entry("x", "y", Outcome::Success)));
+        appended.push(seal(&head, &Actor::system().entry(0, "x", "y", Outcome::Success)));
         assert_eq!(check(&appended, &head).unwrap_err().seq, 6, "an entry beyond the head");
         let truncated = &entries[..4];
         assert_eq!(check(truncated, &head).unwrap_err().seq, 5);
@@ -313,8 +314,8 @@ mod tests {
 
     #[test]
     fn the_canonical_form_is_unambiguous() {
-        let a = Actor::new("a,b", None).entry("x", "y", Outcome::Success);
-        let b = Actor::new("a", None).entry("b,x", "y", Outcome::Success);
+        let a = Actor::new("a,b", None).entry(0, "x", "y", Outcome::Success);
+        let b = Actor::new("a", None).entry(0, "b,x", "y", Outcome::Success);
         assert_ne!(canonical(1, &a), canonical(1, &NewAuditEntry { time: a.time, ..b }));
     }
 }

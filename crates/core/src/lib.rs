@@ -7,8 +7,10 @@
 pub mod audit;
 pub mod auth;
 pub mod blob;
+pub mod clock;
 pub mod error;
 pub mod hasher;
+pub mod jobs;
 pub mod manifest;
 pub mod meta;
 pub mod observe;
@@ -18,7 +20,9 @@ pub mod time;
 
 pub use error::{Error, ErrorKind, Result};
 
-/// Current time in milliseconds since the Unix epoch.
+/// Current time in milliseconds since the Unix epoch, by the system clock: for the CLI and stores.
+/// Use cases read their [`clock::Clock`] instead.
 pub fn now_millis() -> meta::Millis {
-    std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).map_or(0, |d| d.as_millis() as i64)
+    use clock::Clock;
+    clock::SystemClock.now()
 }

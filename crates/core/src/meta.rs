@@ -252,6 +252,7 @@ pub trait MetaStore:
     + AuthStore
     + AuditLog
     + MetaHealth
+    + crate::jobs::JobClaims
 {
 }
 impl<
@@ -264,7 +265,8 @@ impl<
         + SearchStore
         + AuthStore
         + AuditLog
-        + MetaHealth,
+        + MetaHealth
+        + crate::jobs::JobClaims,
 > MetaStore for T
 {
 }

@@ -5,6 +5,9 @@ use crate::config::Settings;
 use crate::metrics::{Gauges, Metrics};
 use arca_core::audit::Actor;
 use arca_core::auth::AuthService;
+use arca_core::blob::BlobStore;
+use arca_core::clock::Clock;
+use arca_core::jobs::JobRunner;
 use arca_core::meta::{Format, RepoKind, Repository};
 use arca_core::observe::RouteClass;
 use arca_core::registry::Registry;
@@ -30,6 +33,8 @@ pub struct App {
     pub registry: Arc<Registry>,
     pub auth: Arc<AuthService>,
     pub metrics: Arc<Metrics>,
+    /// The background jobs (reapers), claimed per node through the metadata store.
+    pub jobs: Arc<JobRunner>,
     oci: arca_proto_oci::OciOptions,
     body_idle_timeout: std::time::Duration,
     gate: Arc<Gate>,
@@ -42,24 +47,40 @@ const JWT_SECRET: &str = "registry-token-hs256";
 /// Names the key that signs upload ids (persisted, so uploads survive restarts and span nodes).
 const UPLOAD_ID_SECRET: &str = "upload-ids-hmac";
 
+/// What tests (and embedders) may replace when building an [`App`]: the clock, and the blob store
+/// (an in-memory or fault-injecting one from `arca-store-testkit`). Unset, the configured ones.
+#[derive(Default)]
+pub struct Seams {
+    pub clock: Option<Arc<dyn Clock>>,
+    pub blobs: Option<Arc<dyn BlobStore>>,
+}
+
 impl App {
     /// Opens the stores, applies declared repositories and sweeps what a crash left behind.
     pub async fn build(settings: &Settings) -> Result<Self, StartupError> {
-        fn err(what: &'static str) -> impl Fn(arca_core::Error) -> StartupError {
-            move |e| StartupError(format!("{what}: {e}"))
-        }
-        let root = settings.storage.strip_prefix("file://").unwrap_or(&settings.storage);
-        std::fs::create_dir_all(&settings.data)
-            .map_err(|e| StartupError(format!("data directory {}: {e}", settings.data.display())))?;
-        let blobs = arca_store_fs::FsBlobStore::open(root.into()).map_err(err("blob store"))?;
-        let blobs_on_disk = blobs.holds_blobs().map_err(err("blob store"))?;
+        Self::build_with(settings, Seams::default()).await
+    }
+
+    /// [`Self::build`] with some parts replaced.
+    pub async fn build_with(settings: &Settings, seams: Seams) -> Result<Self, StartupError> {
+        let (blobs, blobs_on_disk) = match seams.blobs {
+            Some(blobs) => (blobs, false),
+            None => {
+                let blobs = open_file_store(settings)?;
+                let on_disk = blobs.holds_blobs().map_err(err("blob store"))?;
+                (Arc::new(blobs) as Arc<dyn BlobStore>, on_disk)
+            }
+        };
+        let clock = seams.clock.unwrap_or_else(arca_core::clock::system);
         let meta = arca_store_sql::SqlMetaStore::connect(&settings.database).await.map_err(err("database"))?;
         let meta: Arc<dyn arca_core::meta::MetaStore> = Arc::new(meta);
-        let auth =
-            Arc::new(AuthService::new(meta.clone(), settings.auth_anonymous_read.clone(), settings.auth_login_limits));
+        let claims: Arc<dyn arca_core::jobs::JobClaims> = meta.clone();
+        let auth = AuthService::new(meta.clone(), settings.auth_anonymous_read.clone(), settings.auth_login_limits);
+        let auth = Arc::new(auth.with_clock(clock.clone()));
         let upload_key = auth.server_secret(UPLOAD_ID_SECRET).await.map_err(err("upload id key"))?;
-        let registry =
-            Arc::new(Registry::new(Arc::new(blobs), meta, settings.registry.clone()).with_upload_key(upload_key));
+        let registry = Registry::new(blobs, meta, settings.registry.clone()).with_upload_key(upload_key);
+        let registry = Arc::new(registry.with_clock(clock.clone()));
+        let jobs = Arc::new(jobs(&registry, claims, clock, settings));
         refuse_lost_database(&registry, blobs_on_disk, settings).await?;
         let generated_admin_password = if settings.auth_enabled {
             let password = settings.admin_password.as_ref().map(|p| p.0.as_str());
@@ -83,6 +104,7 @@ impl App {
             registry,
             auth,
             metrics: Arc::default(),
+            jobs,
             oci: settings.oci.clone(),
             body_idle_timeout: settings.body_idle_timeout,
             gate,
@@ -94,11 +116,12 @@ impl App {
     /// Each path needs an authorization rule (`auth::rules::rule_for`); without one it is refused to
     /// everyone.
     pub fn routes(&self) -> Vec<(&'static str, MethodRouter)> {
-        let parts = self.clone_parts();
+        let parts = (self.registry.clone(), self.metrics.clone());
+        let metrics_parts = (self.registry.clone(), self.metrics.clone(), self.jobs.clone());
         let mut routes: Vec<(&'static str, MethodRouter)> = vec![
             ("/healthz", get(|| async { (StatusCode::OK, "ok\n") })),
             ("/readyz", get(ready).with_state(parts.clone())),
-            ("/metrics", get(metrics).with_state(parts)),
+            ("/metrics", get(metrics).with_state(metrics_parts)),
             ("/token", get(crate::auth::token::issue).with_state(self.gate.clone())),
         ];
         routes.extend(arca_proto_oci::routes(self.registry.clone(), self.oci.clone()));
@@ -127,10 +150,6 @@ impl App {
             .layer(middleware::from_fn_with_state(self.body_idle_timeout, crate::limits::body_idle))
             .layer(middleware::from_fn_with_state(self.metrics.clone(), observe))
     }
-
-    fn clone_parts(&self) -> (Arc<Registry>, Arc<Metrics>) {
-        (self.registry.clone(), self.metrics.clone())
-    }
 }
 
 /// Blobs on disk but none recorded: the metadata database was lost or replaced (deleted, a wrong
@@ -154,6 +173,32 @@ async fn refuse_lost_database(
     )))
 }
 
+/// The jobs every node runs (each claims a job before running it; see `arca_core::jobs`).
+fn jobs(
+    registry: &Arc<Registry>,
+    claims: Arc<dyn arca_core::jobs::JobClaims>,
+    clock: Arc<dyn Clock>,
+    settings: &Settings,
+) -> JobRunner {
+    use arca_core::registry::jobs::{GenericUploadReaper, UploadReaper};
+    let interval = std::time::Duration::from_secs(settings.upload_reap_interval_secs);
+    let node = format!("{}-{}", std::process::id(), uuid::Uuid::new_v4().simple());
+    JobRunner::new(node, claims, clock)
+        .with_job(Arc::new(UploadReaper { registry: registry.clone(), interval }))
+        .with_job(Arc::new(GenericUploadReaper { registry: registry.clone(), interval }))
+}
+
+fn err(what: &'static str) -> impl Fn(arca_core::Error) -> StartupError {
+    move |e| StartupError(format!("{what}: {e}"))
+}
+
+fn open_file_store(settings: &Settings) -> Result<arca_store_fs::FsBlobStore, StartupError> {
+    let root = settings.storage.strip_prefix("file://").unwrap_or(&settings.storage);
+    std::fs::create_dir_all(&settings.data)
+        .map_err(|e| StartupError(format!("data directory {}: {e}", settings.data.display())))?;
+    arca_store_fs::FsBlobStore::open(root.into()).map_err(err("blob store"))
+}
+
 async fn declare_repositories(registry: &Registry, settings: &Settings) -> arca_core::Result<()> {
     for (name, declared) in &settings.repositories {
         let format = Format::parse(&declared.format).ok_or_else(|| {
@@ -171,7 +216,7 @@ async fn declare_repositories(registry: &Registry, settings: &Settings) -> arca_
                 .mutable_tags
                 .clone()
                 .unwrap_or_else(|| settings.registry.default_mutable_tags.clone()),
-            created_at: arca_core::now_millis(),
+            created_at: registry.now(),
         };
         registry.declare_repository(repo, &Actor::system()).await?;
     }
@@ -187,7 +232,7 @@ async fn ready(State((registry, _)): State<(Arc<Registry>, Arc<Metrics>)>) -> Re
     response
 }
 
-async fn metrics(State((registry, metrics)): State<(Arc<Registry>, Arc<Metrics>)>) -> Response {
+async fn metrics(State((registry, metrics, jobs)): State<(Arc<Registry>, Arc<Metrics>, Arc<JobRunner>)>) -> Response {
     let gauges = match registry.stats().await {
         Ok((blobs, blob_bytes, uploads)) => Some(Gauges { blobs, blob_bytes, uploads }),
         Err(e) => {
@@ -195,7 +240,7 @@ async fn metrics(State((registry, metrics)): State<(Arc<Registry>, Arc<Metrics>)
             None
         }
     };
-    let mut response = metrics.render(gauges).into_response();
+    let mut response = metrics.render(gauges, &jobs.stats()).into_response();
     response.headers_mut().insert(http::header::CONTENT_TYPE, HeaderValue::from_static("text/plain; version=0.0.4"));
     response.extensions_mut().insert(RouteClass("ops"));
     response

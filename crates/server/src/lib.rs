@@ -11,7 +11,7 @@ mod listener;
 mod metrics;
 pub mod testing;
 
-pub use app::{App, StartupError};
+pub use app::{App, Seams, StartupError};
 pub use config::{RawConfig, Settings};
 pub use listener::ConnectionLimits;
 
@@ -45,8 +45,18 @@ pub async fn run(
     shutdown: impl Future<Output = ()> + Send + 'static,
     on_listening: impl FnOnce(SocketAddr),
 ) -> Result<(), StartupError> {
+    run_with(settings, Seams::default(), shutdown, on_listening).await
+}
+
+/// [`run`] with some parts of the app replaced (tests: a manual clock, a fault-injecting store).
+pub async fn run_with(
+    settings: Settings,
+    seams: Seams,
+    shutdown: impl Future<Output = ()> + Send + 'static,
+    on_listening: impl FnOnce(SocketAddr),
+) -> Result<(), StartupError> {
     check_exposure(&settings)?;
-    let app = App::build(&settings).await?;
+    let app = App::build_with(&settings, seams).await?;
     if let Some(password) = &app.generated_admin_password {
         // Straight to the terminal, never through the logger: shown once, stored only as a hash.
         eprintln!(
@@ -58,10 +68,10 @@ pub async fn run(
         .await
         .map_err(|e| StartupError(format!("listen on {}: {e}", settings.listen)))?;
     let addr = listener.local_addr().map_err(|e| StartupError(e.to_string()))?;
-    spawn_upload_reaper(&app, settings.upload_reap_interval_secs);
     let limits = settings.connections.fitted_to(listener::raise_nofile_limit());
     let (stop_tx, stop_rx) = tokio::sync::watch::channel(false);
     let mut grace_rx = stop_rx.clone();
+    let jobs = tokio::spawn(app.jobs.clone().run(stop_rx.clone()));
     let serving = listener::serve(listener, app.router(), limits, app.metrics.clone(), stop_rx);
     tokio::spawn(async move {
         shutdown.await;
@@ -72,7 +82,8 @@ pub async fn run(
     let grace = Duration::from_secs(settings.shutdown_grace_secs);
     tokio::pin!(serving);
     tokio::select! {
-        () = &mut serving => Ok(()),
+        // Connections drained, then the jobs (asked to stop at their next safe point).
+        () = async { (&mut serving).await; let _ = jobs.await; } => Ok(()),
         () = async { let _ = grace_rx.wait_for(|s| *s).await; tokio::time::sleep(grace).await } => {
             tracing::warn!("grace period over: dropping connections still open");
             Ok(())
@@ -97,26 +108,6 @@ pub async fn shutdown_signal() {
     #[cfg(not(unix))]
     let term = std::future::pending::<()>();
     tokio::select! { () = ctrl_c => {}, () = term => {} }
-}
-
-fn spawn_upload_reaper(app: &App, interval_secs: u64) {
-    let registry = app.registry.clone();
-    tokio::spawn(async move {
-        let mut tick = tokio::time::interval(Duration::from_secs(interval_secs));
-        loop {
-            tick.tick().await;
-            match registry.reap_expired_uploads().await {
-                Ok(0) => {}
-                Ok(n) => tracing::info!(reaped = n, "expired uploads removed"),
-                Err(e) => tracing::warn!(error = %e, "upload reaper"),
-            }
-            match registry.reap_expired_generic_uploads().await {
-                Ok(0) => {}
-                Ok(n) => tracing::info!(reaped = n, "expired generic uploads removed"),
-                Err(e) => tracing::warn!(error = %e, "generic upload reaper"),
-            }
-        }
-    });
 }
 
 /// Installs the global log subscriber (text or JSON lines on stderr).

@@ -1,6 +1,7 @@
 //! Prometheus metrics in the text exposition format. Hand-rolled: a few counters and one histogram
 //! do not justify a metrics framework in the dependency tree.
 
+use arca_core::jobs::JobStat;
 use std::collections::BTreeMap;
 use std::fmt::Write;
 use std::sync::Mutex;
@@ -53,7 +54,7 @@ impl Metrics {
         }
     }
 
-    pub fn render(&self, gauges: Option<Gauges>) -> String {
+    pub fn render(&self, gauges: Option<Gauges>, jobs: &BTreeMap<&'static str, JobStat>) -> String {
         let mut out = String::new();
         out.push_str("# HELP arca_http_requests_total HTTP requests by route class and status.\n# TYPE arca_http_requests_total counter\n");
         for ((class, status), n) in lock(&self.requests).iter() {
@@ -105,7 +106,49 @@ impl Metrics {
             gauge(&mut out, "arca_blob_bytes", "Bytes stored in blobs.", g.blob_bytes);
             gauge(&mut out, "arca_uploads_active", "Upload sessions in progress.", g.uploads);
         }
+        render_jobs(&mut out, jobs);
         out
+    }
+}
+
+/// One per-job series: name, type, help, and its value for a job (absent when unknown).
+type PerJob = (&'static str, &'static str, &'static str, fn(&JobStat) -> Option<f64>);
+
+/// Runs, items, progress and the last run of each background job on this node.
+fn render_jobs(out: &mut String, jobs: &BTreeMap<&'static str, JobStat>) {
+    out.push_str("# HELP arca_job_runs_total Runs of a background job on this node, by outcome.\n# TYPE arca_job_runs_total counter\n");
+    for (job, s) in jobs {
+        let _ = writeln!(out, "arca_job_runs_total{{job=\"{job}\",outcome=\"ok\"}} {}", s.runs_ok);
+        let _ = writeln!(out, "arca_job_runs_total{{job=\"{job}\",outcome=\"failed\"}} {}", s.runs_failed);
+    }
+    let per_job: [PerJob; 4] = [
+        ("arca_job_items_total", "counter", "Items handled by a job's runs on this node.", |s| {
+            Some(s.items_total as f64)
+        }),
+        ("arca_job_running", "gauge", "1 while a job runs on this node.", |s| Some(f64::from(u8::from(s.running)))),
+        ("arca_job_progress_items", "gauge", "Items handled so far by the run in progress.", |s| {
+            Some(s.progress as f64)
+        }),
+        ("arca_job_last_run_duration_seconds", "gauge", "How long a job's last run on this node took.", |s| {
+            s.last_duration.map(|d| d.as_secs_f64())
+        }),
+    ];
+    for (name, kind, help, value) in per_job {
+        let _ = writeln!(out, "# HELP {name} {help}\n# TYPE {name} {kind}");
+        for (job, s) in jobs {
+            if let Some(v) = value(s) {
+                let _ = writeln!(out, "{name}{{job=\"{job}\"}} {v}");
+            }
+        }
+    }
+    let _ = writeln!(
+        out,
+        "# HELP arca_job_last_run_timestamp_seconds When a job last started on this node.\n# TYPE arca_job_last_run_timestamp_seconds gauge"
+    );
+    for (job, s) in jobs {
+        if let Some(at) = s.last_started_at {
+            let _ = writeln!(out, "arca_job_last_run_timestamp_seconds{{job=\"{job}\"}} {}", at as f64 / 1000.0);
+        }
     }
 }
 
@@ -130,11 +173,19 @@ mod tests {
         let m = Metrics::default();
         m.observe("oci_blob_get", 200, Duration::from_millis(3));
         m.observe("oci_blob_get", 200, Duration::from_millis(300));
-        let text = m.render(Some(Gauges { blobs: 2, blob_bytes: 10, uploads: 1 }));
+        let mut jobs = BTreeMap::new();
+        jobs.insert(
+            "upload-reaper",
+            JobStat { runs_ok: 2, items_total: 7, last_started_at: Some(1_500), ..JobStat::default() },
+        );
+        let text = m.render(Some(Gauges { blobs: 2, blob_bytes: 10, uploads: 1 }), &jobs);
         assert!(text.contains("arca_http_requests_total{class=\"oci_blob_get\",status=\"200\"} 2"));
         assert!(text.contains("arca_http_request_duration_seconds_bucket{class=\"oci_blob_get\",le=\"0.005\"} 1"));
         assert!(text.contains("arca_http_request_duration_seconds_bucket{class=\"oci_blob_get\",le=\"+Inf\"} 2"));
         assert!(text.contains("arca_blobs 2"));
         assert!(text.contains("arca_uploads_active 1"));
+        assert!(text.contains("arca_job_runs_total{job=\"upload-reaper\",outcome=\"ok\"} 2"), "{text}");
+        assert!(text.contains("arca_job_items_total{job=\"upload-reaper\"} 7"), "{text}");
+        assert!(text.contains("arca_job_last_run_timestamp_seconds{job=\"upload-reaper\"} 1.5"), "{text}");
     }
 }

@@ -1,6 +1,6 @@
 //! An arca server for tests: a fresh data directory, SQLite, a free loopback port.
 
-use crate::{Settings, run};
+use crate::{Seams, Settings, run_with};
 use std::net::SocketAddr;
 use tokio::sync::oneshot;
 
@@ -27,6 +27,11 @@ impl TestServer {
 
     /// Starts on an existing data directory (which outlives the server: for restart tests).
     pub async fn start_in(data: &std::path::Path, adjust: impl FnOnce(&mut Settings)) -> Self {
+        Self::start_seamed(data, adjust, Seams::default()).await
+    }
+
+    /// Starts with parts replaced: `TestServer::start_seamed(dir, |_| {}, Seams { clock: Some(clock), ..Default::default() })`.
+    pub async fn start_seamed(data: &std::path::Path, adjust: impl FnOnce(&mut Settings), seams: Seams) -> Self {
         // Logs show with `ARCA_LOG=debug` (captured per test like stdout).
         let filter = tracing_subscriber::EnvFilter::try_from_env("ARCA_LOG").unwrap_or_else(|_| "off".into());
         let _ = tracing_subscriber::fmt().with_env_filter(filter).with_test_writer().try_init();
@@ -38,7 +43,7 @@ impl TestServer {
             let shutdown = async {
                 let _ = stopped.await;
             };
-            if let Err(e) = run(settings, shutdown, |addr| {
+            if let Err(e) = run_with(settings, seams, shutdown, |addr| {
                 let _ = ready_tx.send(addr);
             })
             .await

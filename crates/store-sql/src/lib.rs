@@ -22,6 +22,7 @@ mod auth;
 mod blobs;
 mod db;
 mod group_commit;
+mod jobs;
 mod manifests;
 mod migrate;
 mod packages;

@@ -11,6 +11,8 @@ mod audit;
 mod faults;
 #[path = "integration/fixtures.rs"]
 mod fixtures;
+#[path = "integration/jobs.rs"]
+mod jobs;
 #[path = "integration/schema.rs"]
 mod schema;
 #[path = "integration/sql.rs"]

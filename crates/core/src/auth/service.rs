@@ -7,10 +7,11 @@ use super::throttle::Throttle;
 use super::verified::{HashGate, VerifiedCredentials};
 use super::{Permission, Principal, Role};
 use crate::audit::{Actor, NewAuditEntry, Outcome};
+use crate::clock::Clock;
 use crate::meta::{MetaStore, Millis};
-use crate::{Error, ErrorKind, Result, now_millis};
+use crate::{Error, ErrorKind, Result};
 use std::sync::Arc;
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
 /// Why a login failed. Deliberately vague towards the client: which part was wrong is not said.
 #[derive(Debug, thiserror::Error)]
@@ -42,6 +43,7 @@ pub struct AuthService {
     verified: VerifiedCredentials,
     /// Bounds concurrent password hashing.
     hashing: HashGate,
+    clock: Arc<dyn Clock>,
 }
 
 /// Failed logins allowed before back-off starts.
@@ -73,7 +75,19 @@ impl AuthService {
             anonymous_read,
             verified: VerifiedCredentials::new(secret::random_bytes(32).unwrap_or_else(|_| vec![0; 32])),
             hashing: HashGate::new(MAX_WAITING_LOGINS),
+            clock: crate::clock::system(),
         }
+    }
+
+    /// Reads "now" from `clock` (tests move time instead of sleeping).
+    pub fn with_clock(mut self, clock: Arc<dyn Clock>) -> Self {
+        self.clock = clock;
+        self
+    }
+
+    /// The clock every time this service records or compares comes from.
+    pub fn clock(&self) -> &Arc<dyn Clock> {
+        &self.clock
     }
 
     pub fn anonymous(&self) -> Principal {
@@ -97,7 +111,7 @@ impl AuthService {
         let user = self.store.get_user(username).await?;
         let phc = user.as_ref().and_then(|u| u.password_hash.clone());
         let fingerprint = self.verified.fingerprint(username, secret);
-        let recalled = || phc.as_deref().is_some_and(|h| self.verified.is_verified(&fingerprint, h, Instant::now()));
+        let recalled = || phc.as_deref().is_some_and(|h| self.verified.is_verified(&fingerprint, h, self.clock.now()));
         if let (Some(user), true) = (&user, recalled()) {
             return Ok(Principal::user(user.name.clone(), user.grants.clone()));
         }
@@ -108,7 +122,7 @@ impl AuthService {
         if let (Some(user), true) = (&user, recalled()) {
             return Ok(Principal::user(user.name.clone(), user.grants.clone()));
         }
-        let now = Instant::now();
+        let now = self.clock.now();
         self.users.begin(&keys[0], now).map_err(LoginError::LockedOut)?;
         let address_reserved = match self.addresses.begin(&keys[1], now) {
             Ok(()) => true,
@@ -140,7 +154,7 @@ impl AuthService {
                 if address_reserved {
                     self.addresses.release(&keys[1]);
                 }
-                self.verified.remember(fingerprint, &phc, Instant::now());
+                self.verified.remember(fingerprint, &phc, self.clock.now());
                 Ok(Principal::user(user.name, user.grants))
             }
             _ => {
@@ -148,7 +162,7 @@ impl AuthService {
                     self.failed(&keys, address_reserved, username, addr, "bad password or unknown user").await;
                 // While the address backs off, a failure looks the same for known and unknown users
                 // (the failure that starts the back-off is still just a failure).
-                match self.addresses.locked_for(&keys[1], Instant::now()) {
+                match self.addresses.locked_for(&keys[1], self.clock.now()) {
                     Some(wait) if !address_reserved => Err(LoginError::LockedOut(wait)),
                     _ => Err(failure),
                 }
@@ -164,7 +178,7 @@ impl AuthService {
         let id = token_id(text).unwrap_or("-");
         let keys = [format!("token:{}", &secret::sha256_hex(text)[..32]), format!("addr:{}", addr.unwrap_or("-"))];
         let who = format!("token {id}");
-        if let Some(wait) = self.users.locked_for(&keys[0], Instant::now()) {
+        if let Some(wait) = self.users.locked_for(&keys[0], self.clock.now()) {
             return Err(LoginError::LockedOut(wait));
         }
         let why = match self.store.get_token(id).await? {
@@ -172,7 +186,7 @@ impl AuthService {
             Some(token) if !secret::ct_eq(secret::sha256_hex(text).as_bytes(), token.hash.as_bytes()) => {
                 "wrong token secret"
             }
-            Some(token) if !token.is_live(now_millis()) => {
+            Some(token) if !token.is_live(self.clock.now()) => {
                 if token.revoked_at.is_some() {
                     "revoked token"
                 } else {
@@ -187,9 +201,9 @@ impl AuthService {
                 }
             },
         };
-        if let Some(wait) = self.addresses.locked_for(&keys[1], Instant::now()) {
+        if let Some(wait) = self.addresses.locked_for(&keys[1], self.clock.now()) {
             // Not audited: the failure that started the back-off is, and a flood must not flood the log.
-            self.addresses.count_failure(&keys[1], Instant::now());
+            self.addresses.count_failure(&keys[1], self.clock.now());
             return Err(LoginError::LockedOut(wait));
         }
         Err(self.failed(&keys, false, &who, addr, why).await)
@@ -204,7 +218,7 @@ impl AuthService {
         addr: Option<&str>,
         why: &str,
     ) -> LoginError {
-        let now = Instant::now();
+        let now = self.clock.now();
         let user_locked = if keys[0].starts_with("user:") {
             self.users.fail(&keys[0], now)
         } else {
@@ -224,7 +238,9 @@ impl AuthService {
     }
 
     async fn audit_login(&self, who: &str, addr: Option<&str>, why: &str) {
-        let entry = Actor::new(who, addr.map(str::to_owned)).entry("login", who, Outcome::Failed).with_detail(why);
+        let entry = Actor::new(who, addr.map(str::to_owned))
+            .entry(self.clock.now(), "login", who, Outcome::Failed)
+            .with_detail(why);
         if let Err(e) = self.store.append_audit(&entry).await {
             tracing::error!(error = %e, "recording a failed login in the audit log");
         }
@@ -233,7 +249,7 @@ impl AuthService {
     /// Records a refused request.
     pub async fn record_denied(&self, principal: &Principal, addr: Option<&str>, target: &str, detail: &str) {
         let entry = Actor::new(principal.audit_name(), addr.map(str::to_owned))
-            .entry("request", target, Outcome::Denied)
+            .entry(self.clock.now(), "request", target, Outcome::Denied)
             .with_detail(detail);
         if let Err(e) = self.store.append_audit(&entry).await {
             tracing::error!(error = %e, "recording a refused request in the audit log");
@@ -275,9 +291,10 @@ impl AuthService {
             }
             None => None,
         };
-        let user = User { name: name.to_owned(), password_hash, grants, created_at: now_millis() };
+        let user = User { name: name.to_owned(), password_hash, grants, created_at: self.clock.now() };
         let detail = grants_text(&user.grants);
-        let audit = actor.entry("user.add", format!("user {name}"), Outcome::Success).with_detail(detail);
+        let audit =
+            actor.entry(self.clock.now(), "user.add", format!("user {name}"), Outcome::Success).with_detail(detail);
         if self.store.create_user(&user, &audit).await? {
             Ok(())
         } else {
@@ -289,7 +306,7 @@ impl AuthService {
         secret::check_password_strength(password)?;
         let mut user = self.user(name).await?;
         user.password_hash = Some(hash_blocking(password).await?);
-        let audit = actor.entry("user.passwd", format!("user {name}"), Outcome::Success);
+        let audit = actor.entry(self.clock.now(), "user.passwd", format!("user {name}"), Outcome::Success);
         self.store.update_user(&user, &audit).await?;
         Ok(())
     }
@@ -297,14 +314,15 @@ impl AuthService {
     pub async fn set_grants(&self, actor: &Actor, name: &str, grants: Vec<Permission>) -> Result<()> {
         let mut user = self.user(name).await?;
         user.grants = grants;
-        let audit =
-            actor.entry("user.grants", format!("user {name}"), Outcome::Success).with_detail(grants_text(&user.grants));
+        let audit = actor
+            .entry(self.clock.now(), "user.grants", format!("user {name}"), Outcome::Success)
+            .with_detail(grants_text(&user.grants));
         self.store.update_user(&user, &audit).await?;
         Ok(())
     }
 
     pub async fn remove_user(&self, actor: &Actor, name: &str) -> Result<()> {
-        let audit = actor.entry("user.remove", format!("user {name}"), Outcome::Success);
+        let audit = actor.entry(self.clock.now(), "user.remove", format!("user {name}"), Outcome::Success);
         if self.store.delete_user(name, &audit).await? { Ok(()) } else { Err(unknown_user(name)) }
     }
 
@@ -330,7 +348,7 @@ impl AuthService {
             return Err(Error::new(ErrorKind::InvalidRequest, "a token needs at least one scope (PATTERN:ACTIONS)"));
         }
         let (id, text) = secret::new_token()?;
-        let now = now_millis();
+        let now = self.clock.now();
         let expires_at = ttl.map(|t| now.saturating_add(Millis::try_from(t.as_millis()).unwrap_or(Millis::MAX)));
         let token = Token {
             id: id.clone(),
@@ -343,7 +361,7 @@ impl AuthService {
             revoked_at: None,
         };
         let audit = actor
-            .entry("token.create", format!("token {id}"), Outcome::Success)
+            .entry(self.clock.now(), "token.create", format!("token {id}"), Outcome::Success)
             .with_detail(format!("owner {owner}; scopes {}", grants_text(&token.scopes)));
         self.store.create_token(&token, &audit).await?;
         Ok(IssuedToken { token, text })
@@ -354,8 +372,8 @@ impl AuthService {
     }
 
     pub async fn revoke_token(&self, actor: &Actor, id: &str) -> Result<()> {
-        let audit = actor.entry("token.revoke", format!("token {id}"), Outcome::Success);
-        if self.store.revoke_token(id, now_millis(), &audit).await? {
+        let audit = actor.entry(self.clock.now(), "token.revoke", format!("token {id}"), Outcome::Success);
+        if self.store.revoke_token(id, self.clock.now(), &audit).await? {
             Ok(())
         } else {
             Err(Error::new(ErrorKind::NotFound, format!("no live token {id}")))

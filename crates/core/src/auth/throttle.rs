@@ -1,9 +1,10 @@
 //! Back-off on failed logins, per user and per client address: after a few failures, further
 //! attempts are refused without checking the credentials, for a delay that doubles with each failure.
 
+use crate::meta::Millis;
 use std::collections::HashMap;
 use std::sync::Mutex;
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
 /// Failures of one user allowed before back-off starts (the default).
 pub const FREE_FAILURES: u32 = 5;
@@ -16,7 +17,7 @@ const MAX_KEYS: usize = 100_000;
 struct Entry {
     failures: u32,
     pending: u32,
-    until: Instant,
+    until: Millis,
 }
 
 #[derive(Debug)]
@@ -32,24 +33,24 @@ impl Throttle {
     }
 
     /// How long `key` must still wait, if it is locked out.
-    pub fn locked_for(&self, key: &str, now: Instant) -> Option<Duration> {
+    pub fn locked_for(&self, key: &str, now: Millis) -> Option<Duration> {
         let keys = self.keys.lock().unwrap_or_else(|e| e.into_inner());
         let entry = keys.get(key)?;
-        (entry.until > now).then(|| entry.until - now)
+        (entry.until > now).then(|| wait(entry.until - now))
     }
 
     /// Reserves the right to evaluate one attempt for `key`, or says how long to wait. The decision
     /// counts attempts still being evaluated, so concurrent attempts cannot overshoot the free
     /// failures (200 parallel guesses get `free` evaluations, not 200); once back-off has started,
     /// one attempt at a time. Every reservation ends with [`Self::fail`] or [`Self::release`].
-    pub fn begin(&self, key: &str, now: Instant) -> Result<(), Duration> {
+    pub fn begin(&self, key: &str, now: Millis) -> Result<(), Duration> {
         let mut keys = self.keys.lock().unwrap_or_else(|e| e.into_inner());
         if keys.len() >= MAX_KEYS {
             keys.retain(|_, e| e.until > now || e.pending > 0);
         }
         let entry = keys.entry(key.to_owned()).or_insert(Entry { failures: 0, pending: 0, until: now });
         if entry.until > now {
-            return Err(entry.until - now);
+            return Err(wait(entry.until - now));
         }
         if entry.pending > 0 && entry.failures.saturating_add(entry.pending) >= self.free {
             return Err(Duration::from_secs(1));
@@ -59,13 +60,13 @@ impl Throttle {
     }
 
     /// Records the failure of a reserved attempt, ending its reservation; returns the lock-out it causes.
-    pub fn fail(&self, key: &str, now: Instant) -> Option<Duration> {
+    pub fn fail(&self, key: &str, now: Millis) -> Option<Duration> {
         self.release(key);
         self.count_failure(key, now)
     }
 
     /// Records a failure of an attempt that held no reservation; returns the lock-out it causes.
-    pub fn count_failure(&self, key: &str, now: Instant) -> Option<Duration> {
+    pub fn count_failure(&self, key: &str, now: Millis) -> Option<Duration> {
         let mut keys = self.keys.lock().unwrap_or_else(|e| e.into_inner());
         if keys.len() >= MAX_KEYS {
             keys.retain(|_, e| e.until > now || e.pending > 0);
@@ -77,7 +78,7 @@ impl Throttle {
             return None;
         }
         let delay = Duration::from_secs(1u64 << over.min(9)).min(MAX_DELAY);
-        entry.until = now + delay;
+        entry.until = now.saturating_add(crate::clock::millis(delay));
         Some(delay)
     }
 
@@ -103,6 +104,10 @@ impl Throttle {
     }
 }
 
+fn wait(ms: Millis) -> Duration {
+    Duration::from_millis(u64::try_from(ms).unwrap_or(0))
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -110,7 +115,7 @@ mod tests {
     #[test]
     fn failures_beyond_the_free_ones_lock_out_for_doubling_delays() {
         let t = Throttle::new(FREE_FAILURES);
-        let now = Instant::now();
+        let now: Millis = 1_000_000;
         for _ in 0..FREE_FAILURES {
             assert_eq!(t.count_failure("user:a", now), None);
         }
@@ -118,7 +123,7 @@ mod tests {
         assert_eq!(t.count_failure("user:a", now), Some(Duration::from_secs(2)));
         assert_eq!(t.count_failure("user:a", now), Some(Duration::from_secs(4)));
         assert!(t.locked_for("user:a", now).is_some());
-        assert_eq!(t.locked_for("user:a", now + Duration::from_secs(5)), None);
+        assert_eq!(t.locked_for("user:a", now + 5000), None);
         assert_eq!(t.locked_for("user:b", now), None);
         t.succeed("user:a");
         assert_eq!(t.locked_for("user:a", now), None);
@@ -127,7 +132,7 @@ mod tests {
     #[test]
     fn concurrent_attempts_cannot_overshoot_the_free_failures() {
         let t = Throttle::new(FREE_FAILURES);
-        let now = Instant::now();
+        let now: Millis = 1_000_000;
         let admitted = (0..200).filter(|_| t.begin("user:a", now).is_ok()).count();
         assert_eq!(admitted, FREE_FAILURES as usize, "only as many evaluations as free failures");
         for _ in 0..admitted {
@@ -137,7 +142,7 @@ mod tests {
         assert!(t.begin("user:a", now).is_err());
         assert_eq!(t.fail("user:a", now), Some(Duration::from_secs(2)));
         assert!(t.begin("user:a", now).is_err(), "then locked out");
-        let later = now + Duration::from_secs(3);
+        let later = now + 3000;
         assert!(t.begin("user:a", later).is_ok(), "one attempt once the back-off ends");
         assert!(t.begin("user:a", later).is_err(), "but only one at a time");
         t.release("user:a");

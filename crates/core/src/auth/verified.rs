@@ -8,11 +8,12 @@
 //! - [`HashGate`]: at most one argon2 verification per core at a time (each takes ~19 MiB and tens of
 //!   milliseconds); beyond a bounded queue, logins are refused with a retry delay instead of piling up.
 
+use crate::meta::Millis;
 use hmac::{KeyInit, Mac};
 use std::collections::HashMap;
 use std::sync::Mutex;
 use std::sync::atomic::{AtomicUsize, Ordering};
-use std::time::{Duration, Instant};
+use std::time::Duration;
 use tokio::sync::{Semaphore, SemaphorePermit};
 
 type HmacSha256 = hmac::Hmac<sha2::Sha256>;
@@ -25,7 +26,7 @@ const MAX_ENTRIES: usize = 10_000;
 pub struct VerifiedCredentials {
     key: Vec<u8>,
     /// Fingerprint → (the PHC hash that accepted it, when it was verified).
-    entries: Mutex<HashMap<[u8; 32], (String, Instant)>>,
+    entries: Mutex<HashMap<[u8; 32], (String, Millis)>>,
 }
 
 impl VerifiedCredentials {
@@ -43,17 +44,17 @@ impl VerifiedCredentials {
     }
 
     /// Whether `fingerprint` was verified against `phc` (the user's current hash) within the TTL.
-    pub fn is_verified(&self, fingerprint: &[u8; 32], phc: &str, now: Instant) -> bool {
+    pub fn is_verified(&self, fingerprint: &[u8; 32], phc: &str, now: Millis) -> bool {
         let entries = self.entries.lock().unwrap_or_else(|e| e.into_inner());
         entries.get(fingerprint).is_some_and(|(hash, at)| {
-            now.saturating_duration_since(*at) < TTL && super::secret::ct_eq(hash.as_bytes(), phc.as_bytes())
+            now.saturating_sub(*at) < crate::clock::millis(TTL) && super::secret::ct_eq(hash.as_bytes(), phc.as_bytes())
         })
     }
 
-    pub fn remember(&self, fingerprint: [u8; 32], phc: &str, now: Instant) {
+    pub fn remember(&self, fingerprint: [u8; 32], phc: &str, now: Millis) {
         let mut entries = self.entries.lock().unwrap_or_else(|e| e.into_inner());
         if entries.len() >= MAX_ENTRIES {
-            entries.retain(|_, (_, at)| now.saturating_duration_since(*at) < TTL);
+            entries.retain(|_, (_, at)| now.saturating_sub(*at) < crate::clock::millis(TTL));
             if entries.len() >= MAX_ENTRIES {
                 entries.clear();
             }
@@ -97,7 +98,7 @@ mod tests {
     #[test]
     fn a_verified_pair_counts_only_with_the_hash_it_was_verified_against() {
         let cache = VerifiedCredentials::new(b"k".to_vec());
-        let now = Instant::now();
+        let now: Millis = 1_000_000;
         let fp = cache.fingerprint("alice", "pw");
         assert_ne!(fp, cache.fingerprint("alic", "epw"));
         assert_ne!(fp, cache.fingerprint("alice", "pw2"));
@@ -105,7 +106,7 @@ mod tests {
         cache.remember(fp, "$hash1", now);
         assert!(cache.is_verified(&fp, "$hash1", now));
         assert!(!cache.is_verified(&fp, "$hash2", now), "a changed password invalidates it");
-        assert!(!cache.is_verified(&fp, "$hash1", now + TTL), "and so does time");
+        assert!(!cache.is_verified(&fp, "$hash1", now + crate::clock::millis(TTL)), "and so does time");
     }
 
     #[tokio::test]

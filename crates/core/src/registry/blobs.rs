@@ -62,7 +62,7 @@ impl Registry {
     }
 
     pub async fn delete_blob(&self, name: &OciName, digest: &Digest, actor: &crate::audit::Actor) -> Result<()> {
-        let audit = actor.entry("blob.delete", format!("{name}@{digest}"), crate::audit::Outcome::Success);
+        let audit = actor.entry(self.now(), "blob.delete", format!("{name}@{digest}"), crate::audit::Outcome::Success);
         if self.meta.unlink_blob(name, digest, &audit).await? { Ok(()) } else { Err(unknown_blob(name, digest)) }
     }
 }

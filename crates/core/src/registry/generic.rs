@@ -15,7 +15,7 @@ use crate::blob::ByteStream;
 use crate::hasher::digest_of;
 use crate::meta::{Format, GenericUpload, ManifestRecord, NewManifest, RepoKind, Repository, StagedFile, TagWrite};
 use crate::time::rfc3339;
-use crate::{Error, ErrorKind, Result, now_millis};
+use crate::{Error, ErrorKind, Result};
 use arca_types::{Digest, DigestAlgorithm, OciName, RangeSpec, Reference, RepoName, Tag};
 use futures_util::StreamExt;
 use std::collections::BTreeMap;
@@ -165,10 +165,10 @@ impl Registry {
                     kind: RepoKind::Hosted,
                     stage: None,
                     mutable_tags: Vec::new(),
-                    created_at: now_millis(),
+                    created_at: self.now(),
                 };
                 let audit = actor
-                    .entry("repository.create", name.as_str(), Outcome::Success)
+                    .entry(self.now(), "repository.create", name.as_str(), Outcome::Success)
                     .with_detail("format=generic auto-created on first publish");
                 self.meta.create_repository(&repo, &audit).await?;
                 self.meta.get_repository(name).await?.unwrap_or(repo)
@@ -258,7 +258,7 @@ impl Registry {
         if let Some(current) = self.generic_version(name, version).await? {
             return unchanged(name, version, current, &files);
         }
-        let now = now_millis();
+        let now = self.now();
         for f in &files {
             self.meta.record_blob(&f.digest, f.size, Some(name), now).await?;
         }
@@ -285,7 +285,7 @@ impl Registry {
         let tag = TagWrite { tag: version.clone(), mutable: false };
         let file_list: Vec<&str> = files.iter().map(|f| f.name.as_str()).collect();
         let audit = actor
-            .entry("generic.publish", version_target(name, version), Outcome::Success)
+            .entry(self.now(), "generic.publish", version_target(name, version), Outcome::Success)
             .with_detail(format!("{digest} files={}", file_list.join(",")));
         match self.meta.put_manifest(&new, Some(&tag), &audit).await {
             Ok(()) => {}
@@ -297,7 +297,7 @@ impl Registry {
             Err(e) => return Err(e),
         }
         if !properties.is_empty() {
-            let audit = property_audit(actor, name, version, &digest, properties);
+            let audit = property_audit(self.now(), actor, name, version, &digest, properties);
             self.meta.set_properties(&digest, Some(&[]), properties, &audit).await?;
         }
         let version = version_of(digest, &body)?;
@@ -308,7 +308,7 @@ impl Registry {
     pub async fn delete_generic_version(&self, name: &OciName, version: &Tag, actor: &Actor) -> Result<()> {
         let v = self.generic_version(name, version).await?.ok_or_else(|| unknown_version(name, version))?;
         let audit = actor
-            .entry("generic.delete", version_target(name, version), Outcome::Success)
+            .entry(self.now(), "generic.delete", version_target(name, version), Outcome::Success)
             .with_detail(v.digest.as_str());
         if self.meta.delete_manifest(name, &v.digest, &audit).await? {
             Ok(())
@@ -349,7 +349,7 @@ impl Registry {
                 format!("version {} is already published and immutable", version_target(name, version)),
             ));
         }
-        let now = now_millis();
+        let now = self.now();
         let upload = GenericUpload {
             id: uuid::Uuid::new_v4().simple().to_string(),
             name: name.clone(),
@@ -363,7 +363,7 @@ impl Registry {
 
     async fn generic_session(&self, id: &str, name: &OciName, version: &Tag) -> Result<Vec<StagedFile>> {
         let (upload, files) = self.meta.generic_upload(id).await?.ok_or_else(|| unknown_upload(id))?;
-        let expired = now_millis() - upload.updated_at > self.config.upload_ttl_ms;
+        let expired = self.now() - upload.updated_at > self.config.upload_ttl_ms;
         if &upload.name != name || &upload.version != version || expired {
             return Err(unknown_upload(id));
         }
@@ -382,7 +382,7 @@ impl Registry {
             size: blob.size,
             media_type: put.media_type.unwrap_or("application/octet-stream").to_owned(),
         };
-        if !self.meta.stage_file(id, &staged, now_millis()).await? {
+        if !self.meta.stage_file(id, &staged, self.now()).await? {
             return Err(unknown_upload(id));
         }
         Ok(GenericFile { name: staged.file, digest: staged.digest, size: staged.size, media_type: staged.media_type })
@@ -421,7 +421,7 @@ impl Registry {
 
     /// Removes multi-file uploads untouched for the upload TTL. Returns how many.
     pub async fn reap_expired_generic_uploads(&self) -> Result<usize> {
-        let stale = self.meta.stale_generic_uploads(now_millis() - self.config.upload_ttl_ms, 1000).await?;
+        let stale = self.meta.stale_generic_uploads(self.now() - self.config.upload_ttl_ms, 1000).await?;
         for id in &stale {
             self.meta.delete_generic_upload(id).await?;
         }
@@ -450,7 +450,7 @@ impl Registry {
             check_property(k, v)?;
         }
         let v = self.generic_version(name, version).await?.ok_or_else(|| unknown_version(name, version))?;
-        let mut audit = property_audit(actor, name, version, &v.digest, add);
+        let mut audit = property_audit(self.now(), actor, name, version, &v.digest, add);
         if let Some(detail) = audit.detail.as_mut() {
             match clear {
                 None => detail.push_str(" (replacing all)"),
@@ -463,6 +463,7 @@ impl Registry {
 }
 
 fn property_audit(
+    now: crate::meta::Millis,
     actor: &Actor,
     name: &OciName,
     version: &Tag,
@@ -471,7 +472,7 @@ fn property_audit(
 ) -> crate::audit::NewAuditEntry {
     let list: Vec<String> = properties.iter().map(|(k, v)| format!("{k}={v}")).collect();
     actor
-        .entry("properties.set", version_target(name, version), Outcome::Success)
+        .entry(now, "properties.set", version_target(name, version), Outcome::Success)
         .with_detail(format!("{digest} {}", list.join(" ")))
 }
 

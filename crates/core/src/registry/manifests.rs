@@ -6,7 +6,7 @@ use crate::blob::ByteStream;
 use crate::hasher::digest_of;
 use crate::manifest::{self, ParsedManifest};
 use crate::meta::{ManifestRecord, NewManifest, RefKind, Repository, TagWrite};
-use crate::{Error, ErrorKind, Result, now_millis};
+use crate::{Error, ErrorKind, Result};
 use arca_types::{Digest, DigestAlgorithm, OciName, Reference, Tag};
 use bytes::Bytes;
 
@@ -95,13 +95,13 @@ impl Registry {
         let tags = tag_writes(&repo, put.reference, put.extra_tags);
 
         self.blobs.put_small(&digest, put.body.clone()).await?;
-        let new = new_manifest(name, &digest, put.body.len() as u64, &parsed);
+        let new = new_manifest(name, &digest, put.body.len() as u64, &parsed, self.now());
         let audit = |tag: Option<&TagWrite>| {
             let target = match tag {
                 Some(t) => format!("{name}:{}", t.tag),
                 None => format!("{name}@{digest}"),
             };
-            put.actor.entry("manifest.put", target, Outcome::Success).with_detail(digest.to_string())
+            put.actor.entry(self.now(), "manifest.put", target, Outcome::Success).with_detail(digest.to_string())
         };
         self.meta.put_manifest(&new, tags.first(), &audit(tags.first())).await?;
         for tag in tags.iter().skip(1) {
@@ -131,11 +131,11 @@ impl Registry {
     pub async fn delete_manifest(&self, name: &OciName, reference: &Reference, actor: &Actor) -> Result<()> {
         let deleted = match reference {
             Reference::Tag(tag) => {
-                let audit = actor.entry("tag.delete", format!("{name}:{tag}"), Outcome::Success);
+                let audit = actor.entry(self.now(), "tag.delete", format!("{name}:{tag}"), Outcome::Success);
                 self.meta.delete_tag(name, tag, &audit).await?
             }
             Reference::Digest(digest) => {
-                let audit = actor.entry("manifest.delete", format!("{name}@{digest}"), Outcome::Success);
+                let audit = actor.entry(self.now(), "manifest.delete", format!("{name}@{digest}"), Outcome::Success);
                 self.meta.delete_manifest(name, digest, &audit).await?
             }
         };
@@ -175,7 +175,13 @@ fn tag_writes(repo: &Repository, reference: &Reference, extra: Vec<Tag>) -> Vec<
         .collect()
 }
 
-fn new_manifest(name: &OciName, digest: &Digest, size: u64, parsed: &ParsedManifest) -> NewManifest {
+fn new_manifest(
+    name: &OciName,
+    digest: &Digest,
+    size: u64,
+    parsed: &ParsedManifest,
+    now: crate::meta::Millis,
+) -> NewManifest {
     NewManifest {
         name: name.clone(),
         record: ManifestRecord {
@@ -185,7 +191,7 @@ fn new_manifest(name: &OciName, digest: &Digest, size: u64, parsed: &ParsedManif
             artifact_type: parsed.artifact_type.clone(),
             subject: parsed.subject.clone(),
             annotations: parsed.annotations.as_ref().and_then(|a| serde_json::to_string(a).ok()),
-            created_at: now_millis(),
+            created_at: now,
         },
         references: parsed.required.clone(),
     }

@@ -7,6 +7,7 @@
 mod blobs;
 pub mod generic;
 mod glob;
+pub mod jobs;
 mod locks;
 mod manifests;
 mod search;
@@ -22,7 +23,7 @@ pub use uploads::UploadStatus;
 use crate::audit::{Actor, Outcome};
 use crate::blob::BlobStore;
 use crate::meta::{Format, MetaStore, Page, RepoKind, Repository};
-use crate::{Error, ErrorKind, Result, now_millis};
+use crate::{Error, ErrorKind, Result};
 use arca_types::{OciName, RepoName};
 use std::sync::Arc;
 
@@ -81,13 +82,26 @@ pub struct Registry {
     /// Signs upload ids (see `upload_id`); every node serving the same data must share it.
     upload_key: Vec<u8>,
     closed_uploads: upload_id::ClosedIds,
+    clock: Arc<dyn crate::clock::Clock>,
 }
 
 impl Registry {
     pub fn new(blobs: Arc<dyn BlobStore>, meta: Arc<dyn MetaStore>, config: RegistryConfig) -> Self {
         let upload_key = uuid::Uuid::new_v4().as_bytes().to_vec();
         let (upload_locks, closed_uploads) = (locks::KeyedLocks::default(), upload_id::ClosedIds::default());
-        Self { blobs, meta, config, upload_locks, upload_key, closed_uploads }
+        let clock = crate::clock::system();
+        Self { blobs, meta, config, upload_locks, upload_key, closed_uploads, clock }
+    }
+
+    /// Reads "now" from `clock` (tests move time instead of sleeping).
+    pub fn with_clock(mut self, clock: Arc<dyn crate::clock::Clock>) -> Self {
+        self.clock = clock;
+        self
+    }
+
+    /// Now, by this registry's clock.
+    pub fn now(&self) -> crate::meta::Millis {
+        self.clock.now()
     }
 
     /// Uses a persistent key for upload ids, so uploads survive restarts and span nodes.
@@ -117,10 +131,11 @@ impl Registry {
             kind: RepoKind::Hosted,
             stage: None,
             mutable_tags: self.config.default_mutable_tags.clone(),
-            created_at: now_millis(),
+            created_at: self.now(),
         };
-        let audit =
-            actor.entry("repository.create", name.as_str(), Outcome::Success).with_detail("auto-created on first push");
+        let audit = actor
+            .entry(self.now(), "repository.create", name.as_str(), Outcome::Success)
+            .with_detail("auto-created on first push");
         self.meta.create_repository(&repo, &audit).await?;
         Ok(self.meta.get_repository(name).await?.unwrap_or(repo))
     }
@@ -172,7 +187,7 @@ impl Registry {
 impl Registry {
     /// Creates a repository; `Conflict` if one of that name exists.
     pub async fn create_repository(&self, repo: &Repository, actor: &Actor) -> Result<()> {
-        if self.meta.create_repository(repo, &repository_audit(actor, "repository.create", repo)).await? {
+        if self.meta.create_repository(repo, &repository_audit(self.now(), actor, "repository.create", repo)).await? {
             Ok(())
         } else {
             Err(Error::new(ErrorKind::Conflict, format!("repository {} already exists", repo.name)))
@@ -183,7 +198,9 @@ impl Registry {
     pub async fn declare_repository(&self, repo: Repository, actor: &Actor) -> Result<()> {
         match self.meta.get_repository(&repo.name).await? {
             None => {
-                self.meta.create_repository(&repo, &repository_audit(actor, "repository.create", &repo)).await?;
+                self.meta
+                    .create_repository(&repo, &repository_audit(self.now(), actor, "repository.create", &repo))
+                    .await?;
             }
             Some(existing) if existing.format != repo.format => {
                 return Err(Error::new(
@@ -195,7 +212,10 @@ impl Registry {
                 let updated = Repository { created_at: existing.created_at, ..repo };
                 if updated != existing {
                     self.meta
-                        .update_repository(&updated, &repository_audit(actor, "repository.update", &updated))
+                        .update_repository(
+                            &updated,
+                            &repository_audit(self.now(), actor, "repository.update", &updated),
+                        )
                         .await?;
                 }
             }
@@ -216,7 +236,7 @@ impl Registry {
 
     /// Deletes an empty repository.
     pub async fn delete_repository(&self, name: &RepoName, actor: &Actor) -> Result<()> {
-        let audit = actor.entry("repository.delete", name.as_str(), Outcome::Success);
+        let audit = actor.entry(self.now(), "repository.delete", name.as_str(), Outcome::Success);
         if self.meta.delete_repository(name, &audit).await? {
             Ok(())
         } else {
@@ -226,9 +246,14 @@ impl Registry {
 }
 
 /// The audit entry of a repository change, with its policy as detail.
-fn repository_audit(actor: &Actor, action: &str, repo: &Repository) -> crate::audit::NewAuditEntry {
+fn repository_audit(
+    now: crate::meta::Millis,
+    actor: &Actor,
+    action: &str,
+    repo: &Repository,
+) -> crate::audit::NewAuditEntry {
     let stage = repo.stage.as_deref().unwrap_or("-");
     let detail =
         format!("format={} kind={} stage={stage} mutable_tags={}", repo.format, repo.kind, repo.mutable_tags.join(","));
-    actor.entry(action, repo.name.as_str(), Outcome::Success).with_detail(detail)
+    actor.entry(now, action, repo.name.as_str(), Outcome::Success).with_detail(detail)
 }

@@ -5,7 +5,7 @@ use crate::audit::Actor;
 use crate::blob::{ByteStream, UploadWriter};
 use crate::hasher::MultiHasher;
 use crate::meta::UploadSession;
-use crate::{Error, ErrorKind, Result, now_millis};
+use crate::{Error, ErrorKind, Result};
 use arca_types::{Digest, DigestAlgorithm, OciName};
 use futures_util::StreamExt;
 
@@ -30,7 +30,7 @@ impl Registry {
     /// written: the id itself carries the session until a chunk leaves data behind.
     pub async fn start_upload(&self, name: &OciName, sha512: bool, actor: &Actor) -> Result<UploadStatus> {
         self.oci_repository(name, actor).await?;
-        Ok(UploadStatus { id: upload_id::mint(&self.upload_key, name, sha512, now_millis()), offset: 0 })
+        Ok(UploadStatus { id: upload_id::mint(&self.upload_key, name, sha512, self.now()), offset: 0 })
     }
 
     pub async fn upload_status(&self, name: &OciName, id: &str) -> Result<UploadStatus> {
@@ -54,9 +54,9 @@ impl Registry {
         let mut hasher = MultiHasher::from_bytes(&session.hash_state)?;
         let offset = self.stream_into(id, session.offset, &mut hasher, body, declared_len, Durability::Now).await?;
         let advanced = if persisted {
-            self.meta.advance_upload(id, session.offset, offset, &hasher.to_bytes(), now_millis()).await?
+            self.meta.advance_upload(id, session.offset, offset, &hasher.to_bytes(), self.now()).await?
         } else {
-            let first = UploadSession { offset, hash_state: hasher.to_bytes(), updated_at: now_millis(), ..session };
+            let first = UploadSession { offset, hash_state: hasher.to_bytes(), updated_at: self.now(), ..session };
             self.meta.create_upload(&first).await.is_ok()
         };
         if !advanced {
@@ -165,7 +165,7 @@ impl Registry {
             return Err(Error::new(ErrorKind::DigestInvalid, format!("content digest is {actual}, not {expected}")));
         }
         self.blobs.commit_upload(&id, &actual).await?;
-        self.meta.record_blob(&actual, size, None, now_millis()).await?;
+        self.meta.record_blob(&actual, size, None, self.now()).await?;
         Ok(BlobInfo { digest: actual, size })
     }
 
@@ -197,13 +197,13 @@ impl Registry {
             None => self.meta.blob_size(digest).await?,
         };
         let Some(size) = size else { return Ok(None) };
-        self.meta.record_blob(digest, size, Some(name), now_millis()).await?;
+        self.meta.record_blob(digest, size, Some(name), self.now()).await?;
         Ok(Some(BlobInfo { digest: digest.clone(), size }))
     }
 
     /// Removes expired sessions and their staged bytes. Returns how many were reaped.
     pub async fn reap_expired_uploads(&self) -> Result<usize> {
-        let stale = self.meta.stale_uploads(now_millis() - self.config.upload_ttl_ms, 1000).await?;
+        let stale = self.meta.stale_uploads(self.now() - self.config.upload_ttl_ms, 1000).await?;
         for id in &stale {
             let _guard = self.upload_locks.lock(id).await;
             self.blobs.abort_upload(id).await?;
@@ -226,7 +226,7 @@ impl Registry {
 
     /// The upload's state and whether it has a row yet (it gets one when a chunk leaves data behind).
     async fn session(&self, name: &OciName, id: &str) -> Result<(UploadSession, bool)> {
-        let now = now_millis();
+        let now = self.now();
         if let Some(session) = self.meta.get_upload(id).await? {
             if &session.name != name || now - session.updated_at > self.config.upload_ttl_ms {
                 return Err(unknown_upload(id));
@@ -301,7 +301,7 @@ impl Registry {
     }
 
     async fn link_stored(&self, name: &OciName, digest: &Digest, size: u64) -> Result<BlobInfo> {
-        self.meta.record_blob(digest, size, Some(name), now_millis()).await?;
+        self.meta.record_blob(digest, size, Some(name), self.now()).await?;
         Ok(BlobInfo { digest: digest.clone(), size })
     }
 

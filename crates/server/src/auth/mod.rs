@@ -121,7 +121,7 @@ impl Gate {
     }
 
     fn jwt_principal(&self, token: &str) -> Result<Principal, Refusal> {
-        let now = arca_core::now_millis() / 1000;
+        let now = self.service.clock().now() / 1000;
         let claims = self
             .jwt
             .verify(token, now)

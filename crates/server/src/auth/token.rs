@@ -38,7 +38,7 @@ pub async fn issue(State(gate): State<Arc<Gate>>, request: Request) -> Response 
         return (StatusCode::BAD_REQUEST, [(header::CONTENT_TYPE, "application/json")], body.to_string())
             .into_response();
     }
-    let now = arca_core::now_millis() / 1000;
+    let now = gate.service.clock().now() / 1000;
     let claims = Claims {
         iss: SERVICE.into(),
         sub: principal.name.clone().unwrap_or_default(),

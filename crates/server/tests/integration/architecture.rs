@@ -106,3 +106,40 @@ fn no_production_crate_depends_on_the_testkit() {
         .collect();
     assert!(users.is_empty(), "{users:?} depend on arca-store-testkit outside dev-dependencies");
 }
+
+/// The sources of a crate, recursively.
+fn sources(dir: &std::path::Path, out: &mut Vec<std::path::PathBuf>) {
+    for entry in std::fs::read_dir(dir).unwrap().flatten() {
+        let path = entry.path();
+        if path.is_dir() {
+            sources(&path, out);
+        } else if path.extension().is_some_and(|e| e == "rs") {
+            out.push(path);
+        }
+    }
+}
+
+/// "Now" is a port (`arca_core::clock`): outside it, `core`, `api` and `server` never read the wall
+/// clock themselves, so tests can move time. (A monotonic `Instant` for measuring how long something
+/// took is not "now" and stays allowed.)
+#[test]
+fn core_api_and_server_read_the_wall_clock_only_through_the_clock_port() {
+    let crates = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("..");
+    let mut offenders = Vec::new();
+    for krate in ["core", "api", "server"] {
+        let mut files = Vec::new();
+        sources(&crates.join(krate).join("src"), &mut files);
+        for file in files {
+            if file.ends_with("core/src/clock.rs") || file.ends_with("core/src/lib.rs") {
+                continue;
+            }
+            let text = std::fs::read_to_string(&file).unwrap();
+            for needle in ["SystemTime::now", "now_millis("] {
+                if text.contains(needle) {
+                    offenders.push(format!("{} uses {needle}", file.display()));
+                }
+            }
+        }
+    }
+    assert!(offenders.is_empty(), "read the time from the use case's Clock instead:\n{}", offenders.join("\n"));
+}

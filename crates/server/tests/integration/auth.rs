@@ -50,7 +50,10 @@ pub struct Principals {
 pub async fn setup(dir: &Path) -> (App, Principals) {
     let mut settings = Settings::for_tests(dir);
     auth_settings(&mut settings);
-    let app = App::build(&settings).await.expect("build");
+    // Tokens are created at a moment two hours ago, so "expires in 1 ms" is long past: no sleeping.
+    let clock = arca_core::clock::ManualClock::new();
+    let seams = arca_server::Seams { clock: Some(clock.clone()), ..Default::default() };
+    let app = App::build_with(&settings, seams).await.expect("build");
     let auth = &app.auth;
     let system = Actor::system();
     for (user, role) in [("reader", Role::Reader), ("publisher", Role::Publisher), ("promoter", Role::Promoter)] {
@@ -59,10 +62,12 @@ pub async fn setup(dir: &Path) -> (App, Principals) {
     let other = Permission::parse("other:read,publish,delete").unwrap();
     let other = auth.create_token(&system, "admin", "other", vec![other], None).await.expect("token");
     let everything = || vec![Permission::parse("*:admin").unwrap()];
+    let now = arca_core::clock::Clock::now(clock.as_ref());
+    clock.set(now - 7_200_000);
     let expired = auth.create_token(&system, "admin", "expired", everything(), Some(Duration::from_millis(1))).await;
+    clock.set(now);
     let revoked = auth.create_token(&system, "admin", "revoked", everything(), None).await.expect("token");
     auth.revoke_token(&system, &revoked.token.id).await.expect("revoke");
-    tokio::time::sleep(Duration::from_millis(5)).await;
     let all = vec![
         ("anonymous", Cred::Anonymous),
         ("reader", Cred::Password("reader")),

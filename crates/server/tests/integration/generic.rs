@@ -316,16 +316,20 @@ async fn the_reaper_discards_expired_uploads() {
     use arca_core::audit::Actor;
     let dir = tempfile::tempdir().unwrap();
     let mut settings = arca_server::Settings::for_tests(dir.path());
-    settings.registry.upload_ttl_ms = 50;
-    let app = arca_server::App::build(&settings).await.expect("build");
+    settings.registry.upload_ttl_ms = 50_000;
+    let clock = arca_core::clock::ManualClock::new();
+    let seams = arca_server::Seams { clock: Some(clock.clone()), ..Default::default() };
+    let app = arca_server::App::build_with(&settings, seams).await.expect("build");
     let (registry, actor) = (&app.registry, Actor::system());
     let name = arca_types::OciName::parse("rel/tool").unwrap();
     let version = arca_types::Tag::parse("1.0").unwrap();
     let id = registry.start_generic_upload(&name, &version, &actor).await.expect("start");
-    assert_eq!(registry.reap_expired_generic_uploads().await.expect("reap"), 0, "a fresh upload stays");
-    tokio::time::sleep(std::time::Duration::from_millis(80)).await;
-    assert_eq!(registry.reap_expired_generic_uploads().await.expect("reap"), 1);
+    let reap = || app.jobs.run_now("generic-upload-reaper");
+    assert_eq!(reap().await.expect("reap").map(|r| r.items), Some(0), "a fresh upload stays");
+    clock.advance(std::time::Duration::from_secs(51));
+    assert_eq!(reap().await.expect("reap").map(|r| r.items), Some(1));
     let commit = registry.commit_generic_upload(&id, &name, &version, &[], &actor).await;
     assert_eq!(commit.expect_err("reaped").kind, arca_core::ErrorKind::BlobUploadUnknown);
     assert!(registry.generic_version(&name, &version).await.expect("read").is_none(), "nothing visible");
+    assert_eq!(app.jobs.stats()["generic-upload-reaper"].items_total, 1, "the run is counted");
 }

@@ -239,3 +239,25 @@ async fn a_lost_database_is_noticed_and_refused() {
     let err = arca_server::App::build(&settings).await.err().expect("a data directory with blobs and no database");
     assert!(err.0.to_lowercase().contains("restore"), "the message says how to recover: {}", err.0);
 }
+
+/// Back-off ends when its time is up, by the server's clock (moved by the test, not slept through).
+#[tokio::test]
+async fn a_back_off_ends_when_its_time_is_up() {
+    let dir = tempfile::tempdir().unwrap();
+    setup(dir.path()).await;
+    let clock = arca_core::clock::ManualClock::new();
+    let seams = arca_server::Seams { clock: Some(clock.clone()), ..Default::default() };
+    let server = TestServer::start_seamed(dir.path(), auth_settings, seams).await;
+    let http = reqwest::Client::new();
+    let get = |password: &str| {
+        http.get(format!("{}/v2/", server.url())).header("authorization", basic("reader", password)).send()
+    };
+    for _ in 0..=arca_core::auth::throttle::FREE_FAILURES {
+        assert_eq!(get("wrong").await.unwrap().status(), 401);
+    }
+    assert_eq!(get(USER_PASSWORD).await.unwrap().status(), 429, "backing off for 2 s");
+    clock.advance(std::time::Duration::from_secs(1));
+    assert_eq!(get(USER_PASSWORD).await.unwrap().status(), 429, "still");
+    clock.advance(std::time::Duration::from_secs(2));
+    assert_eq!(get(USER_PASSWORD).await.unwrap().status(), 200, "the back-off is over");
+}

@@ -38,21 +38,30 @@ async fn a_restart_between_chunks_loses_nothing() {
     }
 }
 
+/// The upload reaper as the server schedules it: time moves by the test's clock (no waiting out a
+/// TTL); the job's loop ticks every second of real time.
 #[tokio::test]
 async fn expired_uploads_are_reaped_with_their_staged_bytes() {
     let dir = tempfile::tempdir().unwrap();
-    let server = TestServer::start_in(dir.path(), |s| {
-        s.registry.upload_ttl_ms = 500;
-        s.upload_reap_interval_secs = 1;
-    })
+    let clock = arca_core::clock::ManualClock::new();
+    let seams = arca_server::Seams { clock: Some(clock.clone()), ..Default::default() };
+    let server = TestServer::start_seamed(
+        dir.path(),
+        |s| {
+            s.registry.upload_ttl_ms = 3_600_000;
+            s.upload_reap_interval_secs = 1;
+        },
+        seams,
+    )
     .await;
     let c = Client::new(&server);
     let r = c.http.post(c.url("/v2/dev/app/blobs/uploads/")).send().await.unwrap();
     let path = r.headers()["location"].to_str().unwrap().to_owned();
     assert_eq!(c.http.patch(c.url(&path)).body(vec![1u8; 4096]).send().await.unwrap().status(), 202);
     assert_eq!(crate::support::staged_files(dir.path()).len(), 1);
+    clock.advance(std::time::Duration::from_secs(3601));
     let mut reaped = false;
-    // Generous: under a loaded CI machine the 1 s reaper can lag well behind.
+    // Generous: under a loaded CI machine the 1 s job loop can lag well behind.
     for _ in 0..300 {
         tokio::time::sleep(std::time::Duration::from_millis(100)).await;
         if crate::support::staged_files(dir.path()).is_empty() {
@@ -64,4 +73,5 @@ async fn expired_uploads_are_reaped_with_their_staged_bytes() {
     assert_eq!(c.get(&path).await.status(), 404);
     let metrics = c.get("/metrics").await.text().await.unwrap();
     assert!(metrics.contains("arca_uploads_active 0"), "{metrics}");
+    assert!(metrics.contains("arca_job_items_total{job=\"upload-reaper\"} 1"), "{metrics}");
 }
