@@ -235,6 +235,40 @@ pub trait GenericUploadStore: Send + Sync + 'static {
 }
 
 /// Liveness of the metadata backend (for readiness).
+/// A unit of work: several aggregate writes and their audit entries in one transaction, all or
+/// nothing. Dropped without [`UnitOfWork::commit`], nothing of it happened. The checks of each write
+/// (tag immutability, the repository existing) run inside the transaction.
+///
+/// The single-aggregate port methods (`ManifestStore::put_manifest`, …) are each one unit of work;
+/// a use case that writes more than one aggregate (a generic publish: files, manifest, tag,
+/// properties) opens one with [`Transactions::begin`] instead.
+#[async_trait]
+pub trait UnitOfWork: Send {
+    /// Records a blob, linked into `link`'s package if given (see [`BlobIndex::record_blob`]).
+    async fn record_blob(&mut self, digest: &Digest, size: u64, link: Option<&OciName>, now: Millis) -> Result<()>;
+    /// Records a manifest and points `tag` at it (see [`ManifestStore::put_manifest`]).
+    async fn put_manifest(&mut self, manifest: &NewManifest, tag: Option<&TagWrite>) -> Result<()>;
+    /// Points one more tag at a manifest recorded in this package.
+    async fn tag_manifest(&mut self, name: &OciName, tag: &TagWrite, digest: &Digest, now: Millis) -> Result<()>;
+    /// Changes properties (see [`PropertyStore::set_properties`]).
+    async fn set_properties(
+        &mut self,
+        manifest: &Digest,
+        clear: Option<&[String]>,
+        add: &[(String, String)],
+    ) -> Result<()>;
+    /// Appends an audit entry, chained in this transaction.
+    async fn audit(&mut self, entry: &NewAuditEntry) -> Result<()>;
+    /// Makes everything durable at once.
+    async fn commit(self: Box<Self>) -> Result<()>;
+}
+
+#[async_trait]
+pub trait Transactions: Send + Sync + 'static {
+    /// Opens a unit of work (a write transaction).
+    async fn begin(&self) -> Result<Box<dyn UnitOfWork>>;
+}
+
 #[async_trait]
 pub trait MetaHealth: Send + Sync + 'static {
     async fn ping(&self) -> Result<()>;
@@ -252,6 +286,7 @@ pub trait MetaStore:
     + AuthStore
     + AuditLog
     + MetaHealth
+    + Transactions
     + crate::jobs::JobClaims
 {
 }
@@ -266,6 +301,7 @@ impl<
         + AuthStore
         + AuditLog
         + MetaHealth
+        + Transactions
         + crate::jobs::JobClaims,
 > MetaStore for T
 {

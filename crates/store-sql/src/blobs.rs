@@ -8,32 +8,13 @@ use arca_core::audit::NewAuditEntry;
 use arca_core::meta::{BlobIndex, Millis};
 use arca_types::{Digest, OciName};
 use async_trait::async_trait;
+use sqlx::AnyConnection;
 
 #[async_trait]
 impl BlobIndex for SqlMetaStore {
     async fn record_blob(&self, digest: &Digest, size: u64, link: Option<&OciName>, now: Millis) -> Result<()> {
         let mut tx = self.db.write().await?;
-        sqlx::query("INSERT INTO blobs (digest, size, created_at) VALUES ($1, $2, $3) ON CONFLICT (digest) DO NOTHING")
-            .bind(digest.as_str())
-            .bind(to_i64(size))
-            .bind(now)
-            .execute(&mut *tx)
-            .await
-            .map_err(db_err("recording a blob"))?;
-        if let Some(name) = link {
-            packages::ensure(&mut tx, name, now).await?;
-            sqlx::query(
-                "INSERT INTO blob_links (repository, package, digest, created_at) VALUES ($1, $2, $3, $4) \
-                 ON CONFLICT (repository, package, digest) DO NOTHING",
-            )
-            .bind(name.repository.as_str())
-            .bind(name.package.as_str())
-            .bind(digest.as_str())
-            .bind(now)
-            .execute(&mut *tx)
-            .await
-            .map_err(db_err("linking a blob"))?;
-        }
+        record_blob_in(&mut tx, digest, size, link, now).await?;
         tx.commit().await.map_err(db_err("recording a blob"))
     }
 
@@ -84,4 +65,36 @@ impl BlobIndex for SqlMetaStore {
             .map_err(db_err("counting blobs"))?;
         Ok((to_u64(col(&row, 0)?), to_u64(col(&row, 1)?)))
     }
+}
+
+/// Records a blob (and its link into `link`'s package) inside a write transaction.
+pub(crate) async fn record_blob_in(
+    tx: &mut AnyConnection,
+    digest: &Digest,
+    size: u64,
+    link: Option<&OciName>,
+    now: Millis,
+) -> Result<()> {
+    sqlx::query("INSERT INTO blobs (digest, size, created_at) VALUES ($1, $2, $3) ON CONFLICT (digest) DO NOTHING")
+        .bind(digest.as_str())
+        .bind(to_i64(size))
+        .bind(now)
+        .execute(&mut *tx)
+        .await
+        .map_err(db_err("recording a blob"))?;
+    if let Some(name) = link {
+        packages::ensure(tx, name, now).await?;
+        sqlx::query(
+            "INSERT INTO blob_links (repository, package, digest, created_at) VALUES ($1, $2, $3, $4) \
+             ON CONFLICT (repository, package, digest) DO NOTHING",
+        )
+        .bind(name.repository.as_str())
+        .bind(name.package.as_str())
+        .bind(digest.as_str())
+        .bind(now)
+        .execute(&mut *tx)
+        .await
+        .map_err(db_err("linking a blob"))?;
+    }
+    Ok(())
 }

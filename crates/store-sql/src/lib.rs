@@ -29,6 +29,7 @@ mod packages;
 mod properties;
 mod repositories;
 mod search;
+mod unit_of_work;
 mod uploads;
 
 use arca_core::Result;

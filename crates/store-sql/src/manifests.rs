@@ -13,24 +13,8 @@ use sqlx::any::AnyRow;
 #[async_trait]
 impl ManifestStore for SqlMetaStore {
     async fn put_manifest(&self, manifest: &NewManifest, tag: Option<&TagWrite>, entry: &NewAuditEntry) -> Result<()> {
-        let NewManifest { name, record, references } = manifest;
         let mut tx = self.db.write().await?;
-        // The manifest's own bytes are a blob like any other (for stats and garbage collection).
-        sqlx::query("INSERT INTO blobs (digest, size, created_at) VALUES ($1, $2, $3) ON CONFLICT (digest) DO NOTHING")
-            .bind(record.digest.as_str())
-            .bind(to_i64(record.size))
-            .bind(record.created_at)
-            .execute(&mut *tx)
-            .await
-            .map_err(db_err("recording a manifest blob"))?;
-        packages::ensure(&mut tx, name, record.created_at).await?;
-        // Same digest, same bytes, same references: only a new manifest needs them.
-        if insert_manifest(&mut tx, name, record).await? {
-            insert_references(&mut tx, name, &record.digest, references).await?;
-        }
-        if let Some(tag) = tag {
-            point_tag(&mut tx, name, tag, &record.digest, record.created_at).await?;
-        }
+        put_manifest_in(&mut tx, manifest, tag).await?;
         audit::append(&mut tx, entry).await?;
         tx.commit().await.map_err(db_err("recording a manifest"))
     }
@@ -148,6 +132,32 @@ impl ManifestStore for SqlMetaStore {
 }
 
 /// Inserts the manifest row; `false` if the package already had it (left unchanged).
+/// Records a manifest, its references and optionally a tag inside a write transaction.
+pub(crate) async fn put_manifest_in(
+    tx: &mut AnyConnection,
+    manifest: &NewManifest,
+    tag: Option<&TagWrite>,
+) -> Result<()> {
+    let NewManifest { name, record, references } = manifest;
+    // The manifest's own bytes are a blob like any other (for stats and garbage collection).
+    sqlx::query("INSERT INTO blobs (digest, size, created_at) VALUES ($1, $2, $3) ON CONFLICT (digest) DO NOTHING")
+        .bind(record.digest.as_str())
+        .bind(to_i64(record.size))
+        .bind(record.created_at)
+        .execute(&mut *tx)
+        .await
+        .map_err(db_err("recording a manifest blob"))?;
+    packages::ensure(tx, name, record.created_at).await?;
+    // Same digest, same bytes, same references: only a new manifest needs them.
+    if insert_manifest(tx, name, record).await? {
+        insert_references(tx, name, &record.digest, references).await?;
+    }
+    if let Some(tag) = tag {
+        point_tag(tx, name, tag, &record.digest, record.created_at).await?;
+    }
+    Ok(())
+}
+
 async fn insert_manifest(tx: &mut AnyConnection, name: &OciName, record: &ManifestRecord) -> Result<bool> {
     let done = sqlx::query(
         "INSERT INTO manifests (repository, package, digest, media_type, size, artifact_type, subject, annotations, \
@@ -203,7 +213,13 @@ async fn insert_references(
 /// and if it points elsewhere the caller's transaction is abandoned with `TagImmutable`. Writing the
 /// row before reading it makes concurrent writers of one tag serialize on that row: the loser sees
 /// the winner's digest.
-async fn point_tag(tx: &mut AnyConnection, name: &OciName, tag: &TagWrite, digest: &Digest, now: i64) -> Result<()> {
+pub(crate) async fn point_tag(
+    tx: &mut AnyConnection,
+    name: &OciName,
+    tag: &TagWrite,
+    digest: &Digest,
+    now: i64,
+) -> Result<()> {
     let sql = if tag.mutable {
         "INSERT INTO tags (repository, package, name, digest, updated_at) VALUES ($1, $2, $3, $4, $5) \
          ON CONFLICT (repository, package, name) DO UPDATE SET digest = excluded.digest, updated_at = excluded.updated_at"

@@ -7,6 +7,7 @@ use arca_core::audit::NewAuditEntry;
 use arca_core::meta::{GenericUpload, GenericUploadStore, Millis, PropertyStore, StagedFile};
 use arca_types::{Digest, OciName, PackageName, RepoName, Tag};
 use async_trait::async_trait;
+use sqlx::AnyConnection;
 
 #[async_trait]
 impl PropertyStore for SqlMetaStore {
@@ -27,39 +28,48 @@ impl PropertyStore for SqlMetaStore {
         entry: &NewAuditEntry,
     ) -> Result<()> {
         let mut tx = self.db.write().await?;
-        match clear {
-            None => {
-                sqlx::query("DELETE FROM properties WHERE manifest_digest = $1")
+        set_properties_in(&mut tx, manifest, clear, add).await?;
+        audit::append(&mut tx, entry).await?;
+        tx.commit().await.map_err(db_err("setting properties"))
+    }
+}
+
+/// Clears `clear` (every key when `None`) and adds `add`, inside a write transaction.
+pub(crate) async fn set_properties_in(
+    tx: &mut AnyConnection,
+    manifest: &Digest,
+    clear: Option<&[String]>,
+    add: &[(String, String)],
+) -> Result<()> {
+    match clear {
+        None => {
+            sqlx::query("DELETE FROM properties WHERE manifest_digest = $1")
+                .bind(manifest.as_str())
+                .execute(&mut *tx)
+                .await
+                .map_err(db_err("clearing properties"))?;
+        }
+        Some(keys) => {
+            for key in keys {
+                sqlx::query("DELETE FROM properties WHERE manifest_digest = $1 AND key = $2")
                     .bind(manifest.as_str())
+                    .bind(key.as_str())
                     .execute(&mut *tx)
                     .await
-                    .map_err(db_err("clearing properties"))?;
-            }
-            Some(keys) => {
-                for key in keys {
-                    sqlx::query("DELETE FROM properties WHERE manifest_digest = $1 AND key = $2")
-                        .bind(manifest.as_str())
-                        .bind(key.as_str())
-                        .execute(&mut *tx)
-                        .await
-                        .map_err(db_err("clearing a property"))?;
-                }
+                    .map_err(db_err("clearing a property"))?;
             }
         }
-        for (key, value) in add {
-            sqlx::query(
-                "INSERT INTO properties (manifest_digest, key, value) VALUES ($1, $2, $3) ON CONFLICT DO NOTHING",
-            )
+    }
+    for (key, value) in add {
+        sqlx::query("INSERT INTO properties (manifest_digest, key, value) VALUES ($1, $2, $3) ON CONFLICT DO NOTHING")
             .bind(manifest.as_str())
             .bind(key.as_str())
             .bind(value.as_str())
             .execute(&mut *tx)
             .await
             .map_err(db_err("adding a property"))?;
-        }
-        audit::append(&mut tx, entry).await?;
-        tx.commit().await.map_err(db_err("setting properties"))
     }
+    Ok(())
 }
 
 #[async_trait]

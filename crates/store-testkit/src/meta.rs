@@ -24,6 +24,7 @@ mod manifests;
 mod properties;
 mod repositories;
 mod search;
+mod unit_of_work;
 mod uploads;
 
 use arca_core::meta::{
@@ -104,6 +105,8 @@ macro_rules! meta_checks {
             search_by_time_range,
             search_pages_with_a_cursor_stable_under_inserts,
             search_with_a_dense_property_filter,
+            unit_of_work_leaves_no_trace_when_a_later_write_fails,
+            unit_of_work_commits_every_aggregate_at_once,
         }
     };
 }
@@ -125,6 +128,7 @@ use manifests::*;
 use properties::*;
 use repositories::*;
 use search::*;
+use unit_of_work::*;
 use uploads::*;
 
 /// Runs every check, each on a fresh store from `make`.

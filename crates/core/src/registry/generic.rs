@@ -259,12 +259,8 @@ impl Registry {
             return unchanged(name, version, current, &files);
         }
         let now = self.now();
-        for f in &files {
-            self.meta.record_blob(&f.digest, f.size, Some(name), now).await?;
-        }
         let config = digest_of(DigestAlgorithm::Sha256, EMPTY_CONFIG);
         self.blobs.put_small(&config, bytes::Bytes::from_static(EMPTY_CONFIG)).await?;
-        self.meta.record_blob(&config, EMPTY_CONFIG.len() as u64, Some(name), now).await?;
         let body = manifest_json(&config, &files, &rfc3339(now));
         let digest = digest_of(DigestAlgorithm::Sha256, &body);
         let parsed = crate::manifest::parse(&body, Some(OCI_MANIFEST))?;
@@ -285,21 +281,31 @@ impl Registry {
         let tag = TagWrite { tag: version.clone(), mutable: false };
         let file_list: Vec<&str> = files.iter().map(|f| f.name.as_str()).collect();
         let audit = actor
-            .entry(self.now(), "generic.publish", version_target(name, version), Outcome::Success)
+            .entry(now, "generic.publish", version_target(name, version), Outcome::Success)
             .with_detail(format!("{digest} files={}", file_list.join(",")));
-        match self.meta.put_manifest(&new, Some(&tag), &audit).await {
+        // Files, config, manifest, version tag, properties and their audit entries: one unit of work, so
+        // a version appears whole (with its properties) or not at all.
+        let mut work = self.meta.begin().await?;
+        for f in &files {
+            work.record_blob(&f.digest, f.size, Some(name), now).await?;
+        }
+        work.record_blob(&config, EMPTY_CONFIG.len() as u64, Some(name), now).await?;
+        match work.put_manifest(&new, Some(&tag)).await {
             Ok(()) => {}
             // Another request published the version first: compare with what it published.
             Err(e) if e.kind == ErrorKind::TagImmutable => {
+                drop(work);
                 let current = self.generic_version(name, version).await?.ok_or(e)?;
                 return unchanged(name, version, current, &files);
             }
             Err(e) => return Err(e),
         }
+        work.audit(&audit).await?;
         if !properties.is_empty() {
-            let audit = property_audit(self.now(), actor, name, version, &digest, properties);
-            self.meta.set_properties(&digest, Some(&[]), properties, &audit).await?;
+            work.set_properties(&digest, Some(&[]), properties).await?;
+            work.audit(&property_audit(now, actor, name, version, &digest, properties)).await?;
         }
+        work.commit().await?;
         let version = version_of(digest, &body)?;
         Ok(Published { version, created: true })
     }

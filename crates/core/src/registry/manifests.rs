@@ -103,10 +103,15 @@ impl Registry {
             };
             put.actor.entry(self.now(), "manifest.put", target, Outcome::Success).with_detail(digest.to_string())
         };
-        self.meta.put_manifest(&new, tags.first(), &audit(tags.first())).await?;
+        // The manifest and every tag (`?tag=` may name several) in one unit of work: all or none.
+        let mut work = self.meta.begin().await?;
+        work.put_manifest(&new, tags.first()).await?;
+        work.audit(&audit(tags.first())).await?;
         for tag in tags.iter().skip(1) {
-            self.meta.put_manifest(&new, Some(tag), &audit(Some(tag))).await?;
+            work.tag_manifest(name, tag, &digest, new.record.created_at).await?;
+            work.audit(&audit(Some(tag))).await?;
         }
+        work.commit().await?;
         Ok(StoredManifest { digest, subject: parsed.subject, tags: tags.into_iter().map(|t| t.tag).collect() })
     }
 

@@ -1,0 +1,54 @@
+//! `arca_core::meta::UnitOfWork` on one write transaction: the same statements as the single-aggregate
+//! port methods (`*_in` functions), so a use case can commit several of them and their audit entries
+//! at once. Dropped uncommitted, the transaction rolls back.
+
+use crate::db::{WriteTx, db_err};
+use crate::{SqlMetaStore, audit, blobs, manifests, properties};
+use arca_core::Result;
+use arca_core::audit::NewAuditEntry;
+use arca_core::meta::{Millis, NewManifest, TagWrite, Transactions, UnitOfWork};
+use arca_types::{Digest, OciName};
+use async_trait::async_trait;
+
+pub struct SqlUnitOfWork {
+    tx: WriteTx,
+}
+
+#[async_trait]
+impl Transactions for SqlMetaStore {
+    async fn begin(&self) -> Result<Box<dyn UnitOfWork>> {
+        Ok(Box::new(SqlUnitOfWork { tx: self.db.write().await? }))
+    }
+}
+
+#[async_trait]
+impl UnitOfWork for SqlUnitOfWork {
+    async fn record_blob(&mut self, digest: &Digest, size: u64, link: Option<&OciName>, now: Millis) -> Result<()> {
+        blobs::record_blob_in(&mut self.tx, digest, size, link, now).await
+    }
+
+    async fn put_manifest(&mut self, manifest: &NewManifest, tag: Option<&TagWrite>) -> Result<()> {
+        manifests::put_manifest_in(&mut self.tx, manifest, tag).await
+    }
+
+    async fn tag_manifest(&mut self, name: &OciName, tag: &TagWrite, digest: &Digest, now: Millis) -> Result<()> {
+        manifests::point_tag(&mut self.tx, name, tag, digest, now).await
+    }
+
+    async fn set_properties(
+        &mut self,
+        manifest: &Digest,
+        clear: Option<&[String]>,
+        add: &[(String, String)],
+    ) -> Result<()> {
+        properties::set_properties_in(&mut self.tx, manifest, clear, add).await
+    }
+
+    async fn audit(&mut self, entry: &NewAuditEntry) -> Result<()> {
+        audit::append(&mut self.tx, entry).await.map(|_| ())
+    }
+
+    async fn commit(self: Box<Self>) -> Result<()> {
+        self.tx.commit().await.map_err(db_err("committing a unit of work"))
+    }
+}
