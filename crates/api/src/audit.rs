@@ -1,5 +1,6 @@
 //! `GET /api/v1/audit`: the audit log, filtered and paged.
 
+use crate::search::parse_limit;
 use crate::{ApiError, bad_request};
 use arca_core::audit::{AuditFilter, AuditLog, Outcome};
 use arca_core::auth::AuthService;
@@ -8,8 +9,6 @@ use axum::Json;
 use axum::extract::{Query, State};
 use axum::response::{IntoResponse, Response};
 use std::sync::Arc;
-
-const MAX_LIMIT: usize = 1000;
 
 #[derive(Debug, Default, serde::Deserialize)]
 pub(crate) struct AuditQuery {
@@ -25,19 +24,22 @@ pub(crate) struct AuditQuery {
     until: Option<i64>,
     /// Entries after this sequence number (the `next` of the previous page).
     after: Option<i64>,
-    limit: Option<usize>,
+    /// 1 to 1000 (larger asks are cut to 1000), as in search.
+    limit: Option<String>,
 }
 
 /// `{"entries": [...], "next": seq | null}`, entries in sequence order.
 pub(crate) async fn audit(
     State(auth): State<Arc<AuthService>>,
-    Query(q): Query<AuditQuery>,
+    query: Result<Query<AuditQuery>, axum::extract::rejection::QueryRejection>,
 ) -> Result<Response, ApiError> {
+    // A refused query is answered in the API's JSON, like every other error (not axum's text/plain).
+    let Query(q) = query.map_err(|e| bad_request(format!("query: {}", e.body_text())))?;
     let outcome = match q.outcome.as_deref().map(Outcome::parse) {
         Some(None) => return Err(bad_request("outcome is success, denied or failed")),
         other => other.flatten(),
     };
-    let limit = q.limit.unwrap_or(100).clamp(1, MAX_LIMIT);
+    let limit = parse_limit(q.limit.as_deref())?;
     let filter = AuditFilter {
         actor: q.actor,
         action: q.action,

@@ -2,7 +2,7 @@
 //! `GET /api/v1/repositories/{name}/packages/{package…}/versions` (newest first), both paged with
 //! `limit` and an opaque `cursor` (the response's `next_cursor`).
 
-use crate::search::{decode_cursor, encode_cursor, hit_json, parse_limit};
+use crate::search::{decode_cursor, decode_name_cursor, encode_cursor, encode_name_cursor, hit_json, parse_limit};
 use crate::{ApiError, bad_request};
 use arca_core::meta::SearchCursor;
 use arca_core::observe::RouteClass;
@@ -46,9 +46,9 @@ pub(crate) async fn packages(
     let q = page_query(raw.as_deref())?;
     let repo = RepoName::parse(&repo)?;
     let limit = parse_limit(q.limit.as_deref())?;
-    let last: Option<String> = q.cursor.as_deref().map(decode_cursor).transpose()?;
+    let last: Option<String> = q.cursor.as_deref().map(decode_name_cursor).transpose()?;
     let listing = registry.packages(&repo, limit, last.as_deref()).await?;
-    let next = if listing.more { listing.items.last().map(encode_cursor) } else { None };
+    let next = if listing.more { listing.items.last().map(|name| encode_name_cursor(name)) } else { None };
     let packages: Vec<serde_json::Value> =
         listing.items.iter().map(|name| serde_json::json!({ "name": name })).collect();
     Ok(classed(Json(serde_json::json!({ "packages": packages, "next_cursor": next })), "api_packages"))

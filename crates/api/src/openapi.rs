@@ -36,12 +36,48 @@ fn responses(success: (&str, Value), extra: &[(&str, &str)]) -> Value {
     }
     map.insert("401".into(), error("no or invalid credentials (with authentication on)"));
     map.insert("403".into(), error("the caller may not do this"));
+    map.insert(
+        "429".into(),
+        error("too many failed logins: retry after `Retry-After` seconds (with authentication on)"),
+    );
     map.insert("500".into(), error("internal error"));
     Value::Object(map)
 }
 
-fn path_param(name: &str, description: &str) -> Value {
-    json!({ "name": name, "in": "path", "required": true, "description": description, "schema": { "type": "string" } })
+fn path_param(name: &str, description: &str, schema: Value) -> Value {
+    json!({ "name": name, "in": "path", "required": true, "description": description, "schema": schema })
+}
+
+/// One name component, as `arca_types` parses repository and package names (OCI's grammar).
+const COMPONENT: &str = r"[a-z0-9]+((\.|_|__|-+)[a-z0-9]+)*";
+/// A repository or a package name is at most this long (`arca_types::MAX_NAME_LEN`).
+const MAX_NAME_LEN: usize = 255;
+
+/// A repository name: one component.
+fn repo_name() -> Value {
+    json!({ "type": "string", "pattern": format!("^{COMPONENT}$"), "minLength": 1, "maxLength": MAX_NAME_LEN })
+}
+
+/// A package name: components joined by `/`.
+fn package_name() -> Value {
+    json!({ "type": "string", "pattern": format!("^{COMPONENT}(/{COMPONENT})*$"), "minLength": 1,
+            "maxLength": MAX_NAME_LEN })
+}
+
+/// A version: an OCI tag.
+fn tag() -> Value {
+    json!({ "type": "string", "pattern": "^[a-zA-Z0-9_][a-zA-Z0-9._-]{0,127}$", "minLength": 1, "maxLength": 128 })
+}
+
+/// An `i64` (epoch milliseconds, sequence numbers).
+fn int64() -> Value {
+    json!({ "type": "integer", "format": "int64", "minimum": i64::MIN, "maximum": i64::MAX })
+}
+
+/// A page size: at least 1; larger than 1000 is cut to 1000.
+fn limit() -> Value {
+    json!({ "type": "integer", "minimum": 1, "maximum": u64::MAX,
+            "description": "at most 1000 are returned; a larger limit is cut to 1000" })
 }
 
 fn query_param(name: &str, description: &str, schema: Value) -> Value {
@@ -52,23 +88,38 @@ fn text() -> Value {
     json!({ "type": "string" })
 }
 
-fn paging() -> [Value; 2] {
+/// A time filter: epoch milliseconds or an RFC 3339 time.
+fn time() -> Value {
+    json!({ "anyOf": [int64(), { "type": "string", "format": "date-time" }] })
+}
+
+/// `limit` and `cursor`, the cursor of the given pattern.
+fn paging(cursor_pattern: String) -> [Value; 2] {
     [
-        query_param("limit", "page size (default 100, at most 1000)", json!({ "type": "integer", "minimum": 1 })),
-        query_param("cursor", "the `next_cursor` of the previous page (opaque)", text()),
+        query_param("limit", "page size (default 100, at most 1000)", limit()),
+        query_param(
+            "cursor",
+            "the `next_cursor` of the previous page (opaque; any cursor of this pattern is a position in the order)",
+            json!({ "type": "string", "pattern": cursor_pattern }),
+        ),
     ]
 }
 
 fn repo() -> Value {
-    path_param("name", "repository name")
+    path_param("name", "repository name", repo_name())
 }
 
 fn package() -> Value {
-    path_param("package", "package name; may contain `/` (`team/tool`), sent unescaped")
+    path_param(
+        "package",
+        "package name; may contain `/` (`team/tool`), sent unescaped. A repository and a package longer than \
+         255 characters together name nothing that can exist (not found)",
+        package_name(),
+    )
 }
 
 fn version() -> Value {
-    path_param("version", "version (tag)")
+    path_param("version", "version (tag)", tag())
 }
 
 fn body(schema: Value) -> Value {
@@ -77,12 +128,17 @@ fn body(schema: Value) -> Value {
 
 fn paths() -> Value {
     let version_route = "/api/v1/repositories/{name}/packages/{*rest}";
+    let name_paging = paging(crate::search::name_cursor_pattern());
+    let search_paging = paging(crate::search::search_cursor_pattern());
     json!({
         "/api/v1/repositories": {
             "x-arca-route": "/api/v1/repositories",
             "get": {
-                "operationId": "listRepositories", "tags": ["repositories"], "summary": "List repositories",
-                "responses": responses(("200", ok("every repository, by name",
+                "operationId": "listRepositories", "tags": ["repositories"],
+                "summary": "List the repositories the caller may read",
+                "description": "With authentication on, only the repositories the caller may read (`read` on \
+                    them) are listed; the others are silently left out.",
+                "responses": responses(("200", ok("the repositories the caller may read, by name",
                     json!({ "type": "object", "required": ["repositories"],
                             "properties": { "repositories": { "type": "array", "items": schema("Repository") } } }))), &[])
             },
@@ -98,39 +154,43 @@ fn paths() -> Value {
             "parameters": [repo()],
             "get": {
                 "operationId": "getRepository", "tags": ["repositories"], "summary": "A repository and its policy",
-                "responses": responses(("200", ok("the repository", schema("Repository"))), &[("404", "no such repository")])
+                "description": "With authentication on, a repository the caller may not read (`read` on it) is \
+                    answered as not found, as it is absent from the list.",
+                "responses": responses(("200", ok("the repository", schema("Repository"))),
+                    &[("400", "invalid name"), ("404", "no such repository")])
             },
             "patch": {
                 "operationId": "updateRepository", "tags": ["repositories"], "summary": "Change a repository's policy",
                 "requestBody": body(schema("PolicyChange")),
                 "responses": responses(("200", ok("the repository after the change", schema("Repository"))),
-                    &[("400", "invalid body"), ("404", "no such repository")])
+                    &[("400", "invalid name or body"), ("404", "no such repository")])
             },
             "delete": {
                 "operationId": "deleteRepository", "tags": ["repositories"], "summary": "Delete an empty repository",
                 "responses": responses(("204", json!({ "description": "deleted" })),
-                    &[("404", "no such repository"), ("409", "the repository still holds packages")])
+                    &[("400", "invalid name"), ("404", "no such repository"),
+                      ("409", "the repository still holds packages")])
             }
         },
         "/api/v1/repositories/{name}/packages": {
             "x-arca-route": "/api/v1/repositories/{name}/packages",
             "get": {
                 "operationId": "listPackages", "tags": ["packages"], "summary": "Package names of a repository, sorted",
-                "parameters": [repo(), paging()[0].clone(), paging()[1].clone()],
+                "parameters": [repo(), name_paging[0].clone(), name_paging[1].clone()],
                 "responses": responses(("200", ok("one page of package names", json!({
                     "type": "object", "required": ["packages", "next_cursor"],
                     "properties": {
                         "packages": { "type": "array", "items": { "type": "object", "required": ["name"],
                             "properties": { "name": text() } } },
                         "next_cursor": { "type": ["string", "null"] } } }))),
-                    &[("400", "invalid limit or cursor"), ("404", "no such repository")])
+                    &[("400", "invalid name, limit or cursor"), ("404", "no such repository")])
             }
         },
         "/api/v1/repositories/{name}/packages/{package}/versions": {
             "x-arca-route": version_route,
             "get": {
                 "operationId": "listVersions", "tags": ["versions"], "summary": "Versions of a package, newest first",
-                "parameters": [repo(), package(), paging()[0].clone(), paging()[1].clone()],
+                "parameters": [repo(), package(), search_paging[0].clone(), search_paging[1].clone()],
                 "responses": responses(("200", ok("one page of versions", json!({
                     "type": "object", "required": ["versions", "next_cursor"],
                     "properties": {
@@ -150,7 +210,8 @@ fn paths() -> Value {
             },
             "delete": {
                 "operationId": "deleteVersion", "tags": ["versions"], "summary": "Delete a version",
-                "responses": responses(("204", json!({ "description": "deleted" })), &[("404", "no such version")])
+                "responses": responses(("204", json!({ "description": "deleted" })),
+                    &[("400", "invalid name or version"), ("404", "no such version")])
             }
         },
         "/api/v1/repositories/{name}/packages/{package}/versions/{version}/properties": {
@@ -161,21 +222,21 @@ fn paths() -> Value {
                 "responses": responses(("200", ok("the properties", json!({
                     "type": "object", "required": ["digest", "properties"],
                     "properties": { "digest": text(), "properties": schema("Properties") } }))),
-                    &[("404", "no such version")])
+                    &[("400", "invalid name or version"), ("404", "no such version")])
             },
             "put": {
                 "operationId": "replaceProperties", "tags": ["properties"],
                 "summary": "Replace every property (audited)",
                 "requestBody": body(schema("PropertyChange")),
                 "responses": responses(("200", ok("the properties now", schema("PropertiesBody"))),
-                    &[("400", "invalid body, key or value"), ("404", "no such version")])
+                    &[("400", "invalid name, version or body"), ("404", "no such version")])
             },
             "patch": {
                 "operationId": "editProperties", "tags": ["properties"],
                 "summary": "Replace the named keys only; `null` or `[]` removes a key (audited)",
                 "requestBody": body(schema("PropertyChange")),
                 "responses": responses(("200", ok("the properties now", schema("PropertiesBody"))),
-                    &[("400", "invalid body, key or value"), ("404", "no such version")])
+                    &[("400", "invalid name, version or body"), ("404", "no such version")])
             }
         },
         "/api/v1/search": {
@@ -187,20 +248,21 @@ fn paths() -> Value {
                     (created_at desc, repository, package, version); paging with `cursor` is stable while \
                     versions are added.",
                 "parameters": [
-                    query_param("repository", "only this repository", text()),
+                    query_param("repository", "only this repository", repo_name()),
                     query_param("format", "only repositories of this format", schema("Format")),
                     query_param("package", "package name glob (`*` any run of characters, `?` one)", text()),
                     query_param("version", "version glob (`*`, `?`)", text()),
                     { "name": "property", "in": "query", "required": false, "style": "form", "explode": true,
                       "description": "`key=value` the version's properties must hold (repeatable)",
-                      "schema": { "type": "array", "items": text() } },
+                      "schema": { "type": "array", "items": { "type": "string", "pattern": "^[^=]+=" } } },
                     { "name": "has_property", "in": "query", "required": false, "style": "form", "explode": true,
                       "description": "a key the version must have (repeatable)",
-                      "schema": { "type": "array", "items": text() } },
-                    query_param("digest", "the version's manifest digest, or the digest of any of its files or layers", text()),
-                    query_param("created_after", "created at or after: RFC 3339 or epoch milliseconds", text()),
-                    query_param("created_before", "created before: RFC 3339 or epoch milliseconds", text()),
-                    paging()[0].clone(), paging()[1].clone()
+                      "schema": { "type": "array", "items": { "type": "string", "minLength": 1 } } },
+                    query_param("digest", "the version's manifest digest, or the digest of any of its files or layers",
+                        schema("Digest")),
+                    query_param("created_after", "created at or after: RFC 3339 or epoch milliseconds", time()),
+                    query_param("created_before", "created before: RFC 3339 or epoch milliseconds", time()),
+                    search_paging[0].clone(), search_paging[1].clone()
                 ],
                 "responses": responses(("200", ok("one page of results", json!({
                     "type": "object", "required": ["results", "next_cursor"],
@@ -220,10 +282,10 @@ fn paths() -> Value {
                     query_param("target", "target prefix", text()),
                     query_param("outcome", "success, denied or failed",
                         json!({ "type": "string", "enum": ["success", "denied", "failed"] })),
-                    query_param("since", "epoch milliseconds, inclusive", json!({ "type": "integer" })),
-                    query_param("until", "epoch milliseconds, exclusive", json!({ "type": "integer" })),
-                    query_param("after", "entries after this sequence number (the previous `next`)", json!({ "type": "integer" })),
-                    query_param("limit", "page size (default 100, at most 1000)", json!({ "type": "integer", "minimum": 1 }))
+                    query_param("since", "epoch milliseconds, inclusive", int64()),
+                    query_param("until", "epoch milliseconds, exclusive", int64()),
+                    query_param("after", "entries after this sequence number (the previous `next`)", int64()),
+                    query_param("limit", "page size (default 100, at most 1000)", limit())
                 ],
                 "responses": responses(("200", ok("one page of entries", json!({
                     "type": "object", "required": ["entries", "next"],
@@ -275,24 +337,38 @@ fn schemas() -> Value {
                 "mutable_tags": { "type": "array", "items": text() },
                 "created_at": { "type": "integer", "description": "epoch milliseconds" } }
         },
+        "Digest": {
+            "type": "string", "pattern": "^(sha256:[a-f0-9]{64}|sha512:[a-f0-9]{128})$",
+            "description": "`sha256:` or `sha512:` and the lowercase hex of the hash"
+        },
         "NewRepository": {
             "type": "object", "required": ["name"], "additionalProperties": false,
-            "properties": { "name": text(), "format": schema("Format"), "stage": { "type": ["string", "null"] },
-                "mutable_tags": { "type": "array", "items": text() } }
+            "properties": { "name": repo_name(), "format": schema("Format"),
+                "stage": { "type": ["string", "null"] },
+                "mutable_tags": { "type": "array", "items": text(), "description": "tag globs that may move" } }
         },
         "PolicyChange": {
             "type": "object", "additionalProperties": false,
-            "properties": { "stage": { "type": ["string", "null"] }, "mutable_tags": { "type": "array", "items": text() } }
+            "description": "the fields to change; an absent field is left as it is",
+            "properties": { "stage": { "type": ["string", "null"], "description": "`null` removes the stage" },
+                "mutable_tags": { "type": "array", "items": text(), "description": "`[]` makes every tag immutable" } }
         },
         "Properties": {
             "type": "object", "description": "each key with its values, sorted",
             "additionalProperties": { "type": "array", "items": text() }
         },
         "PropertiesBody": { "type": "object", "required": ["properties"], "properties": { "properties": properties } },
+        "PropertyValue": {
+            "type": "string", "maxLength": 4096, "pattern": "^[^\\u0000-\\u001f\\u007f-\\u009f]*$",
+            "description": "printable (no control character), at most 4096 bytes of UTF-8"
+        },
         "PropertyChange": {
             "type": "object", "required": ["properties"], "additionalProperties": false,
-            "properties": { "properties": { "type": "object", "additionalProperties": {
-                "oneOf": [ text(), { "type": "array", "items": text() }, { "type": "null" } ] } } }
+            "properties": { "properties": { "type": "object",
+                "description": "each key (1 to 128 of `a-z 0-9 . _ -`) with a value, values, or `null` (removes it)",
+                "propertyNames": { "type": "string", "pattern": "^[a-z0-9._-]{1,128}$" },
+                "additionalProperties": { "oneOf": [ schema("PropertyValue"),
+                    { "type": "array", "items": schema("PropertyValue") }, { "type": "null" } ] } } }
         },
         "File": {
             "type": "object", "required": ["name", "digest", "size", "media_type"],

@@ -34,34 +34,80 @@ pub(crate) async fn readable(registry: &Registry, reader: &Reader) -> Result<Opt
     ))
 }
 
-/// `limit`: default 100, at most 1000 (larger asks are cut to 1000).
+/// `limit`: default 100, at most 1000 (larger asks, up to `u64::MAX`, are cut to 1000).
 pub(crate) fn parse_limit(value: Option<&str>) -> Result<usize, ApiError> {
     match value {
         None => Ok(DEFAULT_LIMIT),
-        Some(v) => match v.parse::<usize>() {
+        Some(v) => match v.parse::<u64>() {
             Ok(0) | Err(_) => Err(bad_request(format!("limit must be a number from 1 to {MAX_LIMIT}, not {v:?}"))),
-            Ok(n) => Ok(n.min(MAX_LIMIT)),
+            Ok(n) => Ok(usize::try_from(n).unwrap_or(MAX_LIMIT).min(MAX_LIMIT)),
         },
     }
 }
 
-/// Cursors are opaque to clients: the hex of a small JSON document.
-pub(crate) fn encode_cursor<T: serde::Serialize>(value: &T) -> String {
-    let json = serde_json::to_vec(value).unwrap_or_default();
-    json.iter().map(|b| format!("{b:02x}")).collect()
+// Cursors are opaque to clients, but any well-formed one is a position in the order (the sort key of
+// the last result seen, whether or not it exists), so every cursor the OpenAPI document's pattern
+// describes is accepted: a page after that position.
+
+/// Lowercase hex bytes, none of them 0 (the text of a cursor field).
+const HEX_TEXT: &str = "([1-9a-f][0-9a-f]|0[1-9a-f])";
+
+/// The pattern of a package listing's cursor: the hex of the last name.
+pub(crate) fn name_cursor_pattern() -> String {
+    format!("^{HEX_TEXT}+$")
 }
 
-pub(crate) fn decode_cursor<T: serde::de::DeserializeOwned>(text: &str) -> Result<T, ApiError> {
-    let invalid = || bad_request("cursor is not a cursor this server returned (pass next_cursor as it is)");
-    if !text.len().is_multiple_of(2) || !text.is_ascii() {
-        return Err(invalid());
+/// The pattern of a version listing's or a search's cursor: the last result's creation time (16 hex
+/// digits: the `i64` milliseconds' bits), then its repository, package and version in hex, joined by `.`.
+pub(crate) fn search_cursor_pattern() -> String {
+    format!("^[0-9a-f]{{16}}(\\.{HEX_TEXT}*){{3}}$")
+}
+
+fn hex(text: &str) -> String {
+    text.bytes().map(|b| format!("{b:02x}")).collect()
+}
+
+/// The text of [`hex`] (invalid UTF-8 replaced: the position stays well defined), if `text` is that.
+fn unhex(text: &str) -> Option<String> {
+    let digits = text.bytes().all(|b| b.is_ascii_digit() || (b'a'..=b'f').contains(&b));
+    if !digits || !text.len().is_multiple_of(2) {
+        return None;
     }
-    let bytes = (0..text.len())
-        .step_by(2)
-        .map(|i| u8::from_str_radix(&text[i..i + 2], 16))
-        .collect::<Result<Vec<u8>, _>>()
-        .map_err(|_| invalid())?;
-    serde_json::from_slice(&bytes).map_err(|_| invalid())
+    let bytes: Vec<u8> =
+        (0..text.len()).step_by(2).map(|i| u8::from_str_radix(&text[i..i + 2], 16)).collect::<Result<_, _>>().ok()?;
+    // No NUL: PostgreSQL text cannot hold one.
+    (!bytes.contains(&0)).then(|| String::from_utf8_lossy(&bytes).into_owned())
+}
+
+fn invalid_cursor() -> ApiError {
+    bad_request("cursor is not a cursor this server returned (pass next_cursor as it is)")
+}
+
+pub(crate) fn encode_name_cursor(name: &str) -> String {
+    hex(name)
+}
+
+pub(crate) fn decode_name_cursor(text: &str) -> Result<String, ApiError> {
+    unhex(text).filter(|name| !name.is_empty()).ok_or_else(invalid_cursor)
+}
+
+pub(crate) fn encode_cursor(c: &SearchCursor) -> String {
+    let time = u64::from_be_bytes(c.created_at.to_be_bytes());
+    format!("{time:016x}.{}.{}.{}", hex(&c.repository), hex(&c.package), hex(&c.version))
+}
+
+pub(crate) fn decode_cursor(text: &str) -> Result<SearchCursor, ApiError> {
+    let mut parts = text.split('.');
+    let (Some(time), Some(repository), Some(package), Some(version), None) =
+        (parts.next(), parts.next(), parts.next(), parts.next(), parts.next())
+    else {
+        return Err(invalid_cursor());
+    };
+    let hex_digits = time.bytes().all(|b| b.is_ascii_digit() || (b'a'..=b'f').contains(&b));
+    let bits = u64::from_str_radix(time, 16).ok().filter(|_| hex_digits && time.len() == 16);
+    let created_at = i64::from_be_bytes(bits.ok_or_else(invalid_cursor)?.to_be_bytes());
+    let text = |part: &str| unhex(part).ok_or_else(invalid_cursor);
+    Ok(SearchCursor { created_at, repository: text(repository)?, package: text(package)?, version: text(version)? })
 }
 
 /// A time filter: RFC 3339 or milliseconds since the epoch.
@@ -138,7 +184,7 @@ fn parse_query(params: Vec<(String, String)>) -> Result<(SearchQuery, Option<Str
             "created_after" => q.created_after = Some(parse_time("created_after", &value)?),
             "created_before" => q.created_before = Some(parse_time("created_before", &value)?),
             "limit" => limit = Some(value),
-            "cursor" => q.after = Some(decode_cursor::<SearchCursor>(&value)?),
+            "cursor" => q.after = Some(decode_cursor(&value)?),
             other => return Err(bad_request(format!("unknown parameter {other:?}"))),
         }
     }
@@ -224,7 +270,37 @@ mod tests {
 
     #[test]
     fn cursors_round_trip() {
-        let c = SearchCursor { created_at: 5, repository: "r".into(), package: "p/q".into(), version: "1".into() };
-        assert_eq!(decode_cursor::<SearchCursor>(&encode_cursor(&c)).unwrap(), c);
+        for created_at in [5, 0, -1, i64::MAX, i64::MIN] {
+            let c = SearchCursor { created_at, repository: "r".into(), package: "p/q".into(), version: "1".into() };
+            assert_eq!(decode_cursor(&encode_cursor(&c)).unwrap(), c);
+        }
+        assert_eq!(decode_name_cursor(&encode_name_cursor("team/tool")).unwrap(), "team/tool");
+    }
+
+    #[test]
+    fn every_cursor_of_the_documented_pattern_is_a_position() {
+        assert!(decode_cursor("0000000000000005...").is_ok(), "empty fields");
+        let c = decode_cursor("ffffffffffffffff.ff..41").unwrap();
+        assert_eq!(
+            (c.created_at, c.repository.as_str(), c.package.as_str(), c.version.as_str()),
+            (-1, "\u{fffd}", "", "A")
+        );
+        assert_eq!(decode_name_cursor("c3").unwrap(), "\u{fffd}", "invalid UTF-8 is still a position");
+        for bad in [
+            "",
+            "0",
+            "zz",
+            "00000000000000000000",
+            "0000000000000005.00..",
+            "5.61.61.61",
+            "000000000000000A...",
+            "0000000000000005.6.61.61",
+            "0000000000000005....",
+        ] {
+            assert!(decode_cursor(bad).is_err(), "{bad:?} is no search cursor");
+        }
+        for bad in ["", "6", "00", "6100", "4A", "zz"] {
+            assert!(decode_name_cursor(bad).is_err(), "{bad:?} is no name cursor");
+        }
     }
 }

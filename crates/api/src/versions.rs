@@ -10,12 +10,12 @@ use crate::{ApiError, bad_request};
 use arca_core::audit::Actor;
 use arca_core::observe::RouteClass;
 use arca_core::registry::Registry;
-use arca_types::{OciName, RepoName, Tag};
+use arca_types::{OciName, PackageName, RepoName, Tag};
 use axum::extract::{Path, RawQuery, State};
 use axum::response::{IntoResponse, Response};
-use axum::routing::get;
+use axum::routing::any;
 use axum::{Extension, Json, Router};
-use http::{Method, StatusCode};
+use http::{HeaderValue, Method, StatusCode, header};
 use std::collections::BTreeMap;
 use std::sync::Arc;
 
@@ -25,8 +25,10 @@ type Caller = Option<Extension<Actor>>;
 /// The route path (one wildcard: packages may contain `/`).
 pub(crate) const PATH: &str = "/api/v1/repositories/{name}/packages/{*rest}";
 
+/// Every method reaches [`handle`], which answers the ones its target has no use for with `405` and
+/// the `Allow` of that target (the route serves three kinds of resource).
 pub(crate) fn routes() -> Router<Arc<Registry>> {
-    Router::new().route(PATH, get(handle).head(handle).put(handle).patch(handle).delete(handle))
+    Router::new().route(PATH, any(handle))
 }
 
 /// What the path after `packages/` addresses.
@@ -37,21 +39,48 @@ enum Target {
     Properties(OciName, Tag),
 }
 
+impl Target {
+    /// The methods this kind of resource answers (`Allow`).
+    fn allow(&self) -> &'static str {
+        match self {
+            Self::Versions(_) => "GET, HEAD",
+            Self::Version(..) => "GET, HEAD, DELETE",
+            Self::Properties(..) => "GET, HEAD, PUT, PATCH",
+        }
+    }
+}
+
+/// A `GET` of `<package…>/versions` lists versions; any other path (and method) is a version or its
+/// properties, else, when it ends in `/versions`, the listing again (which then answers `405`): so a
+/// version named `versions` can still be deleted or have properties.
 fn parse_target(repo: &str, rest: &str, method: &Method) -> Result<Target, ApiError> {
-    if let Some(package) = rest.strip_suffix("/versions").filter(|_| matches!(*method, Method::GET | Method::HEAD)) {
-        RepoName::parse(repo)?;
-        return Ok(Target::Versions(OciName::parse(&format!("{repo}/{package}"))?));
+    let listing = |package: &str| Ok(Target::Versions(oci_name(repo, package)?));
+    let listed = rest.strip_suffix("/versions");
+    if let Some(package) = listed.filter(|_| matches!(*method, Method::GET | Method::HEAD)) {
+        return listing(package);
     }
     let not_found = || ApiError(arca_core::Error::new(arca_core::ErrorKind::NotFound, "no such management endpoint"));
-    let (rest, properties) = match rest.strip_suffix("/properties") {
+    let (path, properties) = match rest.strip_suffix("/properties") {
         Some(r) => (r, true),
         None => (rest, false),
     };
-    let (package, version) = rest.rsplit_once("/versions/").ok_or_else(not_found)?;
-    RepoName::parse(repo)?;
-    let name = OciName::parse(&format!("{repo}/{package}"))?;
-    let version = Tag::parse(version)?;
+    let Some((package, version)) = path.rsplit_once("/versions/") else {
+        return listed.map_or_else(|| Err(not_found()), listing);
+    };
+    let name = oci_name(repo, package)?;
+    let version = match (Tag::parse(version), listed) {
+        (Ok(version), _) => version,
+        (Err(_), Some(package)) => return listing(package),
+        (Err(e), None) => return Err(e.into()),
+    };
     Ok(if properties { Target::Properties(name, version) } else { Target::Version(name, version) })
+}
+
+/// The repository and the package, each checked on its own: two valid names too long together (over
+/// 255 characters) name no package that can exist, so they are answered like any other unknown one
+/// (an empty listing, `404`) rather than refused as invalid.
+fn oci_name(repo: &str, package: &str) -> Result<OciName, ApiError> {
+    Ok(OciName::new(RepoName::parse(repo)?, PackageName::parse(package)?))
 }
 
 /// Properties as JSON: each key with its values, sorted.
@@ -93,14 +122,18 @@ async fn handle(
     body: axum::body::Bytes,
 ) -> Result<Response, ApiError> {
     let actor = caller.map_or_else(Actor::anonymous, |Extension(a)| a);
-    let not_allowed = || {
-        let mut r =
-            ApiError(arca_core::Error::new(arca_core::ErrorKind::Unsupported, "method not allowed")).into_response();
+    let target = parse_target(&repo, &rest, &method)?;
+    let not_allowed = |allow: &'static str, method: &Method| {
+        let message = format!("method {method} not allowed here (allowed: {allow})");
+        let mut r = ApiError(arca_core::Error::new(arca_core::ErrorKind::Unsupported, message)).into_response();
         *r.status_mut() = StatusCode::METHOD_NOT_ALLOWED;
-        r
+        r.headers_mut().insert(header::ALLOW, HeaderValue::from_static(allow));
+        classed(r)
     };
-    match (parse_target(&repo, &rest, &method)?, method) {
-        (Target::Versions(name), _) => crate::listing::versions(&registry, &name, query.as_deref()).await,
+    match (target, method) {
+        (Target::Versions(name), Method::GET | Method::HEAD) => {
+            crate::listing::versions(&registry, &name, query.as_deref()).await
+        }
         (Target::Version(name, version), Method::GET | Method::HEAD) => {
             let v = registry.generic_version(&name, &version).await?.ok_or_else(|| unknown(&name, &version))?;
             let properties = properties_json(registry.version_properties(&v.digest).await?);
@@ -135,7 +168,8 @@ async fn handle(
             Ok(classed(Json(serde_json::json!({ "digest": v.digest.as_str(), "properties": properties }))))
         }
         (Target::Properties(name, version), method @ (Method::PUT | Method::PATCH)) => {
-            let change: PropertyBody = serde_json::from_slice(&body).map_err(|e| bad_request(e.to_string()))?;
+            let body = serde_json::from_slice(&body).map_err(|e| bad_request(e.to_string()))?;
+            let change: PropertyBody = crate::repositories::object_body(body)?;
             let keys: Vec<String> = change.properties.keys().cloned().collect();
             let mut add = Vec::new();
             for (key, values) in change.properties {
@@ -150,7 +184,7 @@ async fn handle(
             let now = registry.set_version_properties(&name, &version, clear, &add, &actor).await?;
             Ok(classed(Json(serde_json::json!({ "properties": properties_json(now) }))))
         }
-        _ => Ok(not_allowed()),
+        (target, method) => Ok(not_allowed(target.allow(), &method)),
     }
 }
 
@@ -177,6 +211,17 @@ mod tests {
         assert!(parse_target("Rel", "tool/versions/1", &get).is_err());
         let t = parse_target("rel", "team/versions/tool/versions", &get).unwrap();
         assert!(matches!(t, Target::Versions(ref n) if n.to_string() == "rel/team/versions/tool"));
-        assert!(parse_target("rel", "tool/versions", &Method::DELETE).is_err(), "only read");
+        let t = parse_target("rel", "tool/versions", &Method::DELETE).unwrap();
+        assert!(matches!(t, Target::Versions(_)), "a listing, whatever the method (answered 405)");
+        let t = parse_target("rel", "tool/versions/versions", &Method::DELETE).unwrap();
+        assert!(matches!(t, Target::Version(ref n, ref v) if n.to_string() == "rel/tool" && v.as_str() == "versions"));
+        let t = parse_target("rel", "tool/versions/versions", &get).unwrap();
+        assert!(matches!(t, Target::Versions(ref n) if n.to_string() == "rel/tool/versions"), "GET lists");
+        assert!(parse_target("rel", "tool/versions/a:b", &Method::DELETE).is_err(), "invalid version");
+        assert!(parse_target("rel", "tool", &Method::DELETE).is_err());
+        assert_eq!(
+            parse_target("rel", "t/versions/1/properties", &Method::POST).unwrap().allow(),
+            "GET, HEAD, PUT, PATCH"
+        );
     }
 }

@@ -200,3 +200,31 @@ async fn search_shows_only_what_the_caller_may_read() {
     let (status, doc) = get_json(&c, &Cred::Anonymous, "/api/v1/openapi.json").await;
     assert_eq!((status, doc["openapi"].as_str()), (StatusCode::OK, Some("3.1.0")), "the document is public");
 }
+
+#[tokio::test]
+async fn repositories_show_only_what_the_caller_may_read() {
+    let dir = tempfile::tempdir().unwrap();
+    setup(dir.path()).await;
+    let server = TestServer::start_in(dir.path(), auth_settings).await;
+    let c = Client::new(&server);
+    let admin = Cred::Password("admin");
+    for repo in ["dev", "prod"] {
+        publish(&c, &admin, &format!("{repo}/tool/1.0/tool.bin"), repo.as_bytes(), &[]).await;
+    }
+    let listed = |body: &Value| -> Vec<String> {
+        let list = body["repositories"].as_array().expect("repositories");
+        list.iter().map(|r| r["name"].as_str().unwrap().to_owned()).collect()
+    };
+    let (status, body) = get_json(&c, &admin, "/api/v1/repositories").await;
+    assert_eq!((status, listed(&body)), (StatusCode::OK, vec!["dev".to_owned(), "prod".to_owned()]));
+    let (status, body) = get_json(&c, &Cred::Password("reader"), "/api/v1/repositories").await;
+    assert_eq!((status, listed(&body)), (StatusCode::OK, vec!["dev".to_owned()]), "reader of dev only");
+    let (status, body) = get_json(&c, &Cred::Password("reader"), "/api/v1/repositories/prod").await;
+    assert_eq!(status, StatusCode::NOT_FOUND, "an unreadable repository is not shown: {body}");
+    let (_, missing) = get_json(&c, &Cred::Password("reader"), "/api/v1/repositories/nope").await;
+    assert_eq!(body, missing.to_string().replace("nope", "prod").parse::<Value>().unwrap(), "same answer as none");
+    let (status, body) = get_json(&c, &Cred::Password("reader"), "/api/v1/repositories/dev").await;
+    assert_eq!((status, body["name"].as_str()), (StatusCode::OK, Some("dev")));
+    let (status, _) = get_json(&c, &Cred::Anonymous, "/api/v1/repositories").await;
+    assert_eq!(status, StatusCode::UNAUTHORIZED, "listing still needs credentials");
+}
