@@ -7,12 +7,16 @@
 mod digest;
 pub mod media;
 mod name;
+pub mod package;
 mod query;
 mod range;
 mod reference;
+pub mod version;
 
 pub use digest::{Digest, DigestAlgorithm, DigestError};
 pub use name::{NameError, OciName, PackageName, RepoName};
+pub use package::{Ecosystem, PackageId, PackageIdError};
 pub use query::QueryParams;
 pub use range::{ByteRange, RangeError, RangeSpec};
 pub use reference::{Reference, ReferenceError, Tag};
+pub use version::{Lexical, MavenVersion, Pep440, PushTime, Pushed, SemVer, VersionError, VersionScheme};
