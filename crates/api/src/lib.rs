@@ -8,6 +8,7 @@
 mod audit;
 mod listing;
 pub mod openapi;
+mod protocol;
 mod repositories;
 mod search;
 mod versions;
@@ -19,6 +20,8 @@ use axum::Router;
 use axum::response::{IntoResponse, Response};
 use http::StatusCode;
 use std::sync::Arc;
+
+pub use protocol::{ApiProtocol, access};
 
 /// Every route path of this API, for the server's authorization rules (each must have one).
 pub const PATHS: [&str; 8] = [
@@ -105,6 +108,37 @@ impl IntoResponse for ApiError {
         let body = serde_json::json!({ "error": { "code": self.0.kind.code(), "message": message } });
         (status, axum::Json(body)).into_response()
     }
+}
+
+/// A refusal of the enforcement point in the API's JSON (`{"error":{"code","message"}}`), with a
+/// `Basic` challenge for a missing credential and `Retry-After` for a back-off. Generic files answer
+/// the same way.
+pub fn refusal(refusal: &arca_http::Refusal) -> Response {
+    use arca_http::Refusal as R;
+    let (status, code, message) = match refusal {
+        R::Unauthenticated { message, .. } => (StatusCode::UNAUTHORIZED, "unauthorized", (*message).to_owned()),
+        R::Forbidden(m) => (StatusCode::FORBIDDEN, "denied", m.clone()),
+        R::LockedOut(wait) => (
+            StatusCode::TOO_MANY_REQUESTS,
+            "toomanyrequests",
+            format!("too many failed logins: retry in {} s", wait.as_secs().max(1)),
+        ),
+        R::Unavailable => (StatusCode::SERVICE_UNAVAILABLE, "unavailable", "try again later".to_owned()),
+    };
+    let body = serde_json::json!({ "error": { "code": code, "message": message } });
+    let mut response = (status, axum::Json(body)).into_response();
+    let headers = response.headers_mut();
+    match refusal {
+        R::Unauthenticated { .. } => {
+            headers.insert(http::header::WWW_AUTHENTICATE, http::HeaderValue::from_static("Basic realm=\"arca\""));
+        }
+        R::LockedOut(wait) => {
+            headers.insert(http::header::RETRY_AFTER, http::HeaderValue::from(wait.as_secs().max(1)));
+        }
+        R::Forbidden(_) | R::Unavailable => {}
+    }
+    response.extensions_mut().insert(arca_core::observe::RouteClass("auth_refused"));
+    response
 }
 
 fn bad_request(message: impl Into<String>) -> ApiError {

@@ -12,20 +12,23 @@
 pub mod route;
 
 use arca_api::ApiError;
-use arca_core::audit::Actor;
+use arca_core::auth::{Action, Need};
 use arca_core::registry::Registry;
 use arca_core::registry::generic::{FilePut, GenericFile, Published, parse_property};
 use arca_core::{Error, ErrorKind};
-use arca_types::{Digest, OciName, RangeSpec, Tag};
+use arca_http::body::content_length;
+use arca_http::header_value;
+use arca_http::{Access, Protocol, Refusal};
+use arca_types::{Digest, OciName, Tag};
+use async_trait::async_trait;
+use axum::Router;
 use axum::body::Body;
 use axum::extract::{Request, State};
 use axum::response::{IntoResponse, Response};
-use axum::routing::{MethodRouter, any};
-use futures_util::StreamExt;
-use http::{HeaderMap, HeaderValue, StatusCode, header, request::Parts};
+use axum::routing::any;
+use http::{HeaderMap, StatusCode, header, request::Parts};
 use route::{Endpoint, RouteError};
 use std::sync::Arc;
-use std::time::Duration;
 
 pub use arca_core::observe::RouteClass;
 
@@ -36,42 +39,76 @@ pub const PROPERTY_HEADER: &str = "x-arca-property";
 /// The header carrying a file's expected (on PUT) or actual (on GET) SHA-256, in hex.
 pub const CHECKSUM_HEADER: &str = "x-checksum-sha256";
 
-/// HTTP-level limits of the generic endpoints.
-#[derive(Debug, Clone)]
-pub struct GenericOptions {
-    /// A request body that sends nothing for this long fails, and nothing of it is kept.
-    pub body_idle_timeout: Duration,
+/// The paths this protocol serves: every request under them is parsed by [`route::parse`].
+pub const PATHS: [&str; 1] = ["/generic/{*rest}"];
+
+/// Generic files under `/generic`.
+pub struct GenericProtocol {
+    registry: Arc<Registry>,
 }
 
-impl Default for GenericOptions {
-    fn default() -> Self {
-        Self { body_idle_timeout: Duration::from_secs(60) }
+impl GenericProtocol {
+    pub fn new(registry: Arc<Registry>) -> Self {
+        Self { registry }
     }
 }
 
-struct GenericState {
-    registry: Arc<Registry>,
-    options: GenericOptions,
+/// The parse of a request, kept in its extensions by [`GenericProtocol::authorize`] for its handler.
+#[derive(Clone)]
+struct Parsed(Result<Endpoint, RouteError>);
+
+#[async_trait]
+impl Protocol for GenericProtocol {
+    fn name(&self) -> &'static str {
+        "generic"
+    }
+
+    fn router(&self) -> Router {
+        let registry = self.registry.clone();
+        PATHS
+            .into_iter()
+            .fold(Router::new(), |router, path| router.route(path, any(handle).with_state(registry.clone())))
+    }
+
+    fn paths(&self) -> Vec<&'static str> {
+        PATHS.to_vec()
+    }
+
+    async fn authorize(&self, parts: &mut Parts) -> Access {
+        let parsed = route::parse(&parts.method, parts.uri.path(), parts.uri.query());
+        // A request that is no generic endpoint still needs credentials before it learns so.
+        let needs = parsed.as_ref().map_or_else(|_| vec![Need::Authenticated], |e| vec![need(e)]);
+        parts.extensions.insert(Parsed(parsed));
+        Access::Needs(needs)
+    }
+
+    fn refuse(&self, _: &Parts, refusal: &Refusal) -> Response {
+        arca_api::refusal(refusal)
+    }
 }
 
-/// The paths of [`routes`]: every request under them is parsed by [`route::parse`].
-pub const PATHS: [&str; 1] = ["/generic/{*rest}"];
-
-/// The `/generic` routes, path by path (the server attaches an authorization rule to each).
-pub fn routes(registry: Arc<Registry>, options: GenericOptions) -> Vec<(&'static str, MethodRouter)> {
-    let state = Arc::new(GenericState { registry, options });
-    PATHS.into_iter().map(|path| (path, any(handle).with_state(state.clone()))).collect()
+/// What an endpoint needs: the action on the repository it names.
+pub fn need(endpoint: &Endpoint) -> Need {
+    use Endpoint as E;
+    let name = endpoint.name();
+    let action = match endpoint {
+        E::GetFile { .. } => Action::Read,
+        E::PutFile { .. } | E::StartUpload { .. } | E::CommitUpload { .. } | E::AbortUpload { .. } => Action::Publish,
+        E::DeleteFile { .. } => Action::Delete,
+    };
+    Need::On { action, repository: name.repository.as_str().to_owned(), name: name.to_string() }
 }
 
-async fn handle(State(state): State<Arc<GenericState>>, request: Request) -> Response {
-    let (parts, body) = request.into_parts();
-    let endpoint = route::parse(&parts.method, parts.uri.path(), parts.uri.query());
+async fn handle(State(registry): State<Arc<Registry>>, request: Request) -> Response {
+    let (mut parts, body) = request.into_parts();
+    let endpoint = match parts.extensions.remove::<Parsed>() {
+        Some(Parsed(parsed)) => parsed,
+        None => route::parse(&parts.method, parts.uri.path(), parts.uri.query()),
+    };
     let class = endpoint.as_ref().map_or("generic_invalid", Endpoint::class);
-    let body = incoming(body, state.options.body_idle_timeout);
+    let body = arca_http::body::stream(body);
     let mut response = match endpoint {
-        Ok(endpoint) => {
-            dispatch(&state.registry, endpoint, &parts, body).await.unwrap_or_else(IntoResponse::into_response)
-        }
+        Ok(endpoint) => dispatch(&registry, endpoint, &parts, body).await.unwrap_or_else(IntoResponse::into_response),
         Err(e) => route_error(e),
     };
     response.extensions_mut().insert(RouteClass(class));
@@ -80,7 +117,7 @@ async fn handle(State(state): State<Arc<GenericState>>, request: Request) -> Res
 
 async fn dispatch(registry: &Registry, endpoint: Endpoint, parts: &Parts, body: arca_core::blob::ByteStream) -> Reply {
     use Endpoint as E;
-    let actor = actor(parts);
+    let actor = arca_http::caller::actor(parts);
     match endpoint {
         E::GetFile { name, version, file, head } => get(registry, &name, &version, &file, head, &parts.headers).await,
         E::PutFile { name, version, file, upload } => {
@@ -135,21 +172,21 @@ async fn get(registry: &Registry, name: &OciName, version: &Tag, file: &str, hea
         let f = registry.generic_file(name, version, file).await?;
         return Ok(file_headers(StatusCode::OK, &f, f.size).body(Body::empty()).expect("valid response"));
     }
-    // An unparsable Range header is ignored (RFC 9110); a parsable but unsatisfiable one is a 416.
-    let range = headers.get(header::RANGE).and_then(|v| v.to_str().ok()).and_then(|v| RangeSpec::parse_header(v).ok());
+    let range = arca_http::range::requested(headers);
     let (f, read) = match registry.read_generic_file(name, version, file, range).await {
         Err(e) if e.kind == ErrorKind::RangeNotSatisfiable => {
             let f = registry.generic_file(name, version, file).await?;
             let message = format!("range not satisfiable for a file of {} bytes", f.size);
             let mut response = ApiError(Error::new(ErrorKind::RangeNotSatisfiable, message)).into_response();
-            response.headers_mut().insert(header::CONTENT_RANGE, header_value(&format!("bytes */{}", f.size)));
+            let (name, value) = arca_http::range::unsatisfiable(f.size);
+            response.headers_mut().insert(name, value);
             return Ok(response);
         }
         other => other?,
     };
     let builder = match read.range {
         Some(r) => file_headers(StatusCode::PARTIAL_CONTENT, &f, r.len())
-            .header(header::CONTENT_RANGE, format!("bytes {}-{}/{}", r.start, r.end, read.size)),
+            .header(header::CONTENT_RANGE, arca_http::range::content_range(&r, read.size)),
         None => file_headers(StatusCode::OK, &f, read.size),
     };
     Ok(builder.body(Body::from_stream(read.stream)).expect("valid response"))
@@ -236,11 +273,6 @@ fn route_error(e: RouteError) -> Response {
     response
 }
 
-/// Who the request acts as, as the server's authentication put it in the request extensions.
-fn actor(parts: &Parts) -> Actor {
-    parts.extensions.get::<Actor>().cloned().unwrap_or_else(Actor::anonymous)
-}
-
 /// `X-Checksum-Sha256: <hex>`, if given.
 fn checksum(headers: &HeaderMap) -> Result<Option<Digest>, ApiError> {
     let Some(value) = headers.get(CHECKSUM_HEADER) else { return Ok(None) };
@@ -278,36 +310,14 @@ fn media_type(headers: &HeaderMap) -> Option<&str> {
     ok.then_some(value)
 }
 
-fn content_length(headers: &HeaderMap) -> Option<u64> {
-    headers.get(header::CONTENT_LENGTH)?.to_str().ok()?.parse().ok()
-}
-
 fn json(status: StatusCode, body: serde_json::Value) -> Response {
     (status, axum::Json(body)).into_response()
-}
-
-fn header_value(s: &str) -> HeaderValue {
-    HeaderValue::from_str(s).unwrap_or_else(|_| HeaderValue::from_static("invalid"))
-}
-
-/// The body as a stream that fails if no bytes arrive for `idle`.
-fn incoming(body: Body, idle: Duration) -> arca_core::blob::ByteStream {
-    let chunks = body.into_data_stream();
-    Box::pin(futures_util::stream::unfold(chunks, move |mut chunks| async move {
-        match tokio::time::timeout(idle, chunks.next()).await {
-            Ok(Some(chunk)) => Some((chunk.map_err(std::io::Error::other), chunks)),
-            Ok(None) => None,
-            Err(_) => {
-                let stalled = std::io::Error::new(std::io::ErrorKind::TimedOut, format!("no body bytes for {idle:?}"));
-                Some((Err(stalled), chunks))
-            }
-        }
-    }))
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+    use http::HeaderValue;
 
     #[test]
     fn content_disposition_is_safe_for_any_name() {

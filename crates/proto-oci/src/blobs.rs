@@ -2,7 +2,7 @@
 
 use crate::{Reply, header_value};
 use arca_core::registry::Registry;
-use arca_types::{Digest, OciName, RangeSpec};
+use arca_types::{Digest, OciName};
 use axum::body::Body;
 use axum::response::Response;
 use http::{HeaderMap, StatusCode, header};
@@ -15,7 +15,7 @@ pub(crate) async fn get(
     headers: &HeaderMap,
 ) -> Reply {
     // An unparsable Range header is ignored (RFC 9110); a parsable but unsatisfiable one is a 416.
-    let range = headers.get(header::RANGE).and_then(|v| v.to_str().ok()).and_then(|v| RangeSpec::parse_header(v).ok());
+    let range = arca_http::range::requested(headers);
     if head {
         let size = registry.stat_blob(name, digest).await?;
         return Ok(blob_headers(StatusCode::OK, digest, size).body(Body::empty()).expect("valid response"));
@@ -56,7 +56,7 @@ pub(crate) async fn delete(
     digest: &Digest,
     parts: &http::request::Parts,
 ) -> Reply {
-    registry.delete_blob(name, digest, &crate::actor(parts)).await?;
+    registry.delete_blob(name, digest, &arca_http::caller::actor(parts)).await?;
     Ok(Response::builder()
         .status(StatusCode::ACCEPTED)
         .header(header::CONTENT_LENGTH, 0)

@@ -14,64 +14,168 @@ mod manifests;
 pub mod route;
 mod uploads;
 
+use arca_core::auth::{Action, Need};
 use arca_core::registry::Registry;
+use arca_http::body::content_length;
+use arca_http::header_value;
+use arca_http::{Access, Protocol, Refusal};
+use async_trait::async_trait;
 use axum::Router;
 use axum::body::Body;
 use axum::extract::{Request, State};
 use axum::response::{IntoResponse, Response};
-use axum::routing::{MethodRouter, any};
+use axum::routing::any;
 use errors::OciError;
 use futures_util::StreamExt;
-use http::{HeaderMap, HeaderValue, StatusCode, header, request::Parts};
-use route::Endpoint;
+use http::{HeaderValue, StatusCode, header, request::Parts};
+use route::{Endpoint, RouteError};
 use std::sync::Arc;
-use std::time::Duration;
 
 pub use arca_core::observe::RouteClass;
 
 type Reply = Result<Response, OciError>;
 
-/// HTTP-level limits of the OCI endpoints.
-#[derive(Debug, Clone)]
-pub struct OciOptions {
-    /// A request body that sends nothing for this long fails (a stalled or abandoned upload), and
-    /// what it had staged is discarded.
-    pub body_idle_timeout: Duration,
+/// The paths this protocol serves: every request under them is parsed by [`route::parse`].
+pub const PATHS: [&str; 3] = ["/v2", "/v2/", "/v2/{*rest}"];
+
+/// The OCI Distribution protocol under `/v2`.
+pub struct OciProtocol {
+    registry: Arc<Registry>,
 }
 
-impl Default for OciOptions {
-    fn default() -> Self {
-        Self { body_idle_timeout: Duration::from_secs(60) }
+impl OciProtocol {
+    pub fn new(registry: Arc<Registry>) -> Self {
+        Self { registry }
     }
 }
 
-struct OciState {
-    registry: Arc<Registry>,
-    options: OciOptions,
+/// The parse of a request, kept in its extensions by [`OciProtocol::authorize`] for its handler.
+#[derive(Clone)]
+struct Parsed(Result<Endpoint, RouteError>);
+
+#[async_trait]
+impl Protocol for OciProtocol {
+    fn name(&self) -> &'static str {
+        "oci"
+    }
+
+    fn router(&self) -> Router {
+        let registry = self.registry.clone();
+        PATHS
+            .into_iter()
+            .fold(Router::new(), |router, path| router.route(path, any(handle).with_state(registry.clone())))
+    }
+
+    fn paths(&self) -> Vec<&'static str> {
+        PATHS.to_vec()
+    }
+
+    async fn authorize(&self, parts: &mut Parts) -> Access {
+        let parsed = route::parse(&parts.method, parts.uri.path(), parts.uri.query());
+        // A request that is no OCI endpoint still needs credentials before it learns so.
+        let needs = parsed.as_ref().map_or_else(|_| vec![Need::Authenticated], needs);
+        parts.extensions.insert(Parsed(parsed));
+        Access::Needs(needs)
+    }
+
+    fn refuse(&self, parts: &Parts, refusal: &Refusal) -> Response {
+        refuse(parts, refusal)
+    }
 }
 
-/// The paths of [`routes`]: every request under them is parsed by [`route::parse`].
-pub const PATHS: [&str; 3] = ["/v2", "/v2/", "/v2/{*rest}"];
-
-/// The `/v2` routes, path by path (the server attaches an authorization rule to each).
-pub fn routes(registry: Arc<Registry>, options: OciOptions) -> Vec<(&'static str, MethodRouter)> {
-    let state = Arc::new(OciState { registry, options });
-    PATHS.into_iter().map(|path| (path, any(handle).with_state(state.clone()))).collect()
+/// What an endpoint needs of the caller.
+pub fn needs(endpoint: &Endpoint) -> Vec<Need> {
+    use Endpoint as E;
+    let on = |action, name: &arca_types::OciName| Need::On {
+        action,
+        repository: name.repository.as_str().to_owned(),
+        name: name.to_string(),
+    };
+    match endpoint {
+        E::Base => vec![Need::Authenticated],
+        E::Catalog { .. } => vec![Need::Everywhere(Action::Read)],
+        E::ListTags { name, .. }
+        | E::GetManifest { name, .. }
+        | E::GetBlob { name, .. }
+        | E::Referrers { name, .. } => {
+            vec![on(Action::Read, name)]
+        }
+        E::StartUpload { name, from, .. } => {
+            let mut needs = vec![on(Action::Publish, name)];
+            needs.extend(from.iter().map(|from| on(Action::Read, from)));
+            needs
+        }
+        E::PutManifest { name, .. }
+        | E::UploadStatus { name, .. }
+        | E::PatchUpload { name, .. }
+        | E::PutUpload { name, .. }
+        | E::CancelUpload { name, .. } => vec![on(Action::Publish, name)],
+        E::DeleteManifest { name, .. } | E::DeleteBlob { name, .. } => vec![on(Action::Delete, name)],
+    }
 }
 
-/// The `/v2` routes as one router.
-pub fn router(registry: Arc<Registry>, options: OciOptions) -> Router {
-    routes(registry, options).into_iter().fold(Router::new(), |router, (path, route)| router.route(path, route))
+/// The Docker token scope that would grant `need` (`repository:dev/app:pull,push`).
+pub fn docker_scope(need: &Need) -> Option<String> {
+    match need {
+        Need::Authenticated => None,
+        Need::On { action, name, .. } => {
+            let actions = match action {
+                Action::Read => "pull",
+                Action::Publish => "pull,push",
+                Action::Delete => "delete",
+                Action::Promote | Action::Admin => "*",
+            };
+            Some(format!("repository:{name}:{actions}"))
+        }
+        Need::Everywhere(_) => Some("registry:catalog:*".into()),
+    }
 }
 
-async fn handle(State(state): State<Arc<OciState>>, request: Request) -> Response {
-    let registry = &state.registry;
-    let (parts, body) = request.into_parts();
-    let body = Incoming { body, idle_timeout: state.options.body_idle_timeout };
-    let endpoint = route::parse(&parts.method, parts.uri.path(), parts.uri.query());
+/// A refusal as docker, podman and skopeo expect it: OCI error JSON, and for a missing credential a
+/// `Bearer` challenge naming the token realm and the scope to ask for.
+fn refuse(parts: &Parts, refusal: &Refusal) -> Response {
+    let (status, code, message) = match refusal {
+        Refusal::Unauthenticated { message, .. } => (StatusCode::UNAUTHORIZED, "UNAUTHORIZED", (*message).to_owned()),
+        Refusal::Forbidden(m) => (StatusCode::FORBIDDEN, "DENIED", m.clone()),
+        Refusal::LockedOut(wait) => (
+            StatusCode::TOO_MANY_REQUESTS,
+            "TOOMANYREQUESTS",
+            format!("too many failed logins: retry in {} s", wait.as_secs().max(1)),
+        ),
+        Refusal::Unavailable => (StatusCode::SERVICE_UNAVAILABLE, "UNAVAILABLE", "try again later".to_owned()),
+    };
+    let mut response = OciError::new(status, code, message).into_response();
+    let headers = response.headers_mut();
+    match refusal {
+        Refusal::Unauthenticated { need, .. } => {
+            let base = arca_http::external_base(&parts.headers);
+            let scope = need.as_ref().and_then(docker_scope).map(|s| format!(",scope=\"{s}\"")).unwrap_or_default();
+            let challenge = format!("Bearer realm=\"{base}/token\",service=\"{SERVICE}\"{scope}");
+            headers.insert(header::WWW_AUTHENTICATE, arca_http::header_value(&challenge));
+        }
+        Refusal::LockedOut(wait) => {
+            headers.insert(header::RETRY_AFTER, HeaderValue::from(wait.as_secs().max(1)));
+        }
+        Refusal::Forbidden(_) | Refusal::Unavailable => {}
+    }
+    headers.insert("docker-distribution-api-version", HeaderValue::from_static("registry/2.0"));
+    response.extensions_mut().insert(RouteClass("auth_refused"));
+    response
+}
+
+/// The service name in challenges and registry tokens.
+pub const SERVICE: &str = "arca";
+
+async fn handle(State(registry): State<Arc<Registry>>, request: Request) -> Response {
+    let (mut parts, body) = request.into_parts();
+    let body = Incoming { body };
+    let endpoint = match parts.extensions.remove::<Parsed>() {
+        Some(Parsed(parsed)) => parsed,
+        None => route::parse(&parts.method, parts.uri.path(), parts.uri.query()),
+    };
     let class = endpoint.as_ref().map_or("oci_invalid", Endpoint::class);
     let mut response = match endpoint {
-        Ok(endpoint) => dispatch(registry, endpoint, &parts, body).await.unwrap_or_else(IntoResponse::into_response),
+        Ok(endpoint) => dispatch(&registry, endpoint, &parts, body).await.unwrap_or_else(IntoResponse::into_response),
         Err(e) => OciError::from(e).into_response(),
     };
     response.headers_mut().insert("docker-distribution-api-version", HeaderValue::from_static("registry/2.0"));
@@ -105,43 +209,24 @@ async fn dispatch(registry: &Registry, endpoint: Endpoint, parts: &Parts, body: 
     }
 }
 
-/// Who the request acts as, as the server's authentication put it in the request extensions.
-fn actor(parts: &Parts) -> arca_core::audit::Actor {
-    parts.extensions.get::<arca_core::audit::Actor>().cloned().unwrap_or_else(arca_core::audit::Actor::anonymous)
-}
-
 fn json_response(status: StatusCode, body: String) -> Response {
     let mut response = (status, body).into_response();
     response.headers_mut().insert(header::CONTENT_TYPE, HeaderValue::from_static("application/json"));
     response
 }
 
-/// A request body and how long it may stall.
+/// A request body (stalls are cut by the server's idle timeout).
 pub(crate) struct Incoming {
     body: Body,
-    idle_timeout: Duration,
 }
 
 impl Incoming {
     fn is_empty(&self) -> bool {
-        http_body::Body::is_end_stream(&self.body)
+        arca_http::body::is_empty(&self.body)
     }
 
-    /// The body as a stream that fails if no bytes arrive for the idle timeout.
     fn into_stream(self) -> arca_core::blob::ByteStream {
-        let idle = self.idle_timeout;
-        let chunks = self.body.into_data_stream();
-        Box::pin(futures_util::stream::unfold(chunks, move |mut chunks| async move {
-            match tokio::time::timeout(idle, chunks.next()).await {
-                Ok(Some(chunk)) => Some((chunk.map_err(std::io::Error::other), chunks)),
-                Ok(None) => None,
-                Err(_) => {
-                    let stalled =
-                        std::io::Error::new(std::io::ErrorKind::TimedOut, format!("no body bytes for {idle:?}"));
-                    Some((Err(stalled), chunks))
-                }
-            }
-        }))
+        arca_http::body::stream(self.body)
     }
 
     /// The whole body, for small payloads (manifests), capped at `limit` bytes.
@@ -163,12 +248,4 @@ impl Incoming {
         }
         Ok(out.freeze())
     }
-}
-
-fn content_length(headers: &HeaderMap) -> Option<u64> {
-    headers.get(header::CONTENT_LENGTH)?.to_str().ok()?.parse().ok()
-}
-
-fn header_value(s: &str) -> HeaderValue {
-    HeaderValue::from_str(s).unwrap_or_else(|_| HeaderValue::from_static("invalid"))
 }

@@ -31,7 +31,7 @@ pub(crate) async fn put(
     let has_query_tags = !tags.is_empty();
     let body = body.collect(registry.config().max_manifest_bytes).await?;
     let content_type = parts.headers.get(header::CONTENT_TYPE).and_then(|v| v.to_str().ok());
-    let actor = crate::actor(parts);
+    let actor = arca_http::caller::actor(parts);
     let put = PutManifest { name, reference, content_type, body, extra_tags: tags, actor: &actor };
     let stored = registry.put_manifest(put).await?;
     let mut builder = Response::builder()
@@ -52,7 +52,7 @@ pub(crate) async fn put(
 }
 
 pub(crate) async fn delete(registry: &Registry, name: &OciName, reference: &Reference, parts: &Parts) -> Reply {
-    registry.delete_manifest(name, reference, &crate::actor(parts)).await?;
+    registry.delete_manifest(name, reference, &arca_http::caller::actor(parts)).await?;
     Ok(Response::builder()
         .status(StatusCode::ACCEPTED)
         .header(header::CONTENT_LENGTH, 0)

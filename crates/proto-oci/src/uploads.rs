@@ -17,7 +17,7 @@ pub(crate) struct Start {
 }
 
 pub(crate) async fn start(registry: &Registry, name: &OciName, start: Start, parts: &Parts, body: Incoming) -> Reply {
-    let actor = crate::actor(parts);
+    let actor = arca_http::caller::actor(parts);
     // Without `from`, a mount looks everywhere: only for a caller who may read everywhere (or when
     // there is no authentication at all); anyone else gets an upload session, as the spec allows.
     let may_mount =

@@ -2,7 +2,7 @@
 
 use crate::auth::{Gate, jwt::JwtKey};
 use crate::config::Settings;
-use crate::metrics::{Gauges, Metrics};
+use crate::metrics::Metrics;
 use arca_core::audit::Actor;
 use arca_core::auth::AuthService;
 use arca_core::blob::BlobStore;
@@ -11,12 +11,12 @@ use arca_core::jobs::JobRunner;
 use arca_core::meta::{Format, RepoKind, Repository};
 use arca_core::observe::RouteClass;
 use arca_core::registry::Registry;
+use arca_http::Protocol;
 use axum::Router;
 use axum::body::Body;
 use axum::extract::{Request, State};
 use axum::middleware::{self, Next};
-use axum::response::{IntoResponse, Response};
-use axum::routing::{MethodRouter, get};
+use axum::response::Response;
 use http::{HeaderValue, StatusCode};
 use http_body_util::BodyExt;
 use std::sync::Arc;
@@ -35,8 +35,8 @@ pub struct App {
     pub metrics: Arc<Metrics>,
     /// The background jobs (reapers), claimed per node through the metadata store.
     pub jobs: Arc<JobRunner>,
-    oci: arca_proto_oci::OciOptions,
     body_idle_timeout: std::time::Duration,
+    extra_protocols: Vec<Arc<dyn Protocol>>,
     gate: Arc<Gate>,
     /// The password of the administrator this start created, when it was generated (shown once).
     pub generated_admin_password: Option<String>,
@@ -53,6 +53,8 @@ const UPLOAD_ID_SECRET: &str = "upload-ids-hmac";
 pub struct Seams {
     pub clock: Option<Arc<dyn Clock>>,
     pub blobs: Option<Arc<dyn BlobStore>>,
+    /// More protocols, served beside the built-in ones (a test-only protocol shows the seam).
+    pub protocols: Vec<Arc<dyn Protocol>>,
 }
 
 impl App {
@@ -105,46 +107,45 @@ impl App {
             auth,
             metrics: Arc::default(),
             jobs,
-            oci: settings.oci.clone(),
             body_idle_timeout: settings.body_idle_timeout,
+            extra_protocols: seams.protocols,
             gate,
             generated_admin_password,
         })
     }
 
-    /// Every route the router serves, by path, except the management API's (see [`Self::router`]).
-    /// Each path needs an authorization rule (`auth::rules::rule_for`); without one it is refused to
-    /// everyone.
-    pub fn routes(&self) -> Vec<(&'static str, MethodRouter)> {
-        let parts = (self.registry.clone(), self.metrics.clone());
-        let metrics_parts = (self.registry.clone(), self.metrics.clone(), self.jobs.clone());
-        let mut routes: Vec<(&'static str, MethodRouter)> = vec![
-            ("/healthz", get(|| async { (StatusCode::OK, "ok\n") })),
-            ("/readyz", get(ready).with_state(parts.clone())),
-            ("/metrics", get(metrics).with_state(metrics_parts)),
-            ("/token", get(crate::auth::token::issue).with_state(self.gate.clone())),
+    /// The protocols this server speaks, each with its routes behind the enforcement point. Adding a
+    /// protocol is one line here (and tests add theirs through [`Seams::protocols`]).
+    pub fn protocols(&self) -> Vec<Arc<dyn Protocol>> {
+        let mut protocols: Vec<Arc<dyn Protocol>> = vec![
+            Arc::new(crate::ops::Ops {
+                registry: self.registry.clone(),
+                metrics: self.metrics.clone(),
+                jobs: self.jobs.clone(),
+                gate: self.gate.clone(),
+            }),
+            Arc::new(arca_proto_oci::OciProtocol::new(self.registry.clone())),
+            Arc::new(arca_proto_generic::GenericProtocol::new(self.registry.clone())),
+            Arc::new(arca_api::ApiProtocol::new(self.registry.clone(), self.auth.clone())),
         ];
-        routes.extend(arca_proto_oci::routes(self.registry.clone(), self.oci.clone()));
-        let generic = arca_proto_generic::GenericOptions { body_idle_timeout: self.oci.body_idle_timeout };
-        routes.extend(arca_proto_generic::routes(self.registry.clone(), generic));
-        routes
+        protocols.extend(self.extra_protocols.iter().cloned());
+        protocols
     }
 
-    /// The paths of every route: [`Self::routes`] and the management API's.
+    /// The paths of every route, of every protocol.
     pub fn route_paths(&self) -> Vec<&'static str> {
-        let mut paths: Vec<&'static str> = self.routes().into_iter().map(|(path, _)| path).collect();
-        paths.extend(arca_api::PATHS);
-        paths
+        self.protocols().iter().flat_map(|p| p.paths()).collect()
     }
 
-    /// The router: every route behind the one enforcement point (`auth::enforce`, as a route layer, so
-    /// it sees each route's path), then request observation.
+    /// The router: each protocol's routes behind the one enforcement point (`auth::enforce`, as a
+    /// route layer, so it sees the matched route), then limits and request observation.
     pub fn router(&self) -> Router {
-        self.routes()
+        self.protocols()
             .into_iter()
-            .fold(Router::new(), |router, (path, route)| router.route(path, route))
-            .merge(arca_api::router(self.registry.clone(), self.auth.clone()))
-            .route_layer(middleware::from_fn_with_state(self.gate.clone(), crate::auth::enforce))
+            .fold(Router::new(), |router, protocol| {
+                let gate = (self.gate.clone(), protocol.clone());
+                router.merge(protocol.router().route_layer(middleware::from_fn_with_state(gate, crate::auth::enforce)))
+            })
             .fallback(|| async { (StatusCode::NOT_FOUND, "not found\n") })
             .layer(middleware::from_fn(crate::limits::headers))
             .layer(middleware::from_fn_with_state(self.body_idle_timeout, crate::limits::body_idle))
@@ -221,29 +222,6 @@ async fn declare_repositories(registry: &Registry, settings: &Settings) -> arca_
         registry.declare_repository(repo, &Actor::system()).await?;
     }
     Ok(())
-}
-
-async fn ready(State((registry, _)): State<(Arc<Registry>, Arc<Metrics>)>) -> Response {
-    let mut response = match registry.ping().await {
-        Ok(()) => (StatusCode::OK, "ready\n".to_owned()).into_response(),
-        Err(e) => (StatusCode::SERVICE_UNAVAILABLE, format!("not ready: {e}\n")).into_response(),
-    };
-    response.extensions_mut().insert(RouteClass("ops"));
-    response
-}
-
-async fn metrics(State((registry, metrics, jobs)): State<(Arc<Registry>, Arc<Metrics>, Arc<JobRunner>)>) -> Response {
-    let gauges = match registry.stats().await {
-        Ok((blobs, blob_bytes, uploads)) => Some(Gauges { blobs, blob_bytes, uploads }),
-        Err(e) => {
-            tracing::warn!(error = %e, "metrics: store gauges unavailable");
-            None
-        }
-    };
-    let mut response = metrics.render(gauges, &jobs.stats()).into_response();
-    response.headers_mut().insert(http::header::CONTENT_TYPE, HeaderValue::from_static("text/plain; version=0.0.4"));
-    response.extensions_mut().insert(RouteClass("ops"));
-    response
 }
 
 /// One log line and the metrics of every request; counts body bytes as they flow.

@@ -235,7 +235,6 @@ pub struct Settings {
     pub shutdown_grace_secs: u64,
     pub registry: arca_core::registry::RegistryConfig,
     pub upload_reap_interval_secs: u64,
-    pub oci: arca_proto_oci::OciOptions,
     pub repositories: BTreeMap<String, RepositoryConfig>,
     /// Header-read (and idle keep-alive) timeout and the connection cap.
     pub connections: crate::ConnectionLimits,
@@ -307,15 +306,15 @@ impl Settings {
                     .map_err(|_| ConfigError("blobs.verify_reads_up_to_bytes must not be negative".into()))?,
             },
             upload_reap_interval_secs: positive("oci.upload_reap_interval_secs")?,
-            oci: arca_proto_oci::OciOptions {
-                body_idle_timeout: std::time::Duration::from_secs(positive("oci.body_idle_timeout_secs")?),
-            },
             repositories: raw.repositories.clone(),
             connections: crate::ConnectionLimits {
                 header_read_timeout: std::time::Duration::from_secs(positive("http.header_read_timeout_secs")?),
                 max_connections: usize::try_from(positive("http.max_connections")?).unwrap_or(usize::MAX),
             },
-            body_idle_timeout: std::time::Duration::from_secs(positive("http.body_idle_timeout_secs")?),
+            // `oci.body_idle_timeout_secs` predates the timeout on every route; the shorter one holds.
+            body_idle_timeout: std::time::Duration::from_secs(
+                positive("http.body_idle_timeout_secs")?.min(positive("oci.body_idle_timeout_secs")?),
+            ),
             trusted_proxies: raw
                 .strings("auth.trusted_proxies")
                 .iter()

@@ -9,6 +9,7 @@ pub mod config;
 pub mod limits;
 mod listener;
 mod metrics;
+mod ops;
 pub mod testing;
 
 pub use app::{App, Seams, StartupError};

@@ -24,6 +24,8 @@ mod ops;
 mod policy;
 #[path = "integration/postgres.rs"]
 mod postgres;
+#[path = "integration/protocol_seam.rs"]
+mod protocol_seam;
 #[path = "integration/restart.rs"]
 mod restart;
 #[path = "integration/search.rs"]

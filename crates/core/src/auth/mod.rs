@@ -8,12 +8,14 @@
 //! persistence port and the stored shapes), [`service`] (login, bootstrap, user and token
 //! administration, all audited), [`throttle`] (back-off on failed logins).
 
+mod need;
 pub mod secret;
 pub mod service;
 pub mod store;
 pub mod throttle;
 pub mod verified;
 
+pub use need::Need;
 pub use service::{AuthService, IssuedToken, LoginError, LoginLimits};
 pub use store::{AuthStore, Token, User};
 

@@ -15,6 +15,12 @@ pub fn of_request(request: &Request, trusted: &[IpNet]) -> Option<String> {
     Some(resolve(peer, request.headers(), trusted).to_string())
 }
 
+/// [`of_request`] from a request's head.
+pub fn of_request_parts(parts: &http::request::Parts, trusted: &[IpNet]) -> Option<String> {
+    let peer = parts.extensions.get::<ConnectInfo<SocketAddr>>()?.0.ip();
+    Some(resolve(peer, &parts.headers, trusted).to_string())
+}
+
 fn resolve(peer: IpAddr, headers: &http::HeaderMap, trusted: &[IpNet]) -> IpAddr {
     let is_trusted = |ip: &IpAddr| trusted.iter().any(|net| net.contains(ip));
     if !is_trusted(&peer) {

@@ -1,33 +1,29 @@
-//! The one enforcement point: every routed request passes [`enforce`], which finds the route's rule
-//! ([`rules::rule_for`]), authenticates the caller ([`credentials`]: Basic, Bearer API token, Bearer
-//! registry JWT) and checks each need against the principal. Deny by default: a route without a rule
-//! is refused. With auth disabled, every request is let through as `anonymous` (loopback only, or
-//! `--insecure-no-auth`).
+//! The one enforcement point: every routed request passes [`enforce`], in front of the protocol that
+//! serves the route. The protocol parses the request once and says what it needs
+//! ([`arca_http::Protocol::authorize`]); this authenticates the caller ([`credentials`]: Basic, Bearer
+//! API token, Bearer registry JWT) and checks each need against the principal; a refusal is rendered
+//! by the protocol in its own wire format. Deny by default: a route the protocol has no rule for
+//! ([`Access::Unruled`]) is refused to everyone. With auth disabled, every request is let through as
+//! `anonymous` (loopback only, or `--insecure-no-auth`).
 //!
-//! HTTP details live here; the decisions themselves are `arca_core::auth::Principal::allows`.
+//! HTTP authentication lives here; the decisions themselves are `arca_core::auth::Principal::allows`.
 
 pub mod client_addr;
 pub mod credentials;
 pub mod jwt;
-pub mod rules;
 pub mod token;
 
 use arca_core::audit::Actor;
 use arca_core::auth::{AuthService, LoginError, Principal};
-use arca_proto_oci::RouteClass;
-use arca_proto_oci::errors::OciError;
-use axum::RequestExt;
-use axum::extract::{MatchedPath, Path, Request, State};
+use arca_http::{Access, Protocol, Refusal};
+use axum::extract::{Request, State};
 use axum::middleware::Next;
-use axum::response::{IntoResponse, Response};
+use axum::response::Response;
 use credentials::Credentials;
-use http::{HeaderValue, StatusCode, header};
-use rules::{Need, Rule};
-use std::collections::HashMap;
 use std::sync::Arc;
 
 /// The service name in challenges and registry tokens.
-pub const SERVICE: &str = "arca";
+pub const SERVICE: &str = arca_proto_oci::SERVICE;
 
 /// What the enforcement point needs.
 pub struct Gate {
@@ -40,60 +36,51 @@ pub struct Gate {
     pub trusted_proxies: Vec<ipnet::IpNet>,
 }
 
-/// Why a request is refused.
-enum Refusal {
-    /// No or invalid credentials: 401 with a challenge.
-    Unauthenticated {
-        need: Option<Need>,
-        message: &'static str,
-    },
-    /// Valid credentials, not enough rights: 403.
-    Forbidden(String),
-    /// Too many failed logins: 429.
-    LockedOut(std::time::Duration),
-    Unavailable,
-}
-
-pub async fn enforce(State(gate): State<Arc<Gate>>, mut request: Request, next: Next) -> Response {
-    let addr = client_addr::of_request(&request, &gate.trusted_proxies);
+/// The enforcement point in front of one protocol's routes.
+pub async fn enforce(
+    State((gate, protocol)): State<(Arc<Gate>, Arc<dyn Protocol>)>,
+    request: Request,
+    next: Next,
+) -> Response {
+    let (mut parts, body) = request.into_parts();
+    let addr = client_addr::of_request_parts(&parts, &gate.trusted_proxies);
+    let access = protocol.authorize(&mut parts).await;
     if !gate.enabled {
-        request.extensions_mut().insert(Actor::new("anonymous", addr));
-        return next.run(request).await;
+        parts.extensions.insert(Actor::new("anonymous", addr));
+        return next.run(Request::from_parts(parts, body)).await;
     }
-    let path = request.extensions().get::<MatchedPath>().map(|m| m.as_str().to_owned()).unwrap_or_default();
-    let Some(rule) = rules::rule_for(&path) else {
-        tracing::error!(path, "route without an authorization rule: refused");
-        return refuse(&request, Refusal::Forbidden("this route has no authorization rule".into()));
-    };
-    // The `{name}` parameter exactly as the handlers see it (percent-decoded by the same extractor):
-    // deciding on the raw path let `dev-%61` pass a `dev-???` grant and act on `dev-a`.
-    let name = match request.extract_parts::<Path<HashMap<String, String>>>().await {
-        Ok(Path(params)) => params.get("name").cloned(),
-        Err(_) => None,
-    };
-    let needs = rules::needs(rule, request.method(), request.uri().path(), request.uri().query(), name.as_deref());
-    let principal = if rule == Rule::Public {
-        gate.service.anonymous()
-    } else {
-        let headers = request.headers().clone();
-        match gate.authenticate(&headers, addr.as_deref()).await {
-            Ok(p) => p,
-            Err(refusal) => return refuse(&request, refusal),
+    let needs = match access {
+        Access::Unruled => {
+            tracing::error!(
+                path = parts.uri.path(),
+                protocol = protocol.name(),
+                "route without an authorization rule: refused"
+            );
+            return protocol.refuse(&parts, &Refusal::Forbidden("this route has no authorization rule".into()));
         }
+        Access::Public => {
+            parts.extensions.insert(Actor::new("anonymous", addr));
+            return next.run(Request::from_parts(parts, body)).await;
+        }
+        Access::Needs(needs) => needs,
+    };
+    let principal = match gate.authenticate(&parts.headers, addr.as_deref()).await {
+        Ok(p) => p,
+        Err(refusal) => return protocol.refuse(&parts, &refusal),
     };
     if let Some(unmet) = needs.iter().find(|n| !n.is_met(&principal)) {
         let refusal = if principal.is_anonymous() {
             Refusal::Unauthenticated { need: Some(unmet.clone()), message: "authentication required" }
         } else {
-            let target = format!("{} {}", request.method(), request.uri().path());
+            let target = format!("{} {}", parts.method, parts.uri.path());
             gate.service.record_denied(&principal, addr.as_deref(), &target, &unmet.to_string()).await;
             Refusal::Forbidden(format!("{} may not do this: {unmet}", principal.audit_name()))
         };
-        return refuse(&request, refusal);
+        return protocol.refuse(&parts, &refusal);
     }
-    request.extensions_mut().insert(Actor::new(principal.audit_name(), addr));
-    request.extensions_mut().insert(principal);
-    next.run(request).await
+    parts.extensions.insert(Actor::new(principal.audit_name(), addr));
+    parts.extensions.insert(principal);
+    next.run(Request::from_parts(parts, body)).await
 }
 
 impl Gate {
@@ -128,50 +115,4 @@ impl Gate {
             .map_err(|_| Refusal::Unauthenticated { need: None, message: "invalid or expired registry token" })?;
         Ok(token::principal_of(&claims))
     }
-}
-
-/// The refusal in the protocol's own error format.
-fn refuse(request: &Request, refusal: Refusal) -> Response {
-    let oci = request.uri().path().starts_with("/v2");
-    let (status, code, message) = match &refusal {
-        Refusal::Unauthenticated { message, .. } => (StatusCode::UNAUTHORIZED, "UNAUTHORIZED", (*message).to_owned()),
-        Refusal::Forbidden(m) => (StatusCode::FORBIDDEN, "DENIED", m.clone()),
-        Refusal::LockedOut(wait) => (
-            StatusCode::TOO_MANY_REQUESTS,
-            "TOOMANYREQUESTS",
-            format!("too many failed logins: retry in {} s", wait.as_secs().max(1)),
-        ),
-        Refusal::Unavailable => (StatusCode::SERVICE_UNAVAILABLE, "UNAVAILABLE", "try again later".to_owned()),
-    };
-    let mut response = if oci {
-        OciError::new(status, code, message).into_response()
-    } else {
-        let body = serde_json::json!({ "error": { "code": code.to_ascii_lowercase(), "message": message } });
-        (status, [(header::CONTENT_TYPE, "application/json")], body.to_string()).into_response()
-    };
-    let headers = response.headers_mut();
-    match &refusal {
-        Refusal::Unauthenticated { need, .. } => {
-            let challenge = if oci {
-                let base = credentials::external_base(request.headers());
-                let scope =
-                    need.as_ref().and_then(Need::docker_scope).map(|s| format!(",scope=\"{s}\"")).unwrap_or_default();
-                format!("Bearer realm=\"{base}/token\",service=\"{SERVICE}\"{scope}")
-            } else {
-                format!("Basic realm=\"{SERVICE}\"")
-            };
-            if let Ok(v) = HeaderValue::from_str(&challenge) {
-                headers.insert(header::WWW_AUTHENTICATE, v);
-            }
-        }
-        Refusal::LockedOut(wait) => {
-            headers.insert(header::RETRY_AFTER, HeaderValue::from(wait.as_secs().max(1)));
-        }
-        _ => {}
-    }
-    if oci {
-        headers.insert("docker-distribution-api-version", HeaderValue::from_static("registry/2.0"));
-    }
-    response.extensions_mut().insert(RouteClass("auth_refused"));
-    response
 }

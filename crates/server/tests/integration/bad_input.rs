@@ -119,7 +119,7 @@ async fn a_body_shorter_than_its_content_length_stores_nothing() {
 async fn a_stalled_upload_times_out_and_stores_nothing() {
     let dir = tempfile_dir();
     let server =
-        TestServer::start_in(dir.path(), |s| s.oci.body_idle_timeout = std::time::Duration::from_millis(300)).await;
+        TestServer::start_in(dir.path(), |s| s.body_idle_timeout = std::time::Duration::from_millis(300)).await;
     let digest = sha256(&[7u8; 100]);
     let head =
         format!("POST /v2/dev/app/blobs/uploads/?digest={digest} HTTP/1.1\r\nHost: x\r\nContent-Length: 100\r\n\r\n");

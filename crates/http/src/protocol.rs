@@ -1,0 +1,54 @@
+//! The trait a wire protocol implements.
+
+use arca_core::auth::Need;
+use async_trait::async_trait;
+use axum::Router;
+use axum::response::Response;
+use http::request::Parts;
+use std::time::Duration;
+
+/// What a request needs before its handler runs.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Access {
+    /// Anyone, and credentials are not even looked at (liveness; the token endpoint checks its own).
+    Public,
+    /// Every need met by the caller's principal. Empty: anyone, but credentials are checked when given
+    /// (the handler answers with what the principal may see).
+    Needs(Vec<Need>),
+    /// No rule covers this route: refused to everyone (deny by default).
+    Unruled,
+}
+
+/// Why the enforcement point refuses a request.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Refusal {
+    /// No or invalid credentials: 401 with the protocol's challenge. `need` is what was missing, when
+    /// known (the OCI challenge names it as a token scope).
+    Unauthenticated { need: Option<Need>, message: &'static str },
+    /// Valid credentials, not enough rights: 403.
+    Forbidden(String),
+    /// Too many failed logins: 429 with `Retry-After`.
+    LockedOut(Duration),
+    /// The credential store is unreachable: 503.
+    Unavailable,
+}
+
+#[async_trait]
+pub trait Protocol: Send + Sync + 'static {
+    /// A short name (logs, tests).
+    fn name(&self) -> &'static str;
+
+    /// The routes, already holding their state; the server adds the enforcement point in front.
+    fn router(&self) -> Router;
+
+    /// Every route path of [`Self::router`] (the route × principal matrix enumerates them).
+    fn paths(&self) -> Vec<&'static str>;
+
+    /// Parses the request once — what the handler needs goes into `parts.extensions`, so it is not
+    /// parsed again — and says what it requires. A request that names no endpoint still needs
+    /// credentials before it learns so.
+    async fn authorize(&self, parts: &mut Parts) -> Access;
+
+    /// A refusal in this protocol's wire format (status, error body, challenge header).
+    fn refuse(&self, parts: &Parts, refusal: &Refusal) -> Response;
+}
