@@ -17,7 +17,7 @@ pub(crate) async fn get(
     // An unparsable Range header is ignored (RFC 9110); a parsable but unsatisfiable one is a 416.
     let range = arca_http::range::requested(headers);
     if head {
-        let size = registry.stat_blob(name, digest).await?;
+        let size = registry.head_blob(name, digest).await?;
         return Ok(blob_headers(StatusCode::OK, digest, size).body(Body::empty()).expect("valid response"));
     }
     let read = match registry.get_blob(name, digest, range).await {

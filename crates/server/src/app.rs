@@ -83,7 +83,7 @@ impl App {
         let registry = Registry::new(blobs, meta, settings.registry.clone()).with_upload_key(upload_key);
         let registry = Arc::new(registry.with_clock(clock.clone()));
         let jobs = Arc::new(jobs(&registry, claims, clock, settings));
-        refuse_lost_database(&registry, blobs_on_disk, settings).await?;
+        refuse_lost_database(&auth, blobs_on_disk, settings).await?;
         let generated_admin_password = if settings.auth_enabled {
             let password = settings.admin_password.as_ref().map(|p| p.0.as_str());
             auth.bootstrap(password).await.map_err(err("creating the administrator"))?
@@ -153,21 +153,23 @@ impl App {
     }
 }
 
-/// Blobs on disk but none recorded: the metadata database was lost or replaced (deleted, a wrong
-/// `database` URL, an empty PostgreSQL). Serving would show an empty registry whose audit log
-/// verifies, and new pushes would bury the old content; refuse, and say how to recover.
+/// Blobs on disk but a database that never recorded anything (every write appends to the audit log):
+/// the metadata database was lost or replaced (deleted, a wrong `database` URL, an empty PostgreSQL).
+/// Serving would show an empty registry whose audit log verifies, and new pushes would bury the old
+/// content; refuse, and say how to recover. (A crash during the very first push has audited its
+/// repository's creation already, so it is not mistaken for a lost database.)
 async fn refuse_lost_database(
-    registry: &Registry,
+    auth: &AuthService,
     blobs_on_disk: bool,
     settings: &Settings,
 ) -> Result<(), StartupError> {
-    let (recorded, _, _) = registry.stats().await.map_err(|e| StartupError(format!("database: {e}")))?;
-    if recorded > 0 || !blobs_on_disk {
+    let head = auth.audit_log().audit_head().await.map_err(|e| StartupError(format!("database: {e}")))?;
+    if head.seq > 0 || !blobs_on_disk {
         return Ok(());
     }
     Err(StartupError(format!(
-        "the blob store {} holds blobs but the metadata database {} records none: the database was lost or \
-         replaced. Restore it from a backup (or point `database` at the right one) and start again; to start \
+        "the blob store {} holds blobs but the metadata database {} has never recorded anything: the database \
+         was lost or replaced. Restore it from a backup (or point `database` at the right one) and start again; to start \
          over instead, move the blob store's `blobs` directory away",
         settings.storage,
         crate::config::mask_url(&settings.database)

@@ -35,6 +35,23 @@ impl Registry {
     /// while they stream and fail at the end on a mismatch (the connection is cut, so the client
     /// sees an incomplete transfer, not wrong bytes it could trust); the damaged copy is then dropped so
     /// that pushing the blob again repairs it.
+    /// A HEAD: the recorded size, once the stored copy is checked to be there with that size (a
+    /// missing copy is unknown, as its GET would be; a wrong-sized one an error). One `stat`.
+    pub async fn head_blob(&self, name: &OciName, digest: &Digest) -> Result<u64> {
+        let size = self.stat_blob(name, digest).await?;
+        match self.blobs.stat(digest).await? {
+            Some(stored) if stored == size => Ok(size),
+            Some(stored) => Err(Error::internal(
+                "blob damaged",
+                format!("{digest} is stored as {stored} bytes but recorded as {size}: push it again to repair it"),
+            )),
+            None => {
+                tracing::error!(%digest, "blob is recorded but missing from the blob store: push it again to repair it");
+                Err(unknown_blob(name, digest))
+            }
+        }
+    }
+
     pub async fn get_blob(&self, name: &OciName, digest: &Digest, range: Option<RangeSpec>) -> Result<BlobRead> {
         let size = self.stat_blob(name, digest).await?;
         let range = range.map(|r| r.resolve(size)).transpose().map_err(|_| {

@@ -57,7 +57,13 @@ impl Registry {
             self.meta.advance_upload(id, session.offset, offset, &hasher.to_bytes(), self.now()).await?
         } else {
             let first = UploadSession { offset, hash_state: hasher.to_bytes(), updated_at: self.now(), ..session };
-            self.meta.create_upload(&first).await.is_ok()
+            // The row already exists only when another request created it first; any other failure
+            // (a full disk) is that failure, not a race.
+            match self.meta.create_upload(&first).await {
+                Ok(()) => true,
+                Err(e) if e.kind == ErrorKind::Conflict => false,
+                Err(e) => return Err(e),
+            }
         };
         if !advanced {
             return Err(Error::new(ErrorKind::UploadRangeInvalid, format!("upload {id} was advanced concurrently")));
@@ -97,6 +103,12 @@ impl Registry {
                     self.commit_staged(name, id, digest, hasher, size).await
                 }
             }
+        } else if self.already_stored(digest, size, &hasher).await? {
+            // The acknowledged bytes are this digest, and a durable copy of exactly them is stored: a
+            // crash between moving the staged file into place and recording it (the retried PUT finds
+            // no staged file), or the same content pushed before. Record it; drop any staged copy.
+            self.blobs.abort_upload(id).await?;
+            self.link_stored(name, digest, size).await
         } else {
             // Cut the staged file back to the acknowledged bytes: a failed chunk may have left more (and
             // an empty blob has nothing staged yet, so this stages zero bytes).
@@ -298,6 +310,14 @@ impl Registry {
             return Err(Error::new(ErrorKind::DigestInvalid, format!("content digest is {actual}, not {digest}")));
         }
         Ok(Some(size))
+    }
+
+    /// Whether the bytes `hasher` has seen are `digest` and the blob store holds `size` bytes of it.
+    async fn already_stored(&self, digest: &Digest, size: u64, hasher: &MultiHasher) -> Result<bool> {
+        if hasher.clone().finish(digest.algorithm()).as_ref() != Some(digest) {
+            return Ok(false);
+        }
+        Ok(self.blobs.stat(digest).await? == Some(size))
     }
 
     async fn link_stored(&self, name: &OciName, digest: &Digest, size: u64) -> Result<BlobInfo> {

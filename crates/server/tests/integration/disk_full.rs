@@ -75,6 +75,12 @@ async fn a_full_disk_fails_writes_cleanly_and_they_resume_once_space_is_freed() 
     assert!(r.status().is_server_error(), "{}", r.status());
     let error: serde_json::Value = r.json().await.unwrap();
     assert!(error["error"]["code"].is_string(), "{error}");
+    // A chunked upload's first chunk: a full disk, not a concurrency conflict (416).
+    let r = c.http.post(c.url("/v2/dev/app/blobs/uploads/")).send().await.unwrap();
+    let location = r.headers()["location"].to_str().unwrap().to_owned();
+    let r = c.http.patch(c.url(&location)).body(random_bytes(200_000, 3)).send().await.unwrap();
+    let (status, _) = oci_error(r).await;
+    assert_eq!(status, 507, "the first chunk of a chunked upload on a full disk");
     let r = c.get("/readyz").await;
     assert_eq!(r.status(), 503, "a store that cannot write is not ready");
 

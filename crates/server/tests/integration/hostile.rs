@@ -190,12 +190,14 @@ async fn damaged_blobs_are_never_served_as_good_and_a_push_repairs_them() {
     std::fs::write(&file, &content[..1000]).unwrap();
     let r = c.get(&path).await;
     assert_eq!(r.status(), 500, "a truncated blob is an error");
+    assert_eq!(c.http.head(c.url(&path)).send().await.unwrap().status(), 500, "for HEAD too");
     c.push_blob("dev/app", &content).await;
     assert_eq!(c.get(&path).await.bytes().await.unwrap().as_ref(), content.as_slice(), "repaired by a push");
 
-    // Deleted: pushing again brings it back.
+    // Deleted: HEAD and GET agree it is gone; pushing again brings it back.
     std::fs::remove_file(&file).unwrap();
     assert!(!c.get(&path).await.status().is_success());
+    assert_eq!(c.http.head(c.url(&path)).send().await.unwrap().status(), 404, "HEAD agrees with GET");
     c.push_blob("dev/app", &content).await;
     assert_eq!(c.get(&path).await.bytes().await.unwrap().as_ref(), content.as_slice(), "repaired by a push");
 }

@@ -75,3 +75,32 @@ async fn expired_uploads_are_reaped_with_their_staged_bytes() {
     assert!(metrics.contains("arca_uploads_active 0"), "{metrics}");
     assert!(metrics.contains("arca_job_items_total{job=\"upload-reaper\"} 1"), "{metrics}");
 }
+
+/// A crash after a chunked upload's bytes were moved into place but before they were recorded leaves
+/// the session and the blob file without its staged copy: the client's retried PUT finishes it.
+#[tokio::test]
+async fn an_upload_moved_into_place_before_a_crash_can_still_be_finished() {
+    let dir = tempfile::tempdir().unwrap();
+    let server = TestServer::start_in(dir.path(), |_| {}).await;
+    let c = Client::new(&server);
+    let content = vec![7u8; 100_000];
+    let digest = crate::support::sha256(&content);
+    let r = c.http.post(c.url("/v2/dev/app/blobs/uploads/")).send().await.unwrap();
+    let location = r.headers()["location"].to_str().unwrap().to_owned();
+    assert_eq!(c.http.patch(c.url(&location)).body(content.clone()).send().await.unwrap().status(), 202);
+    server.stop().await;
+    // What the crash left: the staged file renamed to its digest's place, no blob row.
+    let staged = crate::support::staged_files(dir.path());
+    assert_eq!(staged.len(), 1, "{staged:?}");
+    let hex = digest.strip_prefix("sha256:").unwrap();
+    let target = dir.path().join("blobs/sha256").join(&hex[..2]);
+    std::fs::create_dir_all(&target).unwrap();
+    std::fs::rename(dir.path().join("uploads").join(&staged[0]), target.join(hex)).unwrap();
+    let server = TestServer::start_in(dir.path(), |_| {}).await;
+    let c = Client::new(&server);
+    let sep = if location.contains('?') { '&' } else { '?' };
+    let r = c.http.put(c.url(&format!("{location}{sep}digest={digest}"))).send().await.unwrap();
+    assert_eq!(r.status(), 201, "{}", r.text().await.unwrap());
+    let back = c.get(&format!("/v2/dev/app/blobs/{digest}")).await.bytes().await.unwrap();
+    assert_eq!(back.as_ref(), content.as_slice());
+}
