@@ -39,6 +39,7 @@ pub async fn smoke(url: &str, repo_prefix: &str) -> Result<Vec<TestResult>> {
         skip_cleanup: false,
         server: None,
         data_dir: None,
+        unique: false,
     };
     run_tests(&opts, workloads::SMOKE, |_| {}).await
 }

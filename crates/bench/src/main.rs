@@ -48,6 +48,10 @@ enum Command {
         /// the same data (zb makes one data set per run); default: new data per invocation
         #[arg(long)]
         data_dir: Option<PathBuf>,
+        /// push a new random layer every time (the write path), not zb's same layer again and again
+        /// (which a content-addressed registry only hashes and checks)
+        #[arg(long)]
+        unique: bool,
         #[command(flatten)]
         out: Out,
     },
@@ -145,6 +149,7 @@ async fn run(command: Command) -> Result<()> {
             server_pid,
             smoke,
             data_dir,
+            unique,
             out,
         } => {
             let filter = tests.as_deref().map(regex_lite::Regex::new).transpose().context("-t")?;
@@ -154,7 +159,7 @@ async fn run(command: Command) -> Result<()> {
                 (workloads::select(workloads::TESTS, filter.as_ref()), requests, concurrency)
             };
             let server = server_pid.map(|pid| ServerProc { pid });
-            let opts = Options { url, n, c, repo_prefix, skip_cleanup, server, data_dir };
+            let opts = Options { url, n, c, repo_prefix, skip_cleanup, server, data_dir, unique };
             let results = arca_bench::run_tests(&opts, &list, |r| {
                 eprint!("{}", arca_bench::report::table(std::slice::from_ref(r)))
             })

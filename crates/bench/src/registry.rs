@@ -34,7 +34,15 @@ pub struct PullTimes {
 impl Registry {
     pub fn new(base: &str) -> Result<Self> {
         let base = Url::parse(base).with_context(|| format!("registry URL {base}"))?;
+        let mut headers = reqwest::header::HeaderMap::new();
+        // ARCA_BENCH_BASIC=user:password: every request authenticates with HTTP Basic (the cost of
+        // password logins is what the password-auth row measures).
+        if let Ok(credentials) = std::env::var("ARCA_BENCH_BASIC") {
+            let value = format!("Basic {}", base64::Engine::encode(&base64::engine::general_purpose::STANDARD, credentials));
+            headers.insert(reqwest::header::AUTHORIZATION, value.parse().context("ARCA_BENCH_BASIC")?);
+        }
         let http = reqwest::Client::builder()
+            .default_headers(headers)
             .no_proxy()
             .pool_idle_timeout(Duration::from_secs(30))
             .tcp_nodelay(true)
@@ -213,3 +221,4 @@ impl Registry {
         Ok(())
     }
 }
+

@@ -86,6 +86,9 @@ pub struct Options {
     pub server: Option<ServerProc>,
     /// keep the blobs' random heads here and reuse them (see [`crate::data::Blob::stored_head`])
     pub data_dir: Option<std::path::PathBuf>,
+    /// every push sends a layer with a new random head (new bytes: the write path), instead of zb's
+    /// one layer per size pushed again and again (which a content-addressed registry only hashes)
+    pub unique: bool,
 }
 
 #[derive(Debug, Clone, Serialize, serde::Deserialize)]
@@ -157,6 +160,8 @@ struct Worker {
 
 struct Shared {
     data: Arc<DataSet>,
+    /// a new layer per push (see [`Options::unique`])
+    unique: bool,
     /// images pushed in setup that pulls read, by size
     images: BTreeMap<Size, Pushed>,
     prefix: String,
@@ -165,7 +170,8 @@ struct Shared {
 async fn iteration(reg: &Registry, sh: &Shared, kind: Kind, rng: &mut Rng, k: usize, w: &mut Worker) -> Result<()> {
     let config = sh.data.config();
     let push = |size: Size, streamed: bool| {
-        let layer = sh.data.layer(size);
+        let layer =
+            if sh.unique { Arc::new(crate::data::Blob::random_head(size.bytes())) } else { sh.data.layer(size) };
         let config = config.clone();
         let repo = new_repo(&sh.prefix);
         async move { reg.push_image(&repo, &format!("tag{k}"), &layer, &config, streamed).await }
@@ -210,7 +216,8 @@ pub async fn run_test(opts: &Options, data: &Arc<DataSet>, test: &Test) -> Resul
     let per_worker = (opts.n / c).max(1);
     let n = per_worker * c;
     let setup = Registry::new(&opts.url)?;
-    let mut sh = Shared { data: data.clone(), images: BTreeMap::new(), prefix: opts.repo_prefix.clone() };
+    let mut sh =
+        Shared { data: data.clone(), unique: opts.unique, images: BTreeMap::new(), prefix: opts.repo_prefix.clone() };
     let mut setup_pushed = Vec::new();
 
     // Setup: the images pulls read (one per size), or the catalog's n/c images per worker.
