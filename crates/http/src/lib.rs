@@ -14,7 +14,7 @@ pub mod caller;
 mod protocol;
 pub mod range;
 
-pub use protocol::{Access, Protocol, Refusal};
+pub use protocol::{Access, Protocol, Refusal, parse_once, parsed, serve_all};
 
 use http::{HeaderMap, HeaderValue};
 

@@ -52,3 +52,45 @@ pub trait Protocol: Send + Sync + 'static {
     /// A refusal in this protocol's wire format (status, error body, challenge header).
     fn refuse(&self, parts: &Parts, refusal: &Refusal) -> Response;
 }
+
+/// A request line's parse, kept in the request's extensions for its handler.
+#[derive(Clone)]
+struct Parsed<E, R>(Result<E, R>);
+
+/// For protocols whose endpoints come from the request line alone (OCI, generic files): parses once,
+/// keeps the result for the handler ([`parsed`]) and derives the needs. A request that names no
+/// endpoint still needs credentials before it learns so.
+pub fn parse_once<E, R>(
+    parts: &mut Parts,
+    parse: impl FnOnce(&http::Method, &str, Option<&str>) -> Result<E, R>,
+    needs: impl FnOnce(&E) -> Vec<Need>,
+) -> Access
+where
+    E: Clone + Send + Sync + 'static,
+    R: Clone + Send + Sync + 'static,
+{
+    let result = parse(&parts.method, parts.uri.path(), parts.uri.query());
+    let needs = result.as_ref().map_or_else(|_| vec![Need::Authenticated], needs);
+    parts.extensions.insert(Parsed(result));
+    Access::Needs(needs)
+}
+
+/// The parse [`parse_once`] kept, or a fresh one when no enforcement point ran before the handler.
+pub fn parsed<E, R>(
+    parts: &mut Parts,
+    parse: impl FnOnce(&http::Method, &str, Option<&str>) -> Result<E, R>,
+) -> Result<E, R>
+where
+    E: Clone + Send + Sync + 'static,
+    R: Clone + Send + Sync + 'static,
+{
+    match parts.extensions.remove::<Parsed<E, R>>() {
+        Some(Parsed(result)) => result,
+        None => parse(&parts.method, parts.uri.path(), parts.uri.query()),
+    }
+}
+
+/// A router serving every path in `paths` with the same method router.
+pub fn serve_all(paths: &[&'static str], route: axum::routing::MethodRouter) -> Router {
+    paths.iter().fold(Router::new(), |router, path| router.route(path, route.clone()))
+}

@@ -53,10 +53,6 @@ impl GenericProtocol {
     }
 }
 
-/// The parse of a request, kept in its extensions by [`GenericProtocol::authorize`] for its handler.
-#[derive(Clone)]
-struct Parsed(Result<Endpoint, RouteError>);
-
 #[async_trait]
 impl Protocol for GenericProtocol {
     fn name(&self) -> &'static str {
@@ -64,10 +60,7 @@ impl Protocol for GenericProtocol {
     }
 
     fn router(&self) -> Router {
-        let registry = self.registry.clone();
-        PATHS
-            .into_iter()
-            .fold(Router::new(), |router, path| router.route(path, any(handle).with_state(registry.clone())))
+        arca_http::serve_all(&PATHS, any(handle).with_state(self.registry.clone()))
     }
 
     fn paths(&self) -> Vec<&'static str> {
@@ -75,11 +68,7 @@ impl Protocol for GenericProtocol {
     }
 
     async fn authorize(&self, parts: &mut Parts) -> Access {
-        let parsed = route::parse(&parts.method, parts.uri.path(), parts.uri.query());
-        // A request that is no generic endpoint still needs credentials before it learns so.
-        let needs = parsed.as_ref().map_or_else(|_| vec![Need::Authenticated], |e| vec![need(e)]);
-        parts.extensions.insert(Parsed(parsed));
-        Access::Needs(needs)
+        arca_http::parse_once(parts, route::parse, |e| vec![need(e)])
     }
 
     fn refuse(&self, _: &Parts, refusal: &Refusal) -> Response {
@@ -101,10 +90,7 @@ pub fn need(endpoint: &Endpoint) -> Need {
 
 async fn handle(State(registry): State<Arc<Registry>>, request: Request) -> Response {
     let (mut parts, body) = request.into_parts();
-    let endpoint = match parts.extensions.remove::<Parsed>() {
-        Some(Parsed(parsed)) => parsed,
-        None => route::parse(&parts.method, parts.uri.path(), parts.uri.query()),
-    };
+    let endpoint = arca_http::parsed(&mut parts, route::parse);
     let class = endpoint.as_ref().map_or("generic_invalid", Endpoint::class);
     let body = arca_http::body::stream(body);
     let mut response = match endpoint {

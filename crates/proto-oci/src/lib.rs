@@ -28,7 +28,7 @@ use axum::routing::any;
 use errors::OciError;
 use futures_util::StreamExt;
 use http::{HeaderValue, StatusCode, header, request::Parts};
-use route::{Endpoint, RouteError};
+use route::Endpoint;
 use std::sync::Arc;
 
 pub use arca_core::observe::RouteClass;
@@ -49,10 +49,6 @@ impl OciProtocol {
     }
 }
 
-/// The parse of a request, kept in its extensions by [`OciProtocol::authorize`] for its handler.
-#[derive(Clone)]
-struct Parsed(Result<Endpoint, RouteError>);
-
 #[async_trait]
 impl Protocol for OciProtocol {
     fn name(&self) -> &'static str {
@@ -60,10 +56,7 @@ impl Protocol for OciProtocol {
     }
 
     fn router(&self) -> Router {
-        let registry = self.registry.clone();
-        PATHS
-            .into_iter()
-            .fold(Router::new(), |router, path| router.route(path, any(handle).with_state(registry.clone())))
+        arca_http::serve_all(&PATHS, any(handle).with_state(self.registry.clone()))
     }
 
     fn paths(&self) -> Vec<&'static str> {
@@ -71,11 +64,7 @@ impl Protocol for OciProtocol {
     }
 
     async fn authorize(&self, parts: &mut Parts) -> Access {
-        let parsed = route::parse(&parts.method, parts.uri.path(), parts.uri.query());
-        // A request that is no OCI endpoint still needs credentials before it learns so.
-        let needs = parsed.as_ref().map_or_else(|_| vec![Need::Authenticated], needs);
-        parts.extensions.insert(Parsed(parsed));
-        Access::Needs(needs)
+        arca_http::parse_once(parts, route::parse, needs)
     }
 
     fn refuse(&self, parts: &Parts, refusal: &Refusal) -> Response {
@@ -169,10 +158,7 @@ pub const SERVICE: &str = "arca";
 async fn handle(State(registry): State<Arc<Registry>>, request: Request) -> Response {
     let (mut parts, body) = request.into_parts();
     let body = Incoming { body };
-    let endpoint = match parts.extensions.remove::<Parsed>() {
-        Some(Parsed(parsed)) => parsed,
-        None => route::parse(&parts.method, parts.uri.path(), parts.uri.query()),
-    };
+    let endpoint = arca_http::parsed(&mut parts, route::parse);
     let class = endpoint.as_ref().map_or("oci_invalid", Endpoint::class);
     let mut response = match endpoint {
         Ok(endpoint) => dispatch(&registry, endpoint, &parts, body).await.unwrap_or_else(IntoResponse::into_response),

@@ -269,7 +269,13 @@ impl Registry {
         declared_len: Option<u64>,
         durability: Durability,
     ) -> Result<u64> {
-        let mut writer = self.blobs.open_upload(id, offset).await?;
+        let mut writer = match self.blobs.open_upload(id, offset).await {
+            Ok(writer) => writer,
+            Err(e) => {
+                discard(&mut body, DISCARD_AFTER_FAILURE).await;
+                return Err(e);
+            }
+        };
         let received = receive(&mut body, declared_len, hasher, Some(&mut writer)).await?;
         match durability {
             Durability::Now => writer.finish().await?,
@@ -381,14 +387,33 @@ async fn receive(
             return Err(size_mismatch(declared_len, received));
         }
         hasher.update(&chunk);
-        if let Some(sink) = sink.as_mut() {
-            sink.write(chunk).await?;
+        if let Some(sink) = sink.as_mut()
+            && let Err(e) = sink.write(chunk).await
+        {
+            // A client still sending its body when the connection closes sees a broken pipe instead
+            // of this error (a full disk): read on, within a bound, so that it gets the answer.
+            discard(body, DISCARD_AFTER_FAILURE).await;
+            return Err(e);
         }
     }
     if declared_len.is_some_and(|d| received != d) {
         return Err(size_mismatch(declared_len, received));
     }
     Ok(received)
+}
+
+/// How much of a failed upload's body is still read (and dropped) so its client gets the error.
+const DISCARD_AFTER_FAILURE: u64 = 64 << 20;
+
+/// Reads and drops what is left of `body`, up to `limit` bytes.
+async fn discard(body: &mut ByteStream, limit: u64) {
+    let mut read = 0u64;
+    while read < limit {
+        match body.next().await {
+            Some(Ok(chunk)) => read += chunk.len() as u64,
+            Some(Err(_)) | None => break,
+        }
+    }
 }
 
 fn size_mismatch_stored(digest: &Digest, size: u64, declared: Option<u64>) -> Error {

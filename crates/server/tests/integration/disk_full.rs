@@ -69,6 +69,20 @@ async fn a_full_disk_fails_writes_cleanly_and_they_resume_once_space_is_freed() 
     assert_eq!((status, code.as_str()), (507, "UNKNOWN"));
     assert!(staged_files(&data).is_empty(), "staged bytes left: {:?}", staged_files(&data));
     assert_eq!(c.get(&format!("/v2/dev/app/blobs/{digest}")).await.status(), 404);
+    // A client still writing its body when the write fails gets the answer, not a broken pipe.
+    let big = random_bytes(2 << 20, 4);
+    let head = format!(
+        "POST /v2/dev/app/blobs/uploads/?digest={} HTTP/1.1\r\nHost: x\r\nContent-Length: {}\r\n\r\n",
+        crate::support::sha256(&big),
+        big.len()
+    );
+    let mut tcp = tokio::net::TcpStream::connect(server.host()).await.unwrap();
+    use tokio::io::{AsyncReadExt, AsyncWriteExt};
+    tcp.write_all(head.as_bytes()).await.unwrap();
+    tcp.write_all(&big).await.expect("the whole body is read although the write failed");
+    let mut answer = vec![0u8; 12];
+    tcp.read_exact(&mut answer).await.unwrap();
+    assert_eq!(&answer, b"HTTP/1.1 507");
     // Metadata only (a repository): the API's format; SQLite fails the commit.
     let body = serde_json::json!({ "name": "more", "format": "generic" });
     let r = c.http.post(c.url("/api/v1/repositories")).json(&body).send().await.unwrap();
