@@ -1,4 +1,5 @@
-//! The management REST API under `/api/v1`.
+//! The management REST API under `/api/v1`: repositories, packages and versions, search, the audit
+//! log, users and tokens (`users`, `tokens`, `whoami`).
 //!
 //! Errors are `{"error": {"code": "<stable code>", "message": "…"}}` with the codes of
 //! `arca_core::ErrorKind::code`, mapped to HTTP statuses in [`ApiError`] only.
@@ -11,6 +12,8 @@ pub mod openapi;
 mod protocol;
 mod repositories;
 mod search;
+mod tokens;
+mod users;
 mod versions;
 
 use arca_core::auth::AuthService;
@@ -24,7 +27,7 @@ use std::sync::Arc;
 pub use protocol::{ApiProtocol, access};
 
 /// Every route path of this API, for the server's authorization rules (each must have one).
-pub const PATHS: [&str; 8] = [
+pub const PATHS: [&str; 13] = [
     "/api/v1/repositories",
     "/api/v1/repositories/{name}",
     listing::PACKAGES,
@@ -33,6 +36,11 @@ pub const PATHS: [&str; 8] = [
     "/api/v1/audit",
     openapi::PATH,
     INFO_PATH,
+    users::USERS,
+    users::USER,
+    users::WHOAMI,
+    tokens::TOKENS,
+    tokens::TOKEN,
 ];
 
 /// `GET /api/v1/info`: what this server is and speaks.
@@ -53,7 +61,11 @@ async fn info() -> Response {
 
 /// The `/api/v1` routes.
 pub fn router(registry: Arc<Registry>, auth: Arc<AuthService>) -> Router {
-    let audit = Router::new().route("/api/v1/audit", axum::routing::get(audit::audit)).with_state(auth);
+    let audit = Router::new()
+        .route("/api/v1/audit", axum::routing::get(audit::audit))
+        .merge(users::routes())
+        .merge(tokens::routes())
+        .with_state(auth);
     Router::new()
         .merge(repositories::routes())
         .merge(versions::routes())

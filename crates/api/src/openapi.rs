@@ -122,6 +122,23 @@ fn version() -> Value {
     path_param("version", "version (tag)", tag())
 }
 
+/// A user name: 1 to 64 of `a-z A-Z 0-9 . _ -`, starting with a letter or digit.
+fn user_name() -> Value {
+    json!({ "type": "string", "pattern": "^[a-zA-Z0-9][a-zA-Z0-9._-]{0,63}$" })
+}
+
+fn user_param() -> Value {
+    path_param("name", "user name", user_name())
+}
+
+/// `PATTERN:ROLE` or `PATTERN:ACTION[,ACTION…]`.
+fn permission() -> Value {
+    let action = "(read|publish|delete|promote|admin)";
+    json!({ "type": "string", "pattern": format!("^.+:((reader|publisher|promoter)|{action}(,{action})*)$"),
+            "description": "`PATTERN:ROLE` (reader, publisher, promoter, admin) or `PATTERN:ACTION[,ACTION…]` \
+                (read, publish, delete, promote, admin) on the repositories the glob PATTERN matches (`*`: all)" })
+}
+
 fn body(schema: Value) -> Value {
     json!({ "required": true, "content": { "application/json": { "schema": schema } } })
 }
@@ -295,6 +312,82 @@ fn paths() -> Value {
                     &[("400", "an invalid parameter")])
             }
         },
+        "/api/v1/users": {
+            "x-arca-route": crate::users::USERS,
+            "get": {
+                "operationId": "listUsers", "tags": ["users"], "summary": "Users and service accounts, by name",
+                "description": "Needs `admin` on every repository (`*`).",
+                "responses": responses(("200", ok("every user", json!({ "type": "object", "required": ["users"],
+                    "properties": { "users": { "type": "array", "items": schema("User") } } }))), &[])
+            },
+            "post": {
+                "operationId": "createUser", "tags": ["users"],
+                "summary": "Add a user (a password) or a service account (tokens only)",
+                "description": "Needs `admin` on every repository (`*`). The password is never echoed (audited).",
+                "requestBody": body(schema("NewUser")),
+                "responses": responses(("201", ok("created", schema("User"))),
+                    &[("400", "invalid body, name, grant or password"), ("409", "a user of that name exists")])
+            }
+        },
+        "/api/v1/users/{name}": {
+            "x-arca-route": crate::users::USER,
+            "parameters": [user_param()],
+            "get": {
+                "operationId": "getUser", "tags": ["users"], "summary": "A user and their grants",
+                "responses": responses(("200", ok("the user", schema("User"))),
+                    &[("400", "invalid name"), ("404", "no such user")])
+            },
+            "patch": {
+                "operationId": "updateUser", "tags": ["users"],
+                "summary": "Set a user's password and/or replace their grants (audited)",
+                "requestBody": body(schema("UserChange")),
+                "responses": responses(("200", ok("the user after the change", schema("User"))),
+                    &[("400", "invalid name, body, grant or password"), ("404", "no such user")])
+            },
+            "delete": {
+                "operationId": "deleteUser", "tags": ["users"], "summary": "Remove a user and their tokens (audited)",
+                "responses": responses(("204", json!({ "description": "removed" })),
+                    &[("400", "invalid name"), ("404", "no such user"), ("409", "the caller's own account")])
+            }
+        },
+        "/api/v1/whoami": {
+            "x-arca-route": crate::users::WHOAMI,
+            "get": {
+                "operationId": "whoami", "tags": ["users"], "summary": "Who the credentials are, and what they hold",
+                "description": "Any valid credentials. With authentication off: `anonymous`, who may do everything.",
+                "responses": responses(("200", ok("the caller", schema("Whoami"))), &[])
+            }
+        },
+        "/api/v1/tokens": {
+            "x-arca-route": crate::tokens::TOKENS,
+            "get": {
+                "operationId": "listTokens", "tags": ["tokens"], "summary": "API tokens (never their secrets), newest first",
+                "description": "The caller's own tokens; an administrator of every repository sees everyone's,                     or one user's with `user`.",
+                "parameters": [query_param("user", "the owner (someone else's tokens need admin on `*`)", user_name())],
+                "responses": responses(("200", ok("the tokens", json!({ "type": "object", "required": ["tokens"],
+                    "properties": { "tokens": { "type": "array", "items": schema("Token") } } }))),
+                    &[("400", "an invalid parameter")])
+            },
+            "post": {
+                "operationId": "createToken", "tags": ["tokens"],
+                "summary": "Create an API token; its text is in this answer only",
+                "description": "For the caller, or with `user` (admin on `*`) for someone else. The scopes must be                     within what the caller holds (a token-authenticated caller: within its own scopes) and                     within the owner's grants.",
+                "requestBody": body(schema("NewToken")),
+                "responses": responses(("201", ok("created", schema("IssuedToken"))),
+                    &[("400", "invalid body, scope or lifetime; a scope beyond the owner's grants"),
+                      ("404", "no such user (with authentication off: no `user` named)")])
+            }
+        },
+        "/api/v1/tokens/{id}": {
+            "x-arca-route": crate::tokens::TOKEN,
+            "parameters": [path_param("id", "the token's id (`arca_<id>_…`)", text())],
+            "delete": {
+                "operationId": "revokeToken", "tags": ["tokens"], "summary": "Revoke a token (audited)",
+                "description": "One's own; an administrator of every repository anyone's.",
+                "responses": responses(("204", json!({ "description": "revoked" })),
+                    &[("404", "no live token of that id (among the caller's own, unless an administrator)")])
+            }
+        },
         "/api/v1/openapi.json": {
             "x-arca-route": "/api/v1/openapi.json",
             "get": {
@@ -406,6 +499,57 @@ fn schemas() -> Value {
                 "media_type": text(), "artifact_type": { "type": ["string", "null"] },
                 "created_at": { "type": "string", "format": "date-time" }, "properties": properties }
         },
+        "Permission": permission(),
+        "User": {
+            "type": "object", "required": ["name", "service_account", "grants", "created_at"],
+            "properties": { "name": text(),
+                "service_account": { "type": "boolean", "description": "no password: reached through tokens only" },
+                "grants": { "type": "array", "items": schema("Permission"),
+                    "description": "as `PATTERN:ACTION[,ACTION…]`" },
+                "created_at": { "type": "integer", "description": "epoch milliseconds" } }
+        },
+        "NewUser": {
+            "type": "object", "required": ["name"], "additionalProperties": false,
+            "properties": { "name": user_name(),
+                "password": { "type": "string", "minLength": 8,
+                    "description": "absent: a service account, reached only through its tokens" },
+                "grants": { "type": "array", "items": schema("Permission") } }
+        },
+        "UserChange": {
+            "type": "object", "additionalProperties": false,
+            "description": "the fields to change; an absent field is left as it is",
+            "properties": { "password": { "type": "string", "minLength": 8 },
+                "grants": { "type": "array", "items": schema("Permission"), "description": "replaces every grant" } }
+        },
+        "Whoami": {
+            "type": "object", "required": ["name", "grants", "scopes"],
+            "properties": { "name": text(), "grants": { "type": "array", "items": schema("Permission") },
+                "scopes": { "type": ["array", "null"], "items": schema("Permission"),
+                    "description": "an API token's scopes (what it may do is within both); `null` otherwise" } }
+        },
+        "Token": {
+            "type": "object",
+            "required": ["id", "owner", "description", "scopes", "created_at", "expires_at", "revoked_at"],
+            "properties": { "id": text(), "owner": text(), "description": text(),
+                "scopes": { "type": "array", "items": schema("Permission") },
+                "created_at": { "type": "integer", "description": "epoch milliseconds" },
+                "expires_at": { "type": ["integer", "null"], "description": "epoch milliseconds; `null`: never" },
+                "revoked_at": { "type": ["integer", "null"], "description": "epoch milliseconds" } }
+        },
+        "NewToken": {
+            "type": "object", "required": ["scopes"], "additionalProperties": false,
+            "properties": {
+                "scopes": { "type": "array", "minItems": 1, "items": schema("Permission") },
+                "description": { "type": "string", "maxLength": 1024, "pattern": "^[^\\u0000-\\u001f\\u007f-\\u009f]*$" },
+                "expires_in": { "type": ["string", "null"], "pattern": "^[1-9][0-9]{0,7}[smhd]?$",
+                    "description": "lifetime: `30d`, `12h`, `15m`, `3600s` (no unit: seconds); absent or `null`: \
+                        until revoked" },
+                "user": { "allOf": [user_name()], "description": "the owner (default: the caller; someone else needs admin on `*`)" } }
+        },
+        "IssuedToken": {
+            "allOf": [schema("Token"), { "type": "object", "required": ["token"], "properties": {
+                "token": { "type": "string", "description": "`arca_<id>_<secret>`: shown this once, stored as a hash" } } }]
+        },
         "AuditEntry": {
             "type": "object",
             "required": ["seq", "time", "actor", "client_addr", "action", "target", "outcome", "detail", "prev_hash", "hash"],
@@ -420,15 +564,15 @@ fn schemas() -> Value {
 
 /// The whole document.
 pub fn document() -> Value {
-    let tags = ["repositories", "packages", "versions", "properties", "search", "audit", "meta"]
+    let tags = ["repositories", "packages", "versions", "properties", "search", "audit", "users", "tokens", "meta"]
         .map(|name| json!({ "name": name }));
     json!({
         "openapi": "3.1.0",
         "info": {
             "title": "arca management API",
             "version": "v1",
-            "description": "Repositories, packages, versions, properties, search and the audit log of an arca \
-                registry. Errors are `{\"error\": {\"code\", \"message\"}}` with a stable code."
+            "description": "Repositories, packages, versions, properties, search, the audit log, users and \
+                API tokens of an arca registry. Errors are `{\"error\": {\"code\", \"message\"}}` with a stable code."
         },
         "servers": [{ "url": "/" }],
         "security": [{ "basic": [] }, { "bearer": [] }, {}],

@@ -2,7 +2,7 @@
 //! percent-decoded `{name}` its handler acts on (never the raw path: `dev-%61` must not pass a
 //! `dev-???` grant and act on `dev-a`).
 
-use crate::{INFO_PATH, PATHS, listing, openapi, search, versions};
+use crate::{INFO_PATH, PATHS, listing, openapi, search, tokens, users, versions};
 use arca_core::auth::{Action, AuthService, Need};
 use arca_core::registry::Registry;
 use arca_http::{Access, Protocol, Refusal};
@@ -77,6 +77,10 @@ pub fn access(route: &str, method: &Method, name: Option<&str>) -> Access {
             };
             Access::Needs(vec![on_or_everywhere(action, name)])
         }
+        // Users: admin on every repository. Whoami and tokens: credentials; the handler decides the rest
+        // (one's own tokens, or anyone's for an administrator of every repository).
+        users::USERS | users::USER => Access::Needs(vec![Need::Everywhere(Action::Admin)]),
+        users::WHOAMI | tokens::TOKENS | tokens::TOKEN => Access::Needs(vec![Need::Authenticated]),
         _ => Access::Unruled,
     }
 }

@@ -76,7 +76,7 @@ struct PolicyChange {
 
 /// A field that is present: `Some` of its value, `null` included when `T` accepts it (serde's own
 /// `Option<Option<T>>` reads `null` as absent, and `Option<Vec<T>>` accepts `null`).
-fn present<'de, D: Deserializer<'de>, T: Deserialize<'de>>(d: D) -> Result<Option<T>, D::Error> {
+pub(crate) fn present<'de, D: Deserializer<'de>, T: Deserialize<'de>>(d: D) -> Result<Option<T>, D::Error> {
     T::deserialize(d).map(Some)
 }
 

@@ -92,12 +92,26 @@ enum Command {
 arca --server http://arca.internal:8080 repo create releases --format generic\n  arca repo ls --output json"
     )]
     Repo(repo::RepoCommand),
-    /// Manage users and their grants (on the local database).
-    #[command(subcommand)]
+    /// Manage users and their grants: on a server (admin on every repository there) as `repo` decides,
+    /// else on the local database.
+    #[command(
+        subcommand,
+        after_help = "Examples:\n  arca user add alice --grant 'dev-*:publisher' --grant 'prod:reader'   # prints a password once\n  \
+arca --server http://arca.internal:8080 user add ci --service-account --grant dev:publisher\n  \
+arca user passwd alice --password-stdin < password.txt\n  arca user ls --output json"
+    )]
     User(users::UserCommand),
-    /// Manage API tokens (on the local database).
-    #[command(subcommand)]
+    /// Manage API tokens: on a server (your own; anyone's as an administrator) as `repo` decides, else on
+    /// the local database.
+    #[command(
+        subcommand,
+        after_help = "Examples:\n  arca token create --scope 'dev:read,publish' --expires-in 30d --description laptop\n  \
+arca token create --user ci --scope 'dev:publisher'      # someone else's: admin on every repository\n  \
+arca token ls; arca token revoke <id>"
+    )]
     Token(users::TokenCommand),
+    /// Who the credentials are on the server, and what they may do.
+    Whoami(client::OutputFlag),
     /// Verify, list and export the audit log (on the local database).
     #[command(subcommand)]
     Audit(audit::AuditCommand),
@@ -169,16 +183,19 @@ fn run(cli: &Cli) -> anyhow::Result<()> {
             Command::Search(args) => client::query::search(&remote()?, args).await,
             Command::Repo(command) if cli.repo_is_remote()? => client::query::repo(&remote()?, command).await,
             Command::Repo(command) => repo::run(command, cli.config.settings()?).await,
+            Command::User(command) if cli.repo_is_remote()? => client::users::user(&remote()?, command).await,
             Command::User(command) => users::run_user(command, cli.config.settings()?).await,
+            Command::Token(command) if cli.repo_is_remote()? => client::users::token(&remote()?, command).await,
             Command::Token(command) => users::run_token(command, cli.config.settings()?).await,
+            Command::Whoami(out) => client::users::whoami(&remote()?, out).await,
             Command::Audit(command) => audit::run(command, cli.config.settings()?).await,
         }
     })
 }
 
 impl Cli {
-    /// `arca repo` talks to a server when one is named, or when a login is saved and nothing points at
-    /// a local database.
+    /// `arca repo`, `user` and `token` talk to a server when one is named, or when a login is saved and
+    /// nothing points at a local database.
     fn repo_is_remote(&self) -> anyhow::Result<bool> {
         if self.client.server.is_some() {
             return Ok(true);

@@ -1,10 +1,13 @@
-//! `arca user …` and `arca token …`: principals, on the local database (as `system`, audited).
+//! `arca user …` and `arca token …`: principals, on the local database (as `system`, audited), or on
+//! a server (`client::users`).
 
 use anyhow::{Context, bail};
 use arca_core::audit::Actor;
-use arca_core::auth::{Permission, Token};
+use arca_core::auth::Permission;
 use arca_server::{App, Settings};
 use clap::Subcommand;
+
+use crate::client::{Failure, Output, OutputFlag};
 use std::io::BufRead;
 use std::time::Duration;
 
@@ -25,7 +28,10 @@ pub enum UserCommand {
         service_account: bool,
     },
     /// List users and their grants.
-    Ls,
+    Ls {
+        #[command(flatten)]
+        out: OutputFlag,
+    },
     /// Remove a user and their tokens.
     Rm { name: String },
     /// Set a user's password (from standard input with --password-stdin, otherwise a random one).
@@ -46,9 +52,10 @@ pub enum UserCommand {
 pub enum TokenCommand {
     /// Create an API token for a user; it is printed once and stored only as a hash.
     Create {
-        /// The user the token acts for (it never exceeds their grants).
+        /// The user the token acts for (it never exceeds their grants). On a server: yourself by
+        /// default (someone else needs admin on every repository); required on the local database.
         #[arg(long)]
-        user: String,
+        user: Option<String>,
         /// PATTERN:ACTION[,ACTION…] (actions: read, publish, delete, promote, admin) or PATTERN:ROLE, repeatable.
         #[arg(long = "scope", required = true)]
         scopes: Vec<String>,
@@ -58,10 +65,12 @@ pub enum TokenCommand {
         #[arg(long, default_value = "")]
         description: String,
     },
-    /// List tokens (never their secrets).
+    /// List tokens (never their secrets). On a server: your own, or an administrator's choice.
     Ls {
         #[arg(long)]
         user: Option<String>,
+        #[command(flatten)]
+        out: OutputFlag,
     },
     /// Revoke a token by id.
     Revoke { id: String },
@@ -85,8 +94,19 @@ pub async fn run_user(command: &UserCommand, settings: Settings) -> anyhow::Resu
                 println!("password (shown once): {}", password.unwrap_or_default());
             }
         }
-        UserCommand::Ls => {
-            for user in auth.list_users().await? {
+        UserCommand::Ls { out } => {
+            let users = auth.list_users().await?;
+            if out.output == Output::Json {
+                let users: Vec<serde_json::Value> = users
+                    .iter()
+                    .map(|u| {
+                        serde_json::json!({ "name": u.name, "service_account": u.password_hash.is_none(),
+                            "grants": permission_texts(&u.grants), "created_at": u.created_at })
+                    })
+                    .collect();
+                println!("{}", serde_json::to_string_pretty(&users)?);
+            }
+            for user in users.iter().filter(|_| out.output == Output::Text) {
                 let kind = if user.password_hash.is_some() { "user" } else { "service-account" };
                 println!("{}\t{kind}\t{}", user.name, permissions_text(&user.grants));
             }
@@ -116,20 +136,33 @@ pub async fn run_token(command: &TokenCommand, settings: Settings) -> anyhow::Re
     let auth = &app.auth;
     match command {
         TokenCommand::Create { user, scopes, expires_in, description } => {
+            let user = user.as_deref().ok_or_else(|| Failure::usage("--user: whose token (on the local database)"))?;
             let ttl = expires_in.as_deref().map(parse_duration).transpose()?;
             let issued =
                 auth.create_token(&Actor::system(), user, description, parse_permissions(scopes)?, ttl).await?;
             println!("created token {} for {user}; it is shown only this once:", issued.token.id);
             println!("{}", issued.text);
         }
-        TokenCommand::Ls { user } => {
+        TokenCommand::Ls { user, out } => {
             let now = arca_core::now_millis();
-            for t in auth.list_tokens(user.as_deref()).await? {
+            let tokens = auth.list_tokens(user.as_deref()).await?;
+            if out.output == Output::Json {
+                let tokens: Vec<serde_json::Value> = tokens
+                    .iter()
+                    .map(|t| {
+                        serde_json::json!({ "id": t.id, "owner": t.owner, "description": t.description,
+                            "scopes": permission_texts(&t.scopes), "created_at": t.created_at,
+                            "expires_at": t.expires_at, "revoked_at": t.revoked_at })
+                    })
+                    .collect();
+                println!("{}", serde_json::to_string_pretty(&tokens)?);
+            }
+            for t in tokens.iter().filter(|_| out.output == Output::Text) {
                 println!(
                     "{}\t{}\t{}\t{}\t{}",
                     t.id,
                     t.owner,
-                    state(&t, now),
+                    state(t.revoked_at, t.expires_at, now),
                     permissions_text(&t.scopes),
                     t.description
                 );
@@ -143,8 +176,9 @@ pub async fn run_token(command: &TokenCommand, settings: Settings) -> anyhow::Re
     Ok(())
 }
 
-fn state(t: &Token, now: i64) -> String {
-    match (t.revoked_at, t.expires_at) {
+/// `revoked`, `expired`, `expires-in=Ns` or `live`.
+pub fn state(revoked_at: Option<i64>, expires_at: Option<i64>, now: i64) -> String {
+    match (revoked_at, expires_at) {
         (Some(_), _) => "revoked".into(),
         (None, Some(at)) if at <= now => "expired".into(),
         (None, Some(at)) => format!("expires-in={}s", (at - now) / 1000),
@@ -163,11 +197,15 @@ fn parse_permissions(texts: &[String]) -> anyhow::Result<Vec<Permission>> {
         .collect()
 }
 
+fn permission_texts(permissions: &[Permission]) -> Vec<String> {
+    permissions.iter().map(ToString::to_string).collect()
+}
+
 fn permissions_text(permissions: &[Permission]) -> String {
     permissions.iter().map(ToString::to_string).collect::<Vec<_>>().join(" ")
 }
 
-fn read_password() -> anyhow::Result<String> {
+pub fn read_password() -> anyhow::Result<String> {
     let mut line = String::new();
     std::io::stdin().lock().read_line(&mut line).context("reading the password from standard input")?;
     let password = line.trim_end_matches(['\r', '\n']).to_owned();
@@ -177,18 +215,22 @@ fn read_password() -> anyhow::Result<String> {
     Ok(password)
 }
 
-/// `30d`, `12h`, `90m`, `3600s`, or plain seconds.
+/// `30d`, `12h`, `90m`, `3600s`, or plain seconds, 1 to 99 999 999 units: the grammar of the API's
+/// `expires_in` (`arca_api`'s `parse_lifetime`, which the server applies to `token create` on a server).
 pub fn parse_duration(text: &str) -> anyhow::Result<Duration> {
     let (number, unit) = text.split_at(text.find(|c: char| !c.is_ascii_digit()).unwrap_or(text.len()));
+    if number.len() > 8 || number.starts_with('0') {
+        bail!("duration {text:?}: 1 to 99999999 d, h, m or s");
+    }
     let n: u64 = number.parse().with_context(|| format!("duration {text:?}: use 30d, 12h, 90m or 3600s"))?;
-    let secs = match unit {
-        "" | "s" => n,
-        "m" => n * 60,
-        "h" => n * 3600,
-        "d" => n * 86400,
+    let unit = match unit {
+        "" | "s" => 1,
+        "m" => 60,
+        "h" => 3600,
+        "d" => 86400,
         _ => bail!("duration {text:?}: use 30d, 12h, 90m or 3600s"),
     };
-    Ok(Duration::from_secs(secs))
+    Ok(Duration::from_secs(n * unit))
 }
 
 #[cfg(test)]
@@ -202,5 +244,7 @@ mod tests {
         assert_eq!(parse_duration("15").unwrap(), Duration::from_secs(15));
         assert!(parse_duration("soon").is_err());
         assert!(parse_duration("3w").is_err());
+        assert!(parse_duration("0d").is_err());
+        assert!(parse_duration("999999999d").is_err(), "at most 8 digits: no overflow");
     }
 }

@@ -32,3 +32,5 @@ mod restart;
 mod search;
 #[path = "integration/support.rs"]
 mod support;
+#[path = "integration/users_api.rs"]
+mod users_api;

@@ -1,6 +1,7 @@
 //! The client side of the `arca` binary: `login`, `logout`, `push`, `pull`, `ls`, `info`, `search`,
-//! and `repo …` against a server. Everything goes over plain HTTP to the server's public endpoints
-//! (`/generic`, `/v2`, `/api/v1`); nothing here links the server's internals.
+//! `whoami`, and `repo …`, `user …`, `token …` against a server. Everything goes over plain HTTP to
+//! the server's public endpoints (`/generic`, `/v2`, `/api/v1`); nothing here links the server's
+//! internals.
 //!
 //! Errors carry an exit code ([`Failure`]); `main` turns them into the process status.
 
@@ -10,6 +11,7 @@ pub mod pull;
 pub mod push;
 pub mod query;
 pub mod reference;
+pub mod users;
 
 use clap::{Args, ValueEnum};
 use std::fmt;

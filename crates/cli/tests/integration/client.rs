@@ -653,3 +653,81 @@ fn search_finds_a_version_by_property() {
     assert!(user.ok(&["search", "--has-property", "channel"]).contains("rel/tool@1.0"));
     assert_eq!(user.json(&["search", "--property", "channel=none"])["results"], serde_json::json!([]));
 }
+
+/// Runs `arca ARGS` as `user` with `stdin`, asserting success; returns stdout.
+fn ok_with_stdin(user: &User, args: &[&str], stdin: &str) -> String {
+    let mut cmd = user.cmd(args);
+    cmd.stdin(Stdio::piped()).stdout(Stdio::piped()).stderr(Stdio::piped());
+    let mut child = cmd.spawn().unwrap();
+    child.stdin.take().unwrap().write_all(stdin.as_bytes()).unwrap();
+    let out = child.wait_with_output().unwrap();
+    assert!(out.status.success(), "{args:?}: {}", String::from_utf8_lossy(&out.stderr));
+    String::from_utf8(out.stdout).unwrap()
+}
+
+#[test]
+fn users_and_tokens_are_administered_against_a_server() {
+    let registry = Registry::serve(&["--auth"]);
+    admin(&registry, &["user", "add", "root", "--grant", "*:admin", "--password-stdin"], "root-password\n");
+    let url = format!("http://{}", registry.host());
+    let root = User::new(&registry);
+    ok_with_stdin(&root, &["login", &url, "--username", "root", "--password-stdin"], "root-password\n");
+
+    // Users, over the API.
+    ok_with_stdin(
+        &root,
+        &["user", "add", "alice", "--grant", "dev-*:publisher", "--password-stdin"],
+        "alice-password\n",
+    );
+    root.ok(&["user", "add", "ci", "--service-account", "--grant", "dev:publisher"]);
+    let listed = root.ok(&["user", "ls"]);
+    assert!(listed.contains("alice\tuser\tdev-*:read,publish") && listed.contains("ci\tservice-account"), "{listed}");
+    let users = root.json(&["user", "ls"]);
+    let names: Vec<&str> = users.as_array().unwrap().iter().map(|u| u["name"].as_str().unwrap()).collect();
+    assert_eq!(names, ["admin", "alice", "ci", "root"]);
+    assert!(root.json(&["whoami"])["grants"][0].as_str().unwrap().starts_with("*:"));
+
+    // A token for the service account: shown once, usable, listed without its secret.
+    let scope = ["--scope", "dev:read,publish", "--expires-in", "30d", "--description", "pipeline"];
+    let created = root.ok(&[&["token", "create", "--user", "ci"][..], &scope].concat());
+    let token = created.split_whitespace().find(|w| w.starts_with("arca_")).expect("the token, once").to_owned();
+    let id = token.split('_').nth(1).unwrap().to_owned();
+    let ci = User::new(&registry);
+    ok_with_stdin(&ci, &["login", &url, "--token-stdin"], &format!("{token}\n"));
+    let me = ci.json(&["whoami"]);
+    assert_eq!((&me["name"], &me["scopes"]), (&serde_json::json!("ci"), &serde_json::json!(["dev:read,publish"])));
+    ci.ok(&["repo", "ls"]);
+    // The token makes its own, within its scopes only.
+    assert!(ci.ok(&["token", "create", "--scope", "dev:read", "--expires-in", "1h"]).contains("arca_"));
+    assert_eq!(ci.code(&["token", "create", "--scope", "dev:delete"]), 4, "beyond the creator: denied");
+    let listed = root.ok(&["token", "ls", "--user", "ci"]);
+    assert!(listed.contains(&id) && listed.contains("pipeline") && !listed.contains(&token), "{listed}");
+    let tokens = ci.json(&["token", "ls"]);
+    assert_eq!(tokens.as_array().unwrap().len(), 2, "ci lists its own: {tokens}");
+    assert!(!tokens.to_string().contains(&token));
+
+    // Someone else's tokens and users are an administrator's business.
+    let alice = User::new(&registry);
+    ok_with_stdin(&alice, &["login", &url, "--username", "alice", "--password-stdin"], "alice-password\n");
+    assert_eq!(alice.code(&["user", "ls"]), 4);
+    assert_eq!(alice.code(&["token", "ls", "--user", "ci"]), 4);
+    assert_eq!(alice.code(&["token", "revoke", &id]), 3, "not hers: no such token");
+    assert_eq!(alice.json(&["token", "ls"]), serde_json::json!([]));
+
+    // Revoked: refused from then on.
+    root.ok(&["token", "revoke", &id]);
+    assert_eq!(ci.code(&["whoami"]), 4);
+    assert!(root.ok(&["token", "ls", "--user", "ci"]).contains(&format!("{id}\tci\trevoked")));
+
+    // Passwords and grants, then removal.
+    ok_with_stdin(&root, &["user", "passwd", "alice", "--password-stdin"], "alice-new-password\n");
+    assert_eq!(alice.code(&["whoami"]), 4, "the old password no longer works");
+    root.ok(&["user", "grant", "alice", "--grant", "prod:reader"]);
+    assert!(root.ok(&["user", "ls"]).contains("alice\tuser\tprod:read\n"));
+    root.ok(&["user", "rm", "alice"]);
+    assert_eq!(root.code(&["user", "rm", "alice"]), 3);
+
+    // The local database, as before: the same tokens, made over the API.
+    assert!(admin(&registry, &["token", "ls"], "").contains(&format!("{id}\tci\trevoked")));
+    assert!(!admin(&registry, &["user", "ls"], "").contains("alice"));
+}

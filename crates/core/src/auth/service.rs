@@ -396,6 +396,51 @@ impl AuthService {
     }
 }
 
+/// What a principal holds: shown by `whoami`, and the bound of the tokens it may hand out.
+impl Principal {
+    /// The grants it acts under: a user's own, an API token's owner's, a registry token's claims.
+    pub fn grants(&self) -> &[Permission] {
+        self.layers.first().map_or(&[], Vec::as_slice)
+    }
+
+    /// An API token's scopes (`None` for any other principal).
+    pub fn token_scopes(&self) -> Option<&[Permission]> {
+        self.layers.get(1).map(Vec::as_slice)
+    }
+
+    /// Whether it holds all of `permission`: each action named, on every repository the pattern may
+    /// match. Decided on the patterns, conservatively: `dev-*` holds `dev-a*` and `dev-?`, not `d*`.
+    pub fn holds(&self, permission: &Permission) -> bool {
+        !self.layers.is_empty()
+            && self.layers.iter().all(|layer| {
+                permission.actions.iter().all(|action| {
+                    layer.iter().any(|p| p.actions.contains(action) && pattern_covers(&p.pattern, &permission.pattern))
+                })
+            })
+    }
+}
+
+/// Whether every repository name the glob `inner` matches is matched by the glob `outer`: `outer`'s
+/// `*` takes any run of `inner` (wildcards included), its `?` one character or `?` (never a `*`), a
+/// literal only itself.
+fn pattern_covers(outer: &str, inner: &str) -> bool {
+    let (o, i): (Vec<char>, Vec<char>) = (outer.chars().collect(), inner.chars().collect());
+    // covers[a][b]: outer[a..] covers inner[b..].
+    let mut covers = vec![vec![false; i.len() + 1]; o.len() + 1];
+    covers[o.len()][i.len()] = true;
+    for a in (0..o.len()).rev() {
+        for b in (0..=i.len()).rev() {
+            covers[a][b] = match o[a] {
+                '*' => covers[a + 1][b] || (b < i.len() && covers[a][b + 1]),
+                _ if b == i.len() => false,
+                '?' => i[b] != '*' && covers[a + 1][b + 1],
+                c => i[b] == c && covers[a + 1][b + 1],
+            };
+        }
+    }
+    covers[0][0]
+}
+
 async fn hash_blocking(password: &str) -> Result<String> {
     let password = password.to_owned();
     tokio::task::spawn_blocking(move || secret::hash_password(&password))
@@ -418,4 +463,57 @@ pub fn check_user_name(name: &str) -> Result<()> {
         && name.bytes().all(|b| b.is_ascii_alphanumeric() || matches!(b, b'.' | b'_' | b'-'))
         && name.as_bytes()[0].is_ascii_alphanumeric();
     if ok { Ok(()) } else { Err(Error::new(ErrorKind::InvalidRequest, format!("invalid user name {name:?}"))) }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::auth::Action;
+
+    #[test]
+    fn a_pattern_covers_only_what_it_surely_matches() {
+        for (outer, inner) in [
+            ("*", "*"),
+            ("*", "dev"),
+            ("dev-*", "dev-*"),
+            ("dev-*", "dev-a*"),
+            ("dev-*", "dev-?"),
+            ("dev-?", "dev-?"),
+            ("dev", "dev"),
+            ("*-eu", "dev-*-eu"),
+            ("d*v", "dev"),
+        ] {
+            assert!(pattern_covers(outer, inner), "{outer} covers {inner}");
+        }
+        for (outer, inner) in [
+            ("dev-*", "d*"),
+            ("dev-*", "*"),
+            ("?", "*"),
+            ("a?c", "a*c"),
+            ("dev", "dev?"),
+            ("dev", "de*"),
+            ("dev-?", "dev-??"),
+            ("dev*", "prod"),
+        ] {
+            assert!(!pattern_covers(outer, inner), "{outer} does not cover {inner}");
+        }
+    }
+
+    #[test]
+    fn a_principal_holds_what_every_layer_allows() {
+        let p = |t: &str| Permission::parse(t).unwrap();
+        let alice = Principal::user("alice", vec![p("dev-*:publisher"), p("prod:reader")]);
+        assert!(alice.holds(&p("dev-a*:read,publish")));
+        assert!(alice.holds(&p("prod:read")));
+        assert!(!alice.holds(&p("prod:publish")));
+        assert!(!alice.holds(&p("*:read")));
+        assert_eq!((alice.grants().len(), alice.token_scopes()), (2, None));
+        let token = Principal::token("alice", alice.grants().to_vec(), vec![p("dev-eu:read")]);
+        assert!(token.holds(&p("dev-eu:read")));
+        assert!(!token.holds(&p("dev-eu:publish")), "beyond the token's scopes");
+        assert_eq!(token.token_scopes(), Some(&[p("dev-eu:read")][..]));
+        let admin = Principal::user("root", vec![Permission::role(Role::Admin, "*")]);
+        assert!(admin.holds(&Permission::new("any?thing*", &Action::ALL)));
+        assert!(!Principal::anonymous(&[]).holds(&p("dev:read")));
+    }
 }

@@ -165,6 +165,16 @@ fn cases() -> Vec<(&'static str, Method, String, Who)> {
         ("/api/v1/search", Method::GET, "/api/v1/search?package=tool".into(), Caller),
         ("/api/v1/openapi.json", Method::GET, "/api/v1/openapi.json".into(), Anyone),
         ("/api/v1/info", Method::GET, "/api/v1/info".into(), Anyone),
+        ("/api/v1/users", Method::GET, "/api/v1/users".into(), Admin),
+        ("/api/v1/users", Method::POST, "/api/v1/users".into(), Admin),
+        ("/api/v1/users/{name}", Method::GET, "/api/v1/users/reader".into(), Admin),
+        ("/api/v1/users/{name}", Method::PATCH, "/api/v1/users/nobody".into(), Admin),
+        ("/api/v1/users/{name}", Method::DELETE, "/api/v1/users/nobody".into(), Admin),
+        // Any valid credentials: one's own identity and tokens (the handler refuses someone else's).
+        ("/api/v1/whoami", Method::GET, "/api/v1/whoami".into(), Authenticated),
+        ("/api/v1/tokens", Method::GET, "/api/v1/tokens".into(), Authenticated),
+        ("/api/v1/tokens", Method::POST, "/api/v1/tokens".into(), Authenticated),
+        ("/api/v1/tokens/{id}", Method::DELETE, "/api/v1/tokens/nonesuch".into(), Authenticated),
     ]
 }
 
