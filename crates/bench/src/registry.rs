@@ -38,7 +38,8 @@ impl Registry {
         // ARCA_BENCH_BASIC=user:password: every request authenticates with HTTP Basic (the cost of
         // password logins is what the password-auth row measures).
         if let Ok(credentials) = std::env::var("ARCA_BENCH_BASIC") {
-            let value = format!("Basic {}", base64::Engine::encode(&base64::engine::general_purpose::STANDARD, credentials));
+            let value =
+                format!("Basic {}", base64::Engine::encode(&base64::engine::general_purpose::STANDARD, credentials));
             headers.insert(reqwest::header::AUTHORIZATION, value.parse().context("ARCA_BENCH_BASIC")?);
         }
         let http = reqwest::Client::builder()
@@ -221,4 +222,3 @@ impl Registry {
         Ok(())
     }
 }
-
