@@ -13,16 +13,8 @@ use async_trait::async_trait;
 /// Milliseconds since the Unix epoch.
 pub type Millis = i64;
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
-#[serde(rename_all = "lowercase")]
-pub enum Format {
-    Oci,
-    Generic,
-    Pypi,
-    Npm,
-    Cargo,
-    Maven,
-}
+/// A repository's format: the package ecosystem it hosts (one type for names, versions and policy).
+pub use arca_types::Ecosystem as Format;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 #[serde(rename_all = "lowercase")]
@@ -43,7 +35,6 @@ macro_rules! str_enum {
         }
     };
 }
-str_enum!(Format { Oci => "oci", Generic => "generic", Pypi => "pypi", Npm => "npm", Cargo => "cargo", Maven => "maven" });
 str_enum!(RepoKind { Hosted => "hosted", Remote => "remote", Virtual => "virtual" });
 
 #[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
