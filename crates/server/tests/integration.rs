@@ -14,6 +14,8 @@ mod clients_auth;
 mod connections;
 #[path = "integration/disk_full.rs"]
 mod disk_full;
+#[path = "integration/faults.rs"]
+mod faults;
 #[path = "integration/generic.rs"]
 mod generic;
 #[path = "integration/hostile.rs"]
