@@ -13,7 +13,7 @@ use super::{BlobRead, Registry};
 use crate::audit::{Actor, Outcome};
 use crate::blob::ByteStream;
 use crate::hasher::digest_of;
-use crate::meta::{Format, GenericUpload, ManifestRecord, NewManifest, RepoKind, Repository, StagedFile, TagWrite};
+use crate::meta::{Format, GenericUpload, ManifestRecord, NewManifest, Repository, StagedFile, TagWrite};
 use crate::time::rfc3339;
 use crate::{Error, ErrorKind, Result};
 use arca_types::{Digest, DigestAlgorithm, OciName, RangeSpec, Reference, RepoName, Tag};
@@ -156,39 +156,7 @@ impl Registry {
     /// The generic repository a write goes to, created (format generic, nothing mutable) on first use
     /// when `auto_create` is on.
     async fn generic_repository(&self, name: &RepoName, actor: &Actor) -> Result<Repository> {
-        let repo = match self.meta.get_repository(name).await? {
-            Some(repo) => repo,
-            None if self.config.auto_create => {
-                let repo = Repository {
-                    name: name.clone(),
-                    format: Format::Generic,
-                    kind: RepoKind::Hosted,
-                    stage: None,
-                    mutable_tags: Vec::new(),
-                    created_at: self.now(),
-                };
-                let audit = actor
-                    .entry(self.now(), "repository.create", name.as_str(), Outcome::Success)
-                    .with_detail("format=generic auto-created on first publish");
-                self.meta.create_repository(&repo, &audit).await?;
-                self.meta.get_repository(name).await?.unwrap_or(repo)
-            }
-            None => {
-                return Err(Error::new(
-                    ErrorKind::NameUnknown,
-                    format!(
-                        "repository {name} does not exist: create it with `arca repo create {name} --format generic`"
-                    ),
-                ));
-            }
-        };
-        if repo.format != Format::Generic {
-            return Err(Error::new(
-                ErrorKind::Unsupported,
-                format!("repository {name} holds {} packages, not generic files", repo.format),
-            ));
-        }
-        Ok(repo)
+        self.repository_for(name, Format::Generic, &[Format::Generic], actor).await
     }
 
     /// A published version, read from its manifest; `None` if the version does not exist.

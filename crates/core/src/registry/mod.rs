@@ -114,42 +114,57 @@ impl Registry {
         &self.config
     }
 
-    /// The repository a write goes to, created on first use when `auto_create` is on.
-    async fn writable_repository(&self, name: &RepoName, actor: &Actor) -> Result<Repository> {
-        if let Some(repo) = self.meta.get_repository(name).await? {
-            return Ok(repo);
-        }
-        if !self.config.auto_create {
-            return Err(Error::new(
-                ErrorKind::NameUnknown,
-                format!("repository {name} does not exist: create it with `arca repo create {name} --format oci`"),
-            ));
-        }
-        let repo = Repository {
-            name: name.clone(),
-            format: Format::Oci,
-            kind: RepoKind::Hosted,
-            stage: None,
-            mutable_tags: self.config.default_mutable_tags.clone(),
-            created_at: self.now(),
+    /// The repository a write of `format` content goes to — created on first use when `auto_create`
+    /// is on (the one place repositories are auto-created) — provided it holds one of `accepts`.
+    async fn repository_for(
+        &self,
+        name: &RepoName,
+        format: Format,
+        accepts: &[Format],
+        actor: &Actor,
+    ) -> Result<Repository> {
+        let repo = match self.meta.get_repository(name).await? {
+            Some(repo) => repo,
+            None if self.config.auto_create => {
+                // Generic versions are immutable whole; OCI repositories let the configured tags move.
+                let mutable_tags =
+                    if format == Format::Oci { self.config.default_mutable_tags.clone() } else { Vec::new() };
+                let repo = Repository {
+                    name: name.clone(),
+                    format,
+                    kind: RepoKind::Hosted,
+                    stage: None,
+                    mutable_tags,
+                    created_at: self.now(),
+                };
+                let audit = actor
+                    .entry(self.now(), "repository.create", name.as_str(), Outcome::Success)
+                    .with_detail(format!("format={format} auto-created on first write"));
+                self.meta.create_repository(&repo, &audit).await?;
+                self.meta.get_repository(name).await?.unwrap_or(repo)
+            }
+            None => {
+                return Err(Error::new(
+                    ErrorKind::NameUnknown,
+                    format!(
+                        "repository {name} does not exist: create it with `arca repo create {name} --format {format}`"
+                    ),
+                ));
+            }
         };
-        let audit = actor
-            .entry(self.now(), "repository.create", name.as_str(), Outcome::Success)
-            .with_detail("auto-created on first push");
-        self.meta.create_repository(&repo, &audit).await?;
-        Ok(self.meta.get_repository(name).await?.unwrap_or(repo))
-    }
-
-    /// Checks the name's repository accepts OCI content.
-    async fn oci_repository(&self, name: &OciName, actor: &Actor) -> Result<Repository> {
-        let repo = self.writable_repository(&name.repository, actor).await?;
-        if repo.format != Format::Oci && repo.format != Format::Generic {
+        if !accepts.contains(&repo.format) {
             return Err(Error::new(
                 ErrorKind::Unsupported,
-                format!("repository {} holds {} packages, not OCI content", repo.name, repo.format),
+                format!("repository {name} holds {} packages, not {format} content", repo.format),
             ));
         }
         Ok(repo)
+    }
+
+    /// The repository of an OCI write (generic repositories take OCI content too: their versions are
+    /// OCI manifests).
+    async fn oci_repository(&self, name: &OciName, actor: &Actor) -> Result<Repository> {
+        self.repository_for(&name.repository, Format::Oci, &[Format::Oci, Format::Generic], actor).await
     }
 
     /// Tag names of a package, sorted, after `last`; `None` if the package is unknown.
