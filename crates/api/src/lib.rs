@@ -126,28 +126,15 @@ impl IntoResponse for ApiError {
 /// `Basic` challenge for a missing credential and `Retry-After` for a back-off. Generic files answer
 /// the same way.
 pub fn refusal(refusal: &arca_http::Refusal) -> Response {
-    use arca_http::Refusal as R;
-    let (status, code, message) = match refusal {
-        R::Unauthenticated { message, .. } => (StatusCode::UNAUTHORIZED, "unauthorized", (*message).to_owned()),
-        R::Forbidden(m) => (StatusCode::FORBIDDEN, "denied", m.clone()),
-        R::LockedOut(wait) => (
-            StatusCode::TOO_MANY_REQUESTS,
-            "toomanyrequests",
-            format!("too many failed logins: retry in {} s", wait.as_secs().max(1)),
-        ),
-        R::Unavailable => (StatusCode::SERVICE_UNAVAILABLE, "unavailable", "try again later".to_owned()),
-    };
-    let body = serde_json::json!({ "error": { "code": code, "message": message } });
-    let mut response = (status, axum::Json(body)).into_response();
+    let code = refusal.code().to_ascii_lowercase();
+    let body = serde_json::json!({ "error": { "code": code, "message": refusal.message() } });
+    let mut response = (refusal.status(), axum::Json(body)).into_response();
     let headers = response.headers_mut();
-    match refusal {
-        R::Unauthenticated { .. } => {
-            headers.insert(http::header::WWW_AUTHENTICATE, http::HeaderValue::from_static("Basic realm=\"arca\""));
-        }
-        R::LockedOut(wait) => {
-            headers.insert(http::header::RETRY_AFTER, http::HeaderValue::from(wait.as_secs().max(1)));
-        }
-        R::Forbidden(_) | R::Unavailable => {}
+    if matches!(refusal, arca_http::Refusal::Unauthenticated { .. }) {
+        headers.insert(http::header::WWW_AUTHENTICATE, http::HeaderValue::from_static("Basic realm=\"arca\""));
+    }
+    if let Some(secs) = refusal.retry_after() {
+        headers.insert(http::header::RETRY_AFTER, http::HeaderValue::from(secs));
     }
     response.extensions_mut().insert(arca_core::observe::RouteClass("auth_refused"));
     response

@@ -33,6 +33,45 @@ pub enum Refusal {
     Unavailable,
 }
 
+impl Refusal {
+    pub fn status(&self) -> http::StatusCode {
+        match self {
+            Self::Unauthenticated { .. } => http::StatusCode::UNAUTHORIZED,
+            Self::Forbidden(_) => http::StatusCode::FORBIDDEN,
+            Self::LockedOut(_) => http::StatusCode::TOO_MANY_REQUESTS,
+            Self::Unavailable => http::StatusCode::SERVICE_UNAVAILABLE,
+        }
+    }
+
+    /// The error code as OCI spells it; protocols with lower-case codes lower it.
+    pub fn code(&self) -> &'static str {
+        match self {
+            Self::Unauthenticated { .. } => "UNAUTHORIZED",
+            Self::Forbidden(_) => "DENIED",
+            Self::LockedOut(_) => "TOOMANYREQUESTS",
+            Self::Unavailable => "UNAVAILABLE",
+        }
+    }
+
+    /// What the client is told (never which part of its credentials was wrong).
+    pub fn message(&self) -> String {
+        match self {
+            Self::Unauthenticated { message, .. } => (*message).to_owned(),
+            Self::Forbidden(message) => message.clone(),
+            Self::LockedOut(wait) => format!("too many failed logins: retry in {} s", wait.as_secs().max(1)),
+            Self::Unavailable => "try again later".to_owned(),
+        }
+    }
+
+    /// Seconds for a `Retry-After` header.
+    pub fn retry_after(&self) -> Option<u64> {
+        match self {
+            Self::LockedOut(wait) => Some(wait.as_secs().max(1)),
+            _ => None,
+        }
+    }
+}
+
 #[async_trait]
 pub trait Protocol: Send + Sync + 'static {
     /// A short name (logs, tests).

@@ -123,29 +123,16 @@ pub fn docker_scope(need: &Need) -> Option<String> {
 /// A refusal as docker, podman and skopeo expect it: OCI error JSON, and for a missing credential a
 /// `Bearer` challenge naming the token realm and the scope to ask for.
 fn refuse(parts: &Parts, refusal: &Refusal) -> Response {
-    let (status, code, message) = match refusal {
-        Refusal::Unauthenticated { message, .. } => (StatusCode::UNAUTHORIZED, "UNAUTHORIZED", (*message).to_owned()),
-        Refusal::Forbidden(m) => (StatusCode::FORBIDDEN, "DENIED", m.clone()),
-        Refusal::LockedOut(wait) => (
-            StatusCode::TOO_MANY_REQUESTS,
-            "TOOMANYREQUESTS",
-            format!("too many failed logins: retry in {} s", wait.as_secs().max(1)),
-        ),
-        Refusal::Unavailable => (StatusCode::SERVICE_UNAVAILABLE, "UNAVAILABLE", "try again later".to_owned()),
-    };
-    let mut response = OciError::new(status, code, message).into_response();
+    let mut response = OciError::new(refusal.status(), refusal.code(), refusal.message()).into_response();
     let headers = response.headers_mut();
-    match refusal {
-        Refusal::Unauthenticated { need, .. } => {
-            let base = arca_http::external_base(&parts.headers);
-            let scope = need.as_ref().and_then(docker_scope).map(|s| format!(",scope=\"{s}\"")).unwrap_or_default();
-            let challenge = format!("Bearer realm=\"{base}/token\",service=\"{SERVICE}\"{scope}");
-            headers.insert(header::WWW_AUTHENTICATE, arca_http::header_value(&challenge));
-        }
-        Refusal::LockedOut(wait) => {
-            headers.insert(header::RETRY_AFTER, HeaderValue::from(wait.as_secs().max(1)));
-        }
-        Refusal::Forbidden(_) | Refusal::Unavailable => {}
+    if let Refusal::Unauthenticated { need, .. } = refusal {
+        let base = arca_http::external_base(&parts.headers);
+        let scope = need.as_ref().and_then(docker_scope).map(|s| format!(",scope=\"{s}\"")).unwrap_or_default();
+        let challenge = format!("Bearer realm=\"{base}/token\",service=\"{SERVICE}\"{scope}");
+        headers.insert(header::WWW_AUTHENTICATE, arca_http::header_value(&challenge));
+    }
+    if let Some(secs) = refusal.retry_after() {
+        headers.insert(header::RETRY_AFTER, HeaderValue::from(secs));
     }
     headers.insert("docker-distribution-api-version", HeaderValue::from_static("registry/2.0"));
     response.extensions_mut().insert(RouteClass("auth_refused"));

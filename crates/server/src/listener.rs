@@ -41,7 +41,7 @@ pub fn raise_nofile_limit() -> Option<u64> {
     use rustix::process::{Resource, getrlimit, setrlimit};
     let limit = getrlimit(Resource::Nofile);
     let soft = limit.current?;
-    if limit.maximum.is_some_and(|hard| hard > soft) || limit.maximum.is_none() {
+    if limit.maximum.is_none_or(|hard| hard > soft) {
         let raised = rustix::process::Rlimit { current: limit.maximum, maximum: limit.maximum };
         match setrlimit(Resource::Nofile, raised) {
             Ok(()) => return getrlimit(Resource::Nofile).current.or(Some(u64::MAX)),

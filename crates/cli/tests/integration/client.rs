@@ -185,6 +185,11 @@ fn login_with_a_wrong_password_is_refused_with_exit_4_and_saves_nothing() {
 fn admin(registry: &Registry, args: &[&str], stdin: &str) -> String {
     let mut cmd = arca();
     cmd.arg("--data").arg(registry.data_dir().expect("a registry started here")).args(args);
+    run_with_stdin(cmd, args, stdin)
+}
+
+/// Runs `cmd` with `stdin`, asserting success; returns stdout.
+fn run_with_stdin(mut cmd: std::process::Command, args: &[&str], stdin: &str) -> String {
     cmd.stdin(Stdio::piped()).stdout(Stdio::piped()).stderr(Stdio::piped());
     let mut child = cmd.spawn().unwrap();
     child.stdin.take().unwrap().write_all(stdin.as_bytes()).unwrap();
@@ -656,13 +661,7 @@ fn search_finds_a_version_by_property() {
 
 /// Runs `arca ARGS` as `user` with `stdin`, asserting success; returns stdout.
 fn ok_with_stdin(user: &User, args: &[&str], stdin: &str) -> String {
-    let mut cmd = user.cmd(args);
-    cmd.stdin(Stdio::piped()).stdout(Stdio::piped()).stderr(Stdio::piped());
-    let mut child = cmd.spawn().unwrap();
-    child.stdin.take().unwrap().write_all(stdin.as_bytes()).unwrap();
-    let out = child.wait_with_output().unwrap();
-    assert!(out.status.success(), "{args:?}: {}", String::from_utf8_lossy(&out.stderr));
-    String::from_utf8(out.stdout).unwrap()
+    run_with_stdin(user.cmd(args), args, stdin)
 }
 
 #[test]

@@ -159,7 +159,7 @@ impl AuthService {
             }
             _ => {
                 let failure =
-                    self.failed(&keys, address_reserved, username, addr, "bad password or unknown user").await;
+                    self.failed(&keys, [true, address_reserved], username, addr, "bad password or unknown user").await;
                 // While the address backs off, a failure looks the same for known and unknown users
                 // (the failure that starts the back-off is still just a failure).
                 match self.addresses.locked_for(&keys[1], self.clock.now()) {
@@ -206,29 +206,21 @@ impl AuthService {
             self.addresses.count_failure(&keys[1], self.clock.now());
             return Err(LoginError::LockedOut(wait));
         }
-        Err(self.failed(&keys, false, &who, addr, why).await)
+        Err(self.failed(&keys, [false, false], &who, addr, why).await)
     }
 
-    /// Records a failed attempt (ending its address reservation if it held one) and audits it.
+    /// Records a failed attempt (ending the reservations it held: `reserved` per key) and audits it.
     async fn failed(
         &self,
         keys: &[String; 2],
-        address_reserved: bool,
+        reserved: [bool; 2],
         who: &str,
         addr: Option<&str>,
         why: &str,
     ) -> LoginError {
         let now = self.clock.now();
-        let user_locked = if keys[0].starts_with("user:") {
-            self.users.fail(&keys[0], now)
-        } else {
-            self.users.count_failure(&keys[0], now)
-        };
-        let address_locked = if address_reserved {
-            self.addresses.fail(&keys[1], now)
-        } else {
-            self.addresses.count_failure(&keys[1], now)
-        };
+        let user_locked = self.users.failure(&keys[0], now, reserved[0]);
+        let address_locked = self.addresses.failure(&keys[1], now, reserved[1]);
         let why = match (user_locked, address_locked) {
             (None, None) => why.to_owned(),
             (Some(d), _) | (None, Some(d)) => format!("{why}; backing off for {} s", d.as_secs()),

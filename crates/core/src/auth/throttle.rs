@@ -59,6 +59,11 @@ impl Throttle {
         Ok(())
     }
 
+    /// Records a failure, ending its reservation if `reserved`; returns the lock-out it causes.
+    pub fn failure(&self, key: &str, now: Millis, reserved: bool) -> Option<Duration> {
+        if reserved { self.fail(key, now) } else { self.count_failure(key, now) }
+    }
+
     /// Records the failure of a reserved attempt, ending its reservation; returns the lock-out it causes.
     pub fn fail(&self, key: &str, now: Millis) -> Option<Duration> {
         self.release(key);

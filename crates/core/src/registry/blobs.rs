@@ -118,32 +118,22 @@ fn verified(stream: ByteStream, digest: Digest, blobs: std::sync::Arc<dyn crate:
         let digest = digest.clone();
         let blobs = blobs.clone();
         async move {
-            let hasher = state.hasher.as_mut()?;
-            match state.stream.next().await {
-                Some(Ok(chunk)) => {
-                    hasher.update(&chunk);
-                    match state.held.replace(chunk) {
-                        Some(previous) => Some((Ok(previous), state)),
-                        // The first chunk: hold it and read on.
-                        None => match state.stream.next().await {
-                            Some(Ok(next)) => {
-                                hasher.update(&next);
-                                let first = state.held.replace(next).unwrap_or_default();
-                                Some((Ok(first), state))
-                            }
-                            Some(Err(e)) => {
-                                state.hasher = None;
-                                Some((Err(e), state))
-                            }
-                            None => finish(state, digest, blobs).await,
-                        },
+            loop {
+                let hasher = state.hasher.as_mut()?;
+                match state.stream.next().await {
+                    Some(Ok(chunk)) => {
+                        hasher.update(&chunk);
+                        // One chunk behind: the first is held while the next is read.
+                        if let Some(previous) = state.held.replace(chunk) {
+                            return Some((Ok(previous), state));
+                        }
                     }
+                    Some(Err(e)) => {
+                        state.hasher = None;
+                        return Some((Err(e), state));
+                    }
+                    None => return finish(state, digest, blobs).await,
                 }
-                Some(Err(e)) => {
-                    state.hasher = None;
-                    Some((Err(e), state))
-                }
-                None => finish(state, digest, blobs).await,
             }
         }
     })

@@ -11,14 +11,17 @@ use std::net::{IpAddr, SocketAddr};
 
 /// The address failed logins are throttled and audited by.
 pub fn of_request(request: &Request, trusted: &[IpNet]) -> Option<String> {
-    let peer = request.extensions().get::<ConnectInfo<SocketAddr>>()?.0.ip();
-    Some(resolve(peer, request.headers(), trusted).to_string())
+    of(request.extensions(), request.headers(), trusted)
 }
 
 /// [`of_request`] from a request's head.
 pub fn of_request_parts(parts: &http::request::Parts, trusted: &[IpNet]) -> Option<String> {
-    let peer = parts.extensions.get::<ConnectInfo<SocketAddr>>()?.0.ip();
-    Some(resolve(peer, &parts.headers, trusted).to_string())
+    of(&parts.extensions, &parts.headers, trusted)
+}
+
+fn of(extensions: &http::Extensions, headers: &http::HeaderMap, trusted: &[IpNet]) -> Option<String> {
+    let peer = extensions.get::<ConnectInfo<SocketAddr>>()?.0.ip();
+    Some(resolve(peer, headers, trusted).to_string())
 }
 
 fn resolve(peer: IpAddr, headers: &http::HeaderMap, trusted: &[IpNet]) -> IpAddr {

@@ -83,6 +83,18 @@ pub async fn enforce(
     next.run(Request::from_parts(parts, body)).await
 }
 
+/// Why a login failed, as the enforcement point (and the token endpoint) refuse it.
+pub(crate) fn refusal_of(e: LoginError) -> Refusal {
+    match e {
+        LoginError::Invalid => Refusal::Unauthenticated { need: None, message: "invalid credentials" },
+        LoginError::LockedOut(wait) => Refusal::LockedOut(wait),
+        LoginError::Store(e) => {
+            tracing::error!(error = %e, "authentication: metadata store");
+            Refusal::Unavailable
+        }
+    }
+}
+
 impl Gate {
     /// The principal of a request's credentials.
     async fn authenticate(&self, headers: &http::HeaderMap, addr: Option<&str>) -> Result<Principal, Refusal> {
@@ -97,14 +109,7 @@ impl Gate {
             }
             Credentials::Bearer(token) => return self.jwt_principal(&token),
         };
-        result.map_err(|e| match e {
-            LoginError::Invalid => Refusal::Unauthenticated { need: None, message: "invalid credentials" },
-            LoginError::LockedOut(wait) => Refusal::LockedOut(wait),
-            LoginError::Store(e) => {
-                tracing::error!(error = %e, "authentication: metadata store");
-                Refusal::Unavailable
-            }
-        })
+        result.map_err(refusal_of)
     }
 
     fn jwt_principal(&self, token: &str) -> Result<Principal, Refusal> {

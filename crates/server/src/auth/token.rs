@@ -63,17 +63,11 @@ async fn token_principal(gate: &Gate, headers: &http::HeaderMap, addr: Option<&s
         Credentials::Bearer(_) | Credentials::Malformed => Err(LoginError::Invalid),
     };
     login.map_err(|e| {
-        let (status, message) = match e {
-            LoginError::Invalid => (StatusCode::UNAUTHORIZED, "invalid credentials".to_owned()),
-            LoginError::LockedOut(wait) => {
-                (StatusCode::TOO_MANY_REQUESTS, format!("too many failed logins: retry in {} s", wait.as_secs().max(1)))
-            }
-            LoginError::Store(_) => (StatusCode::SERVICE_UNAVAILABLE, "try again later".to_owned()),
-        };
-        let body = serde_json::json!({ "errors": [{ "code": "UNAUTHORIZED", "message": message }] });
+        let refusal = super::refusal_of(e);
+        let body = serde_json::json!({ "errors": [{ "code": "UNAUTHORIZED", "message": refusal.message() }] });
         let challenge = format!("Basic realm=\"{SERVICE}\"");
         (
-            status,
+            refusal.status(),
             [(header::CONTENT_TYPE, "application/json".to_owned()), (header::WWW_AUTHENTICATE, challenge)],
             body.to_string(),
         )

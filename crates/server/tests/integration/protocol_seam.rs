@@ -54,13 +54,7 @@ impl Protocol for Echo {
     }
 
     fn refuse(&self, _: &Parts, refusal: &Refusal) -> Response {
-        let status = match refusal {
-            Refusal::Unauthenticated { .. } => http::StatusCode::UNAUTHORIZED,
-            Refusal::LockedOut(_) => http::StatusCode::TOO_MANY_REQUESTS,
-            Refusal::Unavailable => http::StatusCode::SERVICE_UNAVAILABLE,
-            Refusal::Forbidden(_) => http::StatusCode::FORBIDDEN,
-        };
-        (status, format!("echo refuses: {refusal:?}")).into_response()
+        (refusal.status(), format!("echo refuses: {refusal:?}")).into_response()
     }
 }
 
