@@ -15,8 +15,12 @@ pub fn workspace_root() -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR")).join("../..").canonicalize().expect("workspace root")
 }
 
+/// `arca`, blind to the logins and server saved by whoever runs the tests (a saved login turns
+/// `arca repo …` into a client of that server); commands that need a login set their own.
 pub fn arca() -> Command {
-    Command::new(env!("CARGO_BIN_EXE_arca"))
+    let mut cmd = Command::new(env!("CARGO_BIN_EXE_arca"));
+    cmd.env("XDG_CONFIG_HOME", Path::new(env!("CARGO_TARGET_TMPDIR")).join("no-saved-login")).env_remove("ARCA_SERVER");
+    cmd
 }
 
 /// A registry under test: a fresh `arca serve` on a temporary data directory, or the external
