@@ -3,24 +3,23 @@
 //! on SQLite through its single writer, on PostgreSQL through the row lock).
 
 use crate::SqlMetaStore;
-use crate::db::{col, corrupt, db_err, limit};
+use crate::db::{Tx, col, corrupt, db_err, limit};
+use crate::sql::{Row, query};
 use arca_core::Result;
 use arca_core::audit::{AuditEntry, AuditFilter, AuditHead, AuditLog, NewAuditEntry, Outcome, seal};
 use async_trait::async_trait;
-use sqlx::AnyConnection;
-use sqlx::any::AnyRow;
 
 /// Appends `entry` after the current head, in the caller's write transaction.
-pub(crate) async fn append(tx: &mut AnyConnection, entry: &NewAuditEntry) -> Result<AuditEntry> {
+pub(crate) async fn append(tx: &mut Tx, entry: &NewAuditEntry) -> Result<AuditEntry> {
     // Writing the head row takes its lock before it is read (in the same statement).
-    let row = sqlx::query("UPDATE audit_head SET seq = seq WHERE id = 1 RETURNING seq, hash")
+    let row = query("UPDATE audit_head SET seq = seq WHERE id = 1 RETURNING seq, hash")
         .fetch_one(&mut *tx)
         .await
         .map_err(db_err("reading the audit head"))?;
     let head = AuditHead { seq: col(&row, 0)?, hash: col(&row, 1)? };
     let sealed = seal(&head, entry);
     let e = &sealed.entry;
-    sqlx::query(
+    query(
         "INSERT INTO audit_log (seq, time, actor, client_addr, action, target, outcome, detail, prev_hash, hash) \
          VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)",
     )
@@ -37,7 +36,7 @@ pub(crate) async fn append(tx: &mut AnyConnection, entry: &NewAuditEntry) -> Res
     .execute(&mut *tx)
     .await
     .map_err(db_err("appending to the audit log"))?;
-    sqlx::query("UPDATE audit_head SET seq = $1, hash = $2 WHERE id = 1")
+    query("UPDATE audit_head SET seq = $1, hash = $2 WHERE id = 1")
         .bind(sealed.seq)
         .bind(sealed.hash.as_str())
         .execute(&mut *tx)
@@ -61,7 +60,7 @@ impl AuditLog for SqlMetaStore {
             other => (other, None),
         };
         let target_prefix = filter.target_prefix.as_ref().map(|t| format!("{}%", escape_like(t)));
-        let rows = sqlx::query(
+        let rows = query(
             "SELECT seq, time, actor, client_addr, action, target, outcome, detail, prev_hash, hash FROM audit_log \
              WHERE ($1 IS NULL OR actor = $1) AND ($2 IS NULL OR action = $2) AND ($3 IS NULL OR action LIKE $3) \
              AND ($4 IS NULL OR target LIKE $4 ESCAPE '\\') AND ($5 IS NULL OR outcome = $5) \
@@ -77,15 +76,15 @@ impl AuditLog for SqlMetaStore {
         .bind(filter.until)
         .bind(filter.after_seq.unwrap_or(0))
         .bind(limit(filter.limit))
-        .fetch_all(self.db.read())
+        .fetch_all(&mut self.db.read().await?)
         .await
         .map_err(db_err("reading the audit log"))?;
         rows.iter().map(entry_from_row).collect()
     }
 
     async fn audit_head(&self) -> Result<AuditHead> {
-        let row = sqlx::query("SELECT seq, hash FROM audit_head WHERE id = 1")
-            .fetch_optional(self.db.read())
+        let row = query("SELECT seq, hash FROM audit_head WHERE id = 1")
+            .fetch_optional(&mut self.db.read().await?)
             .await
             .map_err(db_err("reading the audit head"))?;
         match row {
@@ -99,7 +98,7 @@ fn escape_like(text: &str) -> String {
     text.replace('\\', "\\\\").replace('%', "\\%").replace('_', "\\_")
 }
 
-fn entry_from_row(row: &AnyRow) -> Result<AuditEntry> {
+fn entry_from_row(row: &Row) -> Result<AuditEntry> {
     let outcome: String = col(row, 6)?;
     Ok(AuditEntry {
         seq: col(row, 0)?,

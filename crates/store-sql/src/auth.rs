@@ -1,14 +1,13 @@
 //! Users, tokens and server secrets. Grants and scopes are stored as JSON arrays.
 
 use crate::db::{col, corrupt, db_err};
+use crate::sql::{Row, query};
 use crate::{SqlMetaStore, audit};
 use arca_core::Result;
 use arca_core::audit::NewAuditEntry;
 use arca_core::auth::{AuthStore, Permission, Token, User};
 use arca_core::meta::Millis;
 use async_trait::async_trait;
-use sqlx::Row;
-use sqlx::any::AnyRow;
 
 macro_rules! user_columns {
     () => {
@@ -25,7 +24,7 @@ macro_rules! token_columns {
 impl AuthStore for SqlMetaStore {
     async fn create_user(&self, user: &User, entry: &NewAuditEntry) -> Result<bool> {
         let mut tx = self.db.write().await?;
-        let done = sqlx::query(
+        let done = query(
             "INSERT INTO users (name, password_hash, grants, created_at) VALUES ($1, $2, $3, $4) \
              ON CONFLICT (name) DO NOTHING",
         )
@@ -33,10 +32,10 @@ impl AuthStore for SqlMetaStore {
         .bind(user.password_hash.as_deref())
         .bind(permissions_json(&user.grants))
         .bind(user.created_at)
-        .execute(&mut *tx)
+        .execute(&mut tx)
         .await
         .map_err(db_err("creating a user"))?;
-        if done.rows_affected() != 1 {
+        if done != 1 {
             return Ok(false);
         }
         audit::append(&mut tx, entry).await?;
@@ -45,41 +44,41 @@ impl AuthStore for SqlMetaStore {
     }
 
     async fn get_user(&self, name: &str) -> Result<Option<User>> {
-        let row = sqlx::query(concat!("SELECT ", user_columns!(), " FROM users WHERE name = $1"))
+        let row = query(concat!("SELECT ", user_columns!(), " FROM users WHERE name = $1"))
             .bind(name)
-            .fetch_optional(self.db.read())
+            .fetch_optional(&mut self.db.read().await?)
             .await
             .map_err(db_err("reading a user"))?;
         row.as_ref().map(user_from_row).transpose()
     }
 
     async fn list_users(&self) -> Result<Vec<User>> {
-        let rows = sqlx::query(concat!("SELECT ", user_columns!(), " FROM users ORDER BY name"))
-            .fetch_all(self.db.read())
+        let rows = query(concat!("SELECT ", user_columns!(), " FROM users ORDER BY name"))
+            .fetch_all(&mut self.db.read().await?)
             .await
             .map_err(db_err("listing users"))?;
         rows.iter().map(user_from_row).collect()
     }
 
     async fn count_users(&self) -> Result<u64> {
-        let n: i64 = sqlx::query("SELECT CAST(COUNT(*) AS BIGINT) FROM users")
-            .fetch_one(self.db.read())
+        let n: i64 = query("SELECT CAST(COUNT(*) AS BIGINT) FROM users")
+            .fetch_one(&mut self.db.read().await?)
             .await
-            .and_then(|row| row.try_get(0))
+            .and_then(|row| row.get(0))
             .map_err(db_err("counting users"))?;
         Ok(u64::try_from(n).unwrap_or(0))
     }
 
     async fn update_user(&self, user: &User, entry: &NewAuditEntry) -> Result<bool> {
         let mut tx = self.db.write().await?;
-        let done = sqlx::query("UPDATE users SET password_hash = $1, grants = $2 WHERE name = $3")
+        let done = query("UPDATE users SET password_hash = $1, grants = $2 WHERE name = $3")
             .bind(user.password_hash.as_deref())
             .bind(permissions_json(&user.grants))
             .bind(user.name.as_str())
-            .execute(&mut *tx)
+            .execute(&mut tx)
             .await
             .map_err(db_err("updating a user"))?;
-        if done.rows_affected() != 1 {
+        if done != 1 {
             return Ok(false);
         }
         audit::append(&mut tx, entry).await?;
@@ -89,17 +88,17 @@ impl AuthStore for SqlMetaStore {
 
     async fn delete_user(&self, name: &str, entry: &NewAuditEntry) -> Result<bool> {
         let mut tx = self.db.write().await?;
-        sqlx::query("DELETE FROM tokens WHERE owner = $1")
+        query("DELETE FROM tokens WHERE owner = $1")
             .bind(name)
-            .execute(&mut *tx)
+            .execute(&mut tx)
             .await
             .map_err(db_err("deleting a user's tokens"))?;
-        let done = sqlx::query("DELETE FROM users WHERE name = $1")
+        let done = query("DELETE FROM users WHERE name = $1")
             .bind(name)
-            .execute(&mut *tx)
+            .execute(&mut tx)
             .await
             .map_err(db_err("deleting a user"))?;
-        if done.rows_affected() != 1 {
+        if done != 1 {
             return Ok(false);
         }
         audit::append(&mut tx, entry).await?;
@@ -109,7 +108,7 @@ impl AuthStore for SqlMetaStore {
 
     async fn create_token(&self, token: &Token, entry: &NewAuditEntry) -> Result<()> {
         let mut tx = self.db.write().await?;
-        sqlx::query(concat!("INSERT INTO tokens (", token_columns!(), ") VALUES ($1, $2, $3, $4, $5, $6, $7, $8)"))
+        query(concat!("INSERT INTO tokens (", token_columns!(), ") VALUES ($1, $2, $3, $4, $5, $6, $7, $8)"))
             .bind(token.id.as_str())
             .bind(token.owner.as_str())
             .bind(token.description.as_str())
@@ -118,7 +117,7 @@ impl AuthStore for SqlMetaStore {
             .bind(token.created_at)
             .bind(token.expires_at)
             .bind(token.revoked_at)
-            .execute(&mut *tx)
+            .execute(&mut tx)
             .await
             .map_err(db_err("creating a token"))?;
         audit::append(&mut tx, entry).await?;
@@ -126,22 +125,22 @@ impl AuthStore for SqlMetaStore {
     }
 
     async fn get_token(&self, id: &str) -> Result<Option<Token>> {
-        let row = sqlx::query(concat!("SELECT ", token_columns!(), " FROM tokens WHERE id = $1"))
+        let row = query(concat!("SELECT ", token_columns!(), " FROM tokens WHERE id = $1"))
             .bind(id)
-            .fetch_optional(self.db.read())
+            .fetch_optional(&mut self.db.read().await?)
             .await
             .map_err(db_err("reading a token"))?;
         row.as_ref().map(token_from_row).transpose()
     }
 
     async fn list_tokens(&self, owner: Option<&str>) -> Result<Vec<Token>> {
-        let rows = sqlx::query(concat!(
+        let rows = query(concat!(
             "SELECT ",
             token_columns!(),
             " FROM tokens WHERE ($1 IS NULL OR owner = $1) ORDER BY created_at DESC, id"
         ))
         .bind(owner)
-        .fetch_all(self.db.read())
+        .fetch_all(&mut self.db.read().await?)
         .await
         .map_err(db_err("listing tokens"))?;
         rows.iter().map(token_from_row).collect()
@@ -149,13 +148,13 @@ impl AuthStore for SqlMetaStore {
 
     async fn revoke_token(&self, id: &str, now: Millis, entry: &NewAuditEntry) -> Result<bool> {
         let mut tx = self.db.write().await?;
-        let done = sqlx::query("UPDATE tokens SET revoked_at = $1 WHERE id = $2 AND revoked_at IS NULL")
+        let done = query("UPDATE tokens SET revoked_at = $1 WHERE id = $2 AND revoked_at IS NULL")
             .bind(now)
             .bind(id)
-            .execute(&mut *tx)
+            .execute(&mut tx)
             .await
             .map_err(db_err("revoking a token"))?;
-        if done.rows_affected() != 1 {
+        if done != 1 {
             return Ok(false);
         }
         audit::append(&mut tx, entry).await?;
@@ -165,20 +164,18 @@ impl AuthStore for SqlMetaStore {
 
     async fn server_secret(&self, name: &str, candidate: &[u8]) -> Result<Vec<u8>> {
         let mut tx = self.db.write().await?;
-        sqlx::query(
-            "INSERT INTO server_secrets (name, value, created_at) VALUES ($1, $2, $3) ON CONFLICT (name) DO NOTHING",
-        )
-        .bind(name)
-        .bind(candidate)
-        .bind(arca_core::now_millis())
-        .execute(&mut *tx)
-        .await
-        .map_err(db_err("storing a server secret"))?;
-        let value: Vec<u8> = sqlx::query("SELECT value FROM server_secrets WHERE name = $1")
+        query("INSERT INTO server_secrets (name, value, created_at) VALUES ($1, $2, $3) ON CONFLICT (name) DO NOTHING")
             .bind(name)
-            .fetch_one(&mut *tx)
+            .bind(candidate)
+            .bind(arca_core::now_millis())
+            .execute(&mut tx)
             .await
-            .and_then(|row| row.try_get(0))
+            .map_err(db_err("storing a server secret"))?;
+        let value: Vec<u8> = query("SELECT value FROM server_secrets WHERE name = $1")
+            .bind(name)
+            .fetch_one(&mut tx)
+            .await
+            .and_then(|row| row.get(0))
             .map_err(db_err("reading a server secret"))?;
         tx.commit().await.map_err(db_err("storing a server secret"))?;
         Ok(value)
@@ -193,7 +190,7 @@ fn permissions(text: &str) -> Result<Vec<Permission>> {
     serde_json::from_str(text).map_err(|e| corrupt("permissions", text, e))
 }
 
-fn user_from_row(row: &AnyRow) -> Result<User> {
+fn user_from_row(row: &Row) -> Result<User> {
     let grants: String = col(row, 2)?;
     Ok(User {
         name: col(row, 0)?,
@@ -203,7 +200,7 @@ fn user_from_row(row: &AnyRow) -> Result<User> {
     })
 }
 
-fn token_from_row(row: &AnyRow) -> Result<Token> {
+fn token_from_row(row: &Row) -> Result<Token> {
     let scopes: String = col(row, 4)?;
     Ok(Token {
         id: col(row, 0)?,

@@ -1,14 +1,14 @@
 //! The blob index: which blobs are durable in the blob store, their sizes, and the packages that see
 //! them.
 
-use crate::db::{col, db_err, to_i64, to_u64};
+use crate::db::{Tx, col, db_err, to_i64, to_u64};
+use crate::sql::query;
 use crate::{SqlMetaStore, packages};
 use arca_core::Result;
 use arca_core::audit::NewAuditEntry;
 use arca_core::meta::{BlobIndex, Millis};
 use arca_types::{Digest, OciName};
 use async_trait::async_trait;
-use sqlx::AnyConnection;
 
 #[async_trait]
 impl BlobIndex for SqlMetaStore {
@@ -19,23 +19,23 @@ impl BlobIndex for SqlMetaStore {
     }
 
     async fn blob_size(&self, digest: &Digest) -> Result<Option<u64>> {
-        let row = sqlx::query("SELECT size FROM blobs WHERE digest = $1")
+        let row = query("SELECT size FROM blobs WHERE digest = $1")
             .bind(digest.as_str())
-            .fetch_optional(self.db.read())
+            .fetch_optional(&mut self.db.read().await?)
             .await
             .map_err(db_err("reading a blob"))?;
         row.map(|row| col(&row, 0).map(to_u64)).transpose()
     }
 
     async fn linked_blob_size(&self, name: &OciName, digest: &Digest) -> Result<Option<u64>> {
-        let row = sqlx::query(
+        let row = query(
             "SELECT b.size FROM blob_links l JOIN blobs b ON b.digest = l.digest \
              WHERE l.repository = $1 AND l.package = $2 AND l.digest = $3",
         )
         .bind(name.repository.as_str())
         .bind(name.package.as_str())
         .bind(digest.as_str())
-        .fetch_optional(self.db.read())
+        .fetch_optional(&mut self.db.read().await?)
         .await
         .map_err(db_err("reading a blob link"))?;
         row.map(|row| col(&row, 0).map(to_u64)).transpose()
@@ -43,14 +43,14 @@ impl BlobIndex for SqlMetaStore {
 
     async fn unlink_blob(&self, name: &OciName, digest: &Digest, entry: &NewAuditEntry) -> Result<bool> {
         let mut tx = self.db.write().await?;
-        let done = sqlx::query("DELETE FROM blob_links WHERE repository = $1 AND package = $2 AND digest = $3")
+        let done = query("DELETE FROM blob_links WHERE repository = $1 AND package = $2 AND digest = $3")
             .bind(name.repository.as_str())
             .bind(name.package.as_str())
             .bind(digest.as_str())
-            .execute(&mut *tx)
+            .execute(&mut tx)
             .await
             .map_err(db_err("unlinking a blob"))?;
-        if done.rows_affected() == 0 {
+        if done == 0 {
             return Ok(false);
         }
         crate::audit::append(&mut tx, entry).await?;
@@ -59,8 +59,8 @@ impl BlobIndex for SqlMetaStore {
     }
 
     async fn blob_stats(&self) -> Result<(u64, u64)> {
-        let row = sqlx::query("SELECT CAST(COUNT(*) AS BIGINT), CAST(COALESCE(SUM(size), 0) AS BIGINT) FROM blobs")
-            .fetch_one(self.db.read())
+        let row = query("SELECT CAST(COUNT(*) AS BIGINT), CAST(COALESCE(SUM(size), 0) AS BIGINT) FROM blobs")
+            .fetch_one(&mut self.db.read().await?)
             .await
             .map_err(db_err("counting blobs"))?;
         Ok((to_u64(col(&row, 0)?), to_u64(col(&row, 1)?)))
@@ -69,13 +69,13 @@ impl BlobIndex for SqlMetaStore {
 
 /// Records a blob (and its link into `link`'s package) inside a write transaction.
 pub(crate) async fn record_blob_in(
-    tx: &mut AnyConnection,
+    tx: &mut Tx,
     digest: &Digest,
     size: u64,
     link: Option<&OciName>,
     now: Millis,
 ) -> Result<()> {
-    sqlx::query("INSERT INTO blobs (digest, size, created_at) VALUES ($1, $2, $3) ON CONFLICT (digest) DO NOTHING")
+    query("INSERT INTO blobs (digest, size, created_at) VALUES ($1, $2, $3) ON CONFLICT (digest) DO NOTHING")
         .bind(digest.as_str())
         .bind(to_i64(size))
         .bind(now)
@@ -84,7 +84,7 @@ pub(crate) async fn record_blob_in(
         .map_err(db_err("recording a blob"))?;
     if let Some(name) = link {
         packages::ensure(tx, name, now).await?;
-        sqlx::query(
+        query(
             "INSERT INTO blob_links (repository, package, digest, created_at) VALUES ($1, $2, $3, $4) \
              ON CONFLICT (repository, package, digest) DO NOTHING",
         )

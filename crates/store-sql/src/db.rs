@@ -1,15 +1,17 @@
 //! Connections: which database we talk to, its pools, and how its errors become arca errors.
 
 use crate::group_commit::WalSync;
+use crate::postgres;
+use crate::sql::{AsConn, Conn, FromValue, Query, Row, SqlError, SqlErrorKind, SqlResult};
+use crate::sqlite::{self, Synchronous};
 use arca_core::{Error, ErrorKind, Result};
-use sqlx::any::{AnyArguments, AnyConnectOptions, AnyPoolOptions, AnyQueryResult, AnyRow};
-use sqlx::query::Query;
-use sqlx::{Any, AnyConnection, AnyPool, Connection, Executor, Row, Transaction};
-use std::ops::{Deref, DerefMut};
+use sqlx::postgres::{PgConnectOptions, PgPoolOptions};
+use sqlx::{Connection, PgPool};
 use std::path::PathBuf;
 use std::str::FromStr;
 use std::sync::Arc;
 use std::time::Duration;
+use tokio::sync::OwnedMutexGuard;
 
 /// The SQL dialect behind a URL. Queries are written once in the common subset (`$1` placeholders,
 /// `ON CONFLICT`, `CAST(… AS BIGINT)`); the few statements that differ branch on this enum, here and
@@ -33,60 +35,50 @@ impl Dialect {
             ))
         }
     }
-
-    /// The statement that opens a write transaction. SQLite takes the write lock up front, so a
-    /// transaction never fails half-way on upgrading a read lock.
-    const fn begin_write(self) -> &'static str {
-        match self {
-            Self::Sqlite => "BEGIN IMMEDIATE",
-            Self::Postgres => "BEGIN",
-        }
-    }
 }
 
-/// SQLite's per-connection settings: WAL, enforced foreign keys, and waiting on a busy database rather
-/// than failing at once. Durability is set per pool (see [`Synchronous`]).
-const SQLITE_PRAGMAS: [&str; 3] =
-    ["PRAGMA journal_mode = WAL", "PRAGMA foreign_keys = ON", "PRAGMA busy_timeout = 5000"];
-
-/// How a SQLite connection makes commits durable.
-#[derive(Debug, Clone, Copy)]
-enum Synchronous {
-    /// `FULL`: each commit fsyncs the WAL itself (readers, which never commit, and `:memory:`).
-    Full,
-    /// `NORMAL`: commits are made durable by [`WalSync`] after they release the connection (the writer
-    /// of a database file).
-    GroupCommit,
-}
-
-impl Synchronous {
-    const fn pragma(self) -> &'static str {
-        match self {
-            Self::Full => "PRAGMA synchronous = FULL",
-            Self::GroupCommit => "PRAGMA synchronous = NORMAL",
-        }
-    }
-}
-
-const SQLITE_READERS: u32 = 4;
+const SQLITE_READERS: usize = 4;
 const POSTGRES_CONNECTIONS: u32 = 16;
 const ACQUIRE_TIMEOUT: Duration = Duration::from_secs(10);
 
-/// The pools of one database. With SQLite, every write goes through a single connection (SQLite
-/// admits one writer at a time; queueing in the pool beats spinning on `SQLITE_BUSY`) and reads use
-/// a separate pool of read-only connections, which WAL lets run beside the writer. With PostgreSQL
-/// both are the same pool.
+/// The connections of one database.
 ///
-/// Every write commits through [`WriteTx::commit`] or [`Db::execute_write`], which return only once the
+/// With SQLite, every write goes through one connection (SQLite admits one writer at a time; queueing
+/// for it beats spinning on `SQLITE_BUSY`), behind an async lock: the task holding it runs its whole
+/// transaction's statements in place on its own thread — each is microseconds, there is no fsync in
+/// them (group commit, see [`WalSync`]) — so a transaction costs no thread wake-up per statement.
+/// Reads use separate read-only connections, which WAL lets run beside the writer, also in place.
+/// With PostgreSQL both are one sqlx pool.
+///
+/// Every write commits through [`Tx::commit`] or [`Db::execute_write`], which return only once the
 /// commit is durable: PostgreSQL's commit is; a SQLite file's is once [`WalSync`] synced its WAL.
 #[derive(Debug, Clone)]
 pub struct Db {
     pub dialect: Dialect,
-    writer: AnyPool,
-    reader: AnyPool,
-    wal: Option<Arc<WalSync>>,
+    backend: Backend,
     /// A SQLite database file and the identity it had when opened (see [`Db::check_file`]).
     file: Option<(PathBuf, FileId)>,
+}
+
+#[derive(Debug, Clone)]
+enum Backend {
+    Sqlite(Arc<SqliteDb>),
+    Postgres(PgPool),
+}
+
+pub struct SqliteDb {
+    writer: Arc<tokio::sync::Mutex<rusqlite::Connection>>,
+    /// Idle read-only connections; `None` for `:memory:`, whose reads use the writer (every connection
+    /// to `:memory:` is a database of its own).
+    readers: Option<std::sync::Mutex<Vec<rusqlite::Connection>>>,
+    path: String,
+    wal: Option<Arc<WalSync>>,
+}
+
+impl std::fmt::Debug for SqliteDb {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("SqliteDb").field("path", &self.path).finish_non_exhaustive()
+    }
 }
 
 /// A file's device and inode: a file deleted (or replaced) under an open connection has another.
@@ -98,87 +90,154 @@ fn file_id(path: &std::path::Path) -> std::io::Result<FileId> {
     Ok((meta.dev(), meta.ino()))
 }
 
-/// A write transaction. It rolls back unless committed; statements run on it as on a connection.
-pub struct WriteTx {
-    tx: Transaction<'static, Any>,
+/// A SQLite connection held for a while: the writer (or, for `:memory:`, the only connection), or a
+/// reader that goes back to the idle list when dropped.
+pub enum Held {
+    Writer(OwnedMutexGuard<rusqlite::Connection>),
+    Reader(Option<rusqlite::Connection>, Arc<SqliteDb>),
+}
+
+impl Held {
+    fn conn(&mut self) -> &mut rusqlite::Connection {
+        match self {
+            Self::Writer(guard) => guard,
+            Self::Reader(conn, _) => conn.as_mut().expect("a held reader has its connection until dropped"),
+        }
+    }
+}
+
+impl Drop for Held {
+    fn drop(&mut self) {
+        if let Self::Reader(conn, db) = self
+            && let (Some(conn), Some(idle)) = (conn.take(), &db.readers)
+        {
+            let mut idle = idle.lock().unwrap_or_else(std::sync::PoisonError::into_inner);
+            if idle.len() < SQLITE_READERS {
+                idle.push(conn);
+            }
+        }
+    }
+}
+
+/// A connection for reads outside a transaction.
+pub enum Reader {
+    Sqlite(Held),
+    Postgres(PgPool),
+}
+
+impl AsConn for Reader {
+    fn conn(&mut self) -> Conn<'_> {
+        match self {
+            Self::Sqlite(held) => Conn::Sqlite(held.conn()),
+            Self::Postgres(pool) => Conn::PostgresPool(pool),
+        }
+    }
+}
+
+/// A transaction. It rolls back unless committed; statements run on it as on a connection.
+pub struct Tx {
+    /// `None` once committed.
+    inner: Option<TxInner>,
     wal: Option<Arc<WalSync>>,
 }
 
-impl WriteTx {
+enum TxInner {
+    Sqlite(Held),
+    Postgres(sqlx::Transaction<'static, sqlx::Postgres>),
+}
+
+impl Tx {
     /// Commits, and returns once the commit is durable.
-    pub async fn commit(self) -> std::result::Result<(), sqlx::Error> {
-        self.tx.commit().await?;
-        made_durable(self.wal.as_deref()).await
+    pub async fn commit(mut self) -> SqlResult<()> {
+        match self.inner.take() {
+            Some(TxInner::Sqlite(mut held)) => {
+                if let Err(e) = held.conn().execute_batch("COMMIT") {
+                    self.inner = Some(TxInner::Sqlite(held));
+                    return Err(sqlite::error(e));
+                }
+                let ticket = self.wal.as_ref().map(|wal| wal.committed());
+                // Released before waiting for the sync: the next transaction runs while the WAL syncs.
+                drop(held);
+                match (&self.wal, ticket) {
+                    (Some(wal), Some(ticket)) => wal.wait_durable(ticket).await.map_err(io_error),
+                    _ => Ok(()),
+                }
+            }
+            Some(TxInner::Postgres(tx)) => tx.commit().await.map_err(postgres::error),
+            None => Ok(()),
+        }
     }
 }
 
-impl Deref for WriteTx {
-    type Target = AnyConnection;
-    fn deref(&self) -> &AnyConnection {
-        &self.tx
+impl Drop for Tx {
+    fn drop(&mut self) {
+        if let Some(TxInner::Sqlite(held)) = &mut self.inner {
+            // Statements run in place, so the rollback does too; a transaction SQLite already ended by
+            // itself (SQLITE_FULL) fails this harmlessly and the next `begin` sees a clean connection.
+            let _ = held.conn().execute_batch("ROLLBACK");
+        }
     }
 }
 
-impl DerefMut for WriteTx {
-    fn deref_mut(&mut self) -> &mut AnyConnection {
-        &mut self.tx
+impl AsConn for Tx {
+    fn conn(&mut self) -> Conn<'_> {
+        match self.inner.as_mut().expect("statements run on a transaction before it commits") {
+            TxInner::Sqlite(held) => Conn::Sqlite(held.conn()),
+            TxInner::Postgres(tx) => Conn::Postgres(tx),
+        }
     }
 }
 
-/// Waits until the commit that just returned is durable.
-async fn made_durable(wal: Option<&WalSync>) -> std::result::Result<(), sqlx::Error> {
-    match wal {
-        Some(wal) => wal.wait_durable(wal.committed()).await.map_err(sqlx::Error::Io),
-        None => Ok(()),
-    }
+fn io_error(e: std::io::Error) -> SqlError {
+    let storage_full = arca_core::error::is_storage_full(&e);
+    SqlError { kind: SqlErrorKind::Io { storage_full }, code: None, message: e.to_string() }
 }
 
 impl Db {
     pub async fn connect(url: &str) -> Result<Self> {
-        sqlx::any::install_default_drivers();
         let dialect = Dialect::of_url(url)?;
         let unavailable =
-            |e: sqlx::Error| Error::new(ErrorKind::Unavailable, format!("cannot connect to {}: {e}", redact(url)));
+            |e: SqlError| Error::new(ErrorKind::Unavailable, format!("cannot connect to {}: {e}", redact(url)));
         match dialect {
             Dialect::Postgres => {
-                let options = AnyConnectOptions::from_str(url).map_err(unavailable)?;
-                let pool = AnyPoolOptions::new()
+                let options = PgConnectOptions::from_str(url).map_err(postgres::error).map_err(unavailable)?;
+                let pool = PgPoolOptions::new()
                     .max_connections(POSTGRES_CONNECTIONS)
                     .before_acquire(|conn, _| Box::pin(async move { Ok(is_clean(conn)) }))
                     .acquire_timeout(ACQUIRE_TIMEOUT)
                     .connect_with(options)
                     .await
+                    .map_err(postgres::error)
                     .map_err(unavailable)?;
-                Ok(Self { dialect, writer: pool.clone(), reader: pool, wal: None, file: None })
+                Ok(Self { dialect, backend: Backend::Postgres(pool), file: None })
             }
             Dialect::Sqlite => {
-                let url = sqlite_url(url);
-                let options = AnyConnectOptions::from_str(&url).map_err(unavailable)?;
-                if is_sqlite_memory(&url) {
-                    // Every connection to `:memory:` is a database of its own: keep exactly one.
-                    let pool = sqlite_pool(1, Synchronous::Full, false)
-                        .min_connections(1)
-                        .idle_timeout(None)
-                        .max_lifetime(None)
-                        .connect_with(options)
-                        .await
-                        .map_err(unavailable)?;
-                    return Ok(Self { dialect, writer: pool.clone(), reader: pool, wal: None, file: None });
+                let target = SqliteTarget::parse(url);
+                let writer = tokio::task::spawn_blocking({
+                    let target = target.clone();
+                    move || target.open_writer()
+                })
+                .await
+                .map_err(|e| Error::internal("opening the database", e))?
+                .map_err(unavailable)?;
+                if target.memory {
+                    let db = SqliteDb {
+                        writer: Arc::new(tokio::sync::Mutex::new(writer)),
+                        readers: None,
+                        path: target.path,
+                        wal: None,
+                    };
+                    return Ok(Self { dialect, backend: Backend::Sqlite(Arc::new(db)), file: None });
                 }
-                let writer = sqlite_pool(1, Synchronous::GroupCommit, false)
-                    .before_acquire(|conn, _| Box::pin(async move { Ok(is_clean(conn)) }))
-                    .connect_with(options.clone())
-                    .await
-                    .map_err(unavailable)?;
-                let path = sqlite_file(&writer).await?;
+                let path = PathBuf::from(writer.path().unwrap_or(&target.path));
                 let id = file_id(&path).map_err(|e| Error::from_io("the database file", e))?;
-                let wal = Some(Arc::new(WalSync::new(&path)));
-                // Opening the writer created the file; readers may now open it.
-                let reader = sqlite_pool(SQLITE_READERS, Synchronous::Full, true)
-                    .connect_with(options)
-                    .await
-                    .map_err(unavailable)?;
-                Ok(Self { dialect, writer, reader, wal, file: Some((path, id)) })
+                let db = SqliteDb {
+                    writer: Arc::new(tokio::sync::Mutex::new(writer)),
+                    readers: Some(std::sync::Mutex::new(Vec::new())),
+                    path: target.path,
+                    wal: Some(Arc::new(WalSync::new(&path))),
+                };
+                Ok(Self { dialect, backend: Backend::Sqlite(Arc::new(db)), file: Some((path, id)) })
             }
         }
     }
@@ -200,90 +259,132 @@ impl Db {
         }
     }
 
-    /// The pool for reads.
-    pub fn read(&self) -> &AnyPool {
-        &self.reader
+    /// A connection for reads.
+    pub async fn read(&self) -> Result<Reader> {
+        match &self.backend {
+            Backend::Postgres(pool) => Ok(Reader::Postgres(pool.clone())),
+            Backend::Sqlite(db) => Ok(Reader::Sqlite(held_reader(db).await?)),
+        }
     }
 
     /// Runs one write statement in a transaction of its own; returns once it is durable.
-    pub async fn execute_write<'q>(
-        &self,
-        query: Query<'q, Any, AnyArguments>,
-    ) -> std::result::Result<AnyQueryResult, sqlx::Error> {
-        let done = query.execute(&self.writer).await?;
-        made_durable(self.wal.as_deref()).await?;
+    pub async fn execute_write(&self, query: Query) -> SqlResult<u64> {
+        let mut tx = self.begin(true).await.map_err(|e| SqlError::other(e.message))?;
+        let done = query.execute(&mut tx).await?;
+        tx.commit().await?;
         Ok(done)
     }
 
     /// Opens a write transaction; it rolls back unless committed.
-    pub async fn write(&self) -> Result<WriteTx> {
-        let tx = self.writer.begin_with(self.dialect.begin_write()).await.map_err(db_err("begin transaction"))?;
-        Ok(WriteTx { tx, wal: self.wal.clone() })
+    pub async fn write(&self) -> Result<Tx> {
+        self.begin(true).await
     }
 
-    /// Opens a transaction on the read pool, for reads that must see one snapshot.
-    pub async fn read_tx(&self) -> Result<Transaction<'static, Any>> {
-        self.reader.begin().await.map_err(db_err("begin transaction"))
+    /// Opens a transaction for reads that must see one snapshot.
+    pub async fn read_tx(&self) -> Result<Tx> {
+        self.begin(false).await
+    }
+
+    async fn begin(&self, write: bool) -> Result<Tx> {
+        let begin = db_err("begin transaction");
+        match &self.backend {
+            Backend::Postgres(pool) => {
+                let tx = pool.begin().await.map_err(postgres::error).map_err(begin)?;
+                Ok(Tx { inner: Some(TxInner::Postgres(tx)), wal: None })
+            }
+            Backend::Sqlite(db) => {
+                let mut held = if write { held_writer(db).await? } else { held_reader(db).await? };
+                let conn = held.conn();
+                if !conn.is_autocommit() {
+                    // The database ended a transaction by itself (SQLite rolls back on SQLITE_FULL or
+                    // SQLITE_IOERR, so the client's ROLLBACK failed): close it before the next.
+                    tracing::warn!("rolling back a transaction a failed write left open");
+                    conn.execute_batch("ROLLBACK").map_err(sqlite::error).map_err(db_err("rolling back"))?;
+                }
+                // A writer takes the write lock up front, so a transaction never fails half-way on
+                // upgrading a read lock.
+                let statement = if write { "BEGIN IMMEDIATE" } else { "BEGIN" };
+                conn.execute_batch(statement).map_err(sqlite::error).map_err(begin)?;
+                let wal = if write { db.wal.clone() } else { None };
+                Ok(Tx { inner: Some(TxInner::Sqlite(held)), wal })
+            }
+        }
     }
 
     pub async fn close(&self) {
-        self.writer.close().await;
-        self.reader.close().await;
+        match &self.backend {
+            Backend::Postgres(pool) => pool.close().await,
+            Backend::Sqlite(db) => {
+                if let Some(idle) = &db.readers {
+                    idle.lock().unwrap_or_else(std::sync::PoisonError::into_inner).clear();
+                }
+            }
+        }
+    }
+
+    #[cfg(test)]
+    fn sqlite(&self) -> &SqliteDb {
+        match &self.backend {
+            Backend::Sqlite(db) => db,
+            Backend::Postgres(_) => panic!("not SQLite"),
+        }
     }
 }
 
-/// Whether a pooled connection may be reused: not when a transaction is still open on it. That
-/// happens when the database ended a transaction by itself (SQLite rolls back on `SQLITE_FULL` or
-/// `SQLITE_IOERR`, so the client's ROLLBACK fails): reused, every later write would fail with
-/// "begin at non-zero transaction depth" until a restart. Such a connection is closed and replaced.
-fn is_clean(conn: &AnyConnection) -> bool {
+async fn held_writer(db: &Arc<SqliteDb>) -> Result<Held> {
+    match tokio::time::timeout(ACQUIRE_TIMEOUT, db.writer.clone().lock_owned()).await {
+        Ok(guard) => Ok(Held::Writer(guard)),
+        Err(_) => Err(Error::new(
+            ErrorKind::Unavailable,
+            format!("the database writer stayed busy for {} s", ACQUIRE_TIMEOUT.as_secs()),
+        )),
+    }
+}
+
+async fn held_reader(db: &Arc<SqliteDb>) -> Result<Held> {
+    let Some(idle) = &db.readers else { return held_writer(db).await };
+    let pooled = idle.lock().unwrap_or_else(std::sync::PoisonError::into_inner).pop();
+    let conn = match pooled {
+        Some(conn) => conn,
+        None => sqlite::open(&db.path, false, Synchronous::Full, true)
+            .map_err(|e| Error::new(ErrorKind::Unavailable, format!("opening a database reader: {e}")))?,
+    };
+    Ok(Held::Reader(Some(conn), db.clone()))
+}
+
+/// Where a `sqlite:` URL points and how to open it.
+#[derive(Debug, Clone)]
+struct SqliteTarget {
+    path: String,
+    memory: bool,
+    create: bool,
+}
+
+impl SqliteTarget {
+    /// `sqlite://path` or `sqlite:path`, with an optional `?mode=ro|rw|rwc|memory` (default `rwc`:
+    /// the file is created if missing); `sqlite::memory:` is a private in-memory database.
+    fn parse(url: &str) -> Self {
+        let rest = url.strip_prefix("sqlite://").or_else(|| url.strip_prefix("sqlite:")).unwrap_or(url);
+        let (path, params) = rest.split_once('?').unwrap_or((rest, ""));
+        let mode = params.split('&').find_map(|p| p.strip_prefix("mode=")).unwrap_or("rwc");
+        let memory = path == ":memory:" || mode == "memory";
+        Self { path: if memory { ":memory:".to_owned() } else { path.to_owned() }, memory, create: mode == "rwc" }
+    }
+
+    fn open_writer(&self) -> SqlResult<rusqlite::Connection> {
+        let synchronous = if self.memory { Synchronous::Full } else { Synchronous::GroupCommit };
+        sqlite::open(&self.path, self.create || self.memory, synchronous, false)
+    }
+}
+
+/// Whether a pooled PostgreSQL connection may be reused: not when a transaction is still open on it
+/// (the server ended it, the client's ROLLBACK failed). Such a connection is closed and replaced.
+fn is_clean(conn: &sqlx::PgConnection) -> bool {
     let clean = !conn.is_in_transaction();
     if !clean {
         tracing::warn!("replacing a database connection left inside a failed transaction");
     }
     clean
-}
-
-fn sqlite_pool(max: u32, synchronous: Synchronous, read_only: bool) -> AnyPoolOptions {
-    AnyPoolOptions::new().max_connections(max).acquire_timeout(ACQUIRE_TIMEOUT).after_connect(move |conn, _| {
-        Box::pin(async move {
-            for pragma in SQLITE_PRAGMAS.into_iter().chain([synchronous.pragma()]) {
-                conn.execute(pragma).await?;
-            }
-            if read_only {
-                conn.execute("PRAGMA query_only = ON").await?;
-            }
-            Ok(())
-        })
-    })
-}
-
-/// The path of the database file the pool writes to, as SQLite resolved it.
-async fn sqlite_file(pool: &AnyPool) -> Result<PathBuf> {
-    let row = sqlx::query("SELECT file FROM pragma_database_list WHERE name = 'main'")
-        .fetch_one(pool)
-        .await
-        .map_err(db_err("locating the database file"))?;
-    let file: String = col(&row, 0)?;
-    if file.is_empty() {
-        return Err(Error::internal("locating the database file", "SQLite reports no file for a file database"));
-    }
-    Ok(PathBuf::from(file))
-}
-
-/// `sqlite://path` opens the file read-write and creates it if missing, unless the URL says otherwise.
-fn sqlite_url(url: &str) -> String {
-    if url.contains("mode=") || is_sqlite_memory(url) {
-        url.to_owned()
-    } else if url.contains('?') {
-        format!("{url}&mode=rwc")
-    } else {
-        format!("{url}?mode=rwc")
-    }
-}
-
-fn is_sqlite_memory(url: &str) -> bool {
-    url.starts_with("sqlite::memory:") || url.contains("mode=memory")
 }
 
 /// The URL without its password, fit for messages and logs.
@@ -301,8 +402,9 @@ pub fn redact(url: &str) -> String {
 }
 
 /// Maps a database error to an arca error: connection trouble and contention are `Unavailable`
-/// (worth retrying), constraint races `Conflict`, anything else `Internal`.
-pub fn db_err(context: &'static str) -> impl FnOnce(sqlx::Error) -> Error {
+/// (worth retrying), constraint races `Conflict`, a full disk `InsufficientStorage`, anything else
+/// `Internal`.
+pub fn db_err(context: &'static str) -> impl FnOnce(SqlError) -> Error {
     // Not logged here: the protocol crate answering with it logs what is serious, once, with the
     // request's id (`Error::log_if_serious`); conflicts are expected answers.
     move |e| match classify(&e) {
@@ -312,22 +414,17 @@ pub fn db_err(context: &'static str) -> impl FnOnce(sqlx::Error) -> Error {
     }
 }
 
-fn classify(e: &sqlx::Error) -> ErrorKind {
-    use sqlx::error::ErrorKind as DbKind;
-    match e {
-        sqlx::Error::Io(io) if arca_core::error::is_storage_full(io) => ErrorKind::InsufficientStorage,
-        sqlx::Error::Io(_)
-        | sqlx::Error::Tls(_)
-        | sqlx::Error::PoolTimedOut
-        | sqlx::Error::PoolClosed
-        | sqlx::Error::WorkerCrashed => ErrorKind::Unavailable,
-        sqlx::Error::Database(db) => match db.kind() {
-            DbKind::UniqueViolation | DbKind::ForeignKeyViolation => ErrorKind::Conflict,
-            _ if db.code().is_some_and(|code| is_storage_full_code(&code)) => ErrorKind::InsufficientStorage,
-            _ if db.code().is_some_and(|code| is_transient(&code)) => ErrorKind::Unavailable,
+fn classify(e: &SqlError) -> ErrorKind {
+    match e.kind {
+        SqlErrorKind::Io { storage_full: true } => ErrorKind::InsufficientStorage,
+        SqlErrorKind::Io { storage_full: false } | SqlErrorKind::Unavailable => ErrorKind::Unavailable,
+        SqlErrorKind::UniqueViolation | SqlErrorKind::ForeignKeyViolation => ErrorKind::Conflict,
+        SqlErrorKind::Database => match e.code.as_deref() {
+            Some(code) if is_storage_full_code(code) => ErrorKind::InsufficientStorage,
+            Some(code) if is_transient(code) => ErrorKind::Unavailable,
             _ => ErrorKind::Internal,
         },
-        _ => ErrorKind::Internal,
+        SqlErrorKind::Other => ErrorKind::Internal,
     }
 }
 
@@ -363,11 +460,8 @@ pub fn limit(n: usize) -> i64 {
 }
 
 /// Column `index` of a row.
-pub fn col<'r, T>(row: &'r AnyRow, index: usize) -> Result<T>
-where
-    T: sqlx::Decode<'r, Any> + sqlx::Type<Any>,
-{
-    row.try_get(index).map_err(db_err("decoding a row"))
+pub fn col<T: FromValue>(row: &Row, index: usize) -> Result<T> {
+    row.get(index).map_err(db_err("decoding a row"))
 }
 
 /// A stored value that does not parse back is corruption (or a newer arca's data).
@@ -378,6 +472,7 @@ pub fn corrupt(what: &str, value: &str, cause: impl std::fmt::Display) -> Error 
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::sql::query;
 
     #[test]
     fn dialect_follows_the_url_scheme() {
@@ -388,14 +483,6 @@ mod tests {
         let err = Dialect::of_url("mysql://u:secret@h/db").unwrap_err();
         assert_eq!(err.kind, ErrorKind::Unsupported);
         assert!(!err.message.contains("secret"), "{}", err.message);
-    }
-
-    #[test]
-    fn sqlite_files_are_created_unless_the_url_chooses_a_mode() {
-        assert_eq!(sqlite_url("sqlite://data/meta.db"), "sqlite://data/meta.db?mode=rwc");
-        assert_eq!(sqlite_url("sqlite://data/meta.db?cache=shared"), "sqlite://data/meta.db?cache=shared&mode=rwc");
-        assert_eq!(sqlite_url("sqlite://data/meta.db?mode=ro"), "sqlite://data/meta.db?mode=ro");
-        assert_eq!(sqlite_url("sqlite::memory:"), "sqlite::memory:");
     }
 
     #[test]
@@ -414,8 +501,8 @@ mod tests {
         for code in ["1", "19", "787", "2067", "23505", "42P01", "XX000"] {
             assert!(!is_transient(code), "{code}");
         }
-        assert_eq!(classify(&sqlx::Error::PoolTimedOut), ErrorKind::Unavailable);
-        assert_eq!(classify(&sqlx::Error::RowNotFound), ErrorKind::Internal);
+        assert_eq!(classify(&postgres::error(sqlx::Error::PoolTimedOut)), ErrorKind::Unavailable);
+        assert_eq!(classify(&postgres::error(sqlx::Error::RowNotFound)), ErrorKind::Internal);
     }
 
     #[test]
@@ -427,9 +514,9 @@ mod tests {
         assert_eq!(limit(0), 0);
     }
 
-    async fn pragma(pool: &AnyPool, name: &'static str) -> String {
-        let row = sqlx::query(name).fetch_one(pool).await.expect(name);
-        row.try_get::<String, _>(0).or_else(|_| row.try_get::<i64, _>(0).map(|n| n.to_string())).expect(name)
+    fn pragma(conn: &rusqlite::Connection, name: &str) -> String {
+        conn.query_row(name, [], |row| row.get::<_, String>(0).or_else(|_| row.get::<_, i64>(0).map(|n| n.to_string())))
+            .expect(name)
     }
 
     #[tokio::test]
@@ -437,17 +524,20 @@ mod tests {
         let dir = tempfile::tempdir().unwrap();
         let db = Db::connect(&format!("sqlite://{}", dir.path().join("meta.db").display())).await.unwrap();
         assert!(dir.path().join("meta.db").exists(), "the database file is created");
-        assert_eq!(db.writer.options().get_max_connections(), 1, "one writer");
-        assert!(db.reader.options().get_max_connections() > 1, "several readers");
-        for pool in [&db.writer, &db.reader] {
-            assert_eq!(pragma(pool, "PRAGMA journal_mode").await, "wal");
-            assert_eq!(pragma(pool, "PRAGMA foreign_keys").await, "1");
-            assert_eq!(pragma(pool, "PRAGMA busy_timeout").await, "5000");
+        let writer = db.sqlite().writer.clone();
+        let writer = writer.lock().await;
+        let Reader::Sqlite(mut reader) = db.read().await.unwrap() else { panic!("a SQLite reader") };
+        let reader = reader.conn();
+        for conn in [&*writer, &*reader] {
+            assert_eq!(pragma(conn, "PRAGMA journal_mode"), "wal");
+            assert_eq!(pragma(conn, "PRAGMA foreign_keys"), "1");
+            assert_eq!(pragma(conn, "PRAGMA busy_timeout"), "5000");
         }
-        assert_eq!(pragma(&db.writer, "PRAGMA synchronous").await, "1", "NORMAL: group commit syncs the WAL");
-        assert_eq!(pragma(&db.reader, "PRAGMA synchronous").await, "2", "FULL");
-        assert_eq!(pragma(&db.writer, "PRAGMA query_only").await, "0", "the writer writes");
-        assert_eq!(pragma(&db.reader, "PRAGMA query_only").await, "1", "readers cannot write");
+        assert_eq!(pragma(&writer, "PRAGMA synchronous"), "1", "NORMAL: group commit syncs the WAL");
+        assert_eq!(pragma(reader, "PRAGMA synchronous"), "2", "FULL");
+        assert_eq!(pragma(&writer, "PRAGMA query_only"), "0", "the writer writes");
+        assert_eq!(pragma(reader, "PRAGMA query_only"), "1", "readers cannot write");
+        drop(writer);
         db.close().await;
     }
 
@@ -455,34 +545,65 @@ mod tests {
     async fn every_sqlite_commit_returns_after_a_wal_sync() {
         let dir = tempfile::tempdir().unwrap();
         let db = Db::connect(&format!("sqlite://{}", dir.path().join("meta.db").display())).await.unwrap();
-        let wal = db.wal.clone().expect("a database file has a WAL to sync");
-        db.execute_write(sqlx::query("CREATE TABLE t (n BIGINT)")).await.unwrap();
+        let wal = db.sqlite().wal.clone().expect("a database file has a WAL to sync");
+        db.execute_write(query("CREATE TABLE t (n BIGINT)")).await.unwrap();
         assert_eq!(wal.syncs(), 1, "a single statement is synced");
         let mut tx = db.write().await.unwrap();
-        sqlx::query("INSERT INTO t (n) VALUES (1)").execute(&mut *tx).await.unwrap();
+        query("INSERT INTO t (n) VALUES (1)").execute(&mut tx).await.unwrap();
         tx.commit().await.unwrap();
         assert_eq!(wal.syncs(), 2, "a transaction is synced");
         let writes = (0..20).map(|n| {
             let db = db.clone();
             async move {
                 let mut tx = db.write().await.unwrap();
-                sqlx::query("INSERT INTO t (n) VALUES ($1)").bind(n).execute(&mut *tx).await.unwrap();
+                query("INSERT INTO t (n) VALUES ($1)").bind(n as i64).execute(&mut tx).await.unwrap();
                 tx.commit().await.unwrap();
             }
         });
         futures_util::future::join_all(writes).await;
         assert!((3..=22).contains(&wal.syncs()), "concurrent commits share syncs: {}", wal.syncs());
-        let rolled_back = db.write().await.unwrap();
+        let mut rolled_back = db.write().await.unwrap();
+        query("INSERT INTO t (n) VALUES (99)").execute(&mut rolled_back).await.unwrap();
         drop(rolled_back);
-        let rows = sqlx::query("SELECT COUNT(*) FROM t").fetch_one(db.read()).await.unwrap();
-        assert_eq!(rows.try_get::<i64, _>(0).unwrap(), 21);
+        let rows = query("SELECT COUNT(*) FROM t").fetch_one(&mut db.read().await.unwrap()).await.unwrap();
+        assert_eq!(rows.get::<i64>(0).unwrap(), 21, "a dropped transaction rolled back");
         db.close().await;
+    }
+
+    #[tokio::test]
+    async fn a_transaction_sqlite_ended_by_itself_does_not_wedge_the_writer() {
+        let db = Db::connect("sqlite::memory:").await.unwrap();
+        db.execute_write(query("CREATE TABLE t (n BIGINT)")).await.unwrap();
+        db.execute_write(query(
+            "CREATE TRIGGER boom BEFORE INSERT ON t WHEN NEW.n = 13 BEGIN SELECT RAISE(ROLLBACK, 'no'); END",
+        ))
+        .await
+        .unwrap();
+        let mut tx = db.write().await.unwrap();
+        query("INSERT INTO t (n) VALUES (1)").execute(&mut tx).await.unwrap();
+        assert!(query("INSERT INTO t (n) VALUES (13)").execute(&mut tx).await.is_err());
+        drop(tx);
+        db.execute_write(query("INSERT INTO t (n) VALUES (2)")).await.unwrap();
+        let rows = query("SELECT n FROM t").fetch_all(&mut db.read().await.unwrap()).await.unwrap();
+        assert_eq!(rows.len(), 1, "only the later write is there");
     }
 
     #[tokio::test]
     async fn memory_databases_and_postgres_need_no_wal_sync() {
         let db = Db::connect("sqlite::memory:").await.unwrap();
-        assert!(db.wal.is_none());
-        db.execute_write(sqlx::query("CREATE TABLE t (n BIGINT)")).await.unwrap();
+        assert!(db.sqlite().wal.is_none());
+        db.execute_write(query("CREATE TABLE t (n BIGINT)")).await.unwrap();
+        let mut reader = db.read().await.unwrap();
+        query("SELECT COUNT(*) FROM t").fetch_one(&mut reader).await.expect("reads see the writer's database");
+    }
+
+    #[test]
+    fn sqlite_urls_name_a_file_or_memory() {
+        let t = SqliteTarget::parse("sqlite://data/meta.db");
+        assert_eq!((t.path.as_str(), t.memory, t.create), ("data/meta.db", false, true));
+        let t = SqliteTarget::parse("sqlite:///abs/meta.db?mode=rw");
+        assert_eq!((t.path.as_str(), t.memory, t.create), ("/abs/meta.db", false, false));
+        assert!(SqliteTarget::parse("sqlite::memory:").memory);
+        assert!(SqliteTarget::parse("sqlite://x?mode=memory").memory);
     }
 }

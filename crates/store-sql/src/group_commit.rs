@@ -10,10 +10,19 @@
 //!
 //! A commit is acknowledged only once it is durable: that is what [`WalSync::wait_durable`] returns.
 //! Recovery replays the WAL's frames up to the last valid commit frame, so synced frames are enough.
+//!
+//! Checkpoints (copying the WAL back into the database file, with their own fsyncs) are taken off the
+//! writer too: it runs with `wal_autocheckpoint = 0`, and once the WAL has grown past
+//! [`CHECKPOINT_AFTER_BYTES`] a passive checkpoint runs on a connection of its own on a blocking
+//! thread, beside the writer and readers (a passive checkpoint waits for neither).
 
 use std::io;
 use std::path::{Path, PathBuf};
-use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
+use std::sync::{Arc, Mutex};
+
+/// The WAL size past which a checkpoint runs: SQLite's default (1000 pages of 4 KiB).
+pub const CHECKPOINT_AFTER_BYTES: u64 = 4 << 20;
 
 /// Tracks commits and the WAL syncs that made them durable.
 #[derive(Debug)]
@@ -24,6 +33,16 @@ pub struct WalSync {
     /// The highest ticket known durable. Holding the lock is the right to sync.
     durable: tokio::sync::Mutex<u64>,
     syncs: AtomicU64,
+    checkpoints: Arc<Checkpoints>,
+}
+
+/// The checkpointing connection, opened on first use, and whether a checkpoint is running.
+#[derive(Debug)]
+struct Checkpoints {
+    db_file: PathBuf,
+    running: AtomicBool,
+    conn: Mutex<Option<rusqlite::Connection>>,
+    done: AtomicU64,
 }
 
 impl WalSync {
@@ -31,7 +50,19 @@ impl WalSync {
     pub fn new(db_file: &Path) -> Self {
         let mut wal = db_file.as_os_str().to_owned();
         wal.push("-wal");
-        Self { wal: wal.into(), committed: AtomicU64::new(0), durable: tokio::sync::Mutex::new(0), syncs: 0.into() }
+        let checkpoints = Arc::new(Checkpoints {
+            db_file: db_file.to_owned(),
+            running: AtomicBool::new(false),
+            conn: Mutex::new(None),
+            done: 0.into(),
+        });
+        Self {
+            wal: wal.into(),
+            committed: AtomicU64::new(0),
+            durable: tokio::sync::Mutex::new(0),
+            syncs: 0.into(),
+            checkpoints,
+        }
     }
 
     /// Records a commit that has just returned; the ticket to wait on.
@@ -48,9 +79,13 @@ impl WalSync {
         // Every commit counted here has written its frames to the WAL: the sync below covers it.
         let covered = self.committed.load(Ordering::SeqCst);
         let wal = self.wal.clone();
-        tokio::task::spawn_blocking(move || sync_wal(&wal)).await.map_err(io::Error::other)??;
+        let wal_bytes = tokio::task::spawn_blocking(move || sync_wal(&wal)).await.map_err(io::Error::other)??;
         self.syncs.fetch_add(1, Ordering::Relaxed);
         *durable = covered;
+        drop(durable);
+        if wal_bytes > CHECKPOINT_AFTER_BYTES {
+            self.checkpoints.start();
+        }
         Ok(())
     }
 
@@ -59,16 +94,56 @@ impl WalSync {
     pub fn syncs(&self) -> u64 {
         self.syncs.load(Ordering::Relaxed)
     }
+
+    /// How many checkpoints ran (for tests).
+    #[cfg(test)]
+    pub fn checkpoints(&self) -> u64 {
+        self.checkpoints.done.load(Ordering::Relaxed)
+    }
+}
+
+impl Checkpoints {
+    /// Starts a passive checkpoint on a blocking thread unless one is running. A failed checkpoint is
+    /// logged and retried after a later sync: the WAL keeps every commit meanwhile.
+    fn start(self: &Arc<Self>) {
+        if self.running.swap(true, Ordering::AcqRel) {
+            return;
+        }
+        let this = self.clone();
+        tokio::task::spawn_blocking(move || {
+            if let Err(e) = this.run() {
+                tracing::warn!(error = %e, "checkpointing the SQLite WAL failed; will retry");
+            }
+            this.running.store(false, Ordering::Release);
+        });
+    }
+
+    fn run(&self) -> rusqlite::Result<()> {
+        let mut conn = self.conn.lock().unwrap_or_else(std::sync::PoisonError::into_inner);
+        if conn.is_none() {
+            let opened = rusqlite::Connection::open(&self.db_file)?;
+            opened.execute_batch("PRAGMA busy_timeout = 5000; PRAGMA synchronous = FULL;")?;
+            *conn = Some(opened);
+        }
+        let conn = conn.as_ref().expect("opened above");
+        conn.query_row("PRAGMA wal_checkpoint(PASSIVE)", [], |_| Ok(()))?;
+        self.done.fetch_add(1, Ordering::Relaxed);
+        Ok(())
+    }
 }
 
 /// Syncs the WAL by path, opened afresh each time: SQLite deletes the WAL when its last connection
 /// closes (after a checkpoint that synced everything into the database file) and a later connection
 /// creates a new one, so a kept descriptor could point at a deleted file.
-fn sync_wal(wal: &Path) -> io::Result<()> {
+/// Returns the WAL's size.
+fn sync_wal(wal: &Path) -> io::Result<u64> {
     match std::fs::OpenOptions::new().write(true).open(wal) {
-        Ok(file) => file.sync_data(),
+        Ok(file) => {
+            file.sync_data()?;
+            Ok(file.metadata()?.len())
+        }
         // No WAL: the last connection checkpointed (and synced) it into the database and removed it.
-        Err(e) if e.kind() == io::ErrorKind::NotFound => Ok(()),
+        Err(e) if e.kind() == io::ErrorKind::NotFound => Ok(0),
         Err(e) => Err(e),
     }
 }
@@ -116,6 +191,34 @@ mod tests {
         }
         assert!((1..=50).contains(&sync.syncs()), "{}", sync.syncs());
         assert_eq!(*sync.durable.lock().await, 50, "every commit is durable");
+    }
+
+    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+    async fn a_grown_wal_is_checkpointed_off_the_writer() {
+        let dir = tempfile::tempdir().unwrap();
+        let db = dir.path().join("meta.db");
+        let writer =
+            crate::sqlite::open(db.to_str().unwrap(), true, crate::sqlite::Synchronous::GroupCommit, false).unwrap();
+        writer.execute_batch("PRAGMA wal_autocheckpoint = 0; CREATE TABLE t (b BLOB)").unwrap();
+        let sync = WalSync::new(&db);
+        let wal = dir.path().join("meta.db-wal");
+        for _ in 0..(CHECKPOINT_AFTER_BYTES / 65536 + 2) {
+            writer.execute("INSERT INTO t (b) VALUES (zeroblob(65536))", []).unwrap();
+        }
+        assert!(std::fs::metadata(&wal).unwrap().len() > CHECKPOINT_AFTER_BYTES, "the writer does not checkpoint");
+        let ticket = sync.committed();
+        sync.wait_durable(ticket).await.unwrap();
+        for _ in 0..200 {
+            if sync.checkpoints() > 0 {
+                break;
+            }
+            tokio::time::sleep(std::time::Duration::from_millis(10)).await;
+        }
+        assert_eq!(sync.checkpoints(), 1, "one checkpoint ran");
+        // The next write starts the WAL over: the checkpoint copied every frame.
+        writer.execute("INSERT INTO t (b) VALUES (x'00')", []).unwrap();
+        let count: i64 = writer.query_row("SELECT COUNT(*) FROM t", [], |r| r.get(0)).unwrap();
+        assert_eq!(count as u64, CHECKPOINT_AFTER_BYTES / 65536 + 3);
     }
 
     #[tokio::test]

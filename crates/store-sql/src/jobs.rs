@@ -3,6 +3,7 @@
 
 use crate::SqlMetaStore;
 use crate::db::db_err;
+use crate::sql::query;
 use arca_core::Result;
 use arca_core::jobs::JobClaims;
 use arca_core::meta::Millis;
@@ -20,12 +21,12 @@ impl JobClaims for SqlMetaStore {
         force: bool,
     ) -> Result<bool> {
         let mut tx = self.db.write().await?;
-        sqlx::query(
+        query(
             "INSERT INTO job_leases (name, holder, lease_until, due_at) VALUES ($1, '', 0, 0) \
              ON CONFLICT (name) DO NOTHING",
         )
         .bind(job)
-        .execute(&mut *tx)
+        .execute(&mut tx)
         .await
         .map_err(db_err("creating a job lease"))?;
         // Forced (a manual run now): free is enough; scheduled: free and due.
@@ -34,33 +35,32 @@ impl JobClaims for SqlMetaStore {
             "UPDATE job_leases SET holder = $1, lease_until = $2, due_at = $3 \
              WHERE name = $4 AND lease_until <= $5{condition}"
         );
-        let claimed = sqlx::query(sqlx::AssertSqlSafe(claim))
+        let claimed = query(claim)
             .bind(holder)
             .bind(lease_until)
             .bind(next_due)
             .bind(job)
             .bind(now)
-            .execute(&mut *tx)
+            .execute(&mut tx)
             .await
             .map_err(db_err("claiming a job"))?
-            .rows_affected()
             == 1;
         tx.commit().await.map_err(db_err("claiming a job"))?;
         Ok(claimed)
     }
 
     async fn renew_job(&self, job: &str, holder: &str, lease_until: Millis) -> Result<bool> {
-        let statement = sqlx::query("UPDATE job_leases SET lease_until = $1 WHERE name = $2 AND holder = $3")
+        let statement = query("UPDATE job_leases SET lease_until = $1 WHERE name = $2 AND holder = $3")
             .bind(lease_until)
             .bind(job)
             .bind(holder);
         let done = self.db.execute_write(statement).await.map_err(db_err("renewing a job lease"))?;
-        Ok(done.rows_affected() == 1)
+        Ok(done == 1)
     }
 
     async fn release_job(&self, job: &str, holder: &str) -> Result<()> {
         let statement =
-            sqlx::query("UPDATE job_leases SET lease_until = 0 WHERE name = $1 AND holder = $2").bind(job).bind(holder);
+            query("UPDATE job_leases SET lease_until = 0 WHERE name = $1 AND holder = $2").bind(job).bind(holder);
         self.db.execute_write(statement).await.map_err(db_err("releasing a job lease"))?;
         Ok(())
     }

@@ -1,11 +1,16 @@
-//! arca's metadata store ([`arca_core::meta::MetaStore`]) on SQLite and PostgreSQL, through sqlx.
+//! arca's metadata store ([`arca_core::meta::MetaStore`]) on SQLite (through rusqlite) and PostgreSQL
+//! (through sqlx).
 //!
 //! Architecture invariant: only this crate writes SQL. Every other crate reaches metadata through the
 //! ports in `arca_core::meta`; table and column names, rows and SQL errors never leave this crate.
 //!
 //! Code map:
-//! - `db` — the dialect, the pools (SQLite: one writer connection and a read pool, WAL,
-//!   group commit of the WAL, see `group_commit`; PostgreSQL: one pool) and the mapping of database errors to arca errors.
+//! - `sql` — statements written once (`sql::query` with `$N` placeholders) run on a `sql::Conn`;
+//!   `sqlite` and `postgres` run them on each database and classify its errors.
+//! - `db` — the dialect, the connections (SQLite: one writer connection behind an async lock and
+//!   read-only connections, statements run in place, WAL, group commit and checkpoints off the writer,
+//!   see `group_commit`; PostgreSQL: one pool), transactions (`db::Tx`) and the mapping of database
+//!   errors to arca errors.
 //! - `migrate` — versioned schema migrations, one SQL file per dialect under `migrations/`.
 //! - `repositories`, `blobs`, `manifests`, `uploads`, `auth` (users, tokens, server secrets) — one port
 //!   each, one transaction per method;
@@ -26,9 +31,12 @@ mod jobs;
 mod manifests;
 mod migrate;
 mod packages;
+mod postgres;
 mod properties;
 mod repositories;
 mod search;
+mod sql;
+mod sqlite;
 mod unit_of_work;
 mod uploads;
 
@@ -75,11 +83,11 @@ impl MetaHealth for SqlMetaStore {
     /// (a full disk, a read-only file or a lost connection all fail one of these).
     async fn ping(&self) -> Result<()> {
         self.db.check_file()?;
-        sqlx::query("SELECT COUNT(*) FROM schema_migrations")
-            .fetch_one(self.db.read())
+        sql::query("SELECT COUNT(*) FROM schema_migrations")
+            .fetch_one(&mut self.db.read().await?)
             .await
             .map_err(db_err("reading the schema"))?;
-        let probe = sqlx::query(
+        let probe = sql::query(
             "INSERT INTO readiness_probe (id, checked_at) VALUES (1, $1) \
              ON CONFLICT (id) DO UPDATE SET checked_at = excluded.checked_at",
         )

@@ -1,14 +1,13 @@
 //! Manifests, their references, tags and referrers.
 
-use crate::db::{col, corrupt, db_err, limit, to_i64, to_u64};
+use crate::db::{Tx, col, corrupt, db_err, limit, to_i64, to_u64};
+use crate::sql::{Row, query};
 use crate::{SqlMetaStore, audit, packages};
 use arca_core::audit::NewAuditEntry;
 use arca_core::meta::{ManifestRecord, ManifestStore, NewManifest, Page, RefKind, TagWrite};
 use arca_core::{Error, ErrorKind, Result};
 use arca_types::{Digest, OciName, Tag};
 use async_trait::async_trait;
-use sqlx::AnyConnection;
-use sqlx::any::AnyRow;
 
 #[async_trait]
 impl ManifestStore for SqlMetaStore {
@@ -20,14 +19,14 @@ impl ManifestStore for SqlMetaStore {
     }
 
     async fn manifest_by_digest(&self, name: &OciName, digest: &Digest) -> Result<Option<ManifestRecord>> {
-        let row = sqlx::query(
+        let row = query(
             "SELECT digest, media_type, size, artifact_type, subject, annotations, created_at FROM manifests \
              WHERE repository = $1 AND package = $2 AND digest = $3",
         )
         .bind(name.repository.as_str())
         .bind(name.package.as_str())
         .bind(digest.as_str())
-        .fetch_optional(self.db.read())
+        .fetch_optional(&mut self.db.read().await?)
         .await
         .map_err(db_err("reading a manifest"))?;
         row.as_ref().map(record_from_row).transpose()
@@ -35,7 +34,7 @@ impl ManifestStore for SqlMetaStore {
 
     async fn manifest_by_tag(&self, name: &OciName, tag: &Tag) -> Result<Option<ManifestRecord>> {
         // Two primary-key lookups: the tag, then its manifest.
-        let row = sqlx::query(
+        let row = query(
             "SELECT m.digest, m.media_type, m.size, m.artifact_type, m.subject, m.annotations, m.created_at \
              FROM tags t JOIN manifests m \
              ON m.repository = t.repository AND m.package = t.package AND m.digest = t.digest \
@@ -44,7 +43,7 @@ impl ManifestStore for SqlMetaStore {
         .bind(name.repository.as_str())
         .bind(name.package.as_str())
         .bind(tag.as_str())
-        .fetch_optional(self.db.read())
+        .fetch_optional(&mut self.db.read().await?)
         .await
         .map_err(db_err("reading a tag"))?;
         row.as_ref().map(record_from_row).transpose()
@@ -52,16 +51,15 @@ impl ManifestStore for SqlMetaStore {
 
     async fn list_tags(&self, name: &OciName, page: &Page) -> Result<Option<Vec<String>>> {
         let mut tx = self.db.read_tx().await?;
-        let rows = sqlx::query(
-            "SELECT name FROM tags WHERE repository = $1 AND package = $2 AND name > $3 ORDER BY name LIMIT $4",
-        )
-        .bind(name.repository.as_str())
-        .bind(name.package.as_str())
-        .bind(page.last.as_deref().unwrap_or(""))
-        .bind(limit(page.limit))
-        .fetch_all(&mut *tx)
-        .await
-        .map_err(db_err("listing tags"))?;
+        let rows =
+            query("SELECT name FROM tags WHERE repository = $1 AND package = $2 AND name > $3 ORDER BY name LIMIT $4")
+                .bind(name.repository.as_str())
+                .bind(name.package.as_str())
+                .bind(page.last.as_deref().unwrap_or(""))
+                .bind(limit(page.limit))
+                .fetch_all(&mut tx)
+                .await
+                .map_err(db_err("listing tags"))?;
         // A page past the end is empty; a package that holds nothing is unknown.
         if rows.is_empty() && !packages::is_present(&mut tx, name).await? {
             return Ok(None);
@@ -74,14 +72,14 @@ impl ManifestStore for SqlMetaStore {
     }
 
     async fn referrers(&self, name: &OciName, subject: &Digest) -> Result<Vec<ManifestRecord>> {
-        let rows = sqlx::query(
+        let rows = query(
             "SELECT digest, media_type, size, artifact_type, subject, annotations, created_at FROM manifests \
              WHERE repository = $1 AND package = $2 AND subject = $3 ORDER BY digest",
         )
         .bind(name.repository.as_str())
         .bind(name.package.as_str())
         .bind(subject.as_str())
-        .fetch_all(self.db.read())
+        .fetch_all(&mut self.db.read().await?)
         .await
         .map_err(db_err("listing referrers"))?;
         rows.iter().map(record_from_row).collect()
@@ -89,14 +87,14 @@ impl ManifestStore for SqlMetaStore {
 
     async fn delete_tag(&self, name: &OciName, tag: &Tag, entry: &NewAuditEntry) -> Result<bool> {
         let mut tx = self.db.write().await?;
-        let done = sqlx::query("DELETE FROM tags WHERE repository = $1 AND package = $2 AND name = $3")
+        let done = query("DELETE FROM tags WHERE repository = $1 AND package = $2 AND name = $3")
             .bind(name.repository.as_str())
             .bind(name.package.as_str())
             .bind(tag.as_str())
-            .execute(&mut *tx)
+            .execute(&mut tx)
             .await
             .map_err(db_err("deleting a tag"))?;
-        if done.rows_affected() == 0 {
+        if done == 0 {
             return Ok(false);
         }
         audit::append(&mut tx, entry).await?;
@@ -113,14 +111,13 @@ impl ManifestStore for SqlMetaStore {
             "DELETE FROM manifest_refs WHERE repository = $1 AND package = $2 AND manifest_digest = $3",
             "DELETE FROM manifests WHERE repository = $1 AND package = $2 AND digest = $3",
         ] {
-            deleted = sqlx::query(sql)
+            deleted = query(sql)
                 .bind(name.repository.as_str())
                 .bind(name.package.as_str())
                 .bind(digest.as_str())
-                .execute(&mut *tx)
+                .execute(&mut tx)
                 .await
-                .map_err(db_err("deleting a manifest"))?
-                .rows_affected();
+                .map_err(db_err("deleting a manifest"))?;
         }
         if deleted == 0 {
             return Ok(false);
@@ -133,14 +130,10 @@ impl ManifestStore for SqlMetaStore {
 
 /// Inserts the manifest row; `false` if the package already had it (left unchanged).
 /// Records a manifest, its references and optionally a tag inside a write transaction.
-pub(crate) async fn put_manifest_in(
-    tx: &mut AnyConnection,
-    manifest: &NewManifest,
-    tag: Option<&TagWrite>,
-) -> Result<()> {
+pub(crate) async fn put_manifest_in(tx: &mut Tx, manifest: &NewManifest, tag: Option<&TagWrite>) -> Result<()> {
     let NewManifest { name, record, references } = manifest;
     // The manifest's own bytes are a blob like any other (for stats and garbage collection).
-    sqlx::query("INSERT INTO blobs (digest, size, created_at) VALUES ($1, $2, $3) ON CONFLICT (digest) DO NOTHING")
+    query("INSERT INTO blobs (digest, size, created_at) VALUES ($1, $2, $3) ON CONFLICT (digest) DO NOTHING")
         .bind(record.digest.as_str())
         .bind(to_i64(record.size))
         .bind(record.created_at)
@@ -158,8 +151,8 @@ pub(crate) async fn put_manifest_in(
     Ok(())
 }
 
-async fn insert_manifest(tx: &mut AnyConnection, name: &OciName, record: &ManifestRecord) -> Result<bool> {
-    let done = sqlx::query(
+async fn insert_manifest(tx: &mut Tx, name: &OciName, record: &ManifestRecord) -> Result<bool> {
+    let done = query(
         "INSERT INTO manifests (repository, package, digest, media_type, size, artifact_type, subject, annotations, \
          created_at) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9) ON CONFLICT (repository, package, digest) DO NOTHING",
     )
@@ -175,7 +168,7 @@ async fn insert_manifest(tx: &mut AnyConnection, name: &OciName, record: &Manife
     .execute(&mut *tx)
     .await
     .map_err(db_err("recording a manifest"))?;
-    Ok(done.rows_affected() == 1)
+    Ok(done == 1)
 }
 
 /// References recorded per statement: few statements for big indexes, few bind parameters each.
@@ -183,7 +176,7 @@ const REFERENCES_PER_STATEMENT: usize = 200;
 
 /// Records what a new manifest references, a batch of rows per statement.
 async fn insert_references(
-    tx: &mut AnyConnection,
+    tx: &mut Tx,
     name: &OciName,
     manifest: &Digest,
     references: &[(Digest, RefKind)],
@@ -197,10 +190,8 @@ async fn insert_references(
             rows.join(", ")
         );
         // Only placeholders are formatted in; every value is bound.
-        let mut statement = sqlx::query(sqlx::AssertSqlSafe(sql))
-            .bind(name.repository.as_str())
-            .bind(name.package.as_str())
-            .bind(manifest.as_str());
+        let mut statement =
+            query(sql).bind(name.repository.as_str()).bind(name.package.as_str()).bind(manifest.as_str());
         for (child, kind) in batch {
             statement = statement.bind(child.as_str()).bind(kind.as_str());
         }
@@ -213,13 +204,7 @@ async fn insert_references(
 /// and if it points elsewhere the caller's transaction is abandoned with `TagImmutable`. Writing the
 /// row before reading it makes concurrent writers of one tag serialize on that row: the loser sees
 /// the winner's digest.
-pub(crate) async fn point_tag(
-    tx: &mut AnyConnection,
-    name: &OciName,
-    tag: &TagWrite,
-    digest: &Digest,
-    now: i64,
-) -> Result<()> {
+pub(crate) async fn point_tag(tx: &mut Tx, name: &OciName, tag: &TagWrite, digest: &Digest, now: i64) -> Result<()> {
     let sql = if tag.mutable {
         "INSERT INTO tags (repository, package, name, digest, updated_at) VALUES ($1, $2, $3, $4, $5) \
          ON CONFLICT (repository, package, name) DO UPDATE SET digest = excluded.digest, updated_at = excluded.updated_at"
@@ -227,7 +212,7 @@ pub(crate) async fn point_tag(
         "INSERT INTO tags (repository, package, name, digest, updated_at) VALUES ($1, $2, $3, $4, $5) \
          ON CONFLICT (repository, package, name) DO NOTHING"
     };
-    let done = sqlx::query(sql)
+    let done = query(sql)
         .bind(name.repository.as_str())
         .bind(name.package.as_str())
         .bind(tag.tag.as_str())
@@ -236,10 +221,10 @@ pub(crate) async fn point_tag(
         .execute(&mut *tx)
         .await
         .map_err(db_err("pointing a tag"))?;
-    if tag.mutable || done.rows_affected() == 1 {
+    if tag.mutable || done == 1 {
         return Ok(());
     }
-    let row = sqlx::query("SELECT digest FROM tags WHERE repository = $1 AND package = $2 AND name = $3")
+    let row = query("SELECT digest FROM tags WHERE repository = $1 AND package = $2 AND name = $3")
         .bind(name.repository.as_str())
         .bind(name.package.as_str())
         .bind(tag.tag.as_str())
@@ -256,7 +241,7 @@ pub(crate) async fn point_tag(
     ))
 }
 
-fn record_from_row(row: &AnyRow) -> Result<ManifestRecord> {
+fn record_from_row(row: &Row) -> Result<ManifestRecord> {
     let digest: String = col(row, 0)?;
     let subject: Option<String> = col(row, 4)?;
     Ok(ManifestRecord {

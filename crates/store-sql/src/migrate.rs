@@ -5,8 +5,8 @@
 //! was; on PostgreSQL an advisory lock serializes nodes that start at the same time.
 
 use crate::db::{Db, Dialect, db_err};
+use crate::sql::query;
 use arca_core::{Error, ErrorKind, Result};
-use sqlx::Row;
 
 /// A schema version: its number (strictly increasing), a name, and its SQL per dialect.
 struct Migration {
@@ -79,23 +79,23 @@ pub fn latest() -> i64 {
 pub async fn run(db: &Db) -> Result<Vec<i64>> {
     let mut tx = db.write().await?;
     if db.dialect == Dialect::Postgres {
-        sqlx::query(POSTGRES_MIGRATION_LOCK).execute(&mut *tx).await.map_err(db_err("locking migrations"))?;
+        query(POSTGRES_MIGRATION_LOCK).execute(&mut tx).await.map_err(db_err("locking migrations"))?;
     }
-    sqlx::query(CREATE_SCHEMA_MIGRATIONS).execute(&mut *tx).await.map_err(db_err("creating schema_migrations"))?;
-    let current: i64 = sqlx::query("SELECT CAST(COALESCE(MAX(version), 0) AS BIGINT) FROM schema_migrations")
-        .fetch_one(&mut *tx)
+    query(CREATE_SCHEMA_MIGRATIONS).execute(&mut tx).await.map_err(db_err("creating schema_migrations"))?;
+    let current: i64 = query("SELECT CAST(COALESCE(MAX(version), 0) AS BIGINT) FROM schema_migrations")
+        .fetch_one(&mut tx)
         .await
-        .and_then(|row| row.try_get(0))
+        .and_then(|row| row.get(0))
         .map_err(db_err("reading the schema version"))?;
     let pending = pending(current)?;
     for m in pending {
         tracing::info!(version = m.version, name = m.name, "applying metadata schema migration");
-        sqlx::raw_sql(m.sql(db.dialect)).execute(&mut *tx).await.map_err(db_err("applying a schema migration"))?;
-        sqlx::query("INSERT INTO schema_migrations (version, name, applied_at) VALUES ($1, $2, $3)")
+        crate::sql::batch(&mut tx, m.sql(db.dialect)).await.map_err(db_err("applying a schema migration"))?;
+        query("INSERT INTO schema_migrations (version, name, applied_at) VALUES ($1, $2, $3)")
             .bind(m.version)
             .bind(m.name)
             .bind(arca_core::now_millis())
-            .execute(&mut *tx)
+            .execute(&mut tx)
             .await
             .map_err(db_err("recording a schema migration"))?;
     }

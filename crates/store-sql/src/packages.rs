@@ -1,12 +1,12 @@
 //! Packages: the catalog. A row is created by the first blob link or manifest in a package; the
 //! package counts as present (in the catalog, for its tag list) while it holds a manifest or a blob.
 
-use crate::db::{Db, col, db_err, limit};
+use crate::db::{Db, Tx, col, db_err, limit};
 use crate::repositories;
+use crate::sql::query;
 use arca_core::Result;
 use arca_core::meta::{Millis, Page};
 use arca_types::OciName;
-use sqlx::AnyConnection;
 
 /// Full names (`repo/package`) of present packages after `page.last`, in byte order: one range scan
 /// of `packages_by_full_name`, probing each row's manifests and blob links by primary key.
@@ -14,7 +14,7 @@ pub(crate) async fn list(db: &Db, page: &Page) -> Result<Vec<String>> {
     if page.limit == 0 {
         return Ok(Vec::new());
     }
-    let rows = sqlx::query(
+    let rows = query(
         "SELECT p.full_name FROM packages p WHERE p.full_name > $1 AND (\
          EXISTS (SELECT 1 FROM manifests m WHERE m.repository = p.repository AND m.package = p.name) \
          OR EXISTS (SELECT 1 FROM blob_links b WHERE b.repository = p.repository AND b.package = p.name)) \
@@ -22,7 +22,7 @@ pub(crate) async fn list(db: &Db, page: &Page) -> Result<Vec<String>> {
     )
     .bind(page.last.as_deref().unwrap_or(""))
     .bind(limit(page.limit))
-    .fetch_all(db.read())
+    .fetch_all(&mut db.read().await?)
     .await
     .map_err(db_err("listing packages"))?;
     rows.iter().map(|row| col(row, 0)).collect()
@@ -30,8 +30,8 @@ pub(crate) async fn list(db: &Db, page: &Page) -> Result<Vec<String>> {
 
 /// Adds the package to the catalog if it is not there yet. A repository that does not exist is
 /// `NameUnknown` (the foreign key says so, saving a lookup per write).
-pub(crate) async fn ensure(tx: &mut AnyConnection, name: &OciName, now: Millis) -> Result<()> {
-    let added = sqlx::query(
+pub(crate) async fn ensure(tx: &mut Tx, name: &OciName, now: Millis) -> Result<()> {
+    let added = query(
         "INSERT INTO packages (repository, name, full_name, created_at) VALUES ($1, $2, $3, $4) \
          ON CONFLICT (repository, name) DO NOTHING",
     )
@@ -39,19 +39,17 @@ pub(crate) async fn ensure(tx: &mut AnyConnection, name: &OciName, now: Millis) 
     .bind(name.package.as_str())
     .bind(name.to_string())
     .bind(now)
-    .execute(&mut *tx)
+    .execute(tx)
     .await;
     match added {
-        Err(sqlx::Error::Database(e)) if e.kind() == sqlx::error::ErrorKind::ForeignKeyViolation => {
-            Err(repositories::unknown(&name.repository))
-        }
+        Err(e) if e.is_foreign_key_violation() => Err(repositories::unknown(&name.repository)),
         other => other.map(drop).map_err(db_err("adding a package")),
     }
 }
 
 /// Whether the package holds a manifest or a blob.
-pub(crate) async fn is_present(tx: &mut AnyConnection, name: &OciName) -> Result<bool> {
-    let row = sqlx::query(
+pub(crate) async fn is_present(tx: &mut Tx, name: &OciName) -> Result<bool> {
+    let row = query(
         "SELECT CASE WHEN \
          EXISTS (SELECT 1 FROM manifests WHERE repository = $1 AND package = $2) \
          OR EXISTS (SELECT 1 FROM blob_links WHERE repository = $1 AND package = $2) THEN 1 ELSE 0 END",

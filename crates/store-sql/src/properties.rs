@@ -1,20 +1,20 @@
 //! Properties of manifests and multi-file generic uploads.
 
-use crate::db::{col, corrupt, db_err, limit, to_i64, to_u64};
+use crate::db::{Tx, col, corrupt, db_err, limit, to_i64, to_u64};
+use crate::sql::query;
 use crate::{SqlMetaStore, audit};
 use arca_core::Result;
 use arca_core::audit::NewAuditEntry;
 use arca_core::meta::{GenericUpload, GenericUploadStore, Millis, PropertyStore, StagedFile};
 use arca_types::{Digest, OciName, PackageName, RepoName, Tag};
 use async_trait::async_trait;
-use sqlx::AnyConnection;
 
 #[async_trait]
 impl PropertyStore for SqlMetaStore {
     async fn properties(&self, manifest: &Digest) -> Result<Vec<(String, String)>> {
-        let rows = sqlx::query("SELECT key, value FROM properties WHERE manifest_digest = $1 ORDER BY key, value")
+        let rows = query("SELECT key, value FROM properties WHERE manifest_digest = $1 ORDER BY key, value")
             .bind(manifest.as_str())
-            .fetch_all(self.db.read())
+            .fetch_all(&mut self.db.read().await?)
             .await
             .map_err(db_err("reading properties"))?;
         rows.iter().map(|row| Ok((col(row, 0)?, col(row, 1)?))).collect()
@@ -36,14 +36,14 @@ impl PropertyStore for SqlMetaStore {
 
 /// Clears `clear` (every key when `None`) and adds `add`, inside a write transaction.
 pub(crate) async fn set_properties_in(
-    tx: &mut AnyConnection,
+    tx: &mut Tx,
     manifest: &Digest,
     clear: Option<&[String]>,
     add: &[(String, String)],
 ) -> Result<()> {
     match clear {
         None => {
-            sqlx::query("DELETE FROM properties WHERE manifest_digest = $1")
+            query("DELETE FROM properties WHERE manifest_digest = $1")
                 .bind(manifest.as_str())
                 .execute(&mut *tx)
                 .await
@@ -51,7 +51,7 @@ pub(crate) async fn set_properties_in(
         }
         Some(keys) => {
             for key in keys {
-                sqlx::query("DELETE FROM properties WHERE manifest_digest = $1 AND key = $2")
+                query("DELETE FROM properties WHERE manifest_digest = $1 AND key = $2")
                     .bind(manifest.as_str())
                     .bind(key.as_str())
                     .execute(&mut *tx)
@@ -61,7 +61,7 @@ pub(crate) async fn set_properties_in(
         }
     }
     for (key, value) in add {
-        sqlx::query("INSERT INTO properties (manifest_digest, key, value) VALUES ($1, $2, $3) ON CONFLICT DO NOTHING")
+        query("INSERT INTO properties (manifest_digest, key, value) VALUES ($1, $2, $3) ON CONFLICT DO NOTHING")
             .bind(manifest.as_str())
             .bind(key.as_str())
             .bind(value.as_str())
@@ -75,7 +75,7 @@ pub(crate) async fn set_properties_in(
 #[async_trait]
 impl GenericUploadStore for SqlMetaStore {
     async fn create_generic_upload(&self, upload: &GenericUpload) -> Result<()> {
-        let statement = sqlx::query(
+        let statement = query(
             "INSERT INTO generic_uploads (id, repository, package, version, created_at, updated_at) \
              VALUES ($1, $2, $3, $4, $5, $6)",
         )
@@ -91,13 +91,12 @@ impl GenericUploadStore for SqlMetaStore {
 
     async fn generic_upload(&self, id: &str) -> Result<Option<(GenericUpload, Vec<StagedFile>)>> {
         let mut tx = self.db.read_tx().await?;
-        let row = sqlx::query(
-            "SELECT id, repository, package, version, created_at, updated_at FROM generic_uploads WHERE id = $1",
-        )
-        .bind(id)
-        .fetch_optional(&mut *tx)
-        .await
-        .map_err(db_err("reading a generic upload"))?;
+        let row =
+            query("SELECT id, repository, package, version, created_at, updated_at FROM generic_uploads WHERE id = $1")
+                .bind(id)
+                .fetch_optional(&mut tx)
+                .await
+                .map_err(db_err("reading a generic upload"))?;
         let Some(row) = row else { return Ok(None) };
         let (repository, package, version): (String, String, String) = (col(&row, 1)?, col(&row, 2)?, col(&row, 3)?);
         let name = OciName::new(
@@ -111,13 +110,12 @@ impl GenericUploadStore for SqlMetaStore {
             created_at: col(&row, 4)?,
             updated_at: col(&row, 5)?,
         };
-        let rows = sqlx::query(
-            "SELECT file, digest, size, media_type FROM generic_upload_files WHERE upload_id = $1 ORDER BY file",
-        )
-        .bind(id)
-        .fetch_all(&mut *tx)
-        .await
-        .map_err(db_err("reading staged files"))?;
+        let rows =
+            query("SELECT file, digest, size, media_type FROM generic_upload_files WHERE upload_id = $1 ORDER BY file")
+                .bind(id)
+                .fetch_all(&mut tx)
+                .await
+                .map_err(db_err("reading staged files"))?;
         let files = rows
             .iter()
             .map(|row| {
@@ -135,16 +133,16 @@ impl GenericUploadStore for SqlMetaStore {
 
     async fn stage_file(&self, id: &str, file: &StagedFile, now: Millis) -> Result<bool> {
         let mut tx = self.db.write().await?;
-        let touched = sqlx::query("UPDATE generic_uploads SET updated_at = $1 WHERE id = $2")
+        let touched = query("UPDATE generic_uploads SET updated_at = $1 WHERE id = $2")
             .bind(now)
             .bind(id)
-            .execute(&mut *tx)
+            .execute(&mut tx)
             .await
             .map_err(db_err("touching a generic upload"))?;
-        if touched.rows_affected() != 1 {
+        if touched != 1 {
             return Ok(false);
         }
-        sqlx::query(
+        query(
             "INSERT INTO generic_upload_files (upload_id, file, digest, size, media_type) VALUES ($1, $2, $3, $4, $5) \
              ON CONFLICT (upload_id, file) DO UPDATE SET digest = excluded.digest, size = excluded.size, \
              media_type = excluded.media_type",
@@ -154,7 +152,7 @@ impl GenericUploadStore for SqlMetaStore {
         .bind(file.digest.as_str())
         .bind(to_i64(file.size))
         .bind(file.media_type.as_str())
-        .execute(&mut *tx)
+        .execute(&mut tx)
         .await
         .map_err(db_err("staging a file"))?;
         tx.commit().await.map_err(db_err("staging a file"))?;
@@ -163,25 +161,25 @@ impl GenericUploadStore for SqlMetaStore {
 
     async fn delete_generic_upload(&self, id: &str) -> Result<bool> {
         let mut tx = self.db.write().await?;
-        sqlx::query("DELETE FROM generic_upload_files WHERE upload_id = $1")
+        query("DELETE FROM generic_upload_files WHERE upload_id = $1")
             .bind(id)
-            .execute(&mut *tx)
+            .execute(&mut tx)
             .await
             .map_err(db_err("deleting staged files"))?;
-        let done = sqlx::query("DELETE FROM generic_uploads WHERE id = $1")
+        let done = query("DELETE FROM generic_uploads WHERE id = $1")
             .bind(id)
-            .execute(&mut *tx)
+            .execute(&mut tx)
             .await
             .map_err(db_err("deleting a generic upload"))?;
         tx.commit().await.map_err(db_err("deleting a generic upload"))?;
-        Ok(done.rows_affected() == 1)
+        Ok(done == 1)
     }
 
     async fn stale_generic_uploads(&self, before: Millis, max: usize) -> Result<Vec<String>> {
-        let rows = sqlx::query("SELECT id FROM generic_uploads WHERE updated_at < $1 ORDER BY updated_at LIMIT $2")
+        let rows = query("SELECT id FROM generic_uploads WHERE updated_at < $1 ORDER BY updated_at LIMIT $2")
             .bind(before)
             .bind(limit(max))
-            .fetch_all(self.db.read())
+            .fetch_all(&mut self.db.read().await?)
             .await
             .map_err(db_err("listing stale generic uploads"))?;
         rows.iter().map(|row| col(row, 0)).collect()

@@ -1,14 +1,13 @@
 //! Repositories: named namespaces with a format, a kind, a stage and their mutable-tag patterns.
 
 use crate::db::{col, corrupt, db_err};
+use crate::sql::{Row, query};
 use crate::{SqlMetaStore, audit};
 use arca_core::audit::NewAuditEntry;
 use arca_core::meta::{Format, RepoKind, Repository, RepositoryStore};
 use arca_core::{Error, ErrorKind, Result};
 use arca_types::RepoName;
 use async_trait::async_trait;
-use sqlx::Row;
-use sqlx::any::AnyRow;
 
 /// Whether the repository holds any content (a manifest or a blob link in any package).
 const REPOSITORY_HAS_CONTENT: &str = "SELECT CASE WHEN \
@@ -20,7 +19,7 @@ impl RepositoryStore for SqlMetaStore {
     async fn create_repository(&self, repo: &Repository, entry: &NewAuditEntry) -> Result<bool> {
         let mutable_tags = mutable_tags_json(&repo.mutable_tags);
         let mut tx = self.db.write().await?;
-        let done = sqlx::query(
+        let done = query(
             "INSERT INTO repositories (name, format, kind, stage, mutable_tags, created_at) \
              VALUES ($1, $2, $3, $4, $5, $6) ON CONFLICT (name) DO NOTHING",
         )
@@ -30,10 +29,10 @@ impl RepositoryStore for SqlMetaStore {
         .bind(repo.stage.as_deref())
         .bind(mutable_tags)
         .bind(repo.created_at)
-        .execute(&mut *tx)
+        .execute(&mut tx)
         .await
         .map_err(db_err("creating a repository"))?;
-        if done.rows_affected() != 1 {
+        if done != 1 {
             return Ok(false);
         }
         audit::append(&mut tx, entry).await?;
@@ -42,35 +41,33 @@ impl RepositoryStore for SqlMetaStore {
     }
 
     async fn get_repository(&self, name: &RepoName) -> Result<Option<Repository>> {
-        let row =
-            sqlx::query("SELECT name, format, kind, stage, mutable_tags, created_at FROM repositories WHERE name = $1")
-                .bind(name.as_str())
-                .fetch_optional(self.db.read())
-                .await
-                .map_err(db_err("reading a repository"))?;
+        let row = query("SELECT name, format, kind, stage, mutable_tags, created_at FROM repositories WHERE name = $1")
+            .bind(name.as_str())
+            .fetch_optional(&mut self.db.read().await?)
+            .await
+            .map_err(db_err("reading a repository"))?;
         row.as_ref().map(repository_from_row).transpose()
     }
 
     async fn list_repositories(&self) -> Result<Vec<Repository>> {
-        let rows =
-            sqlx::query("SELECT name, format, kind, stage, mutable_tags, created_at FROM repositories ORDER BY name")
-                .fetch_all(self.db.read())
-                .await
-                .map_err(db_err("listing repositories"))?;
+        let rows = query("SELECT name, format, kind, stage, mutable_tags, created_at FROM repositories ORDER BY name")
+            .fetch_all(&mut self.db.read().await?)
+            .await
+            .map_err(db_err("listing repositories"))?;
         rows.iter().map(repository_from_row).collect()
     }
 
     async fn update_repository(&self, repo: &Repository, entry: &NewAuditEntry) -> Result<bool> {
         let mut tx = self.db.write().await?;
-        let done = sqlx::query("UPDATE repositories SET kind = $1, stage = $2, mutable_tags = $3 WHERE name = $4")
+        let done = query("UPDATE repositories SET kind = $1, stage = $2, mutable_tags = $3 WHERE name = $4")
             .bind(repo.kind.as_str())
             .bind(repo.stage.as_deref())
             .bind(mutable_tags_json(&repo.mutable_tags))
             .bind(repo.name.as_str())
-            .execute(&mut *tx)
+            .execute(&mut tx)
             .await
             .map_err(db_err("updating a repository"))?;
-        if done.rows_affected() != 1 {
+        if done != 1 {
             return Ok(false);
         }
         audit::append(&mut tx, entry).await?;
@@ -80,11 +77,11 @@ impl RepositoryStore for SqlMetaStore {
 
     async fn delete_repository(&self, name: &RepoName, entry: &NewAuditEntry) -> Result<bool> {
         let mut tx = self.db.write().await?;
-        let has_content: i64 = sqlx::query(REPOSITORY_HAS_CONTENT)
+        let has_content: i64 = query(REPOSITORY_HAS_CONTENT)
             .bind(name.as_str())
-            .fetch_one(&mut *tx)
+            .fetch_one(&mut tx)
             .await
-            .and_then(|row| row.try_get(0))
+            .and_then(|row| row.get(0))
             .map_err(db_err("deleting a repository"))?;
         if has_content != 0 {
             return Err(Error::new(
@@ -93,17 +90,17 @@ impl RepositoryStore for SqlMetaStore {
             ));
         }
         // Packages emptied by deletes keep their row; with no content left they go with the repository.
-        sqlx::query("DELETE FROM packages WHERE repository = $1")
+        query("DELETE FROM packages WHERE repository = $1")
             .bind(name.as_str())
-            .execute(&mut *tx)
+            .execute(&mut tx)
             .await
             .map_err(db_err("deleting a repository"))?;
-        let done = sqlx::query("DELETE FROM repositories WHERE name = $1")
+        let done = query("DELETE FROM repositories WHERE name = $1")
             .bind(name.as_str())
-            .execute(&mut *tx)
+            .execute(&mut tx)
             .await
             .map_err(db_err("deleting a repository"))?;
-        if done.rows_affected() != 1 {
+        if done != 1 {
             return Ok(false);
         }
         audit::append(&mut tx, entry).await?;
@@ -120,7 +117,7 @@ fn mutable_tags_json(patterns: &[String]) -> String {
     serde_json::to_string(patterns).unwrap_or_else(|_| "[]".to_owned())
 }
 
-fn repository_from_row(row: &AnyRow) -> Result<Repository> {
+fn repository_from_row(row: &Row) -> Result<Repository> {
     let name: String = col(row, 0)?;
     let format: String = col(row, 1)?;
     let kind: String = col(row, 2)?;

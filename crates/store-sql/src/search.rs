@@ -6,7 +6,8 @@
 //! PostgreSQL (both case-sensitive, byte-wise): the only dialect difference.
 
 use crate::SqlMetaStore;
-use crate::db::{Dialect, col, corrupt, db_err, limit};
+use crate::db::{Dialect, Tx, col, corrupt, db_err, limit};
+use crate::sql::query;
 use arca_core::Result;
 use arca_core::meta::{Format, SearchHit, SearchQuery, SearchStore};
 use arca_types::Digest;
@@ -89,12 +90,12 @@ const SELECTIVE: i64 = 2000;
 
 /// Which property filters (`properties`, then `has_properties`) are selective. Only SQLite asks:
 /// PostgreSQL's planner knows the value distribution.
-async fn selective_filters(tx: &mut sqlx::AnyConnection, q: &SearchQuery) -> Result<Vec<bool>> {
+async fn selective_filters(tx: &mut Tx, q: &SearchQuery) -> Result<Vec<bool>> {
     let mut out = Vec::new();
     let filters =
         q.properties.iter().map(|(k, v)| (k, Some(v))).chain(q.has_properties.iter().map(|k| (k, None::<&String>)));
     for (key, value) in filters {
-        let count = |sql| sqlx::query_scalar::<_, i64>(sql).bind(key.as_str());
+        let count = |sql: &'static str| query(sql).bind(key.as_str());
         let count = match value {
             Some(v) => count(
                 "SELECT CAST(COUNT(*) AS BIGINT) FROM \
@@ -105,7 +106,8 @@ async fn selective_filters(tx: &mut sqlx::AnyConnection, q: &SearchQuery) -> Res
             None => count("SELECT CAST(COUNT(*) AS BIGINT) FROM (SELECT 1 FROM properties WHERE key = $1 LIMIT $2) c")
                 .bind(SELECTIVE),
         };
-        let count = count.fetch_one(&mut *tx).await.map_err(db_err("estimating a property filter"))?;
+        let row = count.fetch_one(&mut *tx).await.map_err(db_err("estimating a property filter"))?;
+        let count: i64 = col(&row, 0)?;
         out.push(count < SELECTIVE);
     }
     Ok(out)
@@ -196,14 +198,14 @@ impl SearchStore for SqlMetaStore {
              {where_} ORDER BY t.updated_at DESC, t.repository, t.package, t.name LIMIT {n}"
         );
         // Only placeholders and fixed text are formatted in; every value is bound.
-        let mut query = sqlx::query(sqlx::AssertSqlSafe(sql));
+        let mut versions = query(sql);
         for arg in f.args {
-            query = match arg {
-                Arg::Text(s) => query.bind(s),
-                Arg::Int(i) => query.bind(i),
+            versions = match arg {
+                Arg::Text(s) => versions.bind(s),
+                Arg::Int(i) => versions.bind(i),
             };
         }
-        let rows = query.fetch_all(&mut *tx).await.map_err(db_err("searching versions"))?;
+        let rows = versions.fetch_all(&mut tx).await.map_err(db_err("searching versions"))?;
         let mut hits = rows
             .iter()
             .map(|row| {
@@ -234,11 +236,11 @@ impl SearchStore for SqlMetaStore {
             placeholders.join(", ")
         );
         // Only placeholders and fixed text are formatted in; every value is bound.
-        let mut query = sqlx::query(sqlx::AssertSqlSafe(sql));
+        let mut properties = query(sql);
         for d in &digests {
-            query = query.bind(d.to_string());
+            properties = properties.bind(d.to_string());
         }
-        let rows = query.fetch_all(&mut *tx).await.map_err(db_err("reading properties of search hits"))?;
+        let rows = properties.fetch_all(&mut tx).await.map_err(db_err("reading properties of search hits"))?;
         let mut by_digest: BTreeMap<String, Vec<(String, String)>> = BTreeMap::new();
         for row in &rows {
             by_digest.entry(col(row, 0)?).or_default().push((col(row, 1)?, col(row, 2)?));

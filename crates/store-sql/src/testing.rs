@@ -21,7 +21,6 @@ impl PgScratch {
 
     /// Like [`PgScratch::create`], with `options` after `CREATE DATABASE <name>` (e.g. a locale).
     pub async fn create_with(options: &str) -> Self {
-        sqlx::any::install_default_drivers();
         let admin_url = std::env::var("ARCA_TEST_POSTGRES").unwrap_or_else(|_| DEFAULT_POSTGRES.to_owned());
         let name = format!("arca_test_{}", uuid::Uuid::new_v4().simple());
         let mut admin = connect_admin(&admin_url).await;
@@ -36,7 +35,7 @@ impl PgScratch {
 
     /// Drops the database, best-effort (a leftover `arca_test_*` database is harmless).
     pub async fn drop(self) {
-        let Ok(mut admin) = sqlx::AnyConnection::connect(&self.admin_url).await else { return };
+        let Ok(mut admin) = sqlx::PgConnection::connect(&self.admin_url).await else { return };
         let sql = format!("DROP DATABASE IF EXISTS {} WITH (FORCE)", self.name);
         if let Err(e) = admin.execute(sqlx::raw_sql(AssertSqlSafe(sql))).await {
             eprintln!("leaving scratch database {} behind: {e}", self.name);
@@ -45,8 +44,8 @@ impl PgScratch {
     }
 }
 
-async fn connect_admin(url: &str) -> sqlx::AnyConnection {
-    match sqlx::AnyConnection::connect(url).await {
+async fn connect_admin(url: &str) -> sqlx::PgConnection {
+    match sqlx::PgConnection::connect(url).await {
         Ok(conn) => conn,
         Err(e) => panic!(
             "PostgreSQL is unreachable at {url}: {e}\n\

@@ -2,7 +2,7 @@
 //! port methods (`*_in` functions), so a use case can commit several of them and their audit entries
 //! at once. Dropped uncommitted, the transaction rolls back.
 
-use crate::db::{WriteTx, db_err};
+use crate::db::{Tx, db_err};
 use crate::{SqlMetaStore, audit, blobs, manifests, properties};
 use arca_core::Result;
 use arca_core::audit::NewAuditEntry;
@@ -11,7 +11,7 @@ use arca_types::{Digest, OciName};
 use async_trait::async_trait;
 
 pub struct SqlUnitOfWork {
-    tx: WriteTx,
+    tx: Tx,
 }
 
 #[async_trait]

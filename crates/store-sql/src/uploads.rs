@@ -2,16 +2,16 @@
 
 use crate::SqlMetaStore;
 use crate::db::{col, corrupt, db_err, limit, to_i64, to_u64};
+use crate::sql::{Row, query};
 use arca_core::Result;
 use arca_core::meta::{Millis, UploadSession, UploadStore};
 use arca_types::{OciName, PackageName, RepoName};
 use async_trait::async_trait;
-use sqlx::any::AnyRow;
 
 #[async_trait]
 impl UploadStore for SqlMetaStore {
     async fn create_upload(&self, session: &UploadSession) -> Result<()> {
-        let statement = sqlx::query(
+        let statement = query(
             "INSERT INTO uploads (id, repository, package, \"offset\", hash_state, created_at, updated_at) \
              VALUES ($1, $2, $3, $4, $5, $6, $7)",
         )
@@ -27,11 +27,11 @@ impl UploadStore for SqlMetaStore {
     }
 
     async fn get_upload(&self, id: &str) -> Result<Option<UploadSession>> {
-        let row = sqlx::query(
+        let row = query(
             "SELECT id, repository, package, \"offset\", hash_state, created_at, updated_at FROM uploads WHERE id = $1",
         )
         .bind(id)
-        .fetch_optional(self.db.read())
+        .fetch_optional(&mut self.db.read().await?)
         .await
         .map_err(db_err("reading an upload"))?;
         row.as_ref().map(session_from_row).transpose()
@@ -45,7 +45,7 @@ impl UploadStore for SqlMetaStore {
         hash_state: &[u8],
         now: Millis,
     ) -> Result<bool> {
-        let statement = sqlx::query(
+        let statement = query(
             "UPDATE uploads SET \"offset\" = $1, hash_state = $2, updated_at = $3 WHERE id = $4 AND \"offset\" = $5",
         )
         .bind(to_i64(offset))
@@ -54,35 +54,35 @@ impl UploadStore for SqlMetaStore {
         .bind(id)
         .bind(to_i64(expected_offset));
         let done = self.db.execute_write(statement).await.map_err(db_err("advancing an upload"))?;
-        Ok(done.rows_affected() == 1)
+        Ok(done == 1)
     }
 
     async fn delete_upload(&self, id: &str) -> Result<()> {
-        let statement = sqlx::query("DELETE FROM uploads WHERE id = $1").bind(id);
+        let statement = query("DELETE FROM uploads WHERE id = $1").bind(id);
         self.db.execute_write(statement).await.map_err(db_err("deleting an upload"))?;
         Ok(())
     }
 
     async fn stale_uploads(&self, before: Millis, max: usize) -> Result<Vec<String>> {
-        let rows = sqlx::query("SELECT id FROM uploads WHERE updated_at < $1 ORDER BY updated_at, id LIMIT $2")
+        let rows = query("SELECT id FROM uploads WHERE updated_at < $1 ORDER BY updated_at, id LIMIT $2")
             .bind(before)
             .bind(limit(max))
-            .fetch_all(self.db.read())
+            .fetch_all(&mut self.db.read().await?)
             .await
             .map_err(db_err("listing stale uploads"))?;
         rows.iter().map(|row| col(row, 0)).collect()
     }
 
     async fn count_uploads(&self) -> Result<u64> {
-        let row = sqlx::query("SELECT CAST(COUNT(*) AS BIGINT) FROM uploads")
-            .fetch_one(self.db.read())
+        let row = query("SELECT CAST(COUNT(*) AS BIGINT) FROM uploads")
+            .fetch_one(&mut self.db.read().await?)
             .await
             .map_err(db_err("counting uploads"))?;
         Ok(to_u64(col(&row, 0)?))
     }
 }
 
-fn session_from_row(row: &AnyRow) -> Result<UploadSession> {
+fn session_from_row(row: &Row) -> Result<UploadSession> {
     let repository: String = col(row, 1)?;
     let package: String = col(row, 2)?;
     Ok(UploadSession {

@@ -60,20 +60,22 @@ async fn expired_uploads_are_reaped_with_their_staged_bytes() {
     assert_eq!(c.http.patch(c.url(&path)).body(vec![1u8; 4096]).send().await.unwrap().status(), 202);
     assert_eq!(crate::support::staged_files(dir.path()).len(), 1);
     clock.advance(std::time::Duration::from_secs(3601));
-    let mut reaped = false;
-    // Generous: under a loaded CI machine the 1 s job loop can lag well behind.
+    // Generous: under a loaded CI machine the 1 s job loop can lag well behind. The run is counted
+    // after it removed the files, so wait for both.
+    let counted = "arca_job_items_total{job=\"upload-reaper\"} 1";
+    let mut metrics = String::new();
     for _ in 0..300 {
         tokio::time::sleep(std::time::Duration::from_millis(100)).await;
-        if crate::support::staged_files(dir.path()).is_empty() {
-            reaped = true;
+        metrics = c.get("/metrics").await.text().await.unwrap();
+        if crate::support::staged_files(dir.path()).is_empty() && metrics.contains(counted) {
             break;
         }
     }
-    assert!(reaped, "staged bytes of an expired upload were not reaped");
+    assert!(crate::support::staged_files(dir.path()).is_empty(), "staged bytes of an expired upload were not reaped");
+    assert!(metrics.contains(counted), "{metrics}");
     assert_eq!(c.get(&path).await.status(), 404);
     let metrics = c.get("/metrics").await.text().await.unwrap();
     assert!(metrics.contains("arca_uploads_active 0"), "{metrics}");
-    assert!(metrics.contains("arca_job_items_total{job=\"upload-reaper\"} 1"), "{metrics}");
 }
 
 /// A crash after a chunked upload's bytes were moved into place but before they were recorded leaves

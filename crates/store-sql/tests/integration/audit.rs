@@ -5,7 +5,7 @@ use crate::fixtures::{PgScratch, SqliteFile, postgres_store, sqlite_store};
 use arca_core::audit::{AuditLog, verify};
 use arca_store_sql::SqlMetaStore;
 use arca_store_testkit::meta::audit;
-use sqlx::{AnyConnection, Connection, Executor};
+use sqlx::{Connection, Executor};
 
 /// Each case: SQL that tampers with a log of five entries, and the sequence number verify must name.
 const CASES: &[(&str, &[&str], i64)] = &[
@@ -50,7 +50,7 @@ async fn five_entries(store: &SqlMetaStore) {
 }
 
 async fn tamper_and_verify(url: &str, store: &SqlMetaStore, sql: &'static [&'static str]) -> Option<i64> {
-    let mut conn = AnyConnection::connect(url).await.expect("connect");
+    let mut conn = crate::fixtures::raw_connection(url).await;
     for statement in sql {
         conn.execute(*statement).await.unwrap_or_else(|e| panic!("{statement}: {e}"));
     }

@@ -58,7 +58,7 @@ async fn faults_at_every_statement(
 async fn sqlite_writes_resume_after_a_transaction_the_database_rolled_back() {
     let file = SqliteFile::new();
     let store = sqlite_store(&file).await;
-    let mut conn = AnyConnection::connect(&file.url).await.expect("connect");
+    let mut conn = crate::fixtures::raw_connection(&file.url).await;
     let sql = "SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite_%'";
     let tables = tables(&mut conn, sql).await;
     // RAISE(ROLLBACK) ends the whole transaction inside SQLite, as SQLITE_FULL and SQLITE_IOERR may:
@@ -78,7 +78,7 @@ async fn sqlite_writes_resume_after_a_transaction_the_database_rolled_back() {
 async fn postgres_writes_resume_after_a_failed_transaction() {
     let db = PgScratch::create().await;
     let store = postgres_store(&db).await;
-    let mut conn = AnyConnection::connect(&db.url).await.expect("connect");
+    let mut conn = crate::fixtures::raw_connection(&db.url).await;
     conn.execute("CREATE FUNCTION injected_fault() RETURNS trigger AS $$ BEGIN RAISE EXCEPTION 'injected fault'; END $$ LANGUAGE plpgsql")
         .await
         .expect("fault function");

@@ -47,3 +47,10 @@ pub async fn on_postgres(check: Check) {
         std::panic::resume_unwind(panic);
     }
 }
+
+/// A plain sqlx connection to the same database, for tests that reach around the store.
+pub async fn raw_connection(url: &str) -> sqlx::AnyConnection {
+    use sqlx::Connection;
+    sqlx::any::install_default_drivers();
+    sqlx::AnyConnection::connect(url).await.unwrap_or_else(|e| panic!("connecting to {url}: {e}"))
+}

@@ -2,7 +2,7 @@
 //! not, in order) and the same indexes (columns in order, unique or not).
 
 use crate::fixtures::{PgScratch, SqliteFile, postgres_store, sqlite_store};
-use sqlx::{AnyConnection, Connection, Row};
+use sqlx::{Connection, Row};
 use std::collections::{BTreeMap, BTreeSet};
 
 #[derive(Debug, Default, PartialEq, Eq)]
@@ -34,7 +34,7 @@ fn index(columns: &str, unique: bool) -> String {
 }
 
 async fn sqlite_schema(url: &str) -> Schema {
-    let mut conn = AnyConnection::connect(url).await.expect("connect to SQLite");
+    let mut conn = crate::fixtures::raw_connection(url).await;
     let tables: Vec<String> =
         sqlx::query("SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite_%'")
             .fetch_all(&mut conn)
@@ -78,7 +78,7 @@ async fn sqlite_schema(url: &str) -> Schema {
 }
 
 async fn postgres_schema(url: &str) -> Schema {
-    let mut conn = AnyConnection::connect(url).await.expect("connect to PostgreSQL");
+    let mut conn = crate::fixtures::raw_connection(url).await;
     let columns = sqlx::query(
         "SELECT c.table_name::text, c.column_name::text, c.data_type::text, c.is_nullable::text \
          FROM information_schema.columns c JOIN information_schema.tables t \

@@ -42,7 +42,7 @@ async fn other_urls_are_refused() {
 async fn a_newer_schema_is_refused() {
     let file = SqliteFile::new();
     sqlite_store(&file).await.close().await;
-    let mut conn = sqlx::AnyConnection::connect(&file.url).await.expect("connect");
+    let mut conn = crate::fixtures::raw_connection(&file.url).await;
     conn.execute("INSERT INTO schema_migrations (version, name, applied_at) VALUES (9999, 'future', 0)")
         .await
         .expect("pretend a newer arca migrated");
@@ -62,7 +62,7 @@ async fn postgres_nodes_starting_together_migrate_once() {
     for store in [&a, &b, &c] {
         store.close().await;
     }
-    let mut conn = sqlx::AnyConnection::connect(&db.url).await.expect("connect");
+    let mut conn = crate::fixtures::raw_connection(&db.url).await;
     let applied: i64 = sqlx::query_scalar("SELECT CAST(COUNT(*) AS BIGINT) FROM schema_migrations")
         .fetch_one(&mut conn)
         .await
