@@ -7,6 +7,9 @@
 # Usage: bash bench/compare.sh            (see bench/README.md)
 # Env:   N=100 C=10            zb's -n / -c for the zb tests
 #        TESTS=REGEX           only these zb tests (default: all 16 offline zb tests; "none": skip them)
+#        UNIQUE_TESTS=REGEX    these zb tests again with new layer bytes every push (arca-bench --unique:
+#                              the write path, not the dedup path zb measures); default
+#                              '^Push Monolith 1MB$', "none": skip
 #        ROUNDS=1              repeat every test; the table shows the median round
 #        LARGE_N=2             1 GiB pushes / pulls per registry (0 skips the physical-limit part)
 #        META_COUNTS=100,10000 repository and tag counts for metadata scaling (empty skips it)
@@ -18,6 +21,7 @@ set -euo pipefail
 ROOT=$(cd "$(dirname "$0")/.." && pwd)
 ARCA_SRC=${ARCA_SRC:-$ROOT}
 N=${N:-100}; C=${C:-10}; ROUNDS=${ROUNDS:-1}; LARGE_N=${LARGE_N:-2}; TESTS=${TESTS:-}
+UNIQUE_TESTS=${UNIQUE_TESTS:-'^Push Monolith 1MB$'}
 META_COUNTS=${META_COUNTS-100,10000}; META_ITERS=${META_ITERS:-200}; PIN=${PIN:-0}
 
 # --- tools ---------------------------------------------------------------------------------------
@@ -100,16 +104,23 @@ bench() { # $1 label $2 url $3 pid $4 json, rest: arca-bench run args
 }
 
 # --- zb tests, alternating -----------------------------------------------------------------------
+# Each entry: a test name, then " unique" when it runs with new layer bytes every push.
 mapfile -t LIST < <(if [ -n "$TESTS" ]; then "$BENCH" list -t "$TESTS"; else "$BENCH" list; fi)
 [ "$TESTS" = none ] && LIST=()
+if [ "$UNIQUE_TESTS" != none ]; then
+  mapfile -t ULIST < <("$BENCH" list -t "$UNIQUE_TESTS")
+  for t in "${ULIST[@]}"; do LIST+=("$t unique"); done
+fi
 for round in $(seq "$ROUNDS"); do
   for i in "${!LIST[@]}"; do
-    t=${LIST[$i]}; slug=$(echo "$t" | tr -c 'A-Za-z0-9\n' '_')
+    t=${LIST[$i]}; extra=()
+    if [[ "$t" == *" unique" ]]; then t=${t% unique}; extra=(--unique); fi
+    slug=$(echo "$t${extra[*]:+ unique}" | tr -c 'A-Za-z0-9\n' '_')
     order=(arca distribution); (( (round + i) % 2 == 0 )) && order=(distribution arca)
     for reg in "${order[@]}"; do
       if [ "$reg" = arca ]; then url=$ARCA_URL pid=$ARCA_PID; else url=$DIST_URL pid=$DIST_PID; fi
-      echo "round $round: $t on $reg" >&2
-      bench "$reg" "$url" "$pid" "$OUT/$reg-$slug-$round.json" -c "$C" -n "$N" -t "^$t\$"
+      echo "round $round: $t ${extra[*]} on $reg" >&2
+      bench "$reg" "$url" "$pid" "$OUT/$reg-$slug-$round.json" -c "$C" -n "$N" -t "^$t\$" "${extra[@]}"
     done
   done
 done

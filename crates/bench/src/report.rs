@@ -87,8 +87,12 @@ pub fn compare(files: &[RunFile], a: &str, b: &str, refs: &References) -> String
             by.entry((f.label.as_str(), t.name.as_str())).or_default().push(t);
         }
     }
-    // zb's order, then anything else
-    let rank = |name: &str| crate::workloads::TESTS.iter().position(|t| t.name == name).unwrap_or(usize::MAX);
+    // zb's order (a unique-layer run right after its test), then anything else
+    let rank = |name: &str| {
+        let base = name.strip_suffix(crate::workloads::UNIQUE_SUFFIX);
+        let position = crate::workloads::TESTS.iter().position(|t| t.name == base.unwrap_or(name));
+        (position.unwrap_or(usize::MAX), base.is_some())
+    };
     order.sort_by_key(|name| rank(name));
     let mut out = String::new();
     let _ = writeln!(

@@ -316,7 +316,7 @@ pub async fn run_test(opts: &Options, data: &Arc<DataSet>, test: &Test) -> Resul
         cleanup(&opts.url, c, all.pushed).await?;
     }
     Ok(TestResult {
-        name: test.name.into(),
+        name: result_name(test, opts.unique),
         n,
         c,
         ok: all.latencies.len(),
@@ -348,4 +348,12 @@ async fn cleanup(url: &str, c: usize, images: Vec<Pushed>) -> Result<()> {
         h.await??;
     }
     Ok(())
+}
+
+/// What a test's results are called: with `--unique`, pushes say so (they measure another path).
+pub const UNIQUE_SUFFIX: &str = ", new layer bytes every push";
+
+fn result_name(test: &Test, unique: bool) -> String {
+    let pushes = matches!(test.kind, Kind::PushMonolith(_) | Kind::PushStreamed(_) | Kind::PullPush(_));
+    if unique && pushes { format!("{}{UNIQUE_SUFFIX}", test.name) } else { test.name.to_owned() }
 }
