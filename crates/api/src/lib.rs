@@ -107,6 +107,7 @@ impl IntoResponse for ApiError {
             K::UploadRangeInvalid | K::RangeNotSatisfiable => StatusCode::RANGE_NOT_SATISFIABLE,
             K::TooLarge => StatusCode::PAYLOAD_TOO_LARGE,
             K::TagImmutable | K::Conflict => StatusCode::CONFLICT,
+            K::PreconditionFailed => StatusCode::PRECONDITION_FAILED,
             K::Unsupported => StatusCode::UNPROCESSABLE_ENTITY,
             K::Unauthorized => StatusCode::UNAUTHORIZED,
             K::Denied => StatusCode::FORBIDDEN,

@@ -7,9 +7,9 @@ use crate::search::Reader;
 use crate::{ApiError, bad_request};
 use arca_core::audit::Actor;
 use arca_core::auth::{Action, Principal};
-use arca_core::meta::{Format, RepoKind, Repository};
+use arca_core::meta::Repository;
 use arca_core::observe::RouteClass;
-use arca_core::registry::Registry;
+use arca_core::registry::{NewRepository, Registry};
 use arca_core::{Error, ErrorKind};
 use arca_types::RepoName;
 use axum::Extension;
@@ -48,7 +48,7 @@ pub(crate) fn object_body<T: serde::de::DeserializeOwned>(value: serde_json::Val
 /// Body of `POST /api/v1/repositories`.
 #[derive(Debug, serde::Deserialize)]
 #[serde(deny_unknown_fields)]
-struct NewRepository {
+struct CreateBody {
     name: String,
     #[serde(default = "oci")]
     format: String,
@@ -117,18 +117,15 @@ async fn create(
     body: Result<Json<serde_json::Value>, axum::extract::rejection::JsonRejection>,
 ) -> Result<Response, ApiError> {
     let Json(body) = body.map_err(|e| bad_request(e.body_text()))?;
-    let new: NewRepository = object_body(body)?;
-    let format = Format::parse(&new.format).ok_or_else(|| bad_request(format!("unknown format {:?}", new.format)))?;
-    let repo = Repository {
-        name: RepoName::parse(&new.name)?,
-        format,
-        kind: RepoKind::Hosted,
-        stage: new.stage,
-        mutable_tags: new.mutable_tags,
-        created_at: registry.now(),
+    let body: CreateBody = object_body(body)?;
+    // An absent `mutable_tags` is `[]` here (every tag immutable), not the format's default.
+    let new = NewRepository {
+        stage: body.stage,
+        mutable_tags: Some(body.mutable_tags),
+        ..NewRepository::parse(&body.name, &body.format)?
     };
-    registry.create_repository(&repo, &actor(caller)).await?;
-    Ok(classed("api_repositories", (StatusCode::CREATED, Json(registry.get_repository(&repo.name).await?))))
+    let repo = registry.create_repository(new, &actor(caller)).await?;
+    Ok(classed("api_repositories", (StatusCode::CREATED, Json(repo))))
 }
 
 async fn show(State(registry): Api, reader: Reader, Path(name): Path<String>) -> Result<Response, ApiError> {
@@ -146,12 +143,12 @@ async fn update(
 ) -> Result<Response, ApiError> {
     let Json(body) = body.map_err(|e| bad_request(e.body_text()))?;
     let change: PolicyChange = object_body(body)?;
-    let mut repo = registry.get_repository(&RepoName::parse(&name)?).await?;
+    let mut repo = NewRepository::from(registry.get_repository(&RepoName::parse(&name)?).await?);
     if let Some(stage) = change.stage {
         repo.stage = stage;
     }
     if let Some(tags) = change.mutable_tags {
-        repo.mutable_tags = tags;
+        repo.mutable_tags = Some(tags);
     }
     registry.declare_repository(repo.clone(), &actor(caller)).await?;
     Ok(classed("api_repositories", Json(registry.get_repository(&repo.name).await?)))
@@ -166,6 +163,7 @@ async fn remove(State(registry): Api, caller: Caller, Path(name): Path<String>) 
 mod tests {
     use super::*;
     use arca_core::auth::{Permission, Role};
+    use arca_core::meta::{Format, RepoKind};
 
     fn repo(name: &str) -> Repository {
         Repository {
@@ -234,9 +232,9 @@ mod tests {
         ] {
             assert!(object_body::<PolicyChange>(refused.clone()).is_err(), "{refused} is refused");
         }
-        assert!(object_body::<NewRepository>(json!(["dev"])).is_err(), "an array is no object");
-        assert!(object_body::<NewRepository>(json!({ "name": "dev", "mutable_tags": null })).is_err());
-        let new: NewRepository = object_body(json!({ "name": "dev", "stage": null })).unwrap();
+        assert!(object_body::<CreateBody>(json!(["dev"])).is_err(), "an array is no object");
+        assert!(object_body::<CreateBody>(json!({ "name": "dev", "mutable_tags": null })).is_err());
+        let new: CreateBody = object_body(json!({ "name": "dev", "stage": null })).unwrap();
         assert_eq!((new.name.as_str(), new.format.as_str(), new.stage), ("dev", "oci", None));
     }
 }

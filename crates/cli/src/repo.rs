@@ -1,7 +1,6 @@
 //! `arca repo …`: repository administration on the local database (or on a server: `client::query::repo`).
 
-use anyhow::Context;
-use arca_core::meta::{Format, RepoKind, Repository};
+use arca_core::registry::NewRepository;
 use arca_server::{App, Settings};
 use arca_types::RepoName;
 use clap::Subcommand;
@@ -37,17 +36,14 @@ pub async fn run(command: &RepoCommand, settings: Settings) -> anyhow::Result<()
     let registry = &app.registry;
     match command {
         RepoCommand::Create { name, format, mutable_tags, stage } => {
-            let format = Format::parse(format).with_context(|| format!("unknown format {format:?}"))?;
-            let repo = Repository {
-                name: RepoName::parse(name)?,
-                format,
-                kind: RepoKind::Hosted,
+            // No `--mutable-tag`: every tag immutable, whatever the format's default.
+            let new = NewRepository {
                 stage: stage.clone(),
-                mutable_tags: mutable_tags.clone(),
-                created_at: arca_core::now_millis(),
+                mutable_tags: Some(mutable_tags.clone()),
+                ..NewRepository::parse(name, format)?
             };
-            registry.create_repository(&repo, &arca_core::audit::Actor::system()).await?;
-            println!("created repository {name} ({format})");
+            let repo = registry.create_repository(new, &arca_core::audit::Actor::system()).await?;
+            println!("created repository {name} ({})", repo.format);
         }
         RepoCommand::Ls { out } => {
             let repos = registry.list_repositories().await?;

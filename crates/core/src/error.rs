@@ -31,6 +31,8 @@ pub enum ErrorKind {
     TagImmutable,
     /// A state conflict (e.g. deleting a non-empty repository).
     Conflict,
+    /// A condition the request set on the current state does not hold (HTTP `If-Match`).
+    PreconditionFailed,
     Unsupported,
     /// A request that is malformed in a way no more specific kind names (a weak password, a bad scope).
     InvalidRequest,
@@ -65,6 +67,7 @@ impl ErrorKind {
             Self::TagInvalid => "tag_invalid",
             Self::TagImmutable => "tag_immutable",
             Self::Conflict => "conflict",
+            Self::PreconditionFailed => "precondition_failed",
             Self::Unsupported => "unsupported",
             Self::InvalidRequest => "invalid_request",
             Self::NotFound => "not_found",

@@ -11,6 +11,7 @@
 
 pub mod body;
 pub mod caller;
+pub mod conditional;
 mod protocol;
 pub mod range;
 

@@ -17,6 +17,7 @@ use arca_core::registry::Registry;
 use arca_core::registry::generic::{FilePut, GenericFile, Published, parse_property};
 use arca_core::{Error, ErrorKind};
 use arca_http::body::content_length;
+use arca_http::conditional::{self, ETag, Outcome};
 use arca_http::header_value;
 use arca_http::{Access, Protocol, Refusal};
 use arca_types::{Digest, OciName, Tag};
@@ -105,7 +106,7 @@ async fn dispatch(registry: &Registry, endpoint: Endpoint, parts: &Parts, body: 
     use Endpoint as E;
     let actor = arca_http::caller::actor(parts);
     match endpoint {
-        E::GetFile { name, version, file, head } => get(registry, &name, &version, &file, head, &parts.headers).await,
+        E::GetFile { name, version, file, head } => get(registry, &name, &version, &file, head, parts).await,
         E::PutFile { name, version, file, upload } => {
             let expected = checksum(&parts.headers)?;
             let put = FilePut {
@@ -153,15 +154,20 @@ async fn dispatch(registry: &Registry, endpoint: Endpoint, parts: &Parts, body: 
     }
 }
 
-async fn get(registry: &Registry, name: &OciName, version: &Tag, file: &str, head: bool, headers: &HeaderMap) -> Reply {
-    if head {
-        let f = registry.generic_file(name, version, file).await?;
-        return Ok(file_headers(StatusCode::OK, &f, f.size).body(Body::empty()).expect("valid response"));
+/// A GET or HEAD of a file. The preconditions are decided on the version's record of the file, before
+/// its bytes are opened; a `Range` only once they hold.
+async fn get(registry: &Registry, name: &OciName, version: &Tag, file: &str, head: bool, parts: &Parts) -> Reply {
+    let f = registry.generic_file(name, version, file).await?;
+    let etag = ETag::of(&f.digest);
+    if conditional::evaluate(&parts.method, &parts.headers, &etag)? == Outcome::NotModified {
+        return Ok(conditional::not_modified(file_headers(StatusCode::OK, &etag, &f, f.size)));
     }
-    let range = arca_http::range::requested(headers);
-    let (f, read) = match registry.read_generic_file(name, version, file, range).await {
+    if head {
+        return Ok(file_headers(StatusCode::OK, &etag, &f, f.size).body(Body::empty()).expect("valid response"));
+    }
+    let range = arca_http::range::requested(&parts.headers);
+    let read = match registry.get_blob(name, &f.digest, range).await {
         Err(e) if e.kind == ErrorKind::RangeNotSatisfiable => {
-            let f = registry.generic_file(name, version, file).await?;
             let message = format!("range not satisfiable for a file of {} bytes", f.size);
             let mut response = ApiError(Error::new(ErrorKind::RangeNotSatisfiable, message)).into_response();
             let (name, value) = arca_http::range::unsatisfiable(f.size);
@@ -171,20 +177,20 @@ async fn get(registry: &Registry, name: &OciName, version: &Tag, file: &str, hea
         other => other?,
     };
     let builder = match read.range {
-        Some(r) => file_headers(StatusCode::PARTIAL_CONTENT, &f, r.len())
+        Some(r) => file_headers(StatusCode::PARTIAL_CONTENT, &etag, &f, r.len())
             .header(header::CONTENT_RANGE, arca_http::range::content_range(&r, read.size)),
-        None => file_headers(StatusCode::OK, &f, read.size),
+        None => file_headers(StatusCode::OK, &etag, &f, read.size),
     };
     Ok(builder.body(Body::from_stream(read.stream)).expect("valid response"))
 }
 
-fn file_headers(status: StatusCode, f: &GenericFile, length: u64) -> http::response::Builder {
+fn file_headers(status: StatusCode, etag: &ETag, f: &GenericFile, length: u64) -> http::response::Builder {
     let mut builder = Response::builder()
         .status(status)
         .header(header::CONTENT_TYPE, header_value(&f.media_type))
         .header(header::CONTENT_LENGTH, length)
         .header(header::ACCEPT_RANGES, "bytes")
-        .header(header::ETAG, format!("\"{}\"", f.digest))
+        .header(header::ETAG, etag.header_value())
         .header(header::CACHE_CONTROL, "public, max-age=31536000, immutable")
         .header(header::CONTENT_DISPOSITION, header_value(&content_disposition(&f.name)));
     if f.digest.algorithm() == arca_types::DigestAlgorithm::Sha256 {

@@ -40,6 +40,9 @@ impl From<Error> for OciError {
             // Harbor and Artifactory refuse an immutable tag with a client error that names the rule;
             // 409 says "your request conflicts with the state", DENIED says it is policy, not a bug.
             K::TagImmutable | K::Conflict => (StatusCode::CONFLICT, "DENIED"),
+            // No OCI code says "precondition": the status does, and DENIED says the request's own
+            // condition refused it (the message names the current entity tag).
+            K::PreconditionFailed => (StatusCode::PRECONDITION_FAILED, "DENIED"),
             K::Unsupported => (StatusCode::UNSUPPORTED_MEDIA_TYPE, "UNSUPPORTED"),
             K::InvalidRequest => (StatusCode::BAD_REQUEST, "UNSUPPORTED"),
             K::NotFound => (StatusCode::NOT_FOUND, "NOT_FOUND"),

@@ -165,12 +165,12 @@ async fn dispatch(registry: &Registry, endpoint: Endpoint, parts: &Parts, body: 
         E::Referrers { name, digest, artifact_type } => {
             listing::referrers(registry, &name, &digest, artifact_type).await
         }
-        E::GetManifest { name, reference, head } => manifests::get(registry, &name, &reference, head).await,
+        E::GetManifest { name, reference, head } => manifests::get(registry, &name, &reference, head, parts).await,
         E::PutManifest { name, reference, tags } => {
             manifests::put(registry, &name, &reference, tags, parts, body).await
         }
         E::DeleteManifest { name, reference } => manifests::delete(registry, &name, &reference, parts).await,
-        E::GetBlob { name, digest, head } => blobs::get(registry, &name, &digest, head, &parts.headers).await,
+        E::GetBlob { name, digest, head } => blobs::get(registry, &name, &digest, head, parts).await,
         E::DeleteBlob { name, digest } => blobs::delete(registry, &name, &digest, parts).await,
         E::StartUpload { name, digest, mount, from, sha512 } => {
             uploads::start(registry, &name, uploads::Start { digest, mount, from, sha512 }, parts, body).await

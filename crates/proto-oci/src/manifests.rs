@@ -2,21 +2,34 @@
 
 use crate::{Incoming, Reply, header_value};
 use arca_core::registry::{PutManifest, Registry};
+use arca_http::conditional::{self, ETag, Outcome};
 use arca_types::{OciName, Reference, Tag};
 use axum::body::Body;
 use axum::response::Response;
 use http::{StatusCode, header, request::Parts};
 
-pub(crate) async fn get(registry: &Registry, name: &OciName, reference: &Reference, head: bool) -> Reply {
-    let read = registry.get_manifest(name, reference, !head).await?;
-    let record = &read.record;
+/// A GET or HEAD; a conditional one (`If-None-Match: "<digest>"`) is answered from the record alone,
+/// without opening the stored bytes.
+pub(crate) async fn get(
+    registry: &Registry,
+    name: &OciName,
+    reference: &Reference,
+    head: bool,
+    parts: &Parts,
+) -> Reply {
+    let record = registry.manifest_record(name, reference).await?;
+    let etag = ETag::of(&record.digest);
     let builder = Response::builder()
         .status(StatusCode::OK)
         .header(header::CONTENT_TYPE, header_value(&record.media_type))
         .header(header::CONTENT_LENGTH, record.size)
-        .header(header::ETAG, format!("\"{}\"", record.digest))
+        .header(header::ETAG, etag.header_value())
         .header("docker-content-digest", record.digest.as_str());
-    let body = read.body.map_or_else(Body::empty, Body::from_stream);
+    if conditional::evaluate(&parts.method, &parts.headers, &etag)? == Outcome::NotModified {
+        return Ok(conditional::not_modified(builder));
+    }
+    let body =
+        if head { Body::empty() } else { Body::from_stream(registry.open_manifest(name, reference, &record).await?) };
     Ok(builder.body(body).expect("valid response"))
 }
 

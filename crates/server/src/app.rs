@@ -8,9 +8,8 @@ use arca_core::auth::AuthService;
 use arca_core::blob::BlobStore;
 use arca_core::clock::Clock;
 use arca_core::jobs::JobRunner;
-use arca_core::meta::{Format, RepoKind, Repository};
 use arca_core::observe::RouteClass;
-use arca_core::registry::Registry;
+use arca_core::registry::{NewRepository, Registry};
 use arca_http::Protocol;
 use axum::Router;
 use axum::body::Body;
@@ -204,24 +203,10 @@ fn open_file_store(settings: &Settings) -> Result<arca_store_fs::FsBlobStore, St
 
 async fn declare_repositories(registry: &Registry, settings: &Settings) -> arca_core::Result<()> {
     for (name, declared) in &settings.repositories {
-        let format = Format::parse(&declared.format).ok_or_else(|| {
-            arca_core::Error::new(
-                arca_core::ErrorKind::Unsupported,
-                format!("[repositories.{name}] format {:?}", declared.format),
-            )
-        })?;
-        let repo = Repository {
-            name: arca_types::RepoName::parse(name)?,
-            format,
-            kind: RepoKind::Hosted,
-            stage: declared.stage.clone(),
-            mutable_tags: declared
-                .mutable_tags
-                .clone()
-                .unwrap_or_else(|| settings.registry.default_mutable_tags.clone()),
-            created_at: registry.now(),
-        };
-        registry.declare_repository(repo, &Actor::system()).await?;
+        let new = NewRepository::parse(name, &declared.format)
+            .map_err(|e| arca_core::Error::new(e.kind, format!("[repositories.{name}]: {}", e.message)))?;
+        let new = NewRepository { stage: declared.stage.clone(), mutable_tags: declared.mutable_tags.clone(), ..new };
+        registry.declare_repository(new, &Actor::system()).await?;
     }
     Ok(())
 }

@@ -10,6 +10,8 @@ mod auth;
 mod bad_input;
 #[path = "integration/clients_auth.rs"]
 mod clients_auth;
+#[path = "integration/conditional.rs"]
+mod conditional;
 #[path = "integration/connections.rs"]
 mod connections;
 #[path = "integration/disk_full.rs"]

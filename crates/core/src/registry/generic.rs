@@ -9,14 +9,14 @@
 //! naming the version. Properties are not part of the manifest: they live in the metadata store,
 //! keyed by the manifest digest, and may change (every change audited).
 
-use super::{BlobRead, Registry};
+use super::Registry;
 use crate::audit::{Actor, Outcome};
 use crate::blob::ByteStream;
 use crate::hasher::digest_of;
 use crate::meta::{Format, GenericUpload, ManifestRecord, NewManifest, Repository, StagedFile, TagWrite};
 use crate::time::rfc3339;
 use crate::{Error, ErrorKind, Result};
-use arca_types::{Digest, DigestAlgorithm, OciName, RangeSpec, Reference, RepoName, Tag};
+use arca_types::{Digest, DigestAlgorithm, OciName, Reference, RepoName, Tag};
 use futures_util::StreamExt;
 use std::collections::BTreeMap;
 
@@ -175,7 +175,8 @@ impl Registry {
         Ok(Some(version_of(read.record.digest, &bytes)?))
     }
 
-    /// The version and one of its files; `ManifestUnknown`/`BlobUnknown` when absent.
+    /// The version and one of its files; `ManifestUnknown`/`BlobUnknown` when absent. Its bytes are
+    /// the blob of its digest ([`Registry::get_blob`], whole or one range).
     pub async fn generic_file(&self, name: &OciName, version: &Tag, file: &str) -> Result<GenericFile> {
         let v = self.generic_version(name, version).await?.ok_or_else(|| unknown_version(name, version))?;
         v.file(file).cloned().ok_or_else(|| {
@@ -184,19 +185,6 @@ impl Registry {
                 format!("version {} has no file {file:?}", version_target(name, version)),
             )
         })
-    }
-
-    /// Reads a file of a version, whole or one range of it.
-    pub async fn read_generic_file(
-        &self,
-        name: &OciName,
-        version: &Tag,
-        file: &str,
-        range: Option<RangeSpec>,
-    ) -> Result<(GenericFile, BlobRead)> {
-        let f = self.generic_file(name, version, file).await?;
-        let read = self.get_blob(name, &f.digest, range).await?;
-        Ok((f, read))
     }
 
     /// PUT of one file: publishes a one-file version, or succeeds unchanged when the version already

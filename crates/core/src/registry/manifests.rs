@@ -46,21 +46,33 @@ fn unknown_manifest(name: &OciName, reference: &impl std::fmt::Display) -> Error
 
 impl Registry {
     pub async fn get_manifest(&self, name: &OciName, reference: &Reference, with_body: bool) -> Result<ManifestRead> {
-        let record = match reference {
+        let record = self.manifest_record(name, reference).await?;
+        let body = if with_body { Some(self.open_manifest(name, reference, &record).await?) } else { None };
+        Ok(ManifestRead { record, body })
+    }
+
+    /// What is recorded of a manifest (digest, media type, size), without touching its bytes: enough
+    /// for a HEAD, or to answer a conditional GET before opening the body.
+    pub async fn manifest_record(&self, name: &OciName, reference: &Reference) -> Result<ManifestRecord> {
+        match reference {
             Reference::Tag(tag) => self.meta.manifest_by_tag(name, tag).await?,
             Reference::Digest(digest) => self.meta.manifest_by_digest(name, digest).await?,
         }
-        .ok_or_else(|| unknown_manifest(name, reference))?;
-        let body = if with_body {
-            let content = self.blobs.get(&record.digest, None).await?.ok_or_else(|| {
-                tracing::error!(digest = %record.digest, "manifest is recorded but missing from the blob store");
-                unknown_manifest(name, reference)
-            })?;
-            Some(content.stream)
-        } else {
-            None
-        };
-        Ok(ManifestRead { record, body })
+        .ok_or_else(|| unknown_manifest(name, reference))
+    }
+
+    /// The stored bytes of a manifest [`Self::manifest_record`] found under `reference`, verbatim.
+    pub async fn open_manifest(
+        &self,
+        name: &OciName,
+        reference: &Reference,
+        record: &ManifestRecord,
+    ) -> Result<ByteStream> {
+        let content = self.blobs.get(&record.digest, None).await?.ok_or_else(|| {
+            tracing::error!(digest = %record.digest, "manifest is recorded but missing from the blob store");
+            unknown_manifest(name, reference)
+        })?;
+        Ok(content.stream)
     }
 
     pub async fn put_manifest(&self, put: PutManifest<'_>) -> Result<StoredManifest> {

@@ -10,6 +10,7 @@ mod glob;
 pub mod jobs;
 mod locks;
 mod manifests;
+mod repositories;
 mod search;
 mod upload_id;
 mod uploads;
@@ -17,14 +18,14 @@ mod uploads;
 pub use blobs::{BlobInfo, BlobRead};
 pub use glob::glob_match;
 pub use manifests::{ManifestRead, PutManifest, Referrer, StoredManifest};
+pub use repositories::NewRepository;
 pub use search::SearchPage;
 pub use uploads::UploadStatus;
 
-use crate::audit::{Actor, Outcome};
+use crate::Result;
 use crate::blob::BlobStore;
-use crate::meta::{Format, MetaStore, Page, RepoKind, Repository};
-use crate::{Error, ErrorKind, Result};
-use arca_types::{OciName, RepoName};
+use crate::meta::{MetaStore, Page};
+use arca_types::OciName;
 use std::sync::Arc;
 
 /// Limits and defaults of the registry use cases.
@@ -36,7 +37,8 @@ pub struct RegistryConfig {
     pub upload_ttl_ms: i64,
     /// Create a repository on first push to it.
     pub auto_create: bool,
-    /// `mutable_tags` of auto-created repositories.
+    /// `mutable_tags` of OCI repositories created without any (auto-created, or declared in
+    /// configuration without them): see [`NewRepository`].
     pub default_mutable_tags: Vec<String>,
     /// Page size of tag and catalog listings when the client gives no `n`, and the largest allowed.
     pub max_page: usize,
@@ -114,59 +116,6 @@ impl Registry {
         &self.config
     }
 
-    /// The repository a write of `format` content goes to — created on first use when `auto_create`
-    /// is on (the one place repositories are auto-created) — provided it holds one of `accepts`.
-    async fn repository_for(
-        &self,
-        name: &RepoName,
-        format: Format,
-        accepts: &[Format],
-        actor: &Actor,
-    ) -> Result<Repository> {
-        let repo = match self.meta.get_repository(name).await? {
-            Some(repo) => repo,
-            None if self.config.auto_create => {
-                // Generic versions are immutable whole; OCI repositories let the configured tags move.
-                let mutable_tags =
-                    if format == Format::Oci { self.config.default_mutable_tags.clone() } else { Vec::new() };
-                let repo = Repository {
-                    name: name.clone(),
-                    format,
-                    kind: RepoKind::Hosted,
-                    stage: None,
-                    mutable_tags,
-                    created_at: self.now(),
-                };
-                let audit = actor
-                    .entry(self.now(), "repository.create", name.as_str(), Outcome::Success)
-                    .with_detail(format!("format={format} auto-created on first write"));
-                self.meta.create_repository(&repo, &audit).await?;
-                self.meta.get_repository(name).await?.unwrap_or(repo)
-            }
-            None => {
-                return Err(Error::new(
-                    ErrorKind::NameUnknown,
-                    format!(
-                        "repository {name} does not exist: create it with `arca repo create {name} --format {format}`"
-                    ),
-                ));
-            }
-        };
-        if !accepts.contains(&repo.format) {
-            return Err(Error::new(
-                ErrorKind::Unsupported,
-                format!("repository {name} holds {} packages, not {format} content", repo.format),
-            ));
-        }
-        Ok(repo)
-    }
-
-    /// The repository of an OCI write (generic repositories take OCI content too: their versions are
-    /// OCI manifests).
-    async fn oci_repository(&self, name: &OciName, actor: &Actor) -> Result<Repository> {
-        self.repository_for(&name.repository, Format::Oci, &[Format::Oci, Format::Generic], actor).await
-    }
-
     /// Tag names of a package, sorted, after `last`; `None` if the package is unknown.
     pub async fn list_tags(&self, name: &OciName, n: Option<usize>, last: Option<String>) -> Result<Option<Listing>> {
         let (limit, page) = self.page(n, last);
@@ -196,79 +145,4 @@ impl Registry {
         let (count, bytes) = self.meta.blob_stats().await?;
         Ok((count, bytes, self.meta.count_uploads().await?))
     }
-}
-
-/// Repository administration.
-impl Registry {
-    /// Creates a repository; `Conflict` if one of that name exists.
-    pub async fn create_repository(&self, repo: &Repository, actor: &Actor) -> Result<()> {
-        if self.meta.create_repository(repo, &repository_audit(self.now(), actor, "repository.create", repo)).await? {
-            Ok(())
-        } else {
-            Err(Error::new(ErrorKind::Conflict, format!("repository {} already exists", repo.name)))
-        }
-    }
-
-    /// Creates a repository declared in configuration, or brings an existing one's policy in line.
-    pub async fn declare_repository(&self, repo: Repository, actor: &Actor) -> Result<()> {
-        match self.meta.get_repository(&repo.name).await? {
-            None => {
-                self.meta
-                    .create_repository(&repo, &repository_audit(self.now(), actor, "repository.create", &repo))
-                    .await?;
-            }
-            Some(existing) if existing.format != repo.format => {
-                return Err(Error::new(
-                    ErrorKind::Conflict,
-                    format!("repository {} exists with format {}, not {}", repo.name, existing.format, repo.format),
-                ));
-            }
-            Some(existing) => {
-                let updated = Repository { created_at: existing.created_at, ..repo };
-                if updated != existing {
-                    self.meta
-                        .update_repository(
-                            &updated,
-                            &repository_audit(self.now(), actor, "repository.update", &updated),
-                        )
-                        .await?;
-                }
-            }
-        }
-        Ok(())
-    }
-
-    pub async fn list_repositories(&self) -> Result<Vec<Repository>> {
-        self.meta.list_repositories().await
-    }
-
-    pub async fn get_repository(&self, name: &RepoName) -> Result<Repository> {
-        self.meta
-            .get_repository(name)
-            .await?
-            .ok_or_else(|| Error::new(ErrorKind::NameUnknown, format!("repository {name} does not exist")))
-    }
-
-    /// Deletes an empty repository.
-    pub async fn delete_repository(&self, name: &RepoName, actor: &Actor) -> Result<()> {
-        let audit = actor.entry(self.now(), "repository.delete", name.as_str(), Outcome::Success);
-        if self.meta.delete_repository(name, &audit).await? {
-            Ok(())
-        } else {
-            Err(Error::new(ErrorKind::NameUnknown, format!("repository {name} does not exist")))
-        }
-    }
-}
-
-/// The audit entry of a repository change, with its policy as detail.
-fn repository_audit(
-    now: crate::meta::Millis,
-    actor: &Actor,
-    action: &str,
-    repo: &Repository,
-) -> crate::audit::NewAuditEntry {
-    let stage = repo.stage.as_deref().unwrap_or("-");
-    let detail =
-        format!("format={} kind={} stage={stage} mutable_tags={}", repo.format, repo.kind, repo.mutable_tags.join(","));
-    actor.entry(now, action, repo.name.as_str(), Outcome::Success).with_detail(detail)
 }

@@ -58,3 +58,59 @@ async fn without_auto_create_unknown_repositories_are_refused() {
     let (status, code) = oci_error(r).await;
     assert_eq!((status, code.as_str()), (404, "NAME_UNKNOWN"));
 }
+
+/// Every way a repository comes to exist makes it in one place (`NewRepository`): a policy left out
+/// is the format's default — OCI lets the configured `default_mutable_tags` move, generic nothing —
+/// and the creation is audited with the policy it got.
+#[tokio::test]
+async fn repositories_get_their_formats_default_policy_however_they_are_made() {
+    let server = TestServer::start_with(|s| {
+        s.registry.default_mutable_tags = vec!["latest".into(), "nightly-*".into()];
+        for (name, format) in [("declared-oci", "oci"), ("declared-generic", "generic")] {
+            let repo =
+                RepositoryConfig { format: format.into(), stage: None, mutable_tags: None, anonymous_read: false };
+            s.repositories.insert(name.into(), repo);
+        }
+    })
+    .await;
+    let c = Client::new(&server);
+    c.push_blob("auto-oci/app", b"x").await;
+    let r = c.http.put(c.url("/generic/auto-generic/tool/1.0/a.txt")).body("a").send().await.unwrap();
+    assert_eq!(r.status(), 201);
+    // Through the API, an absent `mutable_tags` is `[]`: every tag immutable.
+    let r = c.http.post(c.url("/api/v1/repositories")).json(&serde_json::json!({ "name": "api-oci" })).send();
+    assert_eq!(r.await.unwrap().status(), 201);
+
+    let moving = serde_json::json!(["latest", "nightly-*"]);
+    let none = serde_json::json!([]);
+    for (name, format, tags) in [
+        ("declared-oci", "oci", &moving),
+        ("declared-generic", "generic", &none),
+        ("auto-oci", "oci", &moving),
+        ("auto-generic", "generic", &none),
+        ("api-oci", "oci", &none),
+    ] {
+        let repo: serde_json::Value = c.get(&format!("/api/v1/repositories/{name}")).await.json().await.unwrap();
+        assert_eq!(
+            (&repo["format"], &repo["kind"], &repo["mutable_tags"]),
+            (&format.into(), &"hosted".into(), tags),
+            "{name}"
+        );
+    }
+
+    let audit: serde_json::Value = c.get("/api/v1/audit?limit=500").await.json().await.unwrap();
+    let created = |name: &str| {
+        let entries = audit["entries"].as_array().unwrap();
+        let entry = entries.iter().find(|e| e["action"] == "repository.create" && e["target"] == name);
+        entry.unwrap_or_else(|| panic!("no repository.create of {name} in {audit:#}"))["detail"]
+            .as_str()
+            .unwrap()
+            .to_owned()
+    };
+    assert_eq!(created("declared-generic"), "format=generic kind=hosted stage=- mutable_tags=");
+    assert_eq!(
+        created("auto-oci"),
+        "format=oci kind=hosted stage=- mutable_tags=latest,nightly-*; auto-created on first write"
+    );
+    assert_eq!(created("api-oci"), "format=oci kind=hosted stage=- mutable_tags=");
+}

@@ -1,0 +1,197 @@
+//! Repositories: what a new one asks for ([`NewRepository`]), the one place one is made (hosted, the
+//! format's default policy, created by the registry's clock) and recorded with its audit entry —
+//! whether declared in configuration, created through the API or the CLI, or auto-created by the
+//! first write to it — and their administration.
+
+use super::Registry;
+use crate::audit::{Actor, Outcome};
+use crate::meta::{Format, RepoKind, Repository};
+use crate::{Error, ErrorKind, Result};
+use arca_types::{OciName, RepoName};
+
+/// A repository to create, as its creator asks for it; what it leaves out is the format's default
+/// policy ([`Registry::create_repository`], [`Registry::declare_repository`]).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct NewRepository {
+    pub name: RepoName,
+    pub format: Format,
+    /// Free-form stage label: dev, staging, prod.
+    pub stage: Option<String>,
+    /// Glob patterns of tags that may move. `None`: the format's default — OCI lets the configured
+    /// `default_mutable_tags` move, every other format nothing (a generic version is immutable whole).
+    pub mutable_tags: Option<Vec<String>>,
+}
+
+impl NewRepository {
+    /// A repository of `format` with no stage and the format's default policy.
+    pub fn new(name: RepoName, format: Format) -> Self {
+        Self { name, format, stage: None, mutable_tags: None }
+    }
+
+    /// From text (a request body, flags, a configuration table): `NameInvalid` for a bad name,
+    /// `InvalidRequest` naming the formats for an unknown one.
+    pub fn parse(name: &str, format: &str) -> Result<Self> {
+        let name = RepoName::parse(name)?;
+        let format = Format::parse(format).ok_or_else(|| {
+            let known: Vec<&str> = Format::ALL.iter().map(|f| f.as_str()).collect();
+            Error::new(ErrorKind::InvalidRequest, format!("unknown format {format:?} (one of {})", known.join(", ")))
+        })?;
+        Ok(Self::new(name, format))
+    }
+}
+
+/// What an existing repository declares, to change a field of it and declare it again.
+impl From<Repository> for NewRepository {
+    fn from(repo: Repository) -> Self {
+        Self { name: repo.name, format: repo.format, stage: repo.stage, mutable_tags: Some(repo.mutable_tags) }
+    }
+}
+
+impl Registry {
+    /// The repository `new` describes: hosted (the only kind yet), the format's default policy where it
+    /// asks for none, created now by this registry's clock. The one place a [`Repository`] is made.
+    fn make_repository(&self, new: NewRepository) -> Repository {
+        let mutable_tags = new.mutable_tags.unwrap_or_else(|| match new.format {
+            Format::Oci => self.config.default_mutable_tags.clone(),
+            _ => Vec::new(),
+        });
+        Repository {
+            name: new.name,
+            format: new.format,
+            kind: RepoKind::Hosted,
+            stage: new.stage,
+            mutable_tags,
+            created_at: self.now(),
+        }
+    }
+
+    /// Records a new repository with its audit entry (`why` adds how it came to be); `false`, and
+    /// nothing recorded, when one of that name exists already. Every creation goes through here.
+    async fn insert_repository(&self, repo: &Repository, actor: &Actor, why: Option<&str>) -> Result<bool> {
+        let detail = match why {
+            Some(why) => format!("{}; {why}", policy(repo)),
+            None => policy(repo),
+        };
+        let audit = actor.entry(self.now(), "repository.create", repo.name.as_str(), Outcome::Success);
+        self.meta.create_repository(repo, &audit.with_detail(detail)).await
+    }
+
+    /// Creates a repository (the API, the CLI); `Conflict` if one of that name exists. Returns it as
+    /// stored.
+    pub async fn create_repository(&self, new: NewRepository, actor: &Actor) -> Result<Repository> {
+        let repo = self.make_repository(new);
+        if !self.insert_repository(&repo, actor, None).await? {
+            return Err(Error::new(ErrorKind::Conflict, format!("repository {} already exists", repo.name)));
+        }
+        Ok(self.meta.get_repository(&repo.name).await?.unwrap_or(repo))
+    }
+
+    /// Creates a repository declared in configuration, or brings an existing one's policy in line with
+    /// the declaration (a policy left out is the format's default); also how the API changes a policy.
+    pub async fn declare_repository(&self, new: NewRepository, actor: &Actor) -> Result<()> {
+        let repo = self.make_repository(new);
+        match self.meta.get_repository(&repo.name).await? {
+            None => {
+                self.insert_repository(&repo, actor, None).await?;
+            }
+            Some(existing) if existing.format != repo.format => {
+                return Err(Error::new(
+                    ErrorKind::Conflict,
+                    format!("repository {} exists with format {}, not {}", repo.name, existing.format, repo.format),
+                ));
+            }
+            Some(existing) => {
+                // The policy is declared; what the repository is stays.
+                let updated = Repository { kind: existing.kind, created_at: existing.created_at, ..repo };
+                if updated != existing {
+                    let audit = actor.entry(self.now(), "repository.update", updated.name.as_str(), Outcome::Success);
+                    self.meta.update_repository(&updated, &audit.with_detail(policy(&updated))).await?;
+                }
+            }
+        }
+        Ok(())
+    }
+
+    /// The repository a write of `format` content goes to — created on first use when `auto_create`
+    /// is on, with the format's default policy — provided it holds one of `accepts`.
+    pub(super) async fn repository_for(
+        &self,
+        name: &RepoName,
+        format: Format,
+        accepts: &[Format],
+        actor: &Actor,
+    ) -> Result<Repository> {
+        let repo = match self.meta.get_repository(name).await? {
+            Some(repo) => repo,
+            None if self.config.auto_create => {
+                let repo = self.make_repository(NewRepository::new(name.clone(), format));
+                self.insert_repository(&repo, actor, Some("auto-created on first write")).await?;
+                self.meta.get_repository(name).await?.unwrap_or(repo)
+            }
+            None => {
+                return Err(Error::new(
+                    ErrorKind::NameUnknown,
+                    format!(
+                        "repository {name} does not exist: create it with `arca repo create {name} --format {format}`"
+                    ),
+                ));
+            }
+        };
+        if !accepts.contains(&repo.format) {
+            return Err(Error::new(
+                ErrorKind::Unsupported,
+                format!("repository {name} holds {} packages, not {format} content", repo.format),
+            ));
+        }
+        Ok(repo)
+    }
+
+    /// The repository of an OCI write (generic repositories take OCI content too: their versions are
+    /// OCI manifests).
+    pub(super) async fn oci_repository(&self, name: &OciName, actor: &Actor) -> Result<Repository> {
+        self.repository_for(&name.repository, Format::Oci, &[Format::Oci, Format::Generic], actor).await
+    }
+
+    pub async fn list_repositories(&self) -> Result<Vec<Repository>> {
+        self.meta.list_repositories().await
+    }
+
+    pub async fn get_repository(&self, name: &RepoName) -> Result<Repository> {
+        self.meta
+            .get_repository(name)
+            .await?
+            .ok_or_else(|| Error::new(ErrorKind::NameUnknown, format!("repository {name} does not exist")))
+    }
+
+    /// Deletes an empty repository.
+    pub async fn delete_repository(&self, name: &RepoName, actor: &Actor) -> Result<()> {
+        let audit = actor.entry(self.now(), "repository.delete", name.as_str(), Outcome::Success);
+        if self.meta.delete_repository(name, &audit).await? {
+            Ok(())
+        } else {
+            Err(Error::new(ErrorKind::NameUnknown, format!("repository {name} does not exist")))
+        }
+    }
+}
+
+/// A repository's policy, as the detail of the audit entry of its creation or change.
+fn policy(repo: &Repository) -> String {
+    let stage = repo.stage.as_deref().unwrap_or("-");
+    format!("format={} kind={} stage={stage} mutable_tags={}", repo.format, repo.kind, repo.mutable_tags.join(","))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn new_repositories_parse_from_text() {
+        let new = NewRepository::parse("dev", "generic").unwrap();
+        assert_eq!(new, NewRepository::new(RepoName::parse("dev").unwrap(), Format::Generic));
+        assert_eq!(new.mutable_tags, None, "the format's default unless asked");
+        assert_eq!(NewRepository::parse("Dev!", "oci").unwrap_err().kind, ErrorKind::NameInvalid);
+        let e = NewRepository::parse("dev", "zip").unwrap_err();
+        assert_eq!(e.kind, ErrorKind::InvalidRequest);
+        assert!(e.message.contains("\"zip\"") && e.message.contains("oci, generic"), "{}", e.message);
+    }
+}
