@@ -237,6 +237,14 @@ pub trait GenericUploadStore: Send + Sync + 'static {
 pub trait UnitOfWork: Send {
     /// Records a blob, linked into `link`'s package if given (see [`BlobIndex::record_blob`]).
     async fn record_blob(&mut self, digest: &Digest, size: u64, link: Option<&OciName>, now: Millis) -> Result<()>;
+    /// The first of `references` the package does not hold (a blob linked into it, a manifest of it),
+    /// or `None`. What it finds stays until this unit of work ends: a concurrent unlink or delete of
+    /// it waits for the commit (PostgreSQL: `FOR SHARE`; SQLite: the single writer).
+    async fn missing_reference(
+        &mut self,
+        name: &OciName,
+        references: &[(Digest, RefKind)],
+    ) -> Result<Option<(Digest, RefKind)>>;
     /// Records a manifest and points `tag` at it (see [`ManifestStore::put_manifest`]).
     async fn put_manifest(&mut self, manifest: &NewManifest, tag: Option<&TagWrite>) -> Result<()>;
     /// Points one more tag at a manifest recorded in this package.

@@ -1,6 +1,6 @@
 //! Manifests, their references, tags and referrers.
 
-use crate::db::{Tx, col, corrupt, db_err, limit, to_i64, to_u64};
+use crate::db::{Dialect, Tx, col, corrupt, db_err, limit, to_i64, to_u64};
 use crate::sql::{Row, query};
 use crate::{SqlMetaStore, audit, packages};
 use arca_core::audit::NewAuditEntry;
@@ -253,4 +253,36 @@ fn record_from_row(row: &Row) -> Result<ManifestRecord> {
         annotations: col(row, 5)?,
         created_at: col(row, 6)?,
     })
+}
+
+/// Whether the package holds `digest` as `kind` (a linked blob, or a manifest), read in `tx` and, on
+/// PostgreSQL, share-locked until it ends so that a concurrent unlink or delete waits (SQLite's single
+/// writer already excludes one).
+pub(crate) async fn holds(
+    tx: &mut Tx,
+    dialect: Dialect,
+    name: &OciName,
+    digest: &Digest,
+    kind: RefKind,
+) -> Result<bool> {
+    let sql = match (kind, dialect) {
+        (RefKind::Manifest, Dialect::Sqlite) => {
+            "SELECT 1 FROM manifests WHERE repository = $1 AND package = $2 AND digest = $3"
+        }
+        (RefKind::Manifest, Dialect::Postgres) => {
+            "SELECT 1 FROM manifests WHERE repository = $1 AND package = $2 AND digest = $3 FOR SHARE"
+        }
+        (_, Dialect::Sqlite) => "SELECT 1 FROM blob_links WHERE repository = $1 AND package = $2 AND digest = $3",
+        (_, Dialect::Postgres) => {
+            "SELECT 1 FROM blob_links WHERE repository = $1 AND package = $2 AND digest = $3 FOR SHARE"
+        }
+    };
+    let row = query(sql)
+        .bind(name.repository.as_str())
+        .bind(name.package.as_str())
+        .bind(digest.as_str())
+        .fetch_optional(tx)
+        .await
+        .map_err(db_err("checking a manifest's references"))?;
+    Ok(row.is_some())
 }

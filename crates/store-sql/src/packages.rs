@@ -28,12 +28,14 @@ pub(crate) async fn list(db: &Db, page: &Page) -> Result<Vec<String>> {
     rows.iter().map(|row| col(row, 0)).collect()
 }
 
-/// Adds the package to the catalog if it is not there yet. A repository that does not exist is
+/// Adds the package to the catalog if it is not there yet. `ON CONFLICT` names no index: two first
+/// pushes to a package at once may collide on `packages_by_full_name` before the primary key, and
+/// PostgreSQL only absorbs conflicts on the index it is told of. A repository that does not exist is
 /// `NameUnknown` (the foreign key says so, saving a lookup per write).
 pub(crate) async fn ensure(tx: &mut Tx, name: &OciName, now: Millis) -> Result<()> {
     let added = query(
         "INSERT INTO packages (repository, name, full_name, created_at) VALUES ($1, $2, $3, $4) \
-         ON CONFLICT (repository, name) DO NOTHING",
+         ON CONFLICT DO NOTHING",
     )
     .bind(name.repository.as_str())
     .bind(name.package.as_str())

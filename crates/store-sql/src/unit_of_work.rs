@@ -2,22 +2,23 @@
 //! port methods (`*_in` functions), so a use case can commit several of them and their audit entries
 //! at once. Dropped uncommitted, the transaction rolls back.
 
-use crate::db::{Tx, db_err};
+use crate::db::{Dialect, Tx, db_err};
 use crate::{SqlMetaStore, audit, blobs, manifests, properties};
 use arca_core::Result;
 use arca_core::audit::NewAuditEntry;
-use arca_core::meta::{Millis, NewManifest, TagWrite, Transactions, UnitOfWork};
+use arca_core::meta::{Millis, NewManifest, RefKind, TagWrite, Transactions, UnitOfWork};
 use arca_types::{Digest, OciName};
 use async_trait::async_trait;
 
 pub struct SqlUnitOfWork {
     tx: Tx,
+    dialect: Dialect,
 }
 
 #[async_trait]
 impl Transactions for SqlMetaStore {
     async fn begin(&self) -> Result<Box<dyn UnitOfWork>> {
-        Ok(Box::new(SqlUnitOfWork { tx: self.db.write().await? }))
+        Ok(Box::new(SqlUnitOfWork { tx: self.db.write().await?, dialect: self.db.dialect }))
     }
 }
 
@@ -25,6 +26,19 @@ impl Transactions for SqlMetaStore {
 impl UnitOfWork for SqlUnitOfWork {
     async fn record_blob(&mut self, digest: &Digest, size: u64, link: Option<&OciName>, now: Millis) -> Result<()> {
         blobs::record_blob_in(&mut self.tx, digest, size, link, now).await
+    }
+
+    async fn missing_reference(
+        &mut self,
+        name: &OciName,
+        references: &[(Digest, RefKind)],
+    ) -> Result<Option<(Digest, RefKind)>> {
+        for (digest, kind) in references {
+            if !manifests::holds(&mut self.tx, self.dialect, name, digest, *kind).await? {
+                return Ok(Some((digest.clone(), *kind)));
+            }
+        }
+        Ok(None)
     }
 
     async fn put_manifest(&mut self, manifest: &NewManifest, tag: Option<&TagWrite>) -> Result<()> {

@@ -107,6 +107,7 @@ macro_rules! meta_checks {
             search_with_a_dense_property_filter,
             unit_of_work_leaves_no_trace_when_a_later_write_fails,
             unit_of_work_commits_every_aggregate_at_once,
+            unit_of_work_finds_missing_references_in_the_package,
         }
     };
 }

@@ -27,7 +27,7 @@ fn unknown_blob(name: &OciName, digest: &Digest) -> Error {
 impl Registry {
     /// Size of a blob visible in `name` (one indexed lookup, no storage access).
     pub async fn stat_blob(&self, name: &OciName, digest: &Digest) -> Result<u64> {
-        self.meta.linked_blob_size(name, digest).await?.ok_or_else(|| unknown_blob(name, digest))
+        self.ports.blob_index.linked_blob_size(name, digest).await?.ok_or_else(|| unknown_blob(name, digest))
     }
 
     /// Reads a blob. The stored file's size is checked on every open: a damaged file is an error,
@@ -80,7 +80,11 @@ impl Registry {
 
     pub async fn delete_blob(&self, name: &OciName, digest: &Digest, actor: &crate::audit::Actor) -> Result<()> {
         let audit = actor.entry(self.now(), "blob.delete", format!("{name}@{digest}"), crate::audit::Outcome::Success);
-        if self.meta.unlink_blob(name, digest, &audit).await? { Ok(()) } else { Err(unknown_blob(name, digest)) }
+        if self.ports.blob_index.unlink_blob(name, digest, &audit).await? {
+            Ok(())
+        } else {
+            Err(unknown_blob(name, digest))
+        }
     }
 }
 

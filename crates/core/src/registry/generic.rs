@@ -241,7 +241,7 @@ impl Registry {
             .with_detail(format!("{digest} files={}", file_list.join(",")));
         // Files, config, manifest, version tag, properties and their audit entries: one unit of work, so
         // a version appears whole (with its properties) or not at all.
-        let mut work = self.meta.begin().await?;
+        let mut work = self.ports.transactions.begin().await?;
         for f in &files {
             work.record_blob(&f.digest, f.size, Some(name), now).await?;
         }
@@ -272,7 +272,7 @@ impl Registry {
         let audit = actor
             .entry(self.now(), "generic.delete", version_target(name, version), Outcome::Success)
             .with_detail(v.digest.as_str());
-        if self.meta.delete_manifest(name, &v.digest, &audit).await? {
+        if self.ports.manifests.delete_manifest(name, &v.digest, &audit).await? {
             Ok(())
         } else {
             Err(unknown_version(name, version))
@@ -319,12 +319,12 @@ impl Registry {
             created_at: now,
             updated_at: now,
         };
-        self.meta.create_generic_upload(&upload).await?;
+        self.ports.generic_uploads.create_generic_upload(&upload).await?;
         Ok(upload.id)
     }
 
     async fn generic_session(&self, id: &str, name: &OciName, version: &Tag) -> Result<Vec<StagedFile>> {
-        let (upload, files) = self.meta.generic_upload(id).await?.ok_or_else(|| unknown_upload(id))?;
+        let (upload, files) = self.ports.generic_uploads.generic_upload(id).await?.ok_or_else(|| unknown_upload(id))?;
         let expired = self.now() - upload.updated_at > self.config.upload_ttl_ms;
         if &upload.name != name || &upload.version != version || expired {
             return Err(unknown_upload(id));
@@ -344,7 +344,7 @@ impl Registry {
             size: blob.size,
             media_type: put.media_type.unwrap_or("application/octet-stream").to_owned(),
         };
-        if !self.meta.stage_file(id, &staged, self.now()).await? {
+        if !self.ports.generic_uploads.stage_file(id, &staged, self.now()).await? {
             return Err(unknown_upload(id));
         }
         Ok(GenericFile { name: staged.file, digest: staged.digest, size: staged.size, media_type: staged.media_type })
@@ -369,7 +369,7 @@ impl Registry {
             .collect();
         let published = self.publish(name, version, files, properties, actor).await;
         if !matches!(&published, Err(e) if matches!(e.kind, ErrorKind::Internal | ErrorKind::Unavailable)) {
-            self.meta.delete_generic_upload(id).await?;
+            self.ports.generic_uploads.delete_generic_upload(id).await?;
         }
         published
     }
@@ -377,22 +377,23 @@ impl Registry {
     /// Abandons a multi-file upload: nothing of it was ever visible.
     pub async fn abort_generic_upload(&self, id: &str, name: &OciName, version: &Tag) -> Result<()> {
         self.generic_session(id, name, version).await?;
-        self.meta.delete_generic_upload(id).await?;
+        self.ports.generic_uploads.delete_generic_upload(id).await?;
         Ok(())
     }
 
     /// Removes multi-file uploads untouched for the upload TTL. Returns how many.
     pub async fn reap_expired_generic_uploads(&self) -> Result<usize> {
-        let stale = self.meta.stale_generic_uploads(self.now() - self.config.upload_ttl_ms, 1000).await?;
+        let stale =
+            self.ports.generic_uploads.stale_generic_uploads(self.now() - self.config.upload_ttl_ms, 1000).await?;
         for id in &stale {
-            self.meta.delete_generic_upload(id).await?;
+            self.ports.generic_uploads.delete_generic_upload(id).await?;
         }
         Ok(stale.len())
     }
 
     /// A version's properties, sorted by key then value.
     pub async fn version_properties(&self, digest: &Digest) -> Result<Vec<(String, String)>> {
-        self.meta.properties(digest).await
+        self.ports.properties.properties(digest).await
     }
 
     /// Changes a version's properties in one audited transaction: removes the values of the keys in
@@ -419,8 +420,8 @@ impl Registry {
                 Some(keys) => detail.push_str(&format!(" (replacing {})", keys.join(","))),
             }
         }
-        self.meta.set_properties(&v.digest, clear, add, &audit).await?;
-        self.meta.properties(&v.digest).await
+        self.ports.properties.set_properties(&v.digest, clear, add, &audit).await?;
+        self.ports.properties.properties(&v.digest).await
     }
 }
 

@@ -55,8 +55,8 @@ impl Registry {
     /// for a HEAD, or to answer a conditional GET before opening the body.
     pub async fn manifest_record(&self, name: &OciName, reference: &Reference) -> Result<ManifestRecord> {
         match reference {
-            Reference::Tag(tag) => self.meta.manifest_by_tag(name, tag).await?,
-            Reference::Digest(digest) => self.meta.manifest_by_digest(name, digest).await?,
+            Reference::Tag(tag) => self.ports.manifests.manifest_by_tag(name, tag).await?,
+            Reference::Digest(digest) => self.ports.manifests.manifest_by_digest(name, digest).await?,
         }
         .ok_or_else(|| unknown_manifest(name, reference))
     }
@@ -96,7 +96,7 @@ impl Registry {
             }
             // Same bytes, same digest: re-pushing by tag what was pushed by a sha512 digest is idempotent.
             Reference::Tag(tag) => {
-                let current = self.meta.manifest_by_tag(name, tag).await?;
+                let current = self.ports.manifests.manifest_by_tag(name, tag).await?;
                 let algorithm = current.map_or(DigestAlgorithm::Sha256, |m| m.digest.algorithm());
                 digest_of(algorithm, &put.body)
             }
@@ -116,7 +116,10 @@ impl Registry {
             put.actor.entry(self.now(), "manifest.put", target, Outcome::Success).with_detail(digest.to_string())
         };
         // The manifest and every tag (`?tag=` may name several) in one unit of work: all or none.
-        let mut work = self.meta.begin().await?;
+        let mut work = self.ports.transactions.begin().await?;
+        if let Some((digest, kind)) = work.missing_reference(name, &new.references).await? {
+            return Err(missing_reference(name, &digest, kind));
+        }
         work.put_manifest(&new, tags.first()).await?;
         work.audit(&audit(tags.first())).await?;
         for tag in tags.iter().skip(1) {
@@ -127,18 +130,19 @@ impl Registry {
         Ok(StoredManifest { digest, subject: parsed.subject, tags: tags.into_iter().map(|t| t.tag).collect() })
     }
 
-    /// Every blob and child manifest a manifest needs must already be in the package.
+    /// Every blob and child manifest a manifest needs must already be in the package. An early refusal,
+    /// before the manifest's bytes are stored; the check that counts runs again in the transaction
+    /// that records it (`UnitOfWork::missing_reference`).
     async fn check_references(&self, name: &OciName, parsed: &ParsedManifest) -> Result<()> {
         for (digest, kind) in &parsed.required {
             let present = match kind {
-                RefKind::Manifest => self.meta.manifest_by_digest(name, digest).await?.is_some(),
-                RefKind::Config | RefKind::Layer => self.meta.linked_blob_size(name, digest).await?.is_some(),
+                RefKind::Manifest => self.ports.manifests.manifest_by_digest(name, digest).await?.is_some(),
+                RefKind::Config | RefKind::Layer => {
+                    self.ports.blob_index.linked_blob_size(name, digest).await?.is_some()
+                }
             };
             if !present {
-                return Err(Error::new(
-                    ErrorKind::ManifestBlobUnknown,
-                    format!("manifest references {kind} {digest}, which {name} does not have: push it first"),
-                ));
+                return Err(missing_reference(name, digest, *kind));
             }
         }
         Ok(())
@@ -149,11 +153,11 @@ impl Registry {
         let deleted = match reference {
             Reference::Tag(tag) => {
                 let audit = actor.entry(self.now(), "tag.delete", format!("{name}:{tag}"), Outcome::Success);
-                self.meta.delete_tag(name, tag, &audit).await?
+                self.ports.manifests.delete_tag(name, tag, &audit).await?
             }
             Reference::Digest(digest) => {
                 let audit = actor.entry(self.now(), "manifest.delete", format!("{name}@{digest}"), Outcome::Success);
-                self.meta.delete_manifest(name, digest, &audit).await?
+                self.ports.manifests.delete_manifest(name, digest, &audit).await?
             }
         };
         if deleted { Ok(()) } else { Err(unknown_manifest(name, reference)) }
@@ -166,7 +170,7 @@ impl Registry {
         subject: &Digest,
         artifact_type: Option<&str>,
     ) -> Result<Vec<Referrer>> {
-        let mut all = self.meta.referrers(name, subject).await?;
+        let mut all = self.ports.manifests.referrers(name, subject).await?;
         if let Some(wanted) = artifact_type {
             all.retain(|r| r.artifact_type.as_deref() == Some(wanted));
         }
@@ -190,6 +194,13 @@ fn tag_writes(repo: &Repository, reference: &Reference, extra: Vec<Tag>) -> Vec<
             TagWrite { tag, mutable }
         })
         .collect()
+}
+
+fn missing_reference(name: &OciName, digest: &Digest, kind: RefKind) -> Error {
+    Error::new(
+        ErrorKind::ManifestBlobUnknown,
+        format!("manifest references {kind} {digest}, which {name} does not have: push it first"),
+    )
 }
 
 fn new_manifest(

@@ -24,7 +24,10 @@ pub use uploads::UploadStatus;
 
 use crate::Result;
 use crate::blob::BlobStore;
-use crate::meta::{MetaStore, Page};
+use crate::meta::{
+    BlobIndex, GenericUploadStore, ManifestStore, MetaHealth, MetaStore, Page, PropertyStore, RepositoryStore,
+    SearchStore, Transactions, UploadStore,
+};
 use arca_types::OciName;
 use std::sync::Arc;
 
@@ -76,9 +79,40 @@ impl Listing {
 }
 
 /// The registry service over its ports.
+/// The metadata ports the use cases reach, one per aggregate: each use case names the one it uses
+/// (`self.ports.manifests`, …), never the whole store.
+struct Ports {
+    repositories: Arc<dyn RepositoryStore>,
+    blob_index: Arc<dyn BlobIndex>,
+    manifests: Arc<dyn ManifestStore>,
+    uploads: Arc<dyn UploadStore>,
+    properties: Arc<dyn PropertyStore>,
+    generic_uploads: Arc<dyn GenericUploadStore>,
+    search: Arc<dyn SearchStore>,
+    transactions: Arc<dyn Transactions>,
+    health: Arc<dyn MetaHealth>,
+}
+
+impl Ports {
+    fn of(meta: &Arc<dyn MetaStore>) -> Self {
+        Self {
+            repositories: meta.clone(),
+            blob_index: meta.clone(),
+            manifests: meta.clone(),
+            uploads: meta.clone(),
+            properties: meta.clone(),
+            generic_uploads: meta.clone(),
+            search: meta.clone(),
+            transactions: meta.clone(),
+            health: meta.clone(),
+        }
+    }
+}
+
 pub struct Registry {
     blobs: Arc<dyn BlobStore>,
-    meta: Arc<dyn MetaStore>,
+    ports: Ports,
+    repository_cache: repositories::RepositoryCache,
     config: RegistryConfig,
     upload_locks: locks::KeyedLocks,
     /// Signs upload ids (see `upload_id`); every node serving the same data must share it.
@@ -92,7 +126,9 @@ impl Registry {
         let upload_key = uuid::Uuid::new_v4().as_bytes().to_vec();
         let (upload_locks, closed_uploads) = (locks::KeyedLocks::default(), upload_id::ClosedIds::default());
         let clock = crate::clock::system();
-        Self { blobs, meta, config, upload_locks, upload_key, closed_uploads, clock }
+        let ports = Ports::of(&meta);
+        let repository_cache = repositories::RepositoryCache::default();
+        Self { blobs, ports, repository_cache, config, upload_locks, upload_key, closed_uploads, clock }
     }
 
     /// Reads "now" from `clock` (tests move time instead of sleeping).
@@ -119,13 +155,13 @@ impl Registry {
     /// Tag names of a package, sorted, after `last`; `None` if the package is unknown.
     pub async fn list_tags(&self, name: &OciName, n: Option<usize>, last: Option<String>) -> Result<Option<Listing>> {
         let (limit, page) = self.page(n, last);
-        Ok(self.meta.list_tags(name, &page).await?.map(|items| Listing::cut(items, limit)))
+        Ok(self.ports.manifests.list_tags(name, &page).await?.map(|items| Listing::cut(items, limit)))
     }
 
     /// OCI names (`repo/package`), sorted, after `last`.
     pub async fn catalog(&self, n: Option<usize>, last: Option<String>) -> Result<Listing> {
         let (limit, page) = self.page(n, last);
-        Ok(Listing::cut(self.meta.list_packages(&page).await?, limit))
+        Ok(Listing::cut(self.ports.manifests.list_packages(&page).await?, limit))
     }
 
     /// The page to ask the store for: one more than wanted, to learn whether more follow.
@@ -136,13 +172,13 @@ impl Registry {
 
     /// Readiness: both backends answer.
     pub async fn ping(&self) -> Result<()> {
-        self.meta.ping().await?;
+        self.ports.health.ping().await?;
         self.blobs.ping().await
     }
 
     /// Gauges for metrics: (blob count, bytes stored, active uploads).
     pub async fn stats(&self) -> Result<(u64, u64, u64)> {
-        let (count, bytes) = self.meta.blob_stats().await?;
-        Ok((count, bytes, self.meta.count_uploads().await?))
+        let (count, bytes) = self.ports.blob_index.blob_stats().await?;
+        Ok((count, bytes, self.ports.uploads.count_uploads().await?))
     }
 }

@@ -5,9 +5,11 @@
 
 use super::Registry;
 use crate::audit::{Actor, Outcome};
-use crate::meta::{Format, RepoKind, Repository};
+use crate::meta::{Format, Millis, RepoKind, Repository};
 use crate::{Error, ErrorKind, Result};
 use arca_types::{OciName, RepoName};
+use std::collections::HashMap;
+use std::sync::Mutex;
 
 /// A repository to create, as its creator asks for it; what it leaves out is the format's default
 /// policy ([`Registry::create_repository`], [`Registry::declare_repository`]).
@@ -73,7 +75,9 @@ impl Registry {
             None => policy(repo),
         };
         let audit = actor.entry(self.now(), "repository.create", repo.name.as_str(), Outcome::Success);
-        self.meta.create_repository(repo, &audit.with_detail(detail)).await
+        let created = self.ports.repositories.create_repository(repo, &audit.with_detail(detail)).await;
+        self.repository_cache.forget(&repo.name);
+        created
     }
 
     /// Creates a repository (the API, the CLI); `Conflict` if one of that name exists. Returns it as
@@ -83,14 +87,14 @@ impl Registry {
         if !self.insert_repository(&repo, actor, None).await? {
             return Err(Error::new(ErrorKind::Conflict, format!("repository {} already exists", repo.name)));
         }
-        Ok(self.meta.get_repository(&repo.name).await?.unwrap_or(repo))
+        Ok(self.ports.repositories.get_repository(&repo.name).await?.unwrap_or(repo))
     }
 
     /// Creates a repository declared in configuration, or brings an existing one's policy in line with
     /// the declaration (a policy left out is the format's default); also how the API changes a policy.
     pub async fn declare_repository(&self, new: NewRepository, actor: &Actor) -> Result<()> {
         let repo = self.make_repository(new);
-        match self.meta.get_repository(&repo.name).await? {
+        match self.ports.repositories.get_repository(&repo.name).await? {
             None => {
                 self.insert_repository(&repo, actor, None).await?;
             }
@@ -105,7 +109,10 @@ impl Registry {
                 let updated = Repository { kind: existing.kind, created_at: existing.created_at, ..repo };
                 if updated != existing {
                     let audit = actor.entry(self.now(), "repository.update", updated.name.as_str(), Outcome::Success);
-                    self.meta.update_repository(&updated, &audit.with_detail(policy(&updated))).await?;
+                    let audit = audit.with_detail(policy(&updated));
+                    let changed = self.ports.repositories.update_repository(&updated, &audit).await;
+                    self.repository_cache.forget(&updated.name);
+                    changed?;
                 }
             }
         }
@@ -121,12 +128,12 @@ impl Registry {
         accepts: &[Format],
         actor: &Actor,
     ) -> Result<Repository> {
-        let repo = match self.meta.get_repository(name).await? {
+        let repo = match self.cached_repository(name).await? {
             Some(repo) => repo,
             None if self.config.auto_create => {
                 let repo = self.make_repository(NewRepository::new(name.clone(), format));
                 self.insert_repository(&repo, actor, Some("auto-created on first write")).await?;
-                self.meta.get_repository(name).await?.unwrap_or(repo)
+                self.ports.repositories.get_repository(name).await?.unwrap_or(repo)
             }
             None => {
                 return Err(Error::new(
@@ -153,11 +160,12 @@ impl Registry {
     }
 
     pub async fn list_repositories(&self) -> Result<Vec<Repository>> {
-        self.meta.list_repositories().await
+        self.ports.repositories.list_repositories().await
     }
 
     pub async fn get_repository(&self, name: &RepoName) -> Result<Repository> {
-        self.meta
+        self.ports
+            .repositories
             .get_repository(name)
             .await?
             .ok_or_else(|| Error::new(ErrorKind::NameUnknown, format!("repository {name} does not exist")))
@@ -166,11 +174,67 @@ impl Registry {
     /// Deletes an empty repository.
     pub async fn delete_repository(&self, name: &RepoName, actor: &Actor) -> Result<()> {
         let audit = actor.entry(self.now(), "repository.delete", name.as_str(), Outcome::Success);
-        if self.meta.delete_repository(name, &audit).await? {
+        let deleted = self.ports.repositories.delete_repository(name, &audit).await;
+        self.repository_cache.forget(name);
+        if deleted? {
             Ok(())
         } else {
             Err(Error::new(ErrorKind::NameUnknown, format!("repository {name} does not exist")))
         }
+    }
+}
+
+impl Registry {
+    /// The repository as read at most [`REPOSITORY_CACHE_MS`] ago (by this registry's clock): a push
+    /// looks its repository up several times. This node's own changes drop the entry at once; another
+    /// node's show within that time (a deleted repository is still refused by the store's write).
+    async fn cached_repository(&self, name: &RepoName) -> Result<Option<Repository>> {
+        let now = self.now();
+        if let Some(repo) = self.repository_cache.get(name, now) {
+            return Ok(Some(repo));
+        }
+        let repo = self.ports.repositories.get_repository(name).await?;
+        if let Some(repo) = &repo {
+            self.repository_cache.put(repo.clone(), now);
+        }
+        Ok(repo)
+    }
+}
+
+/// How long a repository read serves later writes (see `Registry::cached_repository`).
+pub const REPOSITORY_CACHE_MS: Millis = 1_000;
+
+/// Repositories recently read, by name.
+#[derive(Debug, Default)]
+pub(super) struct RepositoryCache {
+    entries: Mutex<HashMap<RepoName, (Repository, Millis)>>,
+}
+
+/// Entries kept at most; past it the cache starts over (a registry has far fewer repositories).
+const REPOSITORY_CACHE_ENTRIES: usize = 4096;
+
+impl RepositoryCache {
+    fn entries(&self) -> std::sync::MutexGuard<'_, HashMap<RepoName, (Repository, Millis)>> {
+        self.entries.lock().unwrap_or_else(std::sync::PoisonError::into_inner)
+    }
+
+    fn get(&self, name: &RepoName, now: Millis) -> Option<Repository> {
+        let entries = self.entries();
+        let (repo, read_at) = entries.get(name)?;
+        // A clock moved back counts as stale too.
+        (0..REPOSITORY_CACHE_MS).contains(&(now - read_at)).then(|| repo.clone())
+    }
+
+    fn put(&self, repo: Repository, now: Millis) {
+        let mut entries = self.entries();
+        if entries.len() >= REPOSITORY_CACHE_ENTRIES {
+            entries.clear();
+        }
+        entries.insert(repo.name.clone(), (repo, now));
+    }
+
+    fn forget(&self, name: &RepoName) {
+        self.entries().remove(name);
     }
 }
 
@@ -183,6 +247,30 @@ fn policy(repo: &Repository) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    fn repo(name: &str) -> Repository {
+        Repository {
+            name: RepoName::parse(name).unwrap(),
+            format: Format::Oci,
+            kind: RepoKind::Hosted,
+            stage: None,
+            mutable_tags: Vec::new(),
+            created_at: 0,
+        }
+    }
+
+    #[test]
+    fn cached_repositories_expire_and_are_forgotten() {
+        let cache = RepositoryCache::default();
+        let dev = RepoName::parse("dev").unwrap();
+        assert_eq!(cache.get(&dev, 0), None);
+        cache.put(repo("dev"), 1_000);
+        assert_eq!(cache.get(&dev, 1_000 + REPOSITORY_CACHE_MS - 1), Some(repo("dev")));
+        assert_eq!(cache.get(&dev, 1_000 + REPOSITORY_CACHE_MS), None, "expired");
+        assert_eq!(cache.get(&dev, 999), None, "a clock moved back");
+        cache.forget(&dev);
+        assert_eq!(cache.get(&dev, 1_000), None, "forgotten");
+    }
 
     #[test]
     fn new_repositories_parse_from_text() {

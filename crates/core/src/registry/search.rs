@@ -19,7 +19,7 @@ impl Registry {
         if query.repositories.as_ref().is_some_and(Vec::is_empty) || query.limit == 0 {
             return Ok(SearchPage { hits: Vec::new(), next: None });
         }
-        let mut hits = self.meta.search(&SearchQuery { limit: query.limit + 1, ..query.clone() }).await?;
+        let mut hits = self.ports.search.search(&SearchQuery { limit: query.limit + 1, ..query.clone() }).await?;
         let next = if hits.len() > query.limit {
             hits.truncate(query.limit);
             hits.last().map(SearchHit::cursor)
@@ -34,7 +34,7 @@ impl Registry {
         self.get_repository(repo).await?;
         let prefix = format!("{repo}/");
         let start = format!("{prefix}{}", last.unwrap_or_default());
-        let names = self.meta.list_packages(&Page { last: Some(start), limit: limit + 1 }).await?;
+        let names = self.ports.manifests.list_packages(&Page { last: Some(start), limit: limit + 1 }).await?;
         let items = names.into_iter().map_while(|n| n.strip_prefix(&prefix).map(str::to_owned)).collect();
         Ok(Listing::cut(items, limit))
     }

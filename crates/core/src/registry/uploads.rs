@@ -54,12 +54,12 @@ impl Registry {
         let mut hasher = MultiHasher::from_bytes(&session.hash_state)?;
         let offset = self.stream_into(id, session.offset, &mut hasher, body, declared_len, Durability::Now).await?;
         let advanced = if persisted {
-            self.meta.advance_upload(id, session.offset, offset, &hasher.to_bytes(), self.now()).await?
+            self.ports.uploads.advance_upload(id, session.offset, offset, &hasher.to_bytes(), self.now()).await?
         } else {
             let first = UploadSession { offset, hash_state: hasher.to_bytes(), updated_at: self.now(), ..session };
             // The row already exists only when another request created it first; any other failure
             // (a full disk) is that failure, not a race.
-            match self.meta.create_upload(&first).await {
+            match self.ports.uploads.create_upload(&first).await {
                 Ok(()) => true,
                 Err(e) if e.kind == ErrorKind::Conflict => false,
                 Err(e) => return Err(e),
@@ -177,7 +177,7 @@ impl Registry {
             return Err(Error::new(ErrorKind::DigestInvalid, format!("content digest is {actual}, not {expected}")));
         }
         self.blobs.commit_upload(&id, &actual).await?;
-        self.meta.record_blob(&actual, size, None, self.now()).await?;
+        self.ports.blob_index.record_blob(&actual, size, None, self.now()).await?;
         Ok(BlobInfo { digest: actual, size })
     }
 
@@ -191,7 +191,7 @@ impl Registry {
 
     async fn close_upload(&self, id: &str, persisted: bool) -> Result<()> {
         self.closed_uploads.insert(id);
-        if persisted { self.meta.delete_upload(id).await } else { Ok(()) }
+        if persisted { self.ports.uploads.delete_upload(id).await } else { Ok(()) }
     }
 
     /// Makes a blob already stored visible in `name` without uploading it: from the package `from`, or
@@ -205,21 +205,21 @@ impl Registry {
     ) -> Result<Option<BlobInfo>> {
         self.oci_repository(name, actor).await?;
         let size = match from {
-            Some(from) => self.meta.linked_blob_size(from, digest).await?,
-            None => self.meta.blob_size(digest).await?,
+            Some(from) => self.ports.blob_index.linked_blob_size(from, digest).await?,
+            None => self.ports.blob_index.blob_size(digest).await?,
         };
         let Some(size) = size else { return Ok(None) };
-        self.meta.record_blob(digest, size, Some(name), self.now()).await?;
+        self.ports.blob_index.record_blob(digest, size, Some(name), self.now()).await?;
         Ok(Some(BlobInfo { digest: digest.clone(), size }))
     }
 
     /// Removes expired sessions and their staged bytes. Returns how many were reaped.
     pub async fn reap_expired_uploads(&self) -> Result<usize> {
-        let stale = self.meta.stale_uploads(self.now() - self.config.upload_ttl_ms, 1000).await?;
+        let stale = self.ports.uploads.stale_uploads(self.now() - self.config.upload_ttl_ms, 1000).await?;
         for id in &stale {
             let _guard = self.upload_locks.lock(id).await;
             self.blobs.abort_upload(id).await?;
-            self.meta.delete_upload(id).await?;
+            self.ports.uploads.delete_upload(id).await?;
         }
         Ok(stale.len())
     }
@@ -228,7 +228,7 @@ impl Registry {
     pub async fn reap_orphan_staging(&self) -> Result<usize> {
         let mut reaped = 0;
         for id in self.blobs.staged_uploads().await? {
-            if id.starts_with(SINGLE_REQUEST_PREFIX) || self.meta.get_upload(&id).await?.is_none() {
+            if id.starts_with(SINGLE_REQUEST_PREFIX) || self.ports.uploads.get_upload(&id).await?.is_none() {
                 self.blobs.abort_upload(&id).await?;
                 reaped += 1;
             }
@@ -239,7 +239,7 @@ impl Registry {
     /// The upload's state and whether it has a row yet (it gets one when a chunk leaves data behind).
     async fn session(&self, name: &OciName, id: &str) -> Result<(UploadSession, bool)> {
         let now = self.now();
-        if let Some(session) = self.meta.get_upload(id).await? {
+        if let Some(session) = self.ports.uploads.get_upload(id).await? {
             if &session.name != name || now - session.updated_at > self.config.upload_ttl_ms {
                 return Err(unknown_upload(id));
             }
@@ -294,7 +294,7 @@ impl Registry {
         body: &mut ByteStream,
         declared_len: Option<u64>,
     ) -> Result<Option<u64>> {
-        let Some(size) = self.meta.blob_size(digest).await? else { return Ok(None) };
+        let Some(size) = self.ports.blob_index.blob_size(digest).await? else { return Ok(None) };
         // A copy that is missing or damaged (wrong size) is written again: pushing repairs it.
         if self.blobs.stat(digest).await? != Some(size) {
             tracing::warn!(%digest, "rewriting a stored blob whose file is missing or damaged");
@@ -327,7 +327,7 @@ impl Registry {
     }
 
     async fn link_stored(&self, name: &OciName, digest: &Digest, size: u64) -> Result<BlobInfo> {
-        self.meta.record_blob(digest, size, Some(name), self.now()).await?;
+        self.ports.blob_index.record_blob(digest, size, Some(name), self.now()).await?;
         Ok(BlobInfo { digest: digest.clone(), size })
     }
 

@@ -143,3 +143,23 @@ fn core_api_and_server_read_the_wall_clock_only_through_the_clock_port() {
     }
     assert!(offenders.is_empty(), "read the time from the use case's Clock instead:\n{}", offenders.join("\n"));
 }
+
+/// The registry's use cases depend on the metadata port of the aggregate they touch
+/// (`self.ports.manifests`, `self.ports.transactions`, …), never on the whole `MetaStore`: only the
+/// constructor in `registry/mod.rs`, which splits a store into its ports, names it.
+#[test]
+fn registry_use_cases_reach_metadata_through_narrow_ports() {
+    let registry = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../core/src/registry");
+    let mut files = Vec::new();
+    sources(&registry, &mut files);
+    assert!(files.len() > 5, "found the registry's sources");
+    let mut offenders = Vec::new();
+    for file in files {
+        let text = std::fs::read_to_string(&file).unwrap();
+        let allowed = usize::from(file.ends_with("registry/mod.rs")) * 3;
+        if text.matches("MetaStore").count() > allowed || text.contains("self.meta") {
+            offenders.push(file.display().to_string());
+        }
+    }
+    assert!(offenders.is_empty(), "use `self.ports.<aggregate>` instead of the whole MetaStore in {offenders:?}");
+}

@@ -53,3 +53,32 @@ pub(super) async fn unit_of_work_commits_every_aggregate_at_once(store: &dyn Met
     let verified = arca_core::audit::verify(store).await.expect("verify");
     assert!(verified.is_ok(), "the entries chain: {verified:?}");
 }
+
+pub(super) async fn unit_of_work_finds_missing_references_in_the_package(store: &dyn MetaStore) {
+    create_repositories(store, &["dev"]).await;
+    let (app, lib) = (oci_name("dev/app"), oci_name("dev/lib"));
+    let (layer, elsewhere) = (digest("layer"), digest("elsewhere"));
+    store.record_blob(&layer, 5, Some(&app), T0).await.expect("record_blob");
+    store.record_blob(&elsewhere, 5, Some(&lib), T0).await.expect("record_blob");
+    let child = manifest("dev/app", "child");
+    store.put_manifest(&child, None, &audit("put")).await.expect("put_manifest");
+    let mut work = store.begin().await.expect("begin");
+    let present = [(layer.clone(), RefKind::Layer), (child.record.digest.clone(), RefKind::Manifest)];
+    assert_eq!(work.missing_reference(&app, &present).await.expect("check"), None);
+    assert_eq!(work.missing_reference(&app, &[]).await.expect("check"), None);
+    let in_another_package = [(layer.clone(), RefKind::Config), (elsewhere.clone(), RefKind::Layer)];
+    assert_eq!(
+        work.missing_reference(&app, &in_another_package).await.expect("check"),
+        Some((elsewhere, RefKind::Layer)),
+        "a blob of another package is not this one's"
+    );
+    let a_blob_is_not_a_manifest = [(layer.clone(), RefKind::Manifest)];
+    assert_eq!(
+        work.missing_reference(&app, &a_blob_is_not_a_manifest).await.expect("check"),
+        Some((layer.clone(), RefKind::Manifest))
+    );
+    // Written earlier in the same unit of work counts.
+    let fresh = digest("fresh");
+    work.record_blob(&fresh, 5, Some(&app), T0).await.expect("record_blob");
+    assert_eq!(work.missing_reference(&app, &[(fresh, RefKind::Layer)]).await.expect("check"), None);
+}
