@@ -185,7 +185,8 @@ impl BlobStore for FsBlobStore {
         let target = self.blob_path(digest);
         let temp = self.temp_path("put");
         blocking(move || {
-            if target.is_file() {
+            // Stored already (content-addressed: same digest, same bytes), unless damaged to another size.
+            if fs::metadata(&target).is_ok_and(|m| m.is_file() && m.len() == content.len() as u64) {
                 return Ok(());
             }
             let written = write_synced(&temp, &content).and_then(|()| move_into_place(&temp, &target));

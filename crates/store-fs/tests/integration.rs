@@ -63,6 +63,21 @@ async fn committed_blobs_live_at_their_content_address() {
 }
 
 #[tokio::test]
+async fn small_content_replaces_a_damaged_copy_and_keeps_a_sound_one() {
+    let dir = tempfile::tempdir().unwrap();
+    let store = open(dir.path());
+    let digest = sha256(b"manifest bytes");
+    store.put_small(&digest, Bytes::from_static(b"manifest bytes")).await.unwrap();
+    let path = dir.path().join("blobs/sha256").join(&digest.hex()[..2]).join(digest.hex());
+    let stored = fs::metadata(&path).unwrap().modified().unwrap();
+    store.put_small(&digest, Bytes::from_static(b"manifest bytes")).await.unwrap();
+    assert_eq!(fs::metadata(&path).unwrap().modified().unwrap(), stored, "a sound copy is not written again");
+    fs::write(&path, b"manifest").unwrap();
+    store.put_small(&digest, Bytes::from_static(b"manifest bytes")).await.unwrap();
+    assert_eq!(fs::read(&path).unwrap(), b"manifest bytes", "a truncated copy is replaced");
+}
+
+#[tokio::test]
 async fn nothing_is_left_behind_after_commit_abort_and_put() {
     let dir = tempfile::tempdir().unwrap();
     let store = open(dir.path());
