@@ -42,6 +42,8 @@ impl Registry {
                 format!("Basic {}", base64::Engine::encode(&base64::engine::general_purpose::STANDARD, credentials));
             headers.insert(reqwest::header::AUTHORIZATION, value.parse().context("ARCA_BENCH_BASIC")?);
         }
+        // reqwest's TLS asks the process for its crypto provider (arca builds rustls with ring only).
+        let _ = rustls::crypto::ring::default_provider().install_default();
         let http = reqwest::Client::builder()
             .default_headers(headers)
             .no_proxy()

@@ -1,6 +1,7 @@
 //! The `arca` binary.
 
 mod audit;
+mod backup;
 mod client;
 mod repo;
 mod users;
@@ -17,7 +18,7 @@ static ALLOCATOR: tikv_jemallocator::Jemalloc = tikv_jemallocator::Jemalloc;
 #[derive(Parser)]
 #[command(name = "arca", version, about = "A universal artifact registry in one binary.")]
 #[command(
-    after_help = "Examples:\n  arca serve                          # http://127.0.0.1:8080, data in ./arca-data\n  arca serve --data /srv/arca --listen 127.0.0.1:5000\n  arca config show                    # effective configuration and where each value came from\n  arca repo create prod --format oci --mutable-tag latest\n\n\
+    after_help = "Examples:\n  arca serve                          # http://127.0.0.1:8080, data in ./arca-data\n  arca serve --data /srv/arca --listen 127.0.0.1:5000\n  arca serve --tls-cert cert.pem --tls-key key.pem   # https (kill -HUP reloads the files)\n  arca config show                    # effective configuration and where each value came from\n  arca repo create prod --format oci --mutable-tag latest\n\n\
 Client:\n  arca login http://arca.internal:8080 --username alice --password-stdin\n  \
 arca push releases/tool@1.4.0 dist/tool.tar.gz dist/tool.zip --property channel=stable\n  \
 arca search --property vcs.revision=3f1c2ab --output json\n  \
@@ -61,6 +62,13 @@ struct ConfigFlags {
     /// Log lines as `text` or `json` (log.format).
     #[arg(long, global = true, value_parser = ["text", "json"])]
     log_format: Option<String>,
+    /// Serve HTTPS with this PEM certificate chain (http.tls_cert; with --tls-key). Reloaded on SIGHUP
+    /// and when the file changes.
+    #[arg(long, global = true, value_name = "FILE")]
+    tls_cert: Option<String>,
+    /// The PEM private key of --tls-cert: PKCS#8, RSA or SEC1 EC (http.tls_key).
+    #[arg(long, global = true, value_name = "FILE")]
+    tls_key: Option<String>,
 }
 
 #[derive(Subcommand)]
@@ -115,6 +123,11 @@ arca token ls; arca token revoke <id>"
     /// Verify, list and export the audit log (on the local database).
     #[command(subcommand)]
     Audit(audit::AuditCommand),
+    /// Back up the local registry (its SQLite database and every blob it records) into DIR, which must
+    /// be empty or new; the registry may keep serving meanwhile.
+    Backup { dir: PathBuf },
+    /// Make a new registry (--data must be empty or new) from a backup made by `arca backup`.
+    Restore { dir: PathBuf },
 }
 
 #[derive(Subcommand)]
@@ -132,6 +145,8 @@ impl ConfigFlags {
             ("database", &self.database),
             ("storage", &self.storage),
             ("log.format", &self.log_format),
+            ("http.tls_cert", &self.tls_cert),
+            ("http.tls_key", &self.tls_key),
         ];
         for (key, value) in pairs {
             if let Some(v) = value {
@@ -174,7 +189,7 @@ fn run(cli: &Cli) -> anyhow::Result<()> {
                 print!("{}", cli.config.raw()?.show()?);
                 Ok(())
             }
-            Command::Login(args) => client::query::login(args).await,
+            Command::Login(args) => client::query::login(args, &cli.client).await,
             Command::Logout => client::query::logout(&cli.client),
             Command::Push(args) => client::push::run(&remote()?, args).await,
             Command::Pull(args) => client::pull::run(&remote()?, args).await,
@@ -189,6 +204,8 @@ fn run(cli: &Cli) -> anyhow::Result<()> {
             Command::Token(command) => users::run_token(command, cli.config.settings()?).await,
             Command::Whoami(out) => client::users::whoami(&remote()?, out).await,
             Command::Audit(command) => audit::run(command, cli.config.settings()?).await,
+            Command::Backup { dir } => backup::backup(dir, cli.config.settings()?).await,
+            Command::Restore { dir } => backup::restore(dir, cli.config.settings()?).await,
         }
     })
 }
@@ -208,9 +225,9 @@ impl Cli {
 async fn serve(settings: Settings) -> anyhow::Result<()> {
     arca_server::init_logging(&settings);
     let data = settings.data.clone();
-    arca_server::run(settings, arca_server::shutdown_signal(), |addr| {
+    arca_server::run(settings, arca_server::shutdown_signal(), |listening| {
         // Scripts and tests wait for this exact line.
-        println!("arca listening on http://{addr} (data in {})", data.display());
+        println!("arca listening on {} (data in {})", listening.url(), data.display());
     })
     .await?;
     Ok(())

@@ -1,7 +1,8 @@
 //! Black-box tests of the `arca` binary: `arca serve` on port 0 driven by real clients (skopeo, the
 //! oras Python SDK) through the scripts in `tests/e2e/`, the admin commands, and the client commands
-//! (`login`, `push`, `pull`, `ls`, `info`, `search`). `ARCA_TEST_LARGE_MIB` sets the size of the client
-//! round trip's large file (default 64; the server's peak memory must stay flat whatever it is).
+//! (`login`, `push`, `pull`, `ls`, `info`, `search`), over HTTP and HTTPS. `ARCA_TEST_LARGE_MIB` sets
+//! the size of the client round trip's large file (default 64; the server's peak memory must stay
+//! flat whatever it is).
 //!
 //! The tools come from `bash .ci/run`; a missing tool fails the test (no silent skips).
 //! `ARCA_TEST_REGISTRY=host:port` runs the client tests against an already running registry instead
@@ -26,3 +27,5 @@ mod oras;
 mod serve;
 #[path = "integration/skopeo.rs"]
 mod skopeo;
+#[path = "integration/tls.rs"]
+mod tls;

@@ -31,6 +31,8 @@ impl Registry {
     pub fn new(host: &str, settings: Settings, server: Option<Box<dyn Any>>) -> Self {
         let base =
             Url::parse(&format!("http://{host}/")).unwrap_or_else(|e| panic!("invalid registry address {host:?}: {e}"));
+        // reqwest's TLS asks the process for its crypto provider (arca builds rustls with ring only).
+        let _ = rustls::crypto::ring::default_provider().install_default();
         let client = reqwest::Client::builder()
             .no_proxy()
             .timeout(Duration::from_secs(300))

@@ -134,6 +134,9 @@ pub trait BlobIndex: Send + Sync + 'static {
     async fn unlink_blob(&self, name: &OciName, digest: &Digest, audit: &NewAuditEntry) -> Result<bool>;
     /// Number of stored blobs and their total size.
     async fn blob_stats(&self) -> Result<(u64, u64)>;
+    /// Recorded blobs with their sizes, in digest order, strictly after `after`, at most `limit`
+    /// (backups, and later GC and fsck, walk every blob in pages).
+    async fn list_blobs(&self, after: Option<&Digest>, limit: usize) -> Result<Vec<(Digest, u64)>>;
 }
 
 #[async_trait]

@@ -126,7 +126,7 @@ fn refuse(parts: &Parts, refusal: &Refusal) -> Response {
     let mut response = OciError::new(refusal.status(), refusal.code(), refusal.message()).into_response();
     let headers = response.headers_mut();
     if let Refusal::Unauthenticated { need, .. } = refusal {
-        let base = arca_http::external_base(&parts.headers);
+        let base = arca_http::external_base(parts);
         let scope = need.as_ref().and_then(docker_scope).map(|s| format!(",scope=\"{s}\"")).unwrap_or_default();
         let challenge = format!("Bearer realm=\"{base}/token\",service=\"{SERVICE}\"{scope}");
         headers.insert(header::WWW_AUTHENTICATE, arca_http::header_value(&challenge));

@@ -48,6 +48,8 @@ const KEYS: &[(&str, &str, bool)] = &[
     ("http.header_read_timeout_secs", "30", false),
     ("http.body_idle_timeout_secs", "60", false),
     ("http.max_connections", "4096", false),
+    ("http.tls_cert", "\"\"", false),
+    ("http.tls_key", "\"\"", false),
     ("log.format", "\"text\"", false),
     ("log.level", "\"info\"", false),
     ("shutdown_grace_secs", "30", false),
@@ -110,7 +112,7 @@ impl RawConfig {
             }
         }
         for (key, v) in flags {
-            raw.set(key, v, Source::Flag(format!("--{}", key.replace(['.', '_'], "-"))))?;
+            raw.set(key, v, Source::Flag(flag_name(key)))?;
         }
         Ok(raw)
     }
@@ -242,6 +244,8 @@ pub struct Settings {
     pub body_idle_timeout: std::time::Duration,
     /// Peers whose `X-Forwarded-For` / `Forwarded` header names the client (`auth.trusted_proxies`).
     pub trusted_proxies: Vec<ipnet::IpNet>,
+    /// HTTPS: the certificate and key (`http.tls_cert`, `http.tls_key`); plain HTTP without.
+    pub tls: Option<crate::TlsFiles>,
 }
 
 impl Settings {
@@ -271,6 +275,20 @@ impl Settings {
                 .ok()
                 .filter(|v| *v > 0)
                 .ok_or_else(|| ConfigError(format!("{key} must be positive")))
+        };
+        let tls = match (raw.str("http.tls_cert"), raw.str("http.tls_key")) {
+            ("", "") => None,
+            (cert, key) if !cert.is_empty() && !key.is_empty() => Some(crate::TlsFiles {
+                cert: PathBuf::from(cert),
+                key: PathBuf::from(key),
+                poll_interval: crate::tls::POLL_INTERVAL,
+            }),
+            _ => {
+                return Err(ConfigError(
+                    "http.tls_cert and http.tls_key go together: give both (--tls-cert FILE --tls-key FILE) or neither"
+                        .into(),
+                ));
+            }
         };
         for name in raw.repositories.keys() {
             arca_types::RepoName::parse(name).map_err(|e| ConfigError(format!("[repositories.{name}]: {e}")))?;
@@ -320,6 +338,7 @@ impl Settings {
                 .iter()
                 .map(|p| parse_proxy(p))
                 .collect::<Result<_, _>>()?,
+            tls,
         })
     }
 
@@ -336,6 +355,16 @@ fn parse_proxy(text: &str) -> Result<ipnet::IpNet, ConfigError> {
     text.parse::<ipnet::IpNet>()
         .or_else(|_| text.parse::<std::net::IpAddr>().map(ipnet::IpNet::from))
         .map_err(|_| ConfigError(format!("auth.trusted_proxies: {text:?} is neither an IP address nor a network")))
+}
+
+/// The command-line flag that sets `key`: `--tls-cert` for `http.tls_cert`, else the key spelled as a
+/// flag (`log.format` → `--log-format`).
+fn flag_name(key: &str) -> String {
+    match key {
+        "http.tls_cert" => "--tls-cert".into(),
+        "http.tls_key" => "--tls-key".into(),
+        key => format!("--{}", key.replace(['.', '_'], "-")),
+    }
 }
 
 /// `ARCA_` + the key in capitals, nested keys joined by `__` (`auth.enabled` → `ARCA_AUTH__ENABLED`).
@@ -415,6 +444,35 @@ mod tests {
         let shown = raw.show().unwrap();
         assert!(!shown.contains("hunter2"), "{shown}");
         assert!(shown.contains("postgres://u:********@h/db"));
+    }
+
+    #[test]
+    fn tls_files_come_in_pairs_from_flags_env_or_file() {
+        let flags =
+            [("http.tls_cert", "/etc/arca/cert.pem".to_owned()), ("http.tls_key", "/etc/arca/key.pem".to_owned())];
+        let raw = RawConfig::load(None, [], &flags).unwrap();
+        let tls = Settings::from_raw(&raw).unwrap().tls.expect("TLS on");
+        assert_eq!((tls.cert.to_str(), tls.key.to_str()), (Some("/etc/arca/cert.pem"), Some("/etc/arca/key.pem")));
+        let shown = raw.show().unwrap();
+        assert!(shown.contains("http.tls_cert = \"/etc/arca/cert.pem\"  # flag --tls-cert"), "{shown}");
+        assert!(shown.contains("http.tls_key = \"/etc/arca/key.pem\"  # flag --tls-key"), "{shown}");
+
+        let env = [
+            ("ARCA_HTTP__TLS_CERT".to_owned(), "c.pem".to_owned()),
+            ("ARCA_HTTP__TLS_KEY".to_owned(), "k.pem".to_owned()),
+        ];
+        assert!(Settings::from_raw(&RawConfig::load(None, env, &[]).unwrap()).unwrap().tls.is_some());
+        let dir = tempfile::tempdir().unwrap();
+        let file = dir.path().join("arca.toml");
+        std::fs::write(&file, "[http]\ntls_cert = \"c.pem\"\ntls_key = \"k.pem\"\n").unwrap();
+        assert!(Settings::from_raw(&RawConfig::load(Some(&file), [], &[]).unwrap()).unwrap().tls.is_some());
+
+        assert!(
+            Settings::from_raw(&RawConfig::load(None, [], &[]).unwrap()).unwrap().tls.is_none(),
+            "plain HTTP by default"
+        );
+        let half = RawConfig::load(None, [], &[("http.tls_cert", "c.pem".into())]).unwrap();
+        assert!(Settings::from_raw(&half).unwrap_err().0.contains("go together"));
     }
 
     #[test]

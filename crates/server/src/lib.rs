@@ -5,19 +5,23 @@
 
 mod app;
 pub mod auth;
+pub mod backup;
 pub mod config;
 pub mod limits;
 mod listener;
 mod metrics;
 mod ops;
 pub mod testing;
+pub mod tls;
 
 pub use app::{App, Seams, StartupError};
 pub use config::{RawConfig, Settings};
 pub use listener::ConnectionLimits;
+pub use tls::{ServerTls, TlsFiles};
 
 use std::future::Future;
 use std::net::SocketAddr;
+use std::sync::Arc;
 use std::time::Duration;
 use tokio::net::TcpListener;
 
@@ -39,12 +43,27 @@ pub fn check_exposure(settings: &Settings) -> Result<(), StartupError> {
     )))
 }
 
+/// What [`run`] tells its caller once connections are accepted.
+#[derive(Debug, Clone)]
+pub struct Listening {
+    pub addr: SocketAddr,
+    /// The certificate being served, when the listener speaks HTTPS (reload it with [`ServerTls::reload`]).
+    pub tls: Option<Arc<ServerTls>>,
+}
+
+impl Listening {
+    /// `http://ADDR` or `https://ADDR`.
+    pub fn url(&self) -> String {
+        format!("{}://{}", if self.tls.is_some() { "https" } else { "http" }, self.addr)
+    }
+}
+
 /// Serves until `shutdown` resolves, then lets in-flight requests finish for up to the grace period.
-/// `on_listening` gets the bound address once connections are accepted.
+/// `on_listening` learns the bound address (and the TLS state) once connections are accepted.
 pub async fn run(
     settings: Settings,
     shutdown: impl Future<Output = ()> + Send + 'static,
-    on_listening: impl FnOnce(SocketAddr),
+    on_listening: impl FnOnce(&Listening),
 ) -> Result<(), StartupError> {
     run_with(settings, Seams::default(), shutdown, on_listening).await
 }
@@ -54,9 +73,11 @@ pub async fn run_with(
     settings: Settings,
     seams: Seams,
     shutdown: impl Future<Output = ()> + Send + 'static,
-    on_listening: impl FnOnce(SocketAddr),
+    on_listening: impl FnOnce(&Listening),
 ) -> Result<(), StartupError> {
     check_exposure(&settings)?;
+    // A bad certificate or key stops the start before anything is opened.
+    let tls = settings.tls.as_ref().map(ServerTls::load).transpose().map_err(|e| StartupError(e.to_string()))?;
     let app = App::build_with(&settings, seams).await?;
     if let Some(password) = &app.generated_admin_password {
         // Straight to the terminal, never through the logger: shown once, stored only as a hash.
@@ -73,13 +94,16 @@ pub async fn run_with(
     let (stop_tx, stop_rx) = tokio::sync::watch::channel(false);
     let mut grace_rx = stop_rx.clone();
     let jobs = tokio::spawn(app.jobs.clone().run(stop_rx.clone()));
-    let serving = listener::serve(listener, app.router(), limits, app.metrics.clone(), stop_rx);
+    if let Some(tls) = &tls {
+        tokio::spawn(tls.clone().reload_on_change(stop_rx.clone()));
+    }
+    let serving = listener::serve(listener, app.router(), limits, tls.clone(), app.metrics.clone(), stop_rx);
     tokio::spawn(async move {
         shutdown.await;
         tracing::info!("shutting down: finishing in-flight requests");
         let _ = stop_tx.send(true);
     });
-    on_listening(addr);
+    on_listening(&Listening { addr, tls });
     let grace = Duration::from_secs(settings.shutdown_grace_secs);
     tokio::pin!(serving);
     tokio::select! {

@@ -1,12 +1,14 @@
 //! An arca server for tests: a fresh data directory, SQLite, a free loopback port.
 
-use crate::{Seams, Settings, run_with};
+use crate::{Listening, Seams, ServerTls, Settings, run_with};
 use std::net::SocketAddr;
+use std::sync::Arc;
 use tokio::sync::oneshot;
 
 /// A running server; stops when dropped.
 pub struct TestServer {
     addr: SocketAddr,
+    tls: Option<Arc<ServerTls>>,
     stop: Option<oneshot::Sender<()>>,
     task: Option<tokio::task::JoinHandle<()>>,
     _dir: Option<tempfile::TempDir>,
@@ -35,6 +37,8 @@ impl TestServer {
         // Logs show with `ARCA_LOG=debug` (captured per test like stdout).
         let filter = tracing_subscriber::EnvFilter::try_from_env("ARCA_LOG").unwrap_or_else(|_| "off".into());
         let _ = tracing_subscriber::fmt().with_env_filter(filter).with_test_writer().try_init();
+        // The tests' reqwest clients find their TLS crypto through the process default.
+        crate::tls::install_default_provider();
         let mut settings = Settings::for_tests(data);
         adjust(&mut settings);
         let (stop, stopped) = oneshot::channel::<()>();
@@ -43,16 +47,16 @@ impl TestServer {
             let shutdown = async {
                 let _ = stopped.await;
             };
-            if let Err(e) = run_with(settings, seams, shutdown, |addr| {
-                let _ = ready_tx.send(addr);
+            if let Err(e) = run_with(settings, seams, shutdown, |listening: &Listening| {
+                let _ = ready_tx.send(listening.clone());
             })
             .await
             {
                 panic!("test server failed: {e}");
             }
         });
-        let addr = ready_rx.await.expect("test server started");
-        Self { addr, stop: Some(stop), task: Some(task), _dir: None }
+        let Listening { addr, tls } = ready_rx.await.expect("test server started");
+        Self { addr, tls, stop: Some(stop), task: Some(task), _dir: None }
     }
 
     /// `127.0.0.1:PORT`
@@ -60,9 +64,14 @@ impl TestServer {
         self.addr.to_string()
     }
 
-    /// `http://127.0.0.1:PORT`
+    /// `http://127.0.0.1:PORT`, or `https://…` when serving TLS.
     pub fn url(&self) -> String {
-        format!("http://{}", self.addr)
+        format!("{}://{}", if self.tls.is_some() { "https" } else { "http" }, self.addr)
+    }
+
+    /// The TLS state of a server started with `settings.tls` (to reload its certificate).
+    pub fn tls(&self) -> Option<&Arc<ServerTls>> {
+        self.tls.as_ref()
     }
 }
 

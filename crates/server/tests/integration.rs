@@ -6,6 +6,8 @@ mod api;
 mod architecture;
 #[path = "integration/auth.rs"]
 mod auth;
+#[path = "integration/backup.rs"]
+mod backup;
 #[path = "integration/bad_input.rs"]
 mod bad_input;
 #[path = "integration/clients_auth.rs"]
@@ -36,5 +38,7 @@ mod restart;
 mod search;
 #[path = "integration/support.rs"]
 mod support;
+#[path = "integration/tls.rs"]
+mod tls;
 #[path = "integration/users_api.rs"]
 mod users_api;

@@ -1,7 +1,7 @@
 //! The blob index: which blobs are durable in the blob store, their sizes, and the packages that see
 //! them.
 
-use crate::db::{Tx, col, db_err, to_i64, to_u64};
+use crate::db::{Tx, col, corrupt, db_err, limit, to_i64, to_u64};
 use crate::sql::query;
 use crate::{SqlMetaStore, packages};
 use arca_core::Result;
@@ -64,6 +64,22 @@ impl BlobIndex for SqlMetaStore {
             .await
             .map_err(db_err("counting blobs"))?;
         Ok((to_u64(col(&row, 0)?), to_u64(col(&row, 1)?)))
+    }
+
+    async fn list_blobs(&self, after: Option<&Digest>, max: usize) -> Result<Vec<(Digest, u64)>> {
+        let rows = query("SELECT digest, size FROM blobs WHERE digest > $1 ORDER BY digest LIMIT $2")
+            .bind(after.map_or("", Digest::as_str))
+            .bind(limit(max))
+            .fetch_all(&mut self.db.read().await?)
+            .await
+            .map_err(db_err("listing blobs"))?;
+        rows.iter()
+            .map(|row| {
+                let digest: String = col(row, 0)?;
+                let digest = Digest::parse(&digest).map_err(|e| corrupt("blob digest", &digest, e))?;
+                Ok((digest, to_u64(col(row, 1)?)))
+            })
+            .collect()
     }
 }
 

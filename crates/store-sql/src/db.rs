@@ -2,7 +2,7 @@
 
 use crate::group_commit::WalSync;
 use crate::postgres;
-use crate::sql::{AsConn, Conn, FromValue, Query, Row, SqlError, SqlErrorKind, SqlResult};
+use crate::sql::{AsConn, Conn, FromValue, Query, Row, SqlError, SqlErrorKind, SqlResult, query};
 use crate::sqlite::{self, Synchronous};
 use arca_core::{Error, ErrorKind, Result};
 use sqlx::postgres::{PgConnectOptions, PgPoolOptions};
@@ -309,6 +309,35 @@ impl Db {
                 Ok(Tx { inner: Some(TxInner::Sqlite(held)), wal })
             }
         }
+    }
+
+    /// Writes a consistent copy of a SQLite database to `path` (which must not exist) while writes go
+    /// on: `VACUUM INTO` runs in one read transaction on a connection of its own, on a blocking thread.
+    /// PostgreSQL has its own tools (`pg_dump`): `Unsupported`.
+    pub async fn snapshot_into(&self, path: &std::path::Path) -> Result<()> {
+        let Backend::Sqlite(db) = &self.backend else {
+            return Err(Error::new(
+                ErrorKind::Unsupported,
+                "a PostgreSQL database is backed up with pg_dump (README: Backup and restore); `arca backup` copies SQLite",
+            ));
+        };
+        let target =
+            path.to_str().ok_or_else(|| Error::new(ErrorKind::InvalidRequest, "a backup path must be UTF-8"))?;
+        let vacuum = query("VACUUM INTO $1").bind(target);
+        let snapshot = db_err("snapshotting the database");
+        if db.readers.is_none() {
+            // `:memory:`: only the writer's connection sees the database.
+            let mut held = held_writer(db).await?;
+            return sqlite::run(held.conn(), &vacuum, crate::sql::Fetch::Count).map(drop).map_err(snapshot);
+        }
+        let source = db.path.clone();
+        tokio::task::spawn_blocking(move || {
+            let conn = sqlite::open(&source, false, Synchronous::Full, false)?;
+            sqlite::run(&conn, &vacuum, crate::sql::Fetch::Count).map(drop)
+        })
+        .await
+        .map_err(|e| Error::internal("snapshotting the database", e))?
+        .map_err(snapshot)
     }
 
     pub async fn close(&self) {

@@ -71,6 +71,12 @@ impl SqlMetaStore {
         self.db.dialect
     }
 
+    /// Writes a consistent snapshot of a SQLite database to the new file `path` while the store is in
+    /// use (`VACUUM INTO`); `Unsupported` on PostgreSQL, which is backed up with `pg_dump`.
+    pub async fn snapshot_to(&self, path: &std::path::Path) -> Result<()> {
+        self.db.snapshot_into(path).await
+    }
+
     /// Closes every connection, waiting for those in use to be returned.
     pub async fn close(&self) {
         self.db.close().await;

@@ -108,6 +108,7 @@ macro_rules! meta_checks {
             unit_of_work_leaves_no_trace_when_a_later_write_fails,
             unit_of_work_commits_every_aggregate_at_once,
             unit_of_work_finds_missing_references_in_the_package,
+            blobs_are_listed_in_digest_order_by_page,
         }
     };
 }

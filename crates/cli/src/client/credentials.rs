@@ -8,7 +8,7 @@ use std::io::Write;
 use std::os::unix::fs::{DirBuilderExt, OpenOptionsExt, PermissionsExt};
 use std::path::PathBuf;
 
-/// One server's credentials: a user and password, or an API token.
+/// One server's credentials (a user and password, or an API token) and the CA it is trusted by.
 #[derive(Debug, Clone, Default, Serialize, Deserialize, PartialEq, Eq)]
 pub struct Login {
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -17,6 +17,9 @@ pub struct Login {
     pub password: Option<String>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub token: Option<String>,
+    /// `--ca-cert` given at login (an absolute path): trusted for this server from then on.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub ca_cert: Option<PathBuf>,
 }
 
 /// The credentials file.

@@ -1,6 +1,6 @@
 //! The client side of the `arca` binary: `login`, `logout`, `push`, `pull`, `ls`, `info`, `search`,
-//! `whoami`, and `repo …`, `user …`, `token …` against a server. Everything goes over plain HTTP to
-//! the server's public endpoints (`/generic`, `/v2`, `/api/v1`); nothing here links the server's
+//! `whoami`, and `repo …`, `user …`, `token …` against a server. Everything goes over HTTP or HTTPS
+//! to the server's public endpoints (`/generic`, `/v2`, `/api/v1`); nothing here links the server's
 //! internals.
 //!
 //! Errors carry an exit code ([`Failure`]); `main` turns them into the process status.
@@ -60,12 +60,16 @@ pub enum Output {
     Json,
 }
 
-/// The server flag of every client command (global: it may come before or after the subcommand).
+/// The server flags of every client command (global: they may come before or after the subcommand).
 #[derive(Args, Debug, Clone)]
 pub struct ClientFlags {
-    /// The arca server (http://host:port) [default: the saved login].
+    /// The arca server (http://host:port or https://host:port) [default: the saved login].
     #[arg(long, global = true, env = "ARCA_SERVER")]
     pub server: Option<String>,
+    /// A PEM file of CA certificates to trust for an https server, besides the system's [default: the
+    /// one saved by `arca login --ca-cert`].
+    #[arg(long, global = true, env = "ARCA_CA_CERT", value_name = "FILE")]
+    pub ca_cert: Option<std::path::PathBuf>,
 }
 
 /// `--output text|json` of read commands.

@@ -78,12 +78,14 @@ pub struct SearchArgs {
 #[derive(clap::Args, Debug)]
 #[command(after_help = "Examples:\n  \
     arca login http://arca.internal:8080 --username alice --password-stdin < password.txt\n  \
-    echo \"$ARCA_TOKEN\" | arca login http://arca.internal:8080 --token-stdin\n\n\
+    echo \"$ARCA_TOKEN\" | arca login http://arca.internal:8080 --token-stdin\n  \
+    arca login https://arca.internal:8443 --ca-cert ca.pem --token-stdin < token.txt\n\n\
     Credentials are checked against the server, then saved in $XDG_CONFIG_HOME/arca/credentials.toml \
-    (or ~/.config/arca/…) with mode 0600; that server becomes the default.\n\n\
+    (or ~/.config/arca/…) with mode 0600; that server becomes the default. A --ca-cert given here is \
+    remembered for the server.\n\n\
     Exit codes: 0 ok, 1 error, 2 usage, 3 not found, 4 denied or unauthenticated, 5 verification failed.")]
 pub struct LoginArgs {
-    /// The server URL (http://host:port).
+    /// The server URL (http://host:port or https://host:port).
     pub url: String,
     #[arg(long, short = 'u')]
     pub username: Option<String>,
@@ -101,21 +103,23 @@ fn read_stdin_line() -> anyhow::Result<String> {
     Ok(line.trim_end_matches(['\r', '\n']).to_owned())
 }
 
-pub async fn login(args: &LoginArgs) -> anyhow::Result<()> {
+pub async fn login(args: &LoginArgs, flags: &ClientFlags) -> anyhow::Result<()> {
     let url = normalize(&args.url);
-    let login = if args.token_stdin {
+    let mut login = if args.token_stdin {
         Login { token: Some(read_stdin_line()?), ..Login::default() }
     } else if let Some(user) = &args.username {
         if !args.password_stdin {
             return Err(Failure::usage("--username needs --password-stdin (the password is never a flag)"));
         }
-        Login { username: Some(user.clone()), password: Some(read_stdin_line()?), token: None }
+        Login { username: Some(user.clone()), password: Some(read_stdin_line()?), ..Login::default() }
     } else if args.password_stdin {
         return Err(Failure::usage("--password-stdin needs --username"));
     } else {
         Login::default()
     };
-    let server = Server::new(&url, Some(login.clone()))?;
+    // Saved absolute: later commands may run from anywhere.
+    login.ca_cert = flags.ca_cert.as_deref().map(std::path::absolute).transpose()?;
+    let server = Server::new(&url, Some(login.clone()), login.ca_cert.as_deref())?;
     server.get_json("/api/v1/repositories", &format!("logging in to {url}")).await?;
     let mut saved = Credentials::load()?;
     saved.servers.insert(url.clone(), login);

@@ -78,3 +78,20 @@ fn tamper(db: &Path, sql: &str) {
     let status = std::process::Command::new("python3").args(["-c", &script]).status().expect("python3 runs");
     assert!(status.success(), "tampering failed: {sql}");
 }
+
+#[test]
+fn a_backup_restores_into_a_new_data_directory() {
+    let dir = tempfile::tempdir().unwrap();
+    let (data, backup, restored) = (dir.path().join("data"), dir.path().join("backup"), dir.path().join("restored"));
+    ok(&data, &["repo", "create", "dev", "--format", "oci"], "");
+    ok(&data, &["user", "add", "ci", "--grant", "dev:publisher", "--password-stdin"], "s3cret-password\n");
+    let said = ok(&data, &["backup", backup.to_str().unwrap()], "");
+    assert!(said.contains("backed up") && said.contains("audit entries"), "{said}");
+    let said = ok(&restored, &["restore", backup.to_str().unwrap()], "");
+    assert!(said.contains("restored"), "{said}");
+    assert!(ok(&restored, &["user", "ls"], "").contains("ci"), "users come back");
+    assert!(ok(&restored, &["repo", "ls"], "").contains("dev"));
+    ok(&restored, &["audit", "verify"], "");
+    let again = run(&restored, &["restore", backup.to_str().unwrap()], "");
+    assert!(!again.status.success(), "a restore never overwrites a registry");
+}

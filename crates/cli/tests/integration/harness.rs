@@ -27,6 +27,8 @@ pub fn arca() -> Command {
 /// registry named by `ARCA_TEST_REGISTRY`.
 pub struct Registry {
     host: String,
+    /// `http` or `https` (`arca serve --tls-cert …`).
+    scheme: String,
     referrers: bool,
     server: Option<Child>,
     log: Option<PathBuf>,
@@ -37,7 +39,7 @@ impl Registry {
     pub fn start() -> Self {
         if let Ok(host) = std::env::var("ARCA_TEST_REGISTRY") {
             let referrers = std::env::var("ARCA_TEST_REFERRERS").map_or(true, |v| v != "0");
-            return Self { host, referrers, server: None, log: None, _data: None };
+            return Self { host, scheme: "http".into(), referrers, server: None, log: None, _data: None };
         }
         Self::serve(&[])
     }
@@ -64,22 +66,27 @@ impl Registry {
         std::thread::spawn(move || {
             let mut tx = Some(tx);
             for line in BufReader::new(stdout).lines().map_while(Result::ok) {
-                // `arca listening on http://127.0.0.1:PORT` (and possibly more words after it)
-                let addr = line
-                    .trim()
-                    .strip_prefix("arca listening on http://")
-                    .and_then(|rest| rest.split_whitespace().next());
-                if let Some(addr) = addr
+                // `arca listening on http://127.0.0.1:PORT` or `https://…` (and possibly more words after it)
+                let url =
+                    line.trim().strip_prefix("arca listening on ").and_then(|rest| rest.split_whitespace().next());
+                let parsed = url.and_then(|url| url.split_once("://"));
+                if let Some((scheme, addr)) = parsed
                     && let Some(tx) = tx.take()
                 {
-                    let _ = tx.send(addr.trim_end_matches('/').to_owned());
+                    let _ = tx.send((scheme.to_owned(), addr.trim_end_matches('/').to_owned()));
                 }
             }
         });
-        let mut registry =
-            Self { host: String::new(), referrers: true, server: Some(child), log: Some(log), _data: Some(data) };
+        let mut registry = Self {
+            host: String::new(),
+            scheme: String::new(),
+            referrers: true,
+            server: Some(child),
+            log: Some(log),
+            _data: Some(data),
+        };
         match rx.recv_timeout(STARTUP) {
-            Ok(host) => registry.host = host,
+            Ok((scheme, host)) => (registry.scheme, registry.host) = (scheme, host),
             Err(_) => {
                 let status = registry.server.as_mut().and_then(|c| c.try_wait().ok().flatten());
                 panic!(
@@ -94,6 +101,16 @@ impl Registry {
     /// `host:port`, as clients spell it in image references.
     pub fn host(&self) -> &str {
         &self.host
+    }
+
+    /// `http://host:port` or `https://host:port`.
+    pub fn url(&self) -> String {
+        format!("{}://{}", self.scheme, self.host)
+    }
+
+    /// The process id of a registry started by [`Registry::serve`] (to signal it).
+    pub fn pid(&self) -> Option<u32> {
+        self.server.as_ref().map(Child::id)
     }
 
     /// The data directory of a registry started by [`Registry::serve`] (for admin commands beside it).

@@ -54,14 +54,6 @@ pub fn basic(user: &str, secret: &str) -> String {
     format!("Basic {}", STANDARD.encode(format!("{user}:{secret}")))
 }
 
-/// The base URL clients reached us at, for the token realm: the `Host` header, with `https` when a
-/// proxy says so.
-pub fn external_base(headers: &HeaderMap) -> String {
-    let host = headers.get(http::header::HOST).and_then(|h| h.to_str().ok()).unwrap_or("localhost");
-    let https = headers.get("x-forwarded-proto").and_then(|h| h.to_str().ok()) == Some("https");
-    format!("{}://{host}", if https { "https" } else { "http" })
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;

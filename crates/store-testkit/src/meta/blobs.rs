@@ -104,3 +104,19 @@ pub(super) async fn blob_stats_count_each_digest_once(store: &dyn MetaStore) {
         "a manifest's bytes count once, however many packages hold it"
     );
 }
+
+pub(super) async fn blobs_are_listed_in_digest_order_by_page(store: &dyn MetaStore) {
+    assert!(store.list_blobs(None, 10).await.expect("list_blobs").is_empty());
+    create_repositories(store, &["dev"]).await;
+    let mut all: Vec<(Digest, u64)> = (0..5u64).map(|i| (digest(&format!("blob {i}")), 10 + i)).collect();
+    for (d, size) in &all {
+        store.record_blob(d, *size, Some(&oci_name("dev/app")), T0).await.expect("record_blob");
+    }
+    all.sort();
+    assert_eq!(store.list_blobs(None, 10).await.expect("list_blobs"), all, "every blob with its size, sorted");
+    let first = store.list_blobs(None, 2).await.expect("list_blobs");
+    assert_eq!(first, all[..2]);
+    let next = store.list_blobs(Some(&first[1].0), 2).await.expect("list_blobs");
+    assert_eq!(next, all[2..4], "the next page starts after the last digest seen");
+    assert!(store.list_blobs(Some(&all[4].0), 2).await.expect("list_blobs").is_empty());
+}
