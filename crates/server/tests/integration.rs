@@ -24,6 +24,8 @@ mod faults;
 mod generic;
 #[path = "integration/hostile.rs"]
 mod hostile;
+#[path = "integration/multinode.rs"]
+mod multinode;
 #[path = "integration/ops.rs"]
 mod ops;
 #[path = "integration/policy.rs"]

@@ -1,0 +1,88 @@
+//! Three nodes on one PostgreSQL database and one shared blob storage (issue 16, point 4, on the
+//! filesystem store): any node continues any upload, serves what another wrote the moment it is
+//! committed, and two nodes racing for one immutable tag end with one winner.
+
+use crate::support::{Client, OCI_MANIFEST, sha256};
+use arca_server::testing::TestServer;
+use arca_store_sql::testing::PgScratch;
+
+async fn three_nodes(db: &PgScratch, data: &std::path::Path) -> Vec<TestServer> {
+    let mut nodes = Vec::new();
+    for _ in 0..3 {
+        let url = db.url.clone();
+        nodes.push(TestServer::start_in(data, move |s| s.database = url).await);
+    }
+    nodes
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn three_nodes_share_uploads_tags_and_refusals() {
+    let db = PgScratch::create().await;
+    let data = tempfile::tempdir().unwrap();
+    let nodes = three_nodes(&db, data.path()).await;
+    let [a, b, c] = [Client::new(&nodes[0]), Client::new(&nodes[1]), Client::new(&nodes[2])];
+
+    // A chunked upload whose requests alternate between nodes, pulled from the third.
+    let chunks: Vec<Vec<u8>> = (0..4u8).map(|i| vec![i; 70_000 + usize::from(i)]).collect();
+    let whole: Vec<u8> = chunks.concat();
+    let digest = sha256(&whole);
+    let r = a.http.post(a.url("/v2/dev/app/blobs/uploads/")).send().await.unwrap();
+    assert_eq!(r.status(), 202);
+    let mut location = r.headers()["location"].to_str().unwrap().to_owned();
+    let mut offset = 0;
+    for (i, chunk) in chunks.iter().enumerate() {
+        let node = [&a, &b][i % 2];
+        let range = format!("{offset}-{}", offset + chunk.len() - 1);
+        let r = node.http.patch(node.url(&location)).header("content-range", range).body(chunk.clone()).send();
+        let r = r.await.unwrap();
+        assert_eq!(r.status(), 202, "chunk {i} on node {}", i % 2);
+        location = r.headers()["location"].to_str().unwrap().to_owned();
+        offset += chunk.len();
+    }
+    let sep = if location.contains('?') { '&' } else { '?' };
+    let r = b.http.put(b.url(&format!("{location}{sep}digest={digest}"))).send().await.unwrap();
+    assert_eq!(r.status(), 201, "{}", r.text().await.unwrap());
+    assert_eq!(c.get(&format!("/v2/dev/app/blobs/{digest}")).await.bytes().await.unwrap(), whole);
+
+    // A moved tag is seen by every node at once: no node caches tags.
+    for (i, writer) in [&a, &b, &c].into_iter().enumerate() {
+        let manifest = writer.push_image_parts("dev/app", format!("latest {i}").as_bytes()).await;
+        assert_eq!(writer.put_manifest("dev/app", "latest", &manifest).await.status(), 201);
+        for reader in [&a, &b, &c] {
+            assert_eq!(reader.get("/v2/dev/app/manifests/latest").await.text().await.unwrap(), manifest);
+        }
+    }
+
+    // Two nodes race for one immutable tag with different content: one wins, the other is refused.
+    for round in 0..5 {
+        let tag = format!("1.{round}");
+        let (ma, mb) = (
+            a.push_image_parts("dev/app", format!("a {round}").as_bytes()).await,
+            b.push_image_parts("dev/app", format!("b {round}").as_bytes()).await,
+        );
+        let put = |client: &Client, manifest: String, tag: String| {
+            let request = client
+                .http
+                .put(client.url(&format!("/v2/dev/app/manifests/{tag}")))
+                .header("content-type", OCI_MANIFEST)
+                .body(manifest);
+            async move { request.send().await.unwrap() }
+        };
+        let (ra, rb) = tokio::join!(put(&a, ma.clone(), tag.clone()), put(&b, mb.clone(), tag.clone()));
+        let statuses = [ra.status().as_u16(), rb.status().as_u16()];
+        let winner = match statuses {
+            [201, 409] => &ma,
+            [409, 201] => &mb,
+            other => panic!("one winner and one refusal, not {other:?}"),
+        };
+        let refused = if statuses[0] == 409 { ra } else { rb };
+        let said = refused.text().await.unwrap();
+        assert!(said.contains("DENIED") && said.contains("immutable"), "a clear refusal: {said}");
+        assert_eq!(c.get(&format!("/v2/dev/app/manifests/{tag}")).await.text().await.unwrap(), *winner);
+    }
+
+    for node in nodes {
+        node.stop().await;
+    }
+    db.drop().await;
+}
