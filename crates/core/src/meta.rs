@@ -173,6 +173,13 @@ pub trait UploadStore: Send + Sync + 'static {
         now: Millis,
     ) -> Result<bool>;
     async fn delete_upload(&self, id: &str) -> Result<()>;
+    /// Ends an upload for good, in one transaction: its session (if any) is deleted and its id
+    /// remembered as closed, so that no node accepts it again (see [`UploadStore::is_closed`]).
+    async fn close_upload(&self, id: &str, now: Millis) -> Result<()>;
+    /// Whether the id was closed (and not yet forgotten).
+    async fn is_closed(&self, id: &str) -> Result<bool>;
+    /// Forgets ids closed before `before` (by then expired anyway); how many.
+    async fn forget_closed_uploads(&self, before: Millis) -> Result<u64>;
     /// Ids of uploads not touched since `before`.
     async fn stale_uploads(&self, before: Millis, limit: usize) -> Result<Vec<String>>;
     async fn count_uploads(&self) -> Result<u64>;
@@ -250,6 +257,8 @@ pub trait UnitOfWork: Send {
     ) -> Result<Option<(Digest, RefKind)>>;
     /// Records a manifest and points `tag` at it (see [`ManifestStore::put_manifest`]).
     async fn put_manifest(&mut self, manifest: &NewManifest, tag: Option<&TagWrite>) -> Result<()>;
+    /// Closes an upload (see [`UploadStore::close_upload`]) with the blob it produced.
+    async fn close_upload(&mut self, id: &str, now: Millis) -> Result<()>;
     /// Points one more tag at a manifest recorded in this package.
     async fn tag_manifest(&mut self, name: &OciName, tag: &TagWrite, digest: &Digest, now: Millis) -> Result<()>;
     /// Changes properties (see [`PropertyStore::set_properties`]).

@@ -53,6 +53,12 @@ const MIGRATIONS: &[Migration] = &[
         sqlite: include_str!("../migrations/sqlite/0006_jobs.sql"),
         postgres: include_str!("../migrations/postgres/0006_jobs.sql"),
     },
+    Migration {
+        version: 7,
+        name: "closed_uploads",
+        sqlite: include_str!("../migrations/sqlite/0007_closed_uploads.sql"),
+        postgres: include_str!("../migrations/postgres/0007_closed_uploads.sql"),
+    },
 ];
 
 /// Any 64-bit number, the same in every arca: the advisory lock that serializes migrations.

@@ -3,7 +3,7 @@
 //! at once. Dropped uncommitted, the transaction rolls back.
 
 use crate::db::{Dialect, Tx, db_err};
-use crate::{SqlMetaStore, audit, blobs, manifests, properties};
+use crate::{SqlMetaStore, audit, blobs, manifests, properties, uploads};
 use arca_core::Result;
 use arca_core::audit::NewAuditEntry;
 use arca_core::meta::{Millis, NewManifest, RefKind, TagWrite, Transactions, UnitOfWork};
@@ -43,6 +43,10 @@ impl UnitOfWork for SqlUnitOfWork {
 
     async fn put_manifest(&mut self, manifest: &NewManifest, tag: Option<&TagWrite>) -> Result<()> {
         manifests::put_manifest_in(&mut self.tx, manifest, tag).await
+    }
+
+    async fn close_upload(&mut self, id: &str, now: Millis) -> Result<()> {
+        uploads::close_upload_in(&mut self.tx, id, now).await
     }
 
     async fn tag_manifest(&mut self, name: &OciName, tag: &TagWrite, digest: &Digest, now: Millis) -> Result<()> {

@@ -1,7 +1,7 @@
 //! Upload sessions: where a chunked upload stands, persisted so it survives a restart.
 
 use crate::SqlMetaStore;
-use crate::db::{col, corrupt, db_err, limit, to_i64, to_u64};
+use crate::db::{Tx, col, corrupt, db_err, limit, to_i64, to_u64};
 use crate::sql::{Row, query};
 use arca_core::Result;
 use arca_core::meta::{Millis, UploadSession, UploadStore};
@@ -63,6 +63,26 @@ impl UploadStore for SqlMetaStore {
         Ok(())
     }
 
+    async fn close_upload(&self, id: &str, now: Millis) -> Result<()> {
+        let mut tx = self.db.write().await?;
+        close_upload_in(&mut tx, id, now).await?;
+        tx.commit().await.map_err(db_err("closing an upload"))
+    }
+
+    async fn is_closed(&self, id: &str) -> Result<bool> {
+        let row = query("SELECT 1 FROM closed_uploads WHERE id = $1")
+            .bind(id)
+            .fetch_optional(&mut self.db.read().await?)
+            .await
+            .map_err(db_err("reading closed uploads"))?;
+        Ok(row.is_some())
+    }
+
+    async fn forget_closed_uploads(&self, before: Millis) -> Result<u64> {
+        let statement = query("DELETE FROM closed_uploads WHERE closed_at < $1").bind(before);
+        self.db.execute_write(statement).await.map_err(db_err("forgetting closed uploads"))
+    }
+
     async fn stale_uploads(&self, before: Millis, max: usize) -> Result<Vec<String>> {
         let rows = query("SELECT id FROM uploads WHERE updated_at < $1 ORDER BY updated_at, id LIMIT $2")
             .bind(before)
@@ -80,6 +100,22 @@ impl UploadStore for SqlMetaStore {
             .map_err(db_err("counting uploads"))?;
         Ok(to_u64(col(&row, 0)?))
     }
+}
+
+/// Deletes the upload's session and remembers its id as closed, inside the caller's transaction.
+pub(crate) async fn close_upload_in(tx: &mut Tx, id: &str, now: Millis) -> Result<()> {
+    query("DELETE FROM uploads WHERE id = $1")
+        .bind(id)
+        .execute(&mut *tx)
+        .await
+        .map_err(db_err("deleting an upload"))?;
+    query("INSERT INTO closed_uploads (id, closed_at) VALUES ($1, $2) ON CONFLICT DO NOTHING")
+        .bind(id)
+        .bind(now)
+        .execute(&mut *tx)
+        .await
+        .map_err(db_err("closing an upload"))?;
+    Ok(())
 }
 
 fn session_from_row(row: &Row) -> Result<UploadSession> {

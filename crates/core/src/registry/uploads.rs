@@ -82,7 +82,7 @@ impl Registry {
         body: Option<ByteStream>,
     ) -> Result<BlobInfo> {
         let _guard = self.upload_locks.lock(id).await;
-        let (session, persisted) = self.session(name, id).await?;
+        let (session, _) = self.session(name, id).await?;
         let mut hasher = MultiHasher::from_bytes(&session.hash_state)?;
         let size = session.offset;
         let result = if let Some(mut body) = body {
@@ -94,13 +94,13 @@ impl Registry {
                 Ok(None)
             };
             match stored {
-                Ok(Some(size)) => self.link_stored(name, digest, size).await,
+                Ok(Some(size)) => self.link_stored(name, digest, size, Some(id)).await,
                 Err(e) if e.kind != ErrorKind::DigestInvalid => return Err(e),
                 Err(mismatch) => Err(mismatch),
                 Ok(None) => {
                     let size =
                         self.stream_into(id, size, &mut hasher, body, declared_len, Durability::AtCommit).await?;
-                    self.commit_staged(name, id, digest, hasher, size).await
+                    self.commit_staged(name, id, digest, hasher, size, Some(id)).await
                 }
             }
         } else if self.already_stored(digest, size, &hasher).await? {
@@ -108,15 +108,19 @@ impl Registry {
             // crash between moving the staged file into place and recording it (the retried PUT finds
             // no staged file), or the same content pushed before. Record it; drop any staged copy.
             self.blobs.abort_upload(id).await?;
-            self.link_stored(name, digest, size).await
+            self.link_stored(name, digest, size, Some(id)).await
         } else {
             // Cut the staged file back to the acknowledged bytes: a failed chunk may have left more (and
             // an empty blob has nothing staged yet, so this stages zero bytes).
             self.blobs.open_upload(id, size).await?.close().await?;
-            self.commit_staged(name, id, digest, hasher, size).await
+            self.commit_staged(name, id, digest, hasher, size, Some(id)).await
         };
-        if !matches!(&result, Err(e) if e.kind == ErrorKind::Internal || e.kind == ErrorKind::Unavailable) {
-            self.close_upload(id, persisted).await?;
+        match &result {
+            // Closed in the transaction that recorded the blob.
+            Ok(_) => self.closed_uploads.insert(id),
+            // Worth a retry with the same id.
+            Err(e) if e.kind == ErrorKind::Internal || e.kind == ErrorKind::Unavailable => {}
+            Err(_) => self.close_upload(id).await?,
         }
         result
     }
@@ -133,12 +137,12 @@ impl Registry {
         self.oci_repository(name, actor).await?;
         let mut hasher = MultiHasher::new(digest.algorithm() == DigestAlgorithm::Sha512);
         if let Some(size) = self.verify_stored(digest, &mut hasher, &mut body, declared_len).await? {
-            return self.link_stored(name, digest, size).await;
+            return self.link_stored(name, digest, size, None).await;
         }
         let id = format!("{SINGLE_REQUEST_PREFIX}{}", uuid::Uuid::new_v4().simple());
         let staged = self.stream_into(&id, 0, &mut hasher, body, declared_len, Durability::AtCommit).await;
         match staged {
-            Ok(size) => self.commit_staged(name, &id, digest, hasher, size).await,
+            Ok(size) => self.commit_staged(name, &id, digest, hasher, size, None).await,
             Err(e) => {
                 self.blobs.abort_upload(&id).await?;
                 Err(e)
@@ -184,14 +188,15 @@ impl Registry {
     /// Abandons an upload and drops its staged bytes.
     pub async fn cancel_upload(&self, name: &OciName, id: &str) -> Result<()> {
         let _guard = self.upload_locks.lock(id).await;
-        let (_, persisted) = self.session(name, id).await?;
+        self.session(name, id).await?;
         self.blobs.abort_upload(id).await?;
-        self.close_upload(id, persisted).await
+        self.close_upload(id).await
     }
 
-    async fn close_upload(&self, id: &str, persisted: bool) -> Result<()> {
+    /// Ends an upload id for good, on every node (its session, if any, goes with it).
+    async fn close_upload(&self, id: &str) -> Result<()> {
         self.closed_uploads.insert(id);
-        if persisted { self.ports.uploads.delete_upload(id).await } else { Ok(()) }
+        self.ports.uploads.close_upload(id, self.now()).await
     }
 
     /// Makes a blob already stored visible in `name` without uploading it: from the package `from`, or
@@ -221,6 +226,8 @@ impl Registry {
             self.blobs.abort_upload(id).await?;
             self.ports.uploads.delete_upload(id).await?;
         }
+        // A closed id older than the expiry is refused by its age alone.
+        self.ports.uploads.forget_closed_uploads(self.now() - self.config.upload_ttl_ms).await?;
         Ok(stale.len())
     }
 
@@ -248,6 +255,10 @@ impl Registry {
         let minted = upload_id::verify(&self.upload_key, name, id)
             .filter(|m| now - m.created_at <= self.config.upload_ttl_ms && !self.closed_uploads.contains(id))
             .ok_or_else(|| unknown_upload(id))?;
+        // Closed on another node (this one's are known above without a read).
+        if self.ports.uploads.is_closed(id).await? {
+            return Err(unknown_upload(id));
+        }
         let fresh = UploadSession {
             id: id.to_owned(),
             name: name.clone(),
@@ -326,8 +337,18 @@ impl Registry {
         Ok(self.blobs.stat(digest).await? == Some(size))
     }
 
-    async fn link_stored(&self, name: &OciName, digest: &Digest, size: u64) -> Result<BlobInfo> {
-        self.ports.blob_index.record_blob(digest, size, Some(name), self.now()).await?;
+    /// Records the blob linked into `name`, closing the upload id `closing` in the same transaction.
+    async fn link_stored(&self, name: &OciName, digest: &Digest, size: u64, closing: Option<&str>) -> Result<BlobInfo> {
+        let now = self.now();
+        match closing {
+            None => self.ports.blob_index.record_blob(digest, size, Some(name), now).await?,
+            Some(id) => {
+                let mut work = self.ports.transactions.begin().await?;
+                work.record_blob(digest, size, Some(name), now).await?;
+                work.close_upload(id, now).await?;
+                work.commit().await?;
+            }
+        }
         Ok(BlobInfo { digest: digest.clone(), size })
     }
 
@@ -339,6 +360,7 @@ impl Registry {
         expected: &Digest,
         hasher: MultiHasher,
         size: u64,
+        closing: Option<&str>,
     ) -> Result<BlobInfo> {
         let actual = match hasher.finish(expected.algorithm()) {
             Some(d) => d,
@@ -349,7 +371,7 @@ impl Registry {
             return Err(Error::new(ErrorKind::DigestInvalid, format!("content digest is {actual}, not {expected}")));
         }
         self.blobs.commit_upload(id, expected).await?;
-        self.link_stored(name, expected, size).await
+        self.link_stored(name, expected, size, closing).await
     }
 
     async fn rehash_staged(&self, id: &str, algorithm: DigestAlgorithm) -> Result<Digest> {

@@ -1,6 +1,7 @@
 //! Three nodes on one PostgreSQL database and one shared blob storage (issue 16, point 4, on the
 //! filesystem store): any node continues any upload, serves what another wrote the moment it is
-//! committed, and two nodes racing for one immutable tag end with one winner.
+//! committed, two nodes racing for one immutable tag end with one winner, and an upload closed on one
+//! node is refused by all.
 
 use crate::support::{Client, OCI_MANIFEST, sha256};
 use arca_server::testing::TestServer;
@@ -79,6 +80,25 @@ async fn three_nodes_share_uploads_tags_and_refusals() {
         let said = refused.text().await.unwrap();
         assert!(said.contains("DENIED") && said.contains("immutable"), "a clear refusal: {said}");
         assert_eq!(c.get(&format!("/v2/dev/app/manifests/{tag}")).await.text().await.unwrap(), *winner);
+    }
+
+    // An upload id closed on one node is refused by every node: completed (here a monolithic one,
+    // which never had a session row) or cancelled.
+    let blob = b"closed once".to_vec();
+    let r = a.http.post(a.url("/v2/dev/app/blobs/uploads/")).send().await.unwrap();
+    let location = r.headers()["location"].to_str().unwrap().to_owned();
+    let sep = if location.contains('?') { '&' } else { '?' };
+    let done = a.http.put(a.url(&format!("{location}{sep}digest={}", sha256(&blob)))).body(blob.clone()).send();
+    assert_eq!(done.await.unwrap().status(), 201);
+    let r = b.http.post(b.url("/v2/dev/app/blobs/uploads/")).send().await.unwrap();
+    let cancelled = r.headers()["location"].to_str().unwrap().to_owned();
+    assert_eq!(b.http.delete(b.url(&cancelled)).send().await.unwrap().status(), 204);
+    for (closed, by) in [(&location, "a"), (&cancelled, "b")] {
+        for node in [&a, &b, &c] {
+            let r = node.http.patch(node.url(closed)).body(b"more".to_vec()).send().await.unwrap();
+            assert_eq!(r.status(), 404, "an upload closed on node {by} is refused everywhere");
+            assert!(r.text().await.unwrap().contains("BLOB_UPLOAD_UNKNOWN"));
+        }
     }
 
     for node in nodes {

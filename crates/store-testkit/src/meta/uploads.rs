@@ -90,3 +90,38 @@ pub(super) async fn uploads_are_counted(store: &dyn MetaStore) {
     store.delete_upload("b").await.expect("delete_upload");
     assert_eq!(store.count_uploads().await.expect("count"), 2, "a deleted upload is not counted");
 }
+
+pub(super) async fn closed_uploads_are_remembered_until_forgotten(store: &dyn MetaStore) {
+    let session = upload("open-one", "dev/app", T0);
+    store.create_upload(&session).await.expect("create_upload");
+    assert!(!store.is_closed("open-one").await.expect("is_closed"));
+    store.close_upload("open-one", T0 + 10).await.expect("close_upload");
+    assert_eq!(store.get_upload("open-one").await.expect("get_upload"), None, "the session goes");
+    assert!(store.is_closed("open-one").await.expect("is_closed"));
+    // An id that never had a session (a monolithic upload) is remembered too, and closing twice is fine.
+    store.close_upload("minted-only", T0 + 20).await.expect("close_upload");
+    store.close_upload("minted-only", T0 + 30).await.expect("closing again");
+    assert!(store.is_closed("minted-only").await.expect("is_closed"));
+    assert_eq!(store.forget_closed_uploads(T0 + 15).await.expect("forget"), 1, "only those closed before");
+    assert!(!store.is_closed("open-one").await.expect("is_closed"));
+    assert!(store.is_closed("minted-only").await.expect("is_closed"));
+}
+
+pub(super) async fn a_unit_of_work_closes_an_upload_with_its_blob(store: &dyn MetaStore) {
+    create_repositories(store, &["dev"]).await;
+    store.create_upload(&upload("u-commit", "dev/app", T0)).await.expect("create_upload");
+    let blob = digest("uploaded");
+    let mut work = store.begin().await.expect("begin");
+    work.record_blob(&blob, 7, Some(&oci_name("dev/app")), T0).await.expect("record_blob");
+    work.close_upload("u-commit", T0).await.expect("close_upload");
+    drop(work);
+    assert!(!store.is_closed("u-commit").await.expect("is_closed"), "rolled back with the blob");
+    assert!(store.get_upload("u-commit").await.expect("get_upload").is_some());
+    let mut work = store.begin().await.expect("begin");
+    work.record_blob(&blob, 7, Some(&oci_name("dev/app")), T0).await.expect("record_blob");
+    work.close_upload("u-commit", T0).await.expect("close_upload");
+    work.commit().await.expect("commit");
+    assert!(store.is_closed("u-commit").await.expect("is_closed"));
+    assert_eq!(store.get_upload("u-commit").await.expect("get_upload"), None);
+    assert_eq!(store.linked_blob_size(&oci_name("dev/app"), &blob).await.expect("linked"), Some(7));
+}
