@@ -4,7 +4,7 @@
 use crate::support::Client;
 use arca_server::testing::TestServer;
 use std::time::Duration;
-use tokio::io::{AsyncReadExt, AsyncWriteExt};
+use tokio::io::AsyncWriteExt;
 use tokio::net::TcpStream;
 
 /// A bound on waits that must end by themselves (the server's timeouts are 1 s in these tests).
@@ -15,36 +15,20 @@ fn short_timeouts(s: &mut arca_server::Settings) {
     s.body_idle_timeout = Duration::from_secs(1);
 }
 
-/// Reads until the server closes the connection; returns what it sent. Panics if it never does.
-async fn read_until_closed(stream: &mut TcpStream) -> String {
-    let mut received = Vec::new();
-    let read = tokio::time::timeout(BOUND, async {
-        let mut buf = [0u8; 4096];
-        loop {
-            match stream.read(&mut buf).await {
-                Ok(0) | Err(_) => break,
-                Ok(n) => received.extend_from_slice(&buf[..n]),
-            }
-        }
-    });
-    read.await.expect("the server closes the connection");
-    String::from_utf8_lossy(&received).into_owned()
-}
-
 #[tokio::test]
 async fn silent_half_sent_and_idle_connections_are_closed() {
     let server = TestServer::start_with(short_timeouts).await;
     // Nothing at all.
     let mut silent = TcpStream::connect(server.host()).await.unwrap();
-    read_until_closed(&mut silent).await;
+    crate::support::read_until_closed(&mut silent).await;
     // Half a request head.
     let mut half = TcpStream::connect(server.host()).await.unwrap();
     half.write_all(b"GET /healthz HTTP/1.1\r\nHost: x\r\n").await.unwrap();
-    read_until_closed(&mut half).await;
+    crate::support::read_until_closed(&mut half).await;
     // A whole request, then an idle keep-alive connection.
     let mut idle = TcpStream::connect(server.host()).await.unwrap();
     idle.write_all(b"GET /healthz HTTP/1.1\r\nHost: x\r\n\r\n").await.unwrap();
-    let answered = read_until_closed(&mut idle).await;
+    let answered = crate::support::read_until_closed(&mut idle).await;
     assert!(answered.starts_with("HTTP/1.1 200"), "answered before closing: {answered}");
     // Half a management API body.
     let mut body = TcpStream::connect(server.host()).await.unwrap();
@@ -53,7 +37,7 @@ async fn silent_half_sent_and_idle_connections_are_closed() {
     )
     .await
     .unwrap();
-    let answered = read_until_closed(&mut body).await;
+    let answered = crate::support::read_until_closed(&mut body).await;
     assert!(!answered.starts_with("HTTP/1.1 2"), "a stalled body is not accepted: {answered}");
     let text = Client::new(&server).get("/metrics").await.text().await.unwrap();
     let timed_out: u64 = metric(&text, "arca_http_connections_timed_out_total");

@@ -79,3 +79,21 @@ pub fn staged_files(data: &std::path::Path) -> Vec<String> {
         Err(_) => vec![],
     }
 }
+
+/// Reads until the server closes the connection (within 20 s); returns what it sent. Panics if it
+/// never does.
+pub async fn read_until_closed(stream: &mut (impl tokio::io::AsyncRead + Unpin)) -> String {
+    use tokio::io::AsyncReadExt;
+    let mut received = Vec::new();
+    let read = tokio::time::timeout(std::time::Duration::from_secs(20), async {
+        let mut buf = [0u8; 4096];
+        loop {
+            match stream.read(&mut buf).await {
+                Ok(0) | Err(_) => break,
+                Ok(n) => received.extend_from_slice(&buf[..n]),
+            }
+        }
+    });
+    read.await.expect("the server closes the connection");
+    String::from_utf8_lossy(&received).into_owned()
+}

@@ -14,7 +14,7 @@ use std::path::Path;
 use std::process::Command;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
-use tokio::io::{AsyncReadExt, AsyncWriteExt};
+use tokio::io::AsyncWriteExt;
 use tokio::net::TcpStream;
 use tokio_rustls::client::TlsStream;
 
@@ -204,32 +204,16 @@ async fn plain_http_to_the_tls_port_is_told_to_use_https_and_the_server_serves_o
     for _ in 0..3 {
         let mut plain = TcpStream::connect(server.host()).await.unwrap();
         plain.write_all(format!("GET /healthz HTTP/1.1\r\nHost: {}\r\n\r\n", server.host()).as_bytes()).await.unwrap();
-        let answer = read_until_closed(&mut plain).await;
+        let answer = crate::support::read_until_closed(&mut plain).await;
         assert!(answer.starts_with("HTTP/1.1 400"), "{answer}");
         assert!(answer.contains(&format!("use https://{}/", server.host())), "{answer}");
     }
     // Garbage that is neither: the handshake fails, the connection closes.
     let mut garbage = TcpStream::connect(server.host()).await.unwrap();
     garbage.write_all(&[0u8; 64]).await.unwrap();
-    read_until_closed(&mut garbage).await;
+    crate::support::read_until_closed(&mut garbage).await;
     let stream = connect(&server, client_config(&[&ca.der], &[b"h2"])).await.unwrap();
     assert_eq!(get_h2(&mut h2(stream).await.0, &server, "/healthz").await.0, 200);
-}
-
-/// Reads until the server closes the connection; returns what it sent. Panics if it never does.
-async fn read_until_closed(stream: &mut TcpStream) -> String {
-    let mut received = Vec::new();
-    let read = tokio::time::timeout(BOUND, async {
-        let mut buf = [0u8; 4096];
-        loop {
-            match stream.read(&mut buf).await {
-                Ok(0) | Err(_) => break,
-                Ok(n) => received.extend_from_slice(&buf[..n]),
-            }
-        }
-    });
-    read.await.expect("the server closes the connection");
-    String::from_utf8_lossy(&received).into_owned()
 }
 
 #[tokio::test]
@@ -249,8 +233,8 @@ async fn stalled_handshakes_and_idle_http2_connections_are_closed_by_the_header_
     // Half a ClientHello: a handshake record header announcing 512 bytes, then nothing.
     let mut half = TcpStream::connect(server.host()).await.unwrap();
     half.write_all(&[0x16, 0x03, 0x01, 0x02, 0x00, 0x01]).await.unwrap();
-    read_until_closed(&mut silent).await;
-    read_until_closed(&mut half).await;
+    crate::support::read_until_closed(&mut silent).await;
+    crate::support::read_until_closed(&mut half).await;
     assert!(started.elapsed() < Duration::from_secs(10), "closed by the 1 s timeout: {:?}", started.elapsed());
 
     // An HTTP/2 connection that served a request and then sits idle is closed too (GOAWAY).
