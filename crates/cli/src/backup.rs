@@ -1,4 +1,5 @@
-//! `arca backup DIR` and `arca restore DIR` on the local registry (`server::backup` does the work).
+//! `arca backup DIR`, `arca restore DIR` and `arca fsck` on the local registry (`server::backup` and
+//! `server::fsck` do the work).
 
 use arca_server::Settings;
 use std::path::Path;
@@ -24,5 +25,32 @@ pub async fn restore(dir: &Path, settings: Settings) -> anyhow::Result<()> {
         settings.data.display(),
         copied.audit_entries
     );
+    Ok(())
+}
+
+/// `arca fsck`: every recorded blob present, of its size, hashing to its digest; every manifest
+/// reference recorded. Exits non-zero when anything is wrong.
+pub async fn fsck(json: bool, settings: Settings) -> anyhow::Result<()> {
+    let report = arca_server::fsck::check(&settings).await?;
+    if json {
+        println!("{}", serde_json::to_string_pretty(&report)?);
+    } else {
+        for problem in &report.problems {
+            match problem {
+                arca_server::fsck::Problem::Missing { digest } => println!("missing   {digest}"),
+                arca_server::fsck::Problem::Damaged { digest, detail } => println!("damaged   {digest}: {detail}"),
+                arca_server::fsck::Problem::UnrecordedReference { package, manifest, reference } => {
+                    println!("dangling  {package}@{manifest} references {reference}, which is not recorded")
+                }
+            }
+        }
+        println!(
+            "checked {} blobs ({} bytes): {} problem(s)",
+            report.blobs_checked,
+            report.bytes_checked,
+            report.problems.len()
+        );
+    }
+    anyhow::ensure!(report.problems.is_empty(), "{} problem(s) found", report.problems.len());
     Ok(())
 }

@@ -137,6 +137,9 @@ pub trait BlobIndex: Send + Sync + 'static {
     /// Recorded blobs with their sizes, in digest order, strictly after `after`, at most `limit`
     /// (backups, and later GC and fsck, walk every blob in pages).
     async fn list_blobs(&self, after: Option<&Digest>, limit: usize) -> Result<Vec<(Digest, u64)>>;
+    /// Manifest references to content no blob record holds (metadata that lost a blob: for `fsck`), as
+    /// (package, manifest digest, missing digest), at most `limit`.
+    async fn unrecorded_references(&self, limit: usize) -> Result<Vec<(OciName, Digest, Digest)>>;
 }
 
 #[async_trait]

@@ -7,6 +7,7 @@ mod app;
 pub mod auth;
 pub mod backup;
 pub mod config;
+pub mod fsck;
 pub mod limits;
 mod listener;
 mod metrics;

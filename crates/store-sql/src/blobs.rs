@@ -7,7 +7,7 @@ use crate::{SqlMetaStore, packages};
 use arca_core::Result;
 use arca_core::audit::NewAuditEntry;
 use arca_core::meta::{BlobIndex, Millis};
-use arca_types::{Digest, OciName};
+use arca_types::{Digest, OciName, PackageName, RepoName};
 use async_trait::async_trait;
 
 #[async_trait]
@@ -64,6 +64,31 @@ impl BlobIndex for SqlMetaStore {
             .await
             .map_err(db_err("counting blobs"))?;
         Ok((to_u64(col(&row, 0)?), to_u64(col(&row, 1)?)))
+    }
+
+    async fn unrecorded_references(&self, max: usize) -> Result<Vec<(OciName, Digest, Digest)>> {
+        let rows = query(
+            "SELECT DISTINCT r.repository, r.package, r.manifest_digest, r.child_digest FROM manifest_refs r \
+             WHERE NOT EXISTS (SELECT 1 FROM blobs b WHERE b.digest = r.child_digest) \
+             ORDER BY r.repository, r.package, r.manifest_digest, r.child_digest LIMIT $1",
+        )
+        .bind(limit(max))
+        .fetch_all(&mut self.db.read().await?)
+        .await
+        .map_err(db_err("checking manifest references"))?;
+        rows.iter()
+            .map(|row| {
+                let (repository, package): (String, String) = (col(row, 0)?, col(row, 1)?);
+                let name = OciName::new(
+                    RepoName::parse(&repository).map_err(|e| corrupt("repository", &repository, e))?,
+                    PackageName::parse(&package).map_err(|e| corrupt("package", &package, e))?,
+                );
+                let (manifest, child): (String, String) = (col(row, 2)?, col(row, 3)?);
+                let manifest = Digest::parse(&manifest).map_err(|e| corrupt("manifest digest", &manifest, e))?;
+                let child = Digest::parse(&child).map_err(|e| corrupt("reference digest", &child, e))?;
+                Ok((name, manifest, child))
+            })
+            .collect()
     }
 
     async fn list_blobs(&self, after: Option<&Digest>, max: usize) -> Result<Vec<(Digest, u64)>> {

@@ -109,6 +109,7 @@ macro_rules! meta_checks {
             unit_of_work_commits_every_aggregate_at_once,
             unit_of_work_finds_missing_references_in_the_package,
             blobs_are_listed_in_digest_order_by_page,
+            references_to_unrecorded_content_are_found,
             closed_uploads_are_remembered_until_forgotten,
             a_unit_of_work_closes_an_upload_with_its_blob,
         }

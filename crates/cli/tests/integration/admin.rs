@@ -95,3 +95,36 @@ fn a_backup_restores_into_a_new_data_directory() {
     let again = run(&restored, &["restore", backup.to_str().unwrap()], "");
     assert!(!again.status.success(), "a restore never overwrites a registry");
 }
+
+#[tokio::test]
+async fn fsck_finds_missing_and_damaged_blobs() {
+    let dir = tempfile::tempdir().unwrap();
+    let data = dir.path().to_owned();
+    let server = arca_server::testing::TestServer::start_in(&data, |_| {}).await;
+    let http = reqwest::Client::new();
+    let mut digests = Vec::new();
+    for content in [b"first blob".as_slice(), b"second blob", b"third blob"] {
+        let digest = format!("sha256:{}", hex::encode(<sha2::Sha256 as sha2::Digest>::digest(content)));
+        let url = format!("{}/v2/dev/app/blobs/uploads/?digest={digest}", server.url());
+        assert_eq!(http.post(url).body(content.to_vec()).send().await.unwrap().status(), 201);
+        digests.push(digest);
+    }
+    server.stop().await;
+    let fine = ok(&data, &["fsck"], "");
+    assert!(fine.contains("checked 3 blobs") && fine.contains("0 problem"), "{fine}");
+
+    let path = |digest: &str| {
+        let hex = digest.strip_prefix("sha256:").unwrap();
+        data.join("blobs/sha256").join(&hex[..2]).join(hex)
+    };
+    std::fs::remove_file(path(&digests[0])).unwrap();
+    std::fs::write(path(&digests[1]), b"second blod").unwrap();
+    let out = run(&data, &["fsck", "--json"], "");
+    assert!(!out.status.success(), "problems make fsck fail");
+    let report: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(report["blobs_checked"], 3);
+    let problems = report["problems"].as_array().unwrap();
+    assert_eq!(problems.len(), 2, "{report}");
+    assert!(problems.iter().any(|p| p["kind"] == "missing" && p["digest"] == digests[0].as_str()), "{report}");
+    assert!(problems.iter().any(|p| p["kind"] == "damaged" && p["digest"] == digests[1].as_str()), "{report}");
+}

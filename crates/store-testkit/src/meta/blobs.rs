@@ -120,3 +120,19 @@ pub(super) async fn blobs_are_listed_in_digest_order_by_page(store: &dyn MetaSto
     assert_eq!(next, all[2..4], "the next page starts after the last digest seen");
     assert!(store.list_blobs(Some(&all[4].0), 2).await.expect("list_blobs").is_empty());
 }
+
+pub(super) async fn references_to_unrecorded_content_are_found(store: &dyn MetaStore) {
+    create_repositories(store, &["dev"]).await;
+    let m = manifest("dev/app", "m");
+    put(store, &m, None).await;
+    let mut missing: Vec<Digest> = m.references.iter().map(|(d, _)| d.clone()).collect();
+    missing.sort();
+    missing.dedup();
+    let found = store.unrecorded_references(100).await.expect("unrecorded_references");
+    assert_eq!(found.iter().map(|(_, _, d)| d.clone()).collect::<Vec<_>>(), missing, "none of its blobs is recorded");
+    assert!(found.iter().all(|(name, manifest, _)| *name == oci_name("dev/app") && *manifest == m.record.digest));
+    for d in &missing {
+        store.record_blob(d, 1, Some(&oci_name("dev/app")), T0).await.expect("record_blob");
+    }
+    assert!(store.unrecorded_references(100).await.expect("unrecorded_references").is_empty());
+}

@@ -1,0 +1,95 @@
+//! `arca fsck`: checks that the registry holds what its metadata says — every blob it records is in the
+//! blob store with its recorded size and its bytes hash to its digest, and every manifest reference
+//! names recorded content. Read-only: it reports, it changes nothing.
+
+use crate::{Settings, StartupError};
+use arca_core::blob::BlobStore;
+use arca_core::hasher::MultiHasher;
+use arca_core::meta::BlobIndex;
+use arca_store_sql::SqlMetaStore;
+use arca_types::{Digest, DigestAlgorithm};
+use futures_util::StreamExt;
+
+/// What a check found.
+#[derive(Debug, Clone, Default, PartialEq, Eq, serde::Serialize)]
+pub struct Report {
+    pub blobs_checked: u64,
+    pub bytes_checked: u64,
+    pub problems: Vec<Problem>,
+}
+
+/// One thing that is not as the metadata says.
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
+#[serde(tag = "kind", rename_all = "snake_case")]
+pub enum Problem {
+    /// A recorded blob the blob store does not have.
+    Missing { digest: String },
+    /// A stored blob whose size or bytes are not the recorded ones.
+    Damaged { digest: String, detail: String },
+    /// A manifest whose reference names content no blob record holds.
+    UnrecordedReference { package: String, manifest: String, reference: String },
+}
+
+/// At most this many unrecorded references are listed.
+const REFERENCES_LISTED: usize = 10_000;
+const PAGE: usize = 1000;
+
+fn fail(what: impl std::fmt::Display) -> StartupError {
+    StartupError(what.to_string())
+}
+
+/// Checks the registry `settings` describe; it may be serving meanwhile.
+pub async fn check(settings: &Settings) -> Result<Report, StartupError> {
+    let meta = SqlMetaStore::connect(&settings.database).await.map_err(fail)?;
+    let root = settings.storage.strip_prefix("file://").unwrap_or(&settings.storage);
+    let blobs = arca_store_fs::FsBlobStore::open(root.into()).map_err(fail)?;
+    let report = check_stores(&meta, &blobs).await;
+    meta.close().await;
+    report
+}
+
+/// The check, on any stores.
+pub async fn check_stores(index: &dyn BlobIndex, store: &dyn BlobStore) -> Result<Report, StartupError> {
+    let mut report = Report::default();
+    for (package, manifest, reference) in index.unrecorded_references(REFERENCES_LISTED).await.map_err(fail)? {
+        let (package, manifest, reference) = (package.to_string(), manifest.to_string(), reference.to_string());
+        report.problems.push(Problem::UnrecordedReference { package, manifest, reference });
+    }
+    let mut after: Option<Digest> = None;
+    loop {
+        let page = index.list_blobs(after.as_ref(), PAGE).await.map_err(fail)?;
+        let Some((last, _)) = page.last() else { return Ok(report) };
+        after = Some(last.clone());
+        for (digest, size) in page {
+            if let Some(problem) = check_blob(store, &digest, size).await? {
+                report.problems.push(problem);
+            }
+            report.blobs_checked += 1;
+            report.bytes_checked += size;
+        }
+    }
+}
+
+async fn check_blob(store: &dyn BlobStore, digest: &Digest, size: u64) -> Result<Option<Problem>, StartupError> {
+    let damaged = |detail: String| Ok(Some(Problem::Damaged { digest: digest.to_string(), detail }));
+    let content = match store.get(digest, None).await {
+        Ok(Some(content)) => content,
+        Ok(None) => return Ok(Some(Problem::Missing { digest: digest.to_string() })),
+        Err(e) => return damaged(format!("unreadable: {e}")),
+    };
+    if content.size != size {
+        return damaged(format!("{} bytes stored, {size} recorded", content.size));
+    }
+    let mut hasher = MultiHasher::new(digest.algorithm() == DigestAlgorithm::Sha512);
+    let mut stream = content.stream;
+    while let Some(chunk) = stream.next().await {
+        match chunk {
+            Ok(chunk) => hasher.update(&chunk),
+            Err(e) => return damaged(format!("unreadable: {e}")),
+        }
+    }
+    match hasher.finish(digest.algorithm()) {
+        Some(actual) if actual == *digest => Ok(None),
+        actual => damaged(format!("its bytes hash to {}", actual.map_or_else(|| "nothing".into(), |d| d.to_string()))),
+    }
+}
