@@ -30,8 +30,8 @@ pub async fn restore(dir: &Path, settings: Settings) -> anyhow::Result<()> {
 
 /// `arca fsck`: every recorded blob present, of its size, hashing to its digest; every manifest
 /// reference recorded. Exits non-zero when anything is wrong.
-pub async fn fsck(json: bool, settings: Settings) -> anyhow::Result<()> {
-    let report = arca_server::fsck::check(&settings).await?;
+pub async fn fsck(json: bool, repair: bool, settings: Settings) -> anyhow::Result<()> {
+    let report = arca_server::fsck::check(&settings, repair).await?;
     if json {
         println!("{}", serde_json::to_string_pretty(&report)?);
     } else {
@@ -43,6 +43,9 @@ pub async fn fsck(json: bool, settings: Settings) -> anyhow::Result<()> {
                     println!("dangling  {package}@{manifest} references {reference}, which is not recorded")
                 }
             }
+        }
+        for digest in &report.removed {
+            println!("removed   {digest} (damaged): push it again to restore it");
         }
         println!(
             "checked {} blobs ({} bytes): {} problem(s)",

@@ -129,11 +129,14 @@ arca token ls; arca token revoke <id>"
     /// Make a new registry (--data must be empty or new) from a backup made by `arca backup`.
     Restore { dir: PathBuf },
     /// Check the local registry: every recorded blob present, of its size and hashing to its digest,
-    /// every manifest reference recorded. Read-only; exits 1 when something is wrong.
+    /// every manifest reference recorded. Exits 1 when something is wrong.
     Fsck {
         /// Print the report as JSON.
         #[arg(long)]
         json: bool,
+        /// Remove damaged blob copies, so they are never served; pushing a blob again restores it.
+        #[arg(long)]
+        repair: bool,
     },
 }
 
@@ -213,7 +216,7 @@ fn run(cli: &Cli) -> anyhow::Result<()> {
             Command::Audit(command) => audit::run(command, cli.config.settings()?).await,
             Command::Backup { dir } => backup::backup(dir, cli.config.settings()?).await,
             Command::Restore { dir } => backup::restore(dir, cli.config.settings()?).await,
-            Command::Fsck { json } => backup::fsck(*json, cli.config.settings()?).await,
+            Command::Fsck { json, repair } => backup::fsck(*json, *repair, cli.config.settings()?).await,
         }
     })
 }

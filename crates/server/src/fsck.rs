@@ -1,6 +1,8 @@
 //! `arca fsck`: checks that the registry holds what its metadata says — every blob it records is in the
 //! blob store with its recorded size and its bytes hash to its digest, and every manifest reference
-//! names recorded content. Read-only: it reports, it changes nothing.
+//! names recorded content. It reports and changes nothing, unless asked to remove damaged copies
+//! (`--repair`): a removed copy is never served again (a pull says the blob is unknown instead of
+//! sending wrong bytes), and the next push of that digest writes a sound one.
 
 use crate::{Settings, StartupError};
 use arca_core::blob::BlobStore;
@@ -16,6 +18,8 @@ pub struct Report {
     pub blobs_checked: u64,
     pub bytes_checked: u64,
     pub problems: Vec<Problem>,
+    /// Damaged copies removed (with `--repair`).
+    pub removed: Vec<String>,
 }
 
 /// One thing that is not as the metadata says.
@@ -38,18 +42,19 @@ fn fail(what: impl std::fmt::Display) -> StartupError {
     StartupError(what.to_string())
 }
 
-/// Checks the registry `settings` describe; it may be serving meanwhile.
-pub async fn check(settings: &Settings) -> Result<Report, StartupError> {
+/// Checks the registry `settings` describe; it may be serving meanwhile. With `repair`, damaged copies
+/// are removed from the blob store.
+pub async fn check(settings: &Settings, repair: bool) -> Result<Report, StartupError> {
     let meta = SqlMetaStore::connect(&settings.database).await.map_err(fail)?;
     let root = settings.storage.strip_prefix("file://").unwrap_or(&settings.storage);
     let blobs = arca_store_fs::FsBlobStore::open(root.into()).map_err(fail)?;
-    let report = check_stores(&meta, &blobs).await;
+    let report = check_stores(&meta, &blobs, repair).await;
     meta.close().await;
     report
 }
 
 /// The check, on any stores.
-pub async fn check_stores(index: &dyn BlobIndex, store: &dyn BlobStore) -> Result<Report, StartupError> {
+pub async fn check_stores(index: &dyn BlobIndex, store: &dyn BlobStore, repair: bool) -> Result<Report, StartupError> {
     let mut report = Report::default();
     for (package, manifest, reference) in index.unrecorded_references(REFERENCES_LISTED).await.map_err(fail)? {
         let (package, manifest, reference) = (package.to_string(), manifest.to_string(), reference.to_string());
@@ -62,6 +67,11 @@ pub async fn check_stores(index: &dyn BlobIndex, store: &dyn BlobStore) -> Resul
         after = Some(last.clone());
         for (digest, size) in page {
             if let Some(problem) = check_blob(store, &digest, size).await? {
+                if repair && matches!(problem, Problem::Damaged { .. }) {
+                    store.delete(&digest).await.map_err(fail)?;
+                    tracing::warn!(%digest, "removed a damaged blob copy: push the blob again to restore it");
+                    report.removed.push(digest.to_string());
+                }
                 report.problems.push(problem);
             }
             report.blobs_checked += 1;

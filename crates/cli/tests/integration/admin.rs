@@ -127,4 +127,21 @@ async fn fsck_finds_missing_and_damaged_blobs() {
     assert_eq!(problems.len(), 2, "{report}");
     assert!(problems.iter().any(|p| p["kind"] == "missing" && p["digest"] == digests[0].as_str()), "{report}");
     assert!(problems.iter().any(|p| p["kind"] == "damaged" && p["digest"] == digests[1].as_str()), "{report}");
+
+    // --repair removes the damaged copy: never served again, and a push of the digest restores it.
+    let out = run(&data, &["fsck", "--repair"], "");
+    let said = String::from_utf8_lossy(&out.stdout).into_owned();
+    assert!(said.contains(&format!("removed   {}", digests[1])), "{said}");
+    assert!(!path(&digests[1]).exists(), "the damaged copy is gone");
+    let server = arca_server::testing::TestServer::start_in(&data, |_| {}).await;
+    let blob = |digest: &str| format!("{}/v2/dev/app/blobs/{digest}", server.url());
+    assert_eq!(http.get(blob(&digests[1])).send().await.unwrap().status(), 404, "not served");
+    for (digest, content) in [(&digests[0], b"first blob".as_slice()), (&digests[1], b"second blob")] {
+        let url = format!("{}/v2/dev/app/blobs/uploads/?digest={digest}", server.url());
+        assert_eq!(http.post(url).body(content.to_vec()).send().await.unwrap().status(), 201);
+        assert_eq!(http.get(blob(digest)).send().await.unwrap().bytes().await.unwrap().as_ref(), content);
+    }
+    server.stop().await;
+    let fine = ok(&data, &["fsck"], "");
+    assert!(fine.contains("0 problem"), "pushing again restored both: {fine}");
 }
