@@ -183,12 +183,22 @@ fn jobs(
     settings: &Settings,
 ) -> JobRunner {
     use arca_core::registry::jobs::{GenericUploadReaper, UploadReaper};
+    use arca_core::registry::scrub::Scrubber;
     let interval = std::time::Duration::from_secs(settings.upload_reap_interval_secs);
     let node = format!("{}-{}", std::process::id(), uuid::Uuid::new_v4().simple());
-    JobRunner::new(node, claims, clock)
+    let runner = JobRunner::new(node, claims, clock)
         .with_job(Arc::new(UploadReaper { registry: registry.clone(), interval }))
-        .with_job(Arc::new(GenericUploadReaper { registry: registry.clone(), interval }))
+        .with_job(Arc::new(GenericUploadReaper { registry: registry.clone(), interval }));
+    if settings.scrub_mib_per_hour == 0 {
+        return runner;
+    }
+    // Six runs an hour, each a sixth of the hourly budget: a bounded, low rate.
+    let bytes_per_run = (settings.scrub_mib_per_hour << 20) / SCRUB_RUNS_PER_HOUR;
+    let every = std::time::Duration::from_secs(3600 / SCRUB_RUNS_PER_HOUR);
+    runner.with_job(Arc::new(Scrubber::new(registry.clone(), every, bytes_per_run.max(1))))
 }
+
+const SCRUB_RUNS_PER_HOUR: u64 = 6;
 
 fn err(what: &'static str) -> impl Fn(arca_core::Error) -> StartupError {
     move |e| StartupError(format!("{what}: {e}"))

@@ -54,6 +54,7 @@ const KEYS: &[(&str, &str, bool)] = &[
     ("log.level", "\"info\"", false),
     ("shutdown_grace_secs", "30", false),
     ("blobs.verify_reads_up_to_bytes", "4194304", false),
+    ("blobs.scrub_mib_per_hour", "1024", false),
     ("oci.auto_create", "true", false),
     ("oci.body_idle_timeout_secs", "60", false),
     ("oci.default_mutable_tags", "[\"latest\"]", false),
@@ -237,6 +238,8 @@ pub struct Settings {
     pub shutdown_grace_secs: u64,
     pub registry: arca_core::registry::RegistryConfig,
     pub upload_reap_interval_secs: u64,
+    /// MiB of stored blobs the background scrub re-hashes per hour (0: no scrub).
+    pub scrub_mib_per_hour: u64,
     pub repositories: BTreeMap<String, RepositoryConfig>,
     /// Header-read (and idle keep-alive) timeout and the connection cap.
     pub connections: crate::ConnectionLimits,
@@ -324,6 +327,8 @@ impl Settings {
                     .map_err(|_| ConfigError("blobs.verify_reads_up_to_bytes must not be negative".into()))?,
             },
             upload_reap_interval_secs: positive("oci.upload_reap_interval_secs")?,
+            scrub_mib_per_hour: u64::try_from(raw.int("blobs.scrub_mib_per_hour"))
+                .map_err(|_| ConfigError("blobs.scrub_mib_per_hour must not be negative".into()))?,
             repositories: raw.repositories.clone(),
             connections: crate::ConnectionLimits {
                 header_read_timeout: std::time::Duration::from_secs(positive("http.header_read_timeout_secs")?),

@@ -6,11 +6,10 @@
 
 use crate::{Settings, StartupError};
 use arca_core::blob::BlobStore;
-use arca_core::hasher::MultiHasher;
 use arca_core::meta::BlobIndex;
+use arca_core::registry::scrub::{Damage, check_stored};
 use arca_store_sql::SqlMetaStore;
-use arca_types::{Digest, DigestAlgorithm};
-use futures_util::StreamExt;
+use arca_types::Digest;
 
 /// What a check found.
 #[derive(Debug, Clone, Default, PartialEq, Eq, serde::Serialize)]
@@ -81,25 +80,8 @@ pub async fn check_stores(index: &dyn BlobIndex, store: &dyn BlobStore, repair: 
 }
 
 async fn check_blob(store: &dyn BlobStore, digest: &Digest, size: u64) -> Result<Option<Problem>, StartupError> {
-    let damaged = |detail: String| Ok(Some(Problem::Damaged { digest: digest.to_string(), detail }));
-    let content = match store.get(digest, None).await {
-        Ok(Some(content)) => content,
-        Ok(None) => return Ok(Some(Problem::Missing { digest: digest.to_string() })),
-        Err(e) => return damaged(format!("unreadable: {e}")),
-    };
-    if content.size != size {
-        return damaged(format!("{} bytes stored, {size} recorded", content.size));
-    }
-    let mut hasher = MultiHasher::new(digest.algorithm() == DigestAlgorithm::Sha512);
-    let mut stream = content.stream;
-    while let Some(chunk) = stream.next().await {
-        match chunk {
-            Ok(chunk) => hasher.update(&chunk),
-            Err(e) => return damaged(format!("unreadable: {e}")),
-        }
-    }
-    match hasher.finish(digest.algorithm()) {
-        Some(actual) if actual == *digest => Ok(None),
-        actual => damaged(format!("its bytes hash to {}", actual.map_or_else(|| "nothing".into(), |d| d.to_string()))),
-    }
+    Ok(check_stored(store, digest, size).await.map(|damage| match damage {
+        Damage::Missing => Problem::Missing { digest: digest.to_string() },
+        Damage::Damaged(detail) => Problem::Damaged { digest: digest.to_string(), detail },
+    }))
 }

@@ -36,6 +36,8 @@ mod postgres;
 mod protocol_seam;
 #[path = "integration/restart.rs"]
 mod restart;
+#[path = "integration/scrub.rs"]
+mod scrub;
 #[path = "integration/search.rs"]
 mod search;
 #[path = "integration/support.rs"]

@@ -11,6 +11,7 @@ pub mod jobs;
 mod locks;
 mod manifests;
 mod repositories;
+pub mod scrub;
 mod search;
 mod upload_id;
 mod uploads;
