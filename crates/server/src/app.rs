@@ -204,7 +204,7 @@ fn err(what: &'static str) -> impl Fn(arca_core::Error) -> StartupError {
     move |e| StartupError(format!("{what}: {e}"))
 }
 
-fn open_file_store(settings: &Settings) -> Result<arca_store_fs::FsBlobStore, StartupError> {
+pub(crate) fn open_file_store(settings: &Settings) -> Result<arca_store_fs::FsBlobStore, StartupError> {
     let root = settings.storage.strip_prefix("file://").unwrap_or(&settings.storage);
     std::fs::create_dir_all(&settings.data)
         .map_err(|e| StartupError(format!("data directory {}: {e}", settings.data.display())))?;

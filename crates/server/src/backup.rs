@@ -15,11 +15,12 @@ use crate::{Settings, StartupError};
 use arca_core::blob::BlobStore;
 use arca_core::hasher::MultiHasher;
 use arca_core::meta::BlobIndex;
+use arca_core::registry::scrub::RecordedBlobs;
 use arca_store_fs::FsBlobStore;
 use arca_store_sql::SqlMetaStore;
 use arca_types::{Digest, DigestAlgorithm};
 use futures_util::StreamExt;
-use std::path::{Path, PathBuf};
+use std::path::Path;
 
 /// What a backup or restore copied.
 #[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
@@ -52,11 +53,13 @@ pub async fn backup(settings: &Settings, dir: &Path) -> Result<Copied, StartupEr
     live.snapshot_to(&partial).await.map_err(fail)?;
     live.close().await;
     let snapshot = SqlMetaStore::connect(&sqlite_url(&partial)).await.map_err(fail)?;
-    let source = file_store(&settings.storage)?;
+    let source = crate::app::open_file_store(settings)?;
     let target = FsBlobStore::open(dir.to_owned()).map_err(fail)?;
     let mut copied = copy_blobs(&snapshot, &source, &target).await?;
     copied.audit_entries = arca_core::audit::AuditLog::audit_head(&snapshot).await.map_err(fail)?.seq;
     snapshot.close().await;
+    // Its last connection closed, SQLite folds the snapshot's WAL back in and removes `-wal`/`-shm`.
+    drop(snapshot);
     let summary = serde_json::to_vec_pretty(&copied).map_err(fail)?;
     std::fs::write(dir.join(SUMMARY), summary).map_err(|e| fail(format!("writing {SUMMARY}: {e}")))?;
     std::fs::rename(&partial, dir.join(DATABASE)).map_err(|e| fail(format!("finishing the backup: {e}")))?;
@@ -74,7 +77,9 @@ pub async fn restore(dir: &Path, settings: &Settings) -> Result<Copied, StartupE
             dir.display()
         )));
     }
-    let database = sqlite_path(&settings.database)?;
+    let database = SqlMetaStore::sqlite_file(&settings.database).ok_or_else(|| {
+        fail("arca restores into a SQLite database file; a PostgreSQL database is restored with pg_restore")
+    })?;
     require_empty(&settings.data, "data directory")?;
     if database.exists() {
         return Err(fail(format!("the database {} exists: restore into a new registry", database.display())));
@@ -85,7 +90,7 @@ pub async fn restore(dir: &Path, settings: &Settings) -> Result<Copied, StartupE
     std::fs::copy(&backup_db, &database).map_err(|e| fail(format!("copying the database: {e}")))?;
     let restored = SqlMetaStore::connect(&settings.database).await.map_err(fail)?;
     let source = FsBlobStore::open(dir.to_owned()).map_err(fail)?;
-    let target = file_store(&settings.storage)?;
+    let target = crate::app::open_file_store(settings)?;
     let mut copied = copy_blobs(&restored, &source, &target).await?;
     let verified = arca_core::audit::verify(&restored).await.map_err(fail)?;
     if let Err(broken) = verified {
@@ -104,11 +109,12 @@ async fn copy_blobs(
     target: &dyn BlobStore,
 ) -> Result<Copied, StartupError> {
     let mut copied = Copied { blobs: 0, bytes: 0, audit_entries: 0 };
-    let mut after: Option<Digest> = None;
+    let mut blobs = RecordedBlobs::new(index, None, PAGE);
     loop {
-        let page = index.list_blobs(after.as_ref(), PAGE).await.map_err(fail)?;
-        let Some((last, _)) = page.last() else { return Ok(copied) };
-        after = Some(last.clone());
+        let page = blobs.next_page().await.map_err(fail)?;
+        if page.is_empty() {
+            return Ok(copied);
+        }
         for (digest, size) in page {
             copy_blob(&digest, size, source, target).await?;
             copied.blobs += 1;
@@ -142,19 +148,6 @@ async fn copy_blob(
         return Err(fail(format!("blob {digest} is damaged in the source ({written} bytes, expected {size})")));
     }
     target.commit_upload(&id, digest).await.map_err(fail)
-}
-
-fn file_store(storage: &str) -> Result<FsBlobStore, StartupError> {
-    let root = storage.strip_prefix("file://").unwrap_or(storage);
-    FsBlobStore::open(root.into()).map_err(fail)
-}
-
-fn sqlite_path(database: &str) -> Result<PathBuf, StartupError> {
-    let path = database.strip_prefix("sqlite://").or_else(|| database.strip_prefix("sqlite:"));
-    let path = path.map(|p| p.split('?').next().unwrap_or(p)).filter(|p| !p.is_empty() && *p != ":memory:");
-    path.map(PathBuf::from).ok_or_else(|| {
-        fail("arca restores into a SQLite database file; a PostgreSQL database is restored with pg_restore")
-    })
 }
 
 /// `dir` is created if missing; an existing one must be empty.

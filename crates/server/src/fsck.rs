@@ -7,9 +7,8 @@
 use crate::{Settings, StartupError};
 use arca_core::blob::BlobStore;
 use arca_core::meta::BlobIndex;
-use arca_core::registry::scrub::{Damage, check_stored};
+use arca_core::registry::scrub::{Damage, RecordedBlobs, scrub_blob};
 use arca_store_sql::SqlMetaStore;
-use arca_types::Digest;
 
 /// What a check found.
 #[derive(Debug, Clone, Default, PartialEq, Eq, serde::Serialize)]
@@ -45,8 +44,7 @@ fn fail(what: impl std::fmt::Display) -> StartupError {
 /// are removed from the blob store.
 pub async fn check(settings: &Settings, repair: bool) -> Result<Report, StartupError> {
     let meta = SqlMetaStore::connect(&settings.database).await.map_err(fail)?;
-    let root = settings.storage.strip_prefix("file://").unwrap_or(&settings.storage);
-    let blobs = arca_store_fs::FsBlobStore::open(root.into()).map_err(fail)?;
+    let blobs = crate::app::open_file_store(settings)?;
     let report = check_stores(&meta, &blobs, repair).await;
     meta.close().await;
     report
@@ -59,29 +57,25 @@ pub async fn check_stores(index: &dyn BlobIndex, store: &dyn BlobStore, repair: 
         let (package, manifest, reference) = (package.to_string(), manifest.to_string(), reference.to_string());
         report.problems.push(Problem::UnrecordedReference { package, manifest, reference });
     }
-    let mut after: Option<Digest> = None;
+    let mut blobs = RecordedBlobs::new(index, None, PAGE);
     loop {
-        let page = index.list_blobs(after.as_ref(), PAGE).await.map_err(fail)?;
-        let Some((last, _)) = page.last() else { return Ok(report) };
-        after = Some(last.clone());
+        let page = blobs.next_page().await.map_err(fail)?;
+        if page.is_empty() {
+            return Ok(report);
+        }
         for (digest, size) in page {
-            if let Some(problem) = check_blob(store, &digest, size).await? {
-                if repair && matches!(problem, Problem::Damaged { .. }) {
-                    store.delete(&digest).await.map_err(fail)?;
-                    tracing::warn!(%digest, "removed a damaged blob copy: push the blob again to restore it");
-                    report.removed.push(digest.to_string());
+            match scrub_blob(store, &digest, size, repair).await.map_err(fail)? {
+                None => {}
+                Some(Damage::Missing) => report.problems.push(Problem::Missing { digest: digest.to_string() }),
+                Some(Damage::Damaged(detail)) => {
+                    if repair {
+                        report.removed.push(digest.to_string());
+                    }
+                    report.problems.push(Problem::Damaged { digest: digest.to_string(), detail });
                 }
-                report.problems.push(problem);
             }
             report.blobs_checked += 1;
             report.bytes_checked += size;
         }
     }
-}
-
-async fn check_blob(store: &dyn BlobStore, digest: &Digest, size: u64) -> Result<Option<Problem>, StartupError> {
-    Ok(check_stored(store, digest, size).await.map(|damage| match damage {
-        Damage::Missing => Problem::Missing { digest: digest.to_string() },
-        Damage::Damaged(detail) => Problem::Damaged { digest: digest.to_string(), detail },
-    }))
 }

@@ -183,15 +183,12 @@ impl BlobStore for FsBlobStore {
 
     async fn put_small(&self, digest: &Digest, content: Bytes) -> Result<()> {
         let target = self.blob_path(digest);
+        // Checked in place: a manifest pushed again needs no trip to the blocking pool.
         if stored_whole(&target, content.len()) {
-            // Checked in place first: a manifest pushed again needs no trip to the blocking pool.
             return Ok(());
         }
         let temp = self.temp_path("put");
         blocking(move || {
-            if stored_whole(&target, content.len()) {
-                return Ok(());
-            }
             let written = write_synced(&temp, &content).and_then(|()| move_into_place(&temp, &target));
             if written.is_err() {
                 let _ = fs::remove_file(&temp);

@@ -263,13 +263,13 @@ impl Db {
     pub async fn read(&self) -> Result<Reader> {
         match &self.backend {
             Backend::Postgres(pool) => Ok(Reader::Postgres(pool.clone())),
-            Backend::Sqlite(db) => Ok(Reader::Sqlite(held_reader(db).await?)),
+            Backend::Sqlite(db) => Ok(Reader::Sqlite(held_reader(db).await.map_err(db_err("opening a reader"))?)),
         }
     }
 
     /// Runs one write statement in a transaction of its own; returns once it is durable.
     pub async fn execute_write(&self, query: Query) -> SqlResult<u64> {
-        let mut tx = self.begin(true).await.map_err(|e| SqlError::other(e.message))?;
+        let mut tx = self.begin(true).await?;
         let done = query.execute(&mut tx).await?;
         tx.commit().await?;
         Ok(done)
@@ -277,19 +277,18 @@ impl Db {
 
     /// Opens a write transaction; it rolls back unless committed.
     pub async fn write(&self) -> Result<Tx> {
-        self.begin(true).await
+        self.begin(true).await.map_err(db_err("begin transaction"))
     }
 
     /// Opens a transaction for reads that must see one snapshot.
     pub async fn read_tx(&self) -> Result<Tx> {
-        self.begin(false).await
+        self.begin(false).await.map_err(db_err("begin transaction"))
     }
 
-    async fn begin(&self, write: bool) -> Result<Tx> {
-        let begin = db_err("begin transaction");
+    async fn begin(&self, write: bool) -> SqlResult<Tx> {
         match &self.backend {
             Backend::Postgres(pool) => {
-                let tx = pool.begin().await.map_err(postgres::error).map_err(begin)?;
+                let tx = pool.begin().await.map_err(postgres::error)?;
                 Ok(Tx { inner: Some(TxInner::Postgres(tx)), wal: None })
             }
             Backend::Sqlite(db) => {
@@ -299,12 +298,12 @@ impl Db {
                     // The database ended a transaction by itself (SQLite rolls back on SQLITE_FULL or
                     // SQLITE_IOERR, so the client's ROLLBACK failed): close it before the next.
                     tracing::warn!("rolling back a transaction a failed write left open");
-                    conn.execute_batch("ROLLBACK").map_err(sqlite::error).map_err(db_err("rolling back"))?;
+                    conn.execute_batch("ROLLBACK").map_err(sqlite::error)?;
                 }
                 // A writer takes the write lock up front, so a transaction never fails half-way on
                 // upgrading a read lock.
                 let statement = if write { "BEGIN IMMEDIATE" } else { "BEGIN" };
-                conn.execute_batch(statement).map_err(sqlite::error).map_err(begin)?;
+                conn.execute_batch(statement).map_err(sqlite::error)?;
                 let wal = if write { db.wal.clone() } else { None };
                 Ok(Tx { inner: Some(TxInner::Sqlite(held)), wal })
             }
@@ -327,7 +326,7 @@ impl Db {
         let snapshot = db_err("snapshotting the database");
         if db.readers.is_none() {
             // `:memory:`: only the writer's connection sees the database.
-            let mut held = held_writer(db).await?;
+            let mut held = held_writer(db).await.map_err(db_err("snapshotting the database"))?;
             return sqlite::run(held.conn(), &vacuum, crate::sql::Fetch::Count).map(drop).map_err(snapshot);
         }
         let source = db.path.clone();
@@ -360,30 +359,36 @@ impl Db {
     }
 }
 
-async fn held_writer(db: &Arc<SqliteDb>) -> Result<Held> {
+/// The writer, waited for at most [`ACQUIRE_TIMEOUT`] (then `Unavailable`: worth retrying).
+async fn held_writer(db: &Arc<SqliteDb>) -> SqlResult<Held> {
     match tokio::time::timeout(ACQUIRE_TIMEOUT, db.writer.clone().lock_owned()).await {
         Ok(guard) => Ok(Held::Writer(guard)),
-        Err(_) => Err(Error::new(
-            ErrorKind::Unavailable,
-            format!("the database writer stayed busy for {} s", ACQUIRE_TIMEOUT.as_secs()),
-        )),
+        Err(_) => Err(SqlError {
+            kind: SqlErrorKind::Unavailable,
+            code: None,
+            message: format!("the database writer stayed busy for {} s", ACQUIRE_TIMEOUT.as_secs()),
+        }),
     }
 }
 
-async fn held_reader(db: &Arc<SqliteDb>) -> Result<Held> {
+/// An idle reader, or a new one; a reader that cannot be opened is `Unavailable`.
+async fn held_reader(db: &Arc<SqliteDb>) -> SqlResult<Held> {
     let Some(idle) = &db.readers else { return held_writer(db).await };
     let pooled = idle.lock().unwrap_or_else(std::sync::PoisonError::into_inner).pop();
     let conn = match pooled {
         Some(conn) => conn,
-        None => sqlite::open(&db.path, false, Synchronous::Full, true)
-            .map_err(|e| Error::new(ErrorKind::Unavailable, format!("opening a database reader: {e}")))?,
+        None => sqlite::open(&db.path, false, Synchronous::Full, true).map_err(|e| SqlError {
+            kind: SqlErrorKind::Unavailable,
+            code: e.code,
+            message: format!("opening a database reader: {}", e.message),
+        })?,
     };
     Ok(Held::Reader(Some(conn), db.clone()))
 }
 
 /// Where a `sqlite:` URL points and how to open it.
 #[derive(Debug, Clone)]
-struct SqliteTarget {
+pub struct SqliteTarget {
     path: String,
     memory: bool,
     create: bool,
@@ -398,6 +403,15 @@ impl SqliteTarget {
         let mode = params.split('&').find_map(|p| p.strip_prefix("mode=")).unwrap_or("rwc");
         let memory = path == ":memory:" || mode == "memory";
         Self { path: if memory { ":memory:".to_owned() } else { path.to_owned() }, memory, create: mode == "rwc" }
+    }
+
+    /// The database file a `sqlite:` URL names; `None` for `:memory:` or another scheme.
+    pub fn file_of(url: &str) -> Option<PathBuf> {
+        if Dialect::of_url(url).ok()? != Dialect::Sqlite {
+            return None;
+        }
+        let target = Self::parse(url);
+        (!target.memory && !target.path.is_empty()).then(|| PathBuf::from(target.path))
     }
 
     fn open_writer(&self) -> SqlResult<rusqlite::Connection> {

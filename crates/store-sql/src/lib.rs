@@ -71,6 +71,11 @@ impl SqlMetaStore {
         self.db.dialect
     }
 
+    /// The database file a `sqlite://PATH` URL names; `None` for `:memory:` and PostgreSQL.
+    pub fn sqlite_file(url: &str) -> Option<std::path::PathBuf> {
+        db::SqliteTarget::file_of(url)
+    }
+
     /// Writes a consistent snapshot of a SQLite database to the new file `path` while the store is in
     /// use (`VACUUM INTO`); `Unsupported` on PostgreSQL, which is backed up with `pg_dump`.
     pub async fn snapshot_to(&self, path: &std::path::Path) -> Result<()> {

@@ -54,14 +54,13 @@ fn column(r: &PgRow, i: usize) -> SqlResult<Value> {
     if r.try_get_raw(i).map_err(error)?.is_null() {
         return Ok(Value::Null);
     }
-    let get = |e| error(e);
     Ok(match r.column(i).type_info().name() {
-        "INT8" => Value::Int(r.try_get::<i64, _>(i).map_err(get)?),
-        "INT4" => Value::Int(i64::from(r.try_get::<i32, _>(i).map_err(get)?)),
-        "INT2" => Value::Int(i64::from(r.try_get::<i16, _>(i).map_err(get)?)),
-        "BOOL" => Value::Int(i64::from(r.try_get::<bool, _>(i).map_err(get)?)),
-        "BYTEA" => Value::Bytes(r.try_get::<Vec<u8>, _>(i).map_err(get)?),
-        "TEXT" | "VARCHAR" | "BPCHAR" | "NAME" => Value::Text(r.try_get::<String, _>(i).map_err(get)?),
+        "INT8" => Value::Int(r.try_get::<i64, _>(i).map_err(error)?),
+        "INT4" => Value::Int(i64::from(r.try_get::<i32, _>(i).map_err(error)?)),
+        "INT2" => Value::Int(i64::from(r.try_get::<i16, _>(i).map_err(error)?)),
+        "BOOL" => Value::Int(i64::from(r.try_get::<bool, _>(i).map_err(error)?)),
+        "BYTEA" => Value::Bytes(r.try_get::<Vec<u8>, _>(i).map_err(error)?),
+        "TEXT" | "VARCHAR" | "BPCHAR" | "NAME" => Value::Text(r.try_get::<String, _>(i).map_err(error)?),
         other => return Err(SqlError::other(format!("column {i} has a type arca does not read: {other}"))),
     })
 }

@@ -91,16 +91,6 @@ pub trait AsConn {
     fn conn(&mut self) -> Conn<'_>;
 }
 
-impl AsConn for Conn<'_> {
-    fn conn(&mut self) -> Conn<'_> {
-        match self {
-            Self::Sqlite(c) => Conn::Sqlite(c),
-            Self::Postgres(c) => Conn::Postgres(c),
-            Self::PostgresPool(p) => Conn::PostgresPool(p),
-        }
-    }
-}
-
 impl<T: AsConn + ?Sized> AsConn for &mut T {
     fn conn(&mut self) -> Conn<'_> {
         (**self).conn()

@@ -118,18 +118,17 @@ pub struct Registry {
     upload_locks: locks::KeyedLocks,
     /// Signs upload ids (see `upload_id`); every node serving the same data must share it.
     upload_key: Vec<u8>,
-    closed_uploads: upload_id::ClosedIds,
     clock: Arc<dyn crate::clock::Clock>,
 }
 
 impl Registry {
     pub fn new(blobs: Arc<dyn BlobStore>, meta: Arc<dyn MetaStore>, config: RegistryConfig) -> Self {
         let upload_key = uuid::Uuid::new_v4().as_bytes().to_vec();
-        let (upload_locks, closed_uploads) = (locks::KeyedLocks::default(), upload_id::ClosedIds::default());
+        let upload_locks = locks::KeyedLocks::default();
         let clock = crate::clock::system();
         let ports = Ports::of(&meta);
         let repository_cache = repositories::RepositoryCache::default();
-        Self { blobs, ports, repository_cache, config, upload_locks, upload_key, closed_uploads, clock }
+        Self { blobs, ports, repository_cache, config, upload_locks, upload_key, clock }
     }
 
     /// Reads "now" from `clock` (tests move time instead of sleeping).

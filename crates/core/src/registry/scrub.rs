@@ -8,6 +8,7 @@ use crate::Result;
 use crate::blob::BlobStore;
 use crate::hasher::MultiHasher;
 use crate::jobs::{Job, RunContext, RunReport};
+use crate::meta::BlobIndex;
 use arca_types::{Digest, DigestAlgorithm};
 use async_trait::async_trait;
 use futures_util::StreamExt;
@@ -48,6 +49,41 @@ pub async fn check_stored(store: &dyn BlobStore, digest: &Digest, size: u64) -> 
     }
 }
 
+/// Checks the stored copy of `digest` like [`check_stored`] and, with `repair`, removes a damaged one
+/// (it is then never served; the next push of the digest writes a sound copy). A missing copy is left
+/// to be pushed again.
+pub async fn scrub_blob(store: &dyn BlobStore, digest: &Digest, size: u64, repair: bool) -> Result<Option<Damage>> {
+    let damage = check_stored(store, digest, size).await;
+    if let (true, Some(Damage::Damaged(detail))) = (repair, &damage) {
+        store.delete(digest).await?;
+        tracing::error!(%digest, %detail, "removed a damaged blob copy: push the blob again to restore it");
+    }
+    Ok(damage)
+}
+
+/// Every recorded blob with its size, a page at a time in digest order.
+pub struct RecordedBlobs<'a> {
+    index: &'a dyn BlobIndex,
+    after: Option<Digest>,
+    page: usize,
+}
+
+impl<'a> RecordedBlobs<'a> {
+    /// From the first digest after `after` (from the start when `None`), `page` at a time.
+    pub fn new(index: &'a dyn BlobIndex, after: Option<Digest>, page: usize) -> Self {
+        Self { index, after, page }
+    }
+
+    /// The next page; empty once every blob was listed.
+    pub async fn next_page(&mut self) -> Result<Vec<(Digest, u64)>> {
+        let page = self.index.list_blobs(self.after.as_ref(), self.page).await?;
+        if let Some((last, _)) = page.last() {
+            self.after = Some(last.clone());
+        }
+        Ok(page)
+    }
+}
+
 /// The background scrub: each run re-hashes up to `bytes_per_run` of stored blobs, in digest order
 /// from where the last run on this node stopped (wrapping around), and removes damaged copies.
 pub struct Scrubber {
@@ -84,9 +120,9 @@ impl Job for Scrubber {
         let mut report = RunReport::default();
         let mut budget = self.bytes_per_run;
         let registry = &self.registry;
+        let mut blobs = RecordedBlobs::new(registry.ports.blob_index.as_ref(), self.cursor().clone(), PAGE);
         while budget > 0 && !ctx.is_cancelled() {
-            let after = self.cursor().clone();
-            let page = registry.ports.blob_index.list_blobs(after.as_ref(), PAGE).await?;
+            let page = blobs.next_page().await?;
             if page.is_empty() {
                 *self.cursor() = None;
                 break;
@@ -96,15 +132,8 @@ impl Job for Scrubber {
                     break;
                 }
                 budget = budget.saturating_sub(size.max(1));
-                match check_stored(registry.blobs.as_ref(), &digest, size).await {
-                    None => {}
-                    Some(Damage::Missing) => {
-                        tracing::error!(%digest, "scrub: blob is recorded but missing: push it again to restore it");
-                    }
-                    Some(Damage::Damaged(detail)) => {
-                        registry.blobs.delete(&digest).await?;
-                        tracing::error!(%digest, %detail, "scrub: removed a damaged copy: push the blob again to restore it");
-                    }
+                if let Some(Damage::Missing) = scrub_blob(registry.blobs.as_ref(), &digest, size, true).await? {
+                    tracing::error!(%digest, "scrub: blob is recorded but missing: push it again to restore it");
                 }
                 *self.cursor() = Some(digest);
                 report.items += 1;

@@ -34,32 +34,6 @@ pub(super) fn verify(key: &[u8], name: &OciName, id: &str) -> Option<Minted> {
     Some(Minted { created_at, sha512: flag == "1" })
 }
 
-/// Ids of uploads closed on this node (completed or cancelled), so a closed id stops working at once
-/// rather than at its expiry. Bounded: two generations of at most `GENERATION` ids each. (On another
-/// node a closed id would still start over from zero bytes, which can store nothing wrong: content is
-/// addressed by digest.)
-#[derive(Default)]
-pub(super) struct ClosedIds {
-    generations: std::sync::Mutex<[std::collections::HashSet<String>; 2]>,
-}
-
-const GENERATION: usize = 50_000;
-
-impl ClosedIds {
-    pub(super) fn insert(&self, id: &str) {
-        let mut g = self.generations.lock().unwrap_or_else(|p| p.into_inner());
-        if g[0].len() >= GENERATION {
-            g[1] = std::mem::take(&mut g[0]);
-        }
-        g[0].insert(id.to_owned());
-    }
-
-    pub(super) fn contains(&self, id: &str) -> bool {
-        let g = self.generations.lock().unwrap_or_else(|p| p.into_inner());
-        g[0].contains(id) || g[1].contains(id)
-    }
-}
-
 fn mac(key: &[u8], name: &OciName, body: &str) -> String {
     let mut m = HmacSha256::new_from_slice(key).expect("HMAC takes keys of any length");
     m.update(name.to_string().as_bytes());

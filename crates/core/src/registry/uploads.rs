@@ -115,12 +115,10 @@ impl Registry {
             self.blobs.open_upload(id, size).await?.close().await?;
             self.commit_staged(name, id, digest, hasher, size, Some(id)).await
         };
-        match &result {
-            // Closed in the transaction that recorded the blob.
-            Ok(_) => self.closed_uploads.insert(id),
-            // Worth a retry with the same id.
-            Err(e) if e.kind == ErrorKind::Internal || e.kind == ErrorKind::Unavailable => {}
-            Err(_) => self.close_upload(id).await?,
+        // A success closed the id in the transaction that recorded the blob; an internal or unavailable
+        // failure is worth a retry with the same id; any other failure ends it.
+        if matches!(&result, Err(e) if e.kind != ErrorKind::Internal && e.kind != ErrorKind::Unavailable) {
+            self.close_upload(id).await?;
         }
         result
     }
@@ -195,7 +193,6 @@ impl Registry {
 
     /// Ends an upload id for good, on every node (its session, if any, goes with it).
     async fn close_upload(&self, id: &str) -> Result<()> {
-        self.closed_uploads.insert(id);
         self.ports.uploads.close_upload(id, self.now()).await
     }
 
@@ -253,9 +250,9 @@ impl Registry {
             return Ok((session, true));
         }
         let minted = upload_id::verify(&self.upload_key, name, id)
-            .filter(|m| now - m.created_at <= self.config.upload_ttl_ms && !self.closed_uploads.contains(id))
+            .filter(|m| now - m.created_at <= self.config.upload_ttl_ms)
             .ok_or_else(|| unknown_upload(id))?;
-        // Closed on another node (this one's are known above without a read).
+        // Closed on any node (completed or cancelled): refused everywhere.
         if self.ports.uploads.is_closed(id).await? {
             return Err(unknown_upload(id));
         }
