@@ -16,6 +16,7 @@ pub mod meta;
 pub mod observe;
 pub mod provenance;
 pub mod registry;
+pub mod retention;
 pub mod time;
 
 pub use error::{Error, ErrorKind, Result};
