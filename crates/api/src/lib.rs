@@ -7,16 +7,19 @@
 //! Architecture invariant: calls `arca-core`, never a storage crate.
 
 mod audit;
+mod gc;
 mod listing;
 pub mod openapi;
 mod protocol;
 mod repositories;
+mod retention;
 mod search;
 mod tokens;
 mod users;
 mod versions;
 
 use arca_core::auth::AuthService;
+use arca_core::jobs::JobRunner;
 use arca_core::registry::Registry;
 use arca_core::{Error, ErrorKind};
 use axum::Router;
@@ -27,7 +30,7 @@ use std::sync::Arc;
 pub use protocol::{ApiProtocol, access};
 
 /// Every route path of this API, for the server's authorization rules (each must have one).
-pub const PATHS: [&str; 13] = [
+pub const PATHS: [&str; 17] = [
     "/api/v1/repositories",
     "/api/v1/repositories/{name}",
     listing::PACKAGES,
@@ -41,6 +44,10 @@ pub const PATHS: [&str; 13] = [
     users::WHOAMI,
     tokens::TOKENS,
     tokens::TOKEN,
+    gc::PATH,
+    retention::POLICY,
+    retention::PLAN,
+    retention::APPLY,
 ];
 
 /// `GET /api/v1/info`: what this server is and speaks.
@@ -60,7 +67,10 @@ async fn info() -> Response {
 }
 
 /// The `/api/v1` routes.
-pub fn router(registry: Arc<Registry>, auth: Arc<AuthService>) -> Router {
+pub fn router(registry: Arc<Registry>, auth: Arc<AuthService>, jobs: Arc<JobRunner>) -> Router {
+    let gc = Router::new()
+        .route(gc::PATH, axum::routing::post(gc::run))
+        .with_state(gc::Gc { registry: registry.clone(), jobs });
     let audit = Router::new()
         .route("/api/v1/audit", axum::routing::get(audit::audit))
         .merge(users::routes())
@@ -69,10 +79,12 @@ pub fn router(registry: Arc<Registry>, auth: Arc<AuthService>) -> Router {
     Router::new()
         .merge(repositories::routes())
         .merge(versions::routes())
+        .merge(retention::routes())
         .route(listing::PACKAGES, axum::routing::get(listing::packages))
         .route(search::PATH, axum::routing::get(search::search))
         .with_state(registry)
         .merge(audit)
+        .merge(gc)
         .route(openapi::PATH, axum::routing::get(openapi::serve))
         .route(INFO_PATH, axum::routing::get(info))
 }

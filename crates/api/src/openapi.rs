@@ -147,7 +147,7 @@ fn paths() -> Value {
     let version_route = "/api/v1/repositories/{name}/packages/{*rest}";
     let name_paging = paging(crate::search::name_cursor_pattern());
     let search_paging = paging(crate::search::search_cursor_pattern());
-    json!({
+    let mut paths = json!({
         "/api/v1/repositories": {
             "x-arca-route": "/api/v1/repositories",
             "get": {
@@ -407,12 +407,14 @@ fn paths() -> Value {
                         "formats": { "type": "array", "items": text() } } })) }
             }
         }
-    })
+    });
+    merge(&mut paths, storage_paths());
+    paths
 }
 
 fn schemas() -> Value {
     let properties = json!({ "$ref": "#/components/schemas/Properties" });
-    json!({
+    let mut schemas = json!({
         "Error": {
             "type": "object", "required": ["error"],
             "properties": { "error": { "type": "object", "required": ["code", "message"], "properties": {
@@ -559,13 +561,127 @@ fn schemas() -> Value {
                 "outcome": { "type": "string", "enum": ["success", "denied", "failed"] },
                 "detail": { "type": ["string", "null"] }, "prev_hash": text(), "hash": text() }
         }
+    });
+    merge(&mut schemas, storage_schemas());
+    schemas
+}
+
+/// Adds the entries of the object `more` to the object `into`.
+fn merge(into: &mut Value, more: Value) {
+    if let (Some(into), Value::Object(more)) = (into.as_object_mut(), more) {
+        into.extend(more);
+    }
+}
+
+/// Garbage collection and retention.
+fn storage_paths() -> Value {
+    json!({
+        "/api/v1/gc": {
+            "x-arca-route": crate::gc::PATH,
+            "post": {
+                "operationId": "runGc", "tags": ["gc"], "summary": "Garbage-collect unreferenced blobs now (audited)",
+                "description": "Needs `admin` on every repository (`*`). Deletes blobs no manifest refers to and \
+                    nothing touched within the grace period, online; one sweep at a time across nodes.",
+                "requestBody": { "required": false, "content": { "application/json": { "schema": {
+                    "type": "object", "additionalProperties": false,
+                    "properties": { "grace": { "type": "string", "pattern": "^[0-9]{1,12}[smhdw]$",
+                        "description": "blobs touched this recently stay (default: the server's `gc.grace_secs`)" } } } } } },
+                "responses": responses(("200", ok("what the sweep deleted", schema("GcReport"))),
+                    &[("400", "an invalid body"), ("409", "a sweep is running already")])
+            }
+        },
+        "/api/v1/repositories/{name}/retention": {
+            "x-arca-route": crate::retention::POLICY,
+            "parameters": [repo()],
+            "get": {
+                "operationId": "getRetentionPolicy", "tags": ["retention"], "summary": "The repository's retention policy",
+                "responses": responses(("200", ok("the policy", schema("RetentionPolicy"))),
+                    &[("404", "no such repository, or it has no policy")])
+            },
+            "put": {
+                "operationId": "setRetentionPolicy", "tags": ["retention"],
+                "summary": "Set the retention policy from its TOML text (audited)",
+                "description": "Rules in order (`[[rule]]` with `select` and `keep_last`, `delete_after`, \
+                    `keep_pulled_within` or `keep`), an optional cron `schedule`; see the README. Needs `admin` on the repository.",
+                "requestBody": { "required": true, "content": { "text/plain": { "schema": { "type": "string" } } } },
+                "responses": responses(("200", ok("the policy as stored", schema("RetentionPolicy"))),
+                    &[("400", "not a valid policy: the rule and what is wrong"), ("404", "no such repository")])
+            },
+            "delete": {
+                "operationId": "deleteRetentionPolicy", "tags": ["retention"], "summary": "Remove the retention policy (audited)",
+                "responses": responses(("204", json!({ "description": "removed" })), &[("404", "no policy")])
+            }
+        },
+        "/api/v1/repositories/{name}/retention/plan": {
+            "x-arca-route": crate::retention::PLAN,
+            "parameters": [repo()],
+            "get": {
+                "operationId": "planRetention", "tags": ["retention"],
+                "summary": "Dry run: every version, deleted or kept, why, and the bytes it frees",
+                "responses": responses(("200", ok("the plan", schema("RetentionPlan"))), &[("404", "no policy")])
+            }
+        },
+        "/api/v1/repositories/{name}/retention/apply": {
+            "x-arca-route": crate::retention::APPLY,
+            "parameters": [repo()],
+            "post": {
+                "operationId": "applyRetention", "tags": ["retention"],
+                "summary": "Execute the plan now and sweep the blobs it freed (audited)",
+                "responses": responses(("200", ok("what was done", schema("RetentionApplied"))), &[("404", "no policy")])
+            }
+        },
+    })
+}
+
+fn storage_schemas() -> Value {
+    json!({
+        "GcReport": {
+            "type": "object", "required": ["blobs", "bytes", "resumed", "cancelled"],
+            "properties": {
+                "blobs": { "type": "integer", "description": "blobs deleted" },
+                "bytes": { "type": "integer", "description": "their bytes" },
+                "resumed": { "type": "integer", "description": "of those, taken by an interrupted earlier sweep" },
+                "cancelled": { "type": "boolean", "description": "stopped early (shutdown): the next sweep goes on" } }
+        },
+        "RetentionPolicy": {
+            "type": "object", "required": ["repository", "policy", "updated_at", "last_run_at"],
+            "properties": { "repository": text(), "policy": { "type": "string", "description": "the TOML text" },
+                "updated_at": { "type": "integer" }, "last_run_at": { "type": ["integer", "null"] } }
+        },
+        "RetentionPlan": {
+            "type": "object", "required": ["items", "bytes_freed"],
+            "properties": {
+                "items": { "type": "array", "items": { "type": "object",
+                    "required": ["package", "version", "digest", "action", "reason", "bytes"],
+                    "properties": { "package": text(), "version": { "type": ["string", "null"] }, "digest": text(),
+                        "action": { "type": "string", "enum": ["delete", "keep"] }, "reason": text(),
+                        "bytes": { "type": "integer" } } } },
+                "bytes_freed": { "type": "integer" } }
+        },
+        "RetentionApplied": {
+            "allOf": [schema("RetentionPlan"), { "type": "object", "required": ["tags_deleted", "manifests_deleted", "gc"],
+                "properties": { "tags_deleted": { "type": "integer" }, "manifests_deleted": { "type": "integer" },
+                    "gc": schema("GcReport") } }]
+        },
     })
 }
 
 /// The whole document.
 pub fn document() -> Value {
-    let tags = ["repositories", "packages", "versions", "properties", "search", "audit", "users", "tokens", "meta"]
-        .map(|name| json!({ "name": name }));
+    let tags = [
+        "repositories",
+        "packages",
+        "versions",
+        "properties",
+        "search",
+        "audit",
+        "users",
+        "tokens",
+        "retention",
+        "gc",
+        "meta",
+    ]
+    .map(|name| json!({ "name": name }));
     json!({
         "openapi": "3.1.0",
         "info": {

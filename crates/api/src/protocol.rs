@@ -2,8 +2,9 @@
 //! percent-decoded `{name}` its handler acts on (never the raw path: `dev-%61` must not pass a
 //! `dev-???` grant and act on `dev-a`).
 
-use crate::{INFO_PATH, PATHS, listing, openapi, search, tokens, users, versions};
+use crate::{INFO_PATH, PATHS, gc, listing, openapi, retention, search, tokens, users, versions};
 use arca_core::auth::{Action, AuthService, Need};
+use arca_core::jobs::JobRunner;
 use arca_core::registry::Registry;
 use arca_http::{Access, Protocol, Refusal};
 use async_trait::async_trait;
@@ -19,11 +20,12 @@ use std::sync::Arc;
 pub struct ApiProtocol {
     registry: Arc<Registry>,
     auth: Arc<AuthService>,
+    jobs: Arc<JobRunner>,
 }
 
 impl ApiProtocol {
-    pub fn new(registry: Arc<Registry>, auth: Arc<AuthService>) -> Self {
-        Self { registry, auth }
+    pub fn new(registry: Arc<Registry>, auth: Arc<AuthService>, jobs: Arc<JobRunner>) -> Self {
+        Self { registry, auth, jobs }
     }
 }
 
@@ -34,7 +36,7 @@ impl Protocol for ApiProtocol {
     }
 
     fn router(&self) -> Router {
-        crate::router(self.registry.clone(), self.auth.clone())
+        crate::router(self.registry.clone(), self.auth.clone(), self.jobs.clone())
     }
 
     fn paths(&self) -> Vec<&'static str> {
@@ -62,7 +64,7 @@ pub fn access(route: &str, method: &Method, name: Option<&str>) -> Access {
         openapi::PATH | INFO_PATH => Access::Public,
         // Anyone; the answer holds only what the caller may read.
         search::PATH => Access::Needs(Vec::new()),
-        "/api/v1/audit" => Access::Needs(vec![Need::Everywhere(Action::Admin)]),
+        "/api/v1/audit" | gc::PATH => Access::Needs(vec![Need::Everywhere(Action::Admin)]),
         // Listing needs credentials (filtered by what the caller may read); changes need admin on
         // the repository, or on every repository to create one.
         "/api/v1/repositories" | "/api/v1/repositories/{name}" if reading => Access::Needs(vec![Need::Authenticated]),
@@ -76,6 +78,12 @@ pub fn access(route: &str, method: &Method, name: Option<&str>) -> Access {
                 _ => Action::Publish,
             };
             Access::Needs(vec![on_or_everywhere(action, name)])
+        }
+        // A retention policy and its plan are read like the repository's versions; setting, removing
+        // and applying it delete content on the schedule it sets: admin on the repository.
+        retention::POLICY | retention::PLAN if reading => Access::Needs(vec![on_or_everywhere(Action::Read, name)]),
+        retention::POLICY | retention::PLAN | retention::APPLY => {
+            Access::Needs(vec![on_or_everywhere(Action::Admin, name)])
         }
         // Users: admin on every repository. Whoami and tokens: credentials; the handler decides the rest
         // (one's own tokens, or anyone's for an administrator of every repository).

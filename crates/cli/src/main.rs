@@ -138,6 +138,12 @@ arca token ls; arca token revoke <id>"
         #[arg(long)]
         repair: bool,
     },
+    /// Garbage collection of unreferenced blobs (on the server).
+    #[command(subcommand)]
+    Gc(client::storage::GcCommand),
+    /// Retention policies: which versions a repository keeps (on the server).
+    #[command(subcommand)]
+    Retention(client::storage::RetentionCommand),
 }
 
 #[derive(Subcommand)]
@@ -217,6 +223,8 @@ fn run(cli: &Cli) -> anyhow::Result<()> {
             Command::Backup { dir } => backup::backup(dir, cli.config.settings()?).await,
             Command::Restore { dir } => backup::restore(dir, cli.config.settings()?).await,
             Command::Fsck { json, repair } => backup::fsck(*json, *repair, cli.config.settings()?).await,
+            Command::Gc(command) => client::storage::gc(&remote()?, command).await,
+            Command::Retention(command) => client::storage::retention(&remote()?, command).await,
         }
     })
 }

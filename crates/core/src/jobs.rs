@@ -13,6 +13,7 @@ use crate::Result;
 use crate::clock::{Clock, millis};
 use crate::meta::Millis;
 use async_trait::async_trait;
+use futures_util::future::BoxFuture;
 use std::collections::BTreeMap;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, Mutex};
@@ -24,6 +25,23 @@ use tokio::sync::watch;
 pub struct RunReport {
     /// Items handled (uploads reaped, blobs collected, …).
     pub items: u64,
+}
+
+/// What a run reports for the job's counters.
+pub trait Reported {
+    fn items(&self) -> u64;
+}
+
+impl Reported for RunReport {
+    fn items(&self) -> u64 {
+        self.items
+    }
+}
+
+impl<T> Reported for (T, RunReport) {
+    fn items(&self) -> u64 {
+        self.1.items
+    }
 }
 
 /// Handed to a running job: whether to stop early, and where to count progress.
@@ -87,6 +105,9 @@ pub struct JobStat {
     /// Items done by the run in progress.
     pub progress: u64,
 }
+
+/// The interval of a job that runs only when asked.
+pub const UNSCHEDULED: Duration = Duration::MAX;
 
 /// How long a claim holds without renewal: a node killed mid-run frees its jobs after this.
 pub const DEFAULT_LEASE: Duration = Duration::from_secs(60);
@@ -155,54 +176,78 @@ impl JobRunner {
     }
 
     async fn run_claimed(&self, name: &str, force: bool) -> Result<Option<RunReport>> {
+        let job = self.job(name)?.clone();
+        let name = job.name();
+        let outcome = self.exclusive(name, force, |ctx| Box::pin(async move { job.run_once(&ctx).await })).await;
+        if let Ok(Some(report)) = &outcome
+            && report.items > 0
+        {
+            tracing::info!(job = name, items = report.items, "job run");
+        }
+        outcome
+    }
+
+    /// Runs `run` as a run of the registered job `name` (due or not, as [`Self::run_now`]), for work
+    /// that needs the job's exclusivity with other parameters: `arca gc run --grace 0s`. `None`
+    /// when another node (or this one) is running it.
+    pub async fn run_exclusive<T: Send + 'static>(
+        &self,
+        name: &str,
+        run: impl FnOnce(RunContext) -> BoxFuture<'static, Result<(T, RunReport)>> + Send,
+    ) -> Result<Option<T>> {
+        let name = self.job(name)?.name();
+        Ok(self.exclusive(name, true, run).await?.map(|(value, _)| value))
+    }
+
+    /// Claims `name`, runs `run` while renewing the lease, releases it, and counts the run.
+    async fn exclusive<T: Reported + Send + 'static>(
+        &self,
+        name: &'static str,
+        force: bool,
+        run: impl FnOnce(RunContext) -> BoxFuture<'static, Result<T>> + Send,
+    ) -> Result<Option<T>> {
         let job = self.job(name)?;
         let now = self.clock.now();
         let next_due = now.saturating_add(millis(job.interval()));
         let lease_until = now.saturating_add(millis(self.lease));
-        if !self.claims.claim_job(job.name(), &self.node, now, lease_until, next_due, force).await? {
+        if !self.claims.claim_job(name, &self.node, now, lease_until, next_due, force).await? {
             return Ok(None);
         }
         let progress = Arc::new(AtomicU64::new(0));
-        lock(&self.progress).insert(job.name(), progress.clone());
-        self.update(job.name(), |s| {
+        lock(&self.progress).insert(name, progress.clone());
+        self.update(name, |s| {
             s.running = true;
             s.last_started_at = Some(now);
         });
         let started = std::time::Instant::now();
         let ctx = RunContext { cancel: self.cancel.subscribe(), progress };
-        let outcome = self.run_renewing(job.as_ref(), &ctx).await;
-        if let Err(e) = self.claims.release_job(job.name(), &self.node).await {
-            tracing::warn!(job = job.name(), error = %e, "releasing a job lease (it expires by itself)");
+        let outcome = self.run_renewing(name, run(ctx)).await;
+        if let Err(e) = self.claims.release_job(name, &self.node).await {
+            tracing::warn!(job = name, error = %e, "releasing a job lease (it expires by itself)");
         }
-        lock(&self.progress).remove(job.name());
-        self.update(job.name(), |s| {
+        lock(&self.progress).remove(name);
+        self.update(name, |s| {
             s.running = false;
             s.last_duration = Some(started.elapsed());
             match &outcome {
-                Ok(report) => {
+                Ok(value) => {
                     s.runs_ok += 1;
-                    s.items_total += report.items;
+                    s.items_total += value.items();
                 }
                 Err(_) => s.runs_failed += 1,
             }
         });
         match outcome {
-            Ok(report) => {
-                if report.items > 0 {
-                    tracing::info!(job = job.name(), items = report.items, "job run");
-                }
-                Ok(Some(report))
-            }
+            Ok(value) => Ok(Some(value)),
             Err(e) => {
-                tracing::warn!(job = job.name(), error = %e, "job failed");
+                tracing::warn!(job = name, error = %e, "job failed");
                 Err(e)
             }
         }
     }
 
-    /// Runs the job, renewing the lease every third of its length while it runs.
-    async fn run_renewing(&self, job: &dyn Job, ctx: &RunContext) -> Result<RunReport> {
-        let run = job.run_once(ctx);
+    /// Runs a job's future, renewing the lease every third of its length while it runs.
+    async fn run_renewing<T>(&self, name: &str, run: BoxFuture<'static, Result<T>>) -> Result<T> {
         tokio::pin!(run);
         let mut renew = tokio::time::interval((self.lease / 3).max(Duration::from_millis(10)));
         renew.tick().await;
@@ -211,10 +256,10 @@ impl JobRunner {
                 outcome = &mut run => return outcome,
                 _ = renew.tick() => {
                     let until = self.clock.now().saturating_add(millis(self.lease));
-                    match self.claims.renew_job(job.name(), &self.node, until).await {
+                    match self.claims.renew_job(name, &self.node, until).await {
                         Ok(true) => {}
-                        Ok(false) => tracing::warn!(job = job.name(), "job lease lost: another node may run it too"),
-                        Err(e) => tracing::warn!(job = job.name(), error = %e, "renewing a job lease"),
+                        Ok(false) => tracing::warn!(job = name, "job lease lost: another node may run it too"),
+                        Err(e) => tracing::warn!(job = name, error = %e, "renewing a job lease"),
                     }
                 }
             }
@@ -222,9 +267,10 @@ impl JobRunner {
     }
 
     /// Ticks every job on its schedule until `stop` turns true; a job running then is asked to stop
-    /// (its context says cancelled) and waited for.
+    /// (its context says cancelled) and waited for. A job whose interval is [`UNSCHEDULED`] is never
+    /// ticked (it runs only when asked: [`Self::run_now`], [`Self::run_exclusive`]).
     pub async fn run(self: Arc<Self>, stop: watch::Receiver<bool>) {
-        let loops = self.jobs.iter().map(|job| {
+        let loops = self.jobs.iter().filter(|job| job.interval() != UNSCHEDULED).map(|job| {
             let runner = self.clone();
             let name = job.name();
             let period = job.interval().min(Duration::from_secs(10));

@@ -121,13 +121,29 @@ pub trait RepositoryStore: Send + Sync + 'static {
     async fn delete_repository(&self, name: &RepoName, audit: &NewAuditEntry) -> Result<bool>;
 }
 
+/// What recording a blob found.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Recorded {
+    /// The digest was not recorded: this write recorded it. A GC sweep may have deleted a file of
+    /// that digest just before, so a writer that did not write the bytes itself checks they are
+    /// there before it commits.
+    New,
+    /// The digest was recorded already (and is now marked touched, so GC leaves it alone).
+    Existing,
+}
+
 #[async_trait]
 pub trait BlobIndex: Send + Sync + 'static {
     /// Records a durable blob and, with `link`, makes it visible in that package (creating the package
-    /// entry). Idempotent.
-    async fn record_blob(&self, digest: &Digest, size: u64, link: Option<&OciName>, now: Millis) -> Result<()>;
+    /// entry), and marks it touched (GC leaves it alone for its grace period). Idempotent. A blob a GC
+    /// sweep is collecting is refused with `Unavailable` (push it again in a moment).
+    async fn record_blob(&self, digest: &Digest, size: u64, link: Option<&OciName>, now: Millis) -> Result<Recorded>;
     /// Size of a blob known anywhere.
     async fn blob_size(&self, digest: &Digest) -> Result<Option<u64>>;
+    /// For a push about to rely on the stored copy of a blob (instead of writing it): its size, after
+    /// marking it touched at `now` (so GC leaves it alone for its grace period) unless it was touched
+    /// since `fresh_since` (a read then). `None` if it is not recorded or is being collected.
+    async fn touch_blob(&self, digest: &Digest, now: Millis, fresh_since: Millis) -> Result<Option<u64>>;
     /// Size of a blob visible in this package.
     async fn linked_blob_size(&self, name: &OciName, digest: &Digest) -> Result<Option<u64>>;
     /// Removes a blob from a package's view; `false` if it was not linked.
@@ -140,6 +156,78 @@ pub trait BlobIndex: Send + Sync + 'static {
     /// Manifest references to content no blob record holds (metadata that lost a blob: for `fsck`), as
     /// (package, manifest digest, missing digest), at most `limit`.
     async fn unrecorded_references(&self, limit: usize) -> Result<Vec<(OciName, Digest, Digest)>>;
+}
+
+/// Online garbage collection of blobs (see `registry::gc`). A blob is collectable when no manifest
+/// refers to it, none is stored as it, no staged generic file holds it, and nothing touched it (see
+/// [`BlobIndex::record_blob`]) since the cutoff; package links do not keep it (a layer pushed and
+/// never used by a manifest goes once the grace period is over), and go with it.
+#[async_trait]
+pub trait BlobCollection: Send + Sync + 'static {
+    /// Collectable blobs with their sizes, in digest order after `after`, at most `limit`: candidates
+    /// only (a read); [`BlobCollection::take_blobs`] decides.
+    async fn collectable_blobs(
+        &self,
+        after: Option<&Digest>,
+        cutoff: Millis,
+        limit: usize,
+    ) -> Result<Vec<(Digest, u64)>>;
+    /// In one transaction: of `candidates`, takes those still collectable — marks them as being
+    /// collected at `now` (a push of one is refused as retryable from then on) and removes their
+    /// package links — and appends `audit` with the count and bytes taken in its detail, if any were
+    /// taken. Returns the ones taken, with their sizes.
+    async fn take_blobs(
+        &self,
+        candidates: &[Digest],
+        cutoff: Millis,
+        now: Millis,
+        audit: &NewAuditEntry,
+    ) -> Result<Vec<(Digest, u64)>>;
+    /// Blobs taken by a sweep and not yet forgotten (a sweep that crashed before it finished), at
+    /// most `limit`.
+    async fn blobs_being_collected(&self, limit: usize) -> Result<Vec<(Digest, u64)>>;
+    /// Forgets taken blobs whose stored copies are deleted.
+    async fn forget_blobs(&self, digests: &[Digest]) -> Result<()>;
+}
+
+/// A repository's retention policy as stored: its text (verbatim), when it was set, when its
+/// schedule last applied it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct StoredPolicy {
+    pub repository: RepoName,
+    pub policy: String,
+    pub updated_at: Millis,
+    pub last_run_at: Option<Millis>,
+}
+
+/// Retention policies, and the facts the retention planner reads.
+#[async_trait]
+pub trait RetentionStore: Send + Sync + 'static {
+    /// Sets (replaces) a repository's policy; `NameUnknown` if the repository does not exist.
+    async fn set_retention_policy(
+        &self,
+        repo: &RepoName,
+        policy: &str,
+        now: Millis,
+        audit: &NewAuditEntry,
+    ) -> Result<()>;
+    async fn retention_policy(&self, repo: &RepoName) -> Result<Option<StoredPolicy>>;
+    /// `false` if the repository had none.
+    async fn delete_retention_policy(&self, repo: &RepoName, audit: &NewAuditEntry) -> Result<bool>;
+    /// Every stored policy, by repository.
+    async fn retention_policies(&self) -> Result<Vec<StoredPolicy>>;
+    /// Records that the schedule applied the policy at `at`.
+    async fn retention_ran(&self, repo: &RepoName, at: Millis) -> Result<()>;
+    /// Records when manifests were last pulled (a later time replaces an earlier one). Telemetry for
+    /// `keep_pulled_within`, not a change: not audited.
+    async fn record_pulls(&self, pulls: &[(OciName, Digest, Millis)]) -> Result<()>;
+    /// The repository's manifests as the planner sees them (not protected; pulled as recorded), and the
+    /// digests among the blobs they store that something outside the repository uses too (another
+    /// repository's manifest, a staged generic file).
+    async fn retention_items(
+        &self,
+        repo: &RepoName,
+    ) -> Result<(Vec<crate::retention::Item>, std::collections::HashSet<String>)>;
 }
 
 #[async_trait]
@@ -249,7 +337,13 @@ pub trait GenericUploadStore: Send + Sync + 'static {
 #[async_trait]
 pub trait UnitOfWork: Send {
     /// Records a blob, linked into `link`'s package if given (see [`BlobIndex::record_blob`]).
-    async fn record_blob(&mut self, digest: &Digest, size: u64, link: Option<&OciName>, now: Millis) -> Result<()>;
+    async fn record_blob(
+        &mut self,
+        digest: &Digest,
+        size: u64,
+        link: Option<&OciName>,
+        now: Millis,
+    ) -> Result<Recorded>;
     /// The first of `references` the package does not hold (a blob linked into it, a manifest of it),
     /// or `None`. What it finds stays until this unit of work ends: a concurrent unlink or delete of
     /// it waits for the commit (PostgreSQL: `FOR SHARE`; SQLite: the single writer).
@@ -258,8 +352,9 @@ pub trait UnitOfWork: Send {
         name: &OciName,
         references: &[(Digest, RefKind)],
     ) -> Result<Option<(Digest, RefKind)>>;
-    /// Records a manifest and points `tag` at it (see [`ManifestStore::put_manifest`]).
-    async fn put_manifest(&mut self, manifest: &NewManifest, tag: Option<&TagWrite>) -> Result<()>;
+    /// Records a manifest and points `tag` at it (see [`ManifestStore::put_manifest`]); what recording
+    /// its own blob found.
+    async fn put_manifest(&mut self, manifest: &NewManifest, tag: Option<&TagWrite>) -> Result<Recorded>;
     /// Closes an upload (see [`UploadStore::close_upload`]) with the blob it produced.
     async fn close_upload(&mut self, id: &str, now: Millis) -> Result<()>;
     /// Points one more tag at a manifest recorded in this package.
@@ -271,6 +366,11 @@ pub trait UnitOfWork: Send {
         clear: Option<&[String]>,
         add: &[(String, String)],
     ) -> Result<()>;
+    /// Deletes a tag if it still points at `digest`; `false` otherwise (moved or gone).
+    async fn delete_tag_at(&mut self, name: &OciName, tag: &Tag, digest: &Digest) -> Result<bool>;
+    /// Deletes a manifest no tag points at and no other manifest of the package lists as a child;
+    /// `false` if it is tagged, a child, or gone.
+    async fn delete_unused_manifest(&mut self, name: &OciName, digest: &Digest) -> Result<bool>;
     /// Appends an audit entry, chained in this transaction.
     async fn audit(&mut self, entry: &NewAuditEntry) -> Result<()>;
     /// Makes everything durable at once.
@@ -292,6 +392,8 @@ pub trait MetaHealth: Send + Sync + 'static {
 pub trait MetaStore:
     RepositoryStore
     + BlobIndex
+    + BlobCollection
+    + RetentionStore
     + ManifestStore
     + UploadStore
     + PropertyStore
@@ -307,6 +409,8 @@ pub trait MetaStore:
 impl<
     T: RepositoryStore
         + BlobIndex
+        + BlobCollection
+        + RetentionStore
         + ManifestStore
         + UploadStore
         + PropertyStore

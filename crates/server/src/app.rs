@@ -125,7 +125,7 @@ impl App {
             }),
             Arc::new(arca_proto_oci::OciProtocol::new(self.registry.clone())),
             Arc::new(arca_proto_generic::GenericProtocol::new(self.registry.clone())),
-            Arc::new(arca_api::ApiProtocol::new(self.registry.clone(), self.auth.clone())),
+            Arc::new(arca_api::ApiProtocol::new(self.registry.clone(), self.auth.clone(), self.jobs.clone())),
         ];
         protocols.extend(self.extra_protocols.iter().cloned());
         protocols
@@ -182,13 +182,23 @@ fn jobs(
     clock: Arc<dyn Clock>,
     settings: &Settings,
 ) -> JobRunner {
+    use arca_core::registry::gc::GarbageCollector;
     use arca_core::registry::jobs::{GenericUploadReaper, UploadReaper};
+    use arca_core::registry::retention::RetentionScheduler;
     use arca_core::registry::scrub::Scrubber;
     let interval = std::time::Duration::from_secs(settings.upload_reap_interval_secs);
     let node = format!("{}-{}", std::process::id(), uuid::Uuid::new_v4().simple());
     let runner = JobRunner::new(node, claims, clock)
         .with_job(Arc::new(UploadReaper { registry: registry.clone(), interval }))
         .with_job(Arc::new(GenericUploadReaper { registry: registry.clone(), interval }));
+    // Always registered, so that `arca gc run` claims it; never due when the interval is 0.
+    let gc_interval = match settings.gc_interval_secs {
+        0 => arca_core::jobs::UNSCHEDULED,
+        secs => std::time::Duration::from_secs(secs),
+    };
+    let runner = runner
+        .with_job(Arc::new(GarbageCollector { registry: registry.clone(), interval: gc_interval }))
+        .with_job(Arc::new(RetentionScheduler { registry: registry.clone() }));
     if settings.scrub_mib_per_hour == 0 {
         return runner;
     }

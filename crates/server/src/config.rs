@@ -55,6 +55,8 @@ const KEYS: &[(&str, &str, bool)] = &[
     ("shutdown_grace_secs", "30", false),
     ("blobs.verify_reads_up_to_bytes", "4194304", false),
     ("blobs.scrub_mib_per_hour", "1024", false),
+    ("gc.interval_secs", "86400", false),
+    ("gc.grace_secs", "3600", false),
     ("oci.auto_create", "true", false),
     ("oci.body_idle_timeout_secs", "60", false),
     ("oci.default_mutable_tags", "[\"latest\"]", false),
@@ -240,6 +242,8 @@ pub struct Settings {
     pub upload_reap_interval_secs: u64,
     /// MiB of stored blobs the background scrub re-hashes per hour (0: no scrub).
     pub scrub_mib_per_hour: u64,
+    /// How often the scheduled GC sweep runs (0: never; `arca gc run` still works).
+    pub gc_interval_secs: u64,
     pub repositories: BTreeMap<String, RepositoryConfig>,
     /// Header-read (and idle keep-alive) timeout and the connection cap.
     pub connections: crate::ConnectionLimits,
@@ -325,10 +329,16 @@ impl Settings {
                 max_page: positive("oci.max_page")? as usize,
                 verify_reads_up_to_bytes: u64::try_from(raw.int("blobs.verify_reads_up_to_bytes"))
                     .map_err(|_| ConfigError("blobs.verify_reads_up_to_bytes must not be negative".into()))?,
+                gc_grace: std::time::Duration::from_secs(
+                    u64::try_from(raw.int("gc.grace_secs"))
+                        .map_err(|_| ConfigError("gc.grace_secs must not be negative".into()))?,
+                ),
             },
             upload_reap_interval_secs: positive("oci.upload_reap_interval_secs")?,
             scrub_mib_per_hour: u64::try_from(raw.int("blobs.scrub_mib_per_hour"))
                 .map_err(|_| ConfigError("blobs.scrub_mib_per_hour must not be negative".into()))?,
+            gc_interval_secs: u64::try_from(raw.int("gc.interval_secs"))
+                .map_err(|_| ConfigError("gc.interval_secs must not be negative".into()))?,
             repositories: raw.repositories.clone(),
             connections: crate::ConnectionLimits {
                 header_read_timeout: std::time::Duration::from_secs(positive("http.header_read_timeout_secs")?),

@@ -20,6 +20,8 @@ mod connections;
 mod disk_full;
 #[path = "integration/faults.rs"]
 mod faults;
+#[path = "integration/gc.rs"]
+mod gc;
 #[path = "integration/generic.rs"]
 mod generic;
 #[path = "integration/hostile.rs"]
@@ -36,6 +38,8 @@ mod postgres;
 mod protocol_seam;
 #[path = "integration/restart.rs"]
 mod restart;
+#[path = "integration/retention.rs"]
+mod retention;
 #[path = "integration/scrub.rs"]
 mod scrub;
 #[path = "integration/search.rs"]

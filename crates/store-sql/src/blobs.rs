@@ -4,18 +4,19 @@
 use crate::db::{Tx, col, corrupt, db_err, limit, to_i64, to_u64};
 use crate::sql::query;
 use crate::{SqlMetaStore, packages};
-use arca_core::Result;
 use arca_core::audit::NewAuditEntry;
-use arca_core::meta::{BlobIndex, Millis};
+use arca_core::meta::{BlobIndex, Millis, Recorded};
+use arca_core::{Error, ErrorKind, Result};
 use arca_types::{Digest, OciName, PackageName, RepoName};
 use async_trait::async_trait;
 
 #[async_trait]
 impl BlobIndex for SqlMetaStore {
-    async fn record_blob(&self, digest: &Digest, size: u64, link: Option<&OciName>, now: Millis) -> Result<()> {
+    async fn record_blob(&self, digest: &Digest, size: u64, link: Option<&OciName>, now: Millis) -> Result<Recorded> {
         let mut tx = self.db.write().await?;
-        record_blob_in(&mut tx, digest, size, link, now).await?;
-        tx.commit().await.map_err(db_err("recording a blob"))
+        let recorded = record_blob_in(&mut tx, digest, size, link, now).await?;
+        tx.commit().await.map_err(db_err("recording a blob"))?;
+        Ok(recorded)
     }
 
     async fn blob_size(&self, digest: &Digest) -> Result<Option<u64>> {
@@ -25,6 +26,23 @@ impl BlobIndex for SqlMetaStore {
             .await
             .map_err(db_err("reading a blob"))?;
         row.map(|row| col(&row, 0).map(to_u64)).transpose()
+    }
+
+    async fn touch_blob(&self, digest: &Digest, now: Millis, fresh_since: Millis) -> Result<Option<u64>> {
+        let row = query("SELECT size, touched_at FROM blobs WHERE digest = $1 AND collecting_at IS NULL")
+            .bind(digest.as_str())
+            .fetch_optional(&mut self.db.read().await?)
+            .await
+            .map_err(db_err("reading a blob"))?;
+        let Some(row) = row else { return Ok(None) };
+        let (size, touched_at): (i64, i64) = (col(&row, 0)?, col(&row, 1)?);
+        if touched_at >= fresh_since {
+            return Ok(Some(to_u64(size)));
+        }
+        let mut tx = self.db.write().await?;
+        let touched = touch(&mut tx, digest, now).await?;
+        tx.commit().await.map_err(db_err("touching a blob"))?;
+        Ok(touched.then(|| to_u64(size)))
     }
 
     async fn linked_blob_size(&self, name: &OciName, digest: &Digest) -> Result<Option<u64>> {
@@ -115,14 +133,8 @@ pub(crate) async fn record_blob_in(
     size: u64,
     link: Option<&OciName>,
     now: Millis,
-) -> Result<()> {
-    query("INSERT INTO blobs (digest, size, created_at) VALUES ($1, $2, $3) ON CONFLICT (digest) DO NOTHING")
-        .bind(digest.as_str())
-        .bind(to_i64(size))
-        .bind(now)
-        .execute(&mut *tx)
-        .await
-        .map_err(db_err("recording a blob"))?;
+) -> Result<Recorded> {
+    let recorded = touch_or_insert(tx, digest, size, now).await?;
     if let Some(name) = link {
         packages::ensure(tx, name, now).await?;
         query(
@@ -137,5 +149,41 @@ pub(crate) async fn record_blob_in(
         .await
         .map_err(db_err("linking a blob"))?;
     }
-    Ok(())
+    Ok(recorded)
+}
+
+/// Marks a recorded blob as touched now (GC leaves it alone for its grace period) or records it.
+/// A blob a GC sweep has taken (its file is being deleted) is refused: the push is retried.
+pub(crate) async fn touch_or_insert(tx: &mut Tx, digest: &Digest, size: u64, now: Millis) -> Result<Recorded> {
+    if touch(tx, digest, now).await? {
+        return Ok(Recorded::Existing);
+    }
+    let inserted = query(
+        "INSERT INTO blobs (digest, size, created_at, touched_at) VALUES ($1, $2, $3, $3) \
+         ON CONFLICT (digest) DO NOTHING",
+    )
+    .bind(digest.as_str())
+    .bind(to_i64(size))
+    .bind(now)
+    .execute(&mut *tx)
+    .await
+    .map_err(db_err("recording a blob"))?;
+    if inserted == 1 {
+        return Ok(Recorded::New);
+    }
+    // PostgreSQL: a concurrent push recorded it since the update above looked (this statement sees it).
+    if touch(tx, digest, now).await? {
+        return Ok(Recorded::Existing);
+    }
+    Err(Error::new(ErrorKind::Unavailable, format!("{digest} is being garbage-collected; push it again in a moment")))
+}
+
+async fn touch(tx: &mut Tx, digest: &Digest, now: Millis) -> Result<bool> {
+    let touched = query("UPDATE blobs SET touched_at = $2 WHERE digest = $1 AND collecting_at IS NULL")
+        .bind(digest.as_str())
+        .bind(now)
+        .execute(&mut *tx)
+        .await
+        .map_err(db_err("touching a blob"))?;
+    Ok(touched == 1)
 }

@@ -25,6 +25,7 @@
 mod audit;
 mod auth;
 mod blobs;
+mod collection;
 mod db;
 mod group_commit;
 mod jobs;
@@ -34,6 +35,7 @@ mod packages;
 mod postgres;
 mod properties;
 mod repositories;
+mod retention;
 mod search;
 mod sql;
 mod sqlite;

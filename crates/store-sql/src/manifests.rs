@@ -4,7 +4,7 @@ use crate::db::{Dialect, Tx, col, corrupt, db_err, limit, to_i64, to_u64};
 use crate::sql::{Row, query};
 use crate::{SqlMetaStore, audit, packages};
 use arca_core::audit::NewAuditEntry;
-use arca_core::meta::{ManifestRecord, ManifestStore, NewManifest, Page, RefKind, TagWrite};
+use arca_core::meta::{ManifestRecord, ManifestStore, NewManifest, Page, Recorded, RefKind, TagWrite};
 use arca_core::{Error, ErrorKind, Result};
 use arca_types::{Digest, OciName, Tag};
 use async_trait::async_trait;
@@ -108,6 +108,7 @@ impl ManifestStore for SqlMetaStore {
         let mut deleted = 0;
         for sql in [
             "DELETE FROM tags WHERE repository = $1 AND package = $2 AND digest = $3",
+            "DELETE FROM manifest_pulls WHERE repository = $1 AND package = $2 AND digest = $3",
             "DELETE FROM manifest_refs WHERE repository = $1 AND package = $2 AND manifest_digest = $3",
             "DELETE FROM manifests WHERE repository = $1 AND package = $2 AND digest = $3",
         ] {
@@ -130,16 +131,10 @@ impl ManifestStore for SqlMetaStore {
 
 /// Inserts the manifest row; `false` if the package already had it (left unchanged).
 /// Records a manifest, its references and optionally a tag inside a write transaction.
-pub(crate) async fn put_manifest_in(tx: &mut Tx, manifest: &NewManifest, tag: Option<&TagWrite>) -> Result<()> {
+pub(crate) async fn put_manifest_in(tx: &mut Tx, manifest: &NewManifest, tag: Option<&TagWrite>) -> Result<Recorded> {
     let NewManifest { name, record, references } = manifest;
     // The manifest's own bytes are a blob like any other (for stats and garbage collection).
-    query("INSERT INTO blobs (digest, size, created_at) VALUES ($1, $2, $3) ON CONFLICT (digest) DO NOTHING")
-        .bind(record.digest.as_str())
-        .bind(to_i64(record.size))
-        .bind(record.created_at)
-        .execute(&mut *tx)
-        .await
-        .map_err(db_err("recording a manifest blob"))?;
+    let recorded = crate::blobs::touch_or_insert(tx, &record.digest, record.size, record.created_at).await?;
     packages::ensure(tx, name, record.created_at).await?;
     // Same digest, same bytes, same references: only a new manifest needs them.
     if insert_manifest(tx, name, record).await? {
@@ -148,7 +143,7 @@ pub(crate) async fn put_manifest_in(tx: &mut Tx, manifest: &NewManifest, tag: Op
     if let Some(tag) = tag {
         point_tag(tx, name, tag, &record.digest, record.created_at).await?;
     }
-    Ok(())
+    Ok(recorded)
 }
 
 async fn insert_manifest(tx: &mut Tx, name: &OciName, record: &ManifestRecord) -> Result<bool> {

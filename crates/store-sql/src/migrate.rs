@@ -59,6 +59,12 @@ const MIGRATIONS: &[Migration] = &[
         sqlite: include_str!("../migrations/sqlite/0007_closed_uploads.sql"),
         postgres: include_str!("../migrations/postgres/0007_closed_uploads.sql"),
     },
+    Migration {
+        version: 8,
+        name: "gc",
+        sqlite: include_str!("../migrations/sqlite/0008_gc.sql"),
+        postgres: include_str!("../migrations/postgres/0008_gc.sql"),
+    },
 ];
 
 /// Any 64-bit number, the same in every arca: the advisory lock that serializes migrations.

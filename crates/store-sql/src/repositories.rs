@@ -89,12 +89,13 @@ impl RepositoryStore for SqlMetaStore {
                 format!("repository {name} still holds packages: delete them before the repository"),
             ));
         }
-        // Packages emptied by deletes keep their row; with no content left they go with the repository.
-        query("DELETE FROM packages WHERE repository = $1")
-            .bind(name.as_str())
-            .execute(&mut tx)
-            .await
-            .map_err(db_err("deleting a repository"))?;
+        // Packages emptied by deletes keep their row; with no content left they go with the repository,
+        // as does its retention policy.
+        for sql in
+            ["DELETE FROM packages WHERE repository = $1", "DELETE FROM retention_policies WHERE repository = $1"]
+        {
+            query(sql).bind(name.as_str()).execute(&mut tx).await.map_err(db_err("deleting a repository"))?;
+        }
         let done = query("DELETE FROM repositories WHERE name = $1")
             .bind(name.as_str())
             .execute(&mut tx)

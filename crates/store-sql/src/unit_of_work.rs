@@ -3,11 +3,11 @@
 //! at once. Dropped uncommitted, the transaction rolls back.
 
 use crate::db::{Dialect, Tx, db_err};
-use crate::{SqlMetaStore, audit, blobs, manifests, properties, uploads};
+use crate::{SqlMetaStore, audit, blobs, manifests, properties, retention, uploads};
 use arca_core::Result;
 use arca_core::audit::NewAuditEntry;
-use arca_core::meta::{Millis, NewManifest, RefKind, TagWrite, Transactions, UnitOfWork};
-use arca_types::{Digest, OciName};
+use arca_core::meta::{Millis, NewManifest, Recorded, RefKind, TagWrite, Transactions, UnitOfWork};
+use arca_types::{Digest, OciName, Tag};
 use async_trait::async_trait;
 
 pub struct SqlUnitOfWork {
@@ -24,7 +24,13 @@ impl Transactions for SqlMetaStore {
 
 #[async_trait]
 impl UnitOfWork for SqlUnitOfWork {
-    async fn record_blob(&mut self, digest: &Digest, size: u64, link: Option<&OciName>, now: Millis) -> Result<()> {
+    async fn record_blob(
+        &mut self,
+        digest: &Digest,
+        size: u64,
+        link: Option<&OciName>,
+        now: Millis,
+    ) -> Result<Recorded> {
         blobs::record_blob_in(&mut self.tx, digest, size, link, now).await
     }
 
@@ -41,7 +47,7 @@ impl UnitOfWork for SqlUnitOfWork {
         Ok(None)
     }
 
-    async fn put_manifest(&mut self, manifest: &NewManifest, tag: Option<&TagWrite>) -> Result<()> {
+    async fn put_manifest(&mut self, manifest: &NewManifest, tag: Option<&TagWrite>) -> Result<Recorded> {
         manifests::put_manifest_in(&mut self.tx, manifest, tag).await
     }
 
@@ -60,6 +66,14 @@ impl UnitOfWork for SqlUnitOfWork {
         add: &[(String, String)],
     ) -> Result<()> {
         properties::set_properties_in(&mut self.tx, manifest, clear, add).await
+    }
+
+    async fn delete_tag_at(&mut self, name: &OciName, tag: &Tag, digest: &Digest) -> Result<bool> {
+        retention::delete_tag_at(&mut self.tx, name, tag, digest).await
+    }
+
+    async fn delete_unused_manifest(&mut self, name: &OciName, digest: &Digest) -> Result<bool> {
+        retention::delete_unused_manifest(&mut self.tx, name, digest).await
     }
 
     async fn audit(&mut self, entry: &NewAuditEntry) -> Result<()> {

@@ -9,7 +9,7 @@
 mod faulty;
 mod mem;
 
-pub use faulty::{Faults, FaultyBlobStore};
+pub use faulty::{Faults, FaultyBlobStore, Gate};
 pub use mem::MemBlobStore;
 
 use arca_core::blob::{BlobStore, ByteStream};

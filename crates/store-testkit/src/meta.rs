@@ -20,6 +20,7 @@ mod audit;
 mod auth;
 mod blobs;
 mod catalog;
+mod collection;
 mod manifests;
 mod properties;
 mod repositories;
@@ -112,6 +113,14 @@ macro_rules! meta_checks {
             references_to_unrecorded_content_are_found,
             closed_uploads_are_remembered_until_forgotten,
             a_unit_of_work_closes_an_upload_with_its_blob,
+            only_unreferenced_blobs_untouched_since_the_cutoff_are_collectable,
+            taken_blobs_refuse_pushes_until_forgotten,
+            taking_checks_again_and_skips_what_changed,
+            taking_is_audited_once_per_transaction,
+            a_push_relying_on_a_stored_blob_touches_it_unless_fresh,
+            retention_policies_round_trip_and_are_audited,
+            retention_items_describe_each_manifest_and_what_is_shared,
+            retention_deletes_only_what_is_still_as_planned,
         }
     };
 }
@@ -129,6 +138,7 @@ use audit::*;
 use auth::*;
 use blobs::*;
 use catalog::*;
+use collection::*;
 use manifests::*;
 use properties::*;
 use repositories::*;

@@ -1,5 +1,5 @@
 //! The client side of the `arca` binary: `login`, `logout`, `push`, `pull`, `ls`, `info`, `search`,
-//! `whoami`, and `repo …`, `user …`, `token …` against a server. Everything goes over HTTP or HTTPS
+//! `whoami`, and `repo …`, `user …`, `token …`, `gc …`, `retention …`, `storage …` against a server. Everything goes over HTTP or HTTPS
 //! to the server's public endpoints (`/generic`, `/v2`, `/api/v1`); nothing here links the server's
 //! internals.
 //!
@@ -11,6 +11,7 @@ pub mod pull;
 pub mod push;
 pub mod query;
 pub mod reference;
+pub mod storage;
 pub mod users;
 
 use clap::{Args, ValueEnum};

@@ -2,6 +2,7 @@
 
 use super::Registry;
 use crate::blob::ByteStream;
+use crate::meta::{Millis, Recorded, UnitOfWork};
 use crate::{Error, ErrorKind, Result};
 use arca_types::{ByteRange, Digest, OciName, RangeSpec};
 
@@ -20,11 +21,57 @@ pub struct BlobRead {
     pub stream: ByteStream,
 }
 
+/// A blob whose file a GC sweep deleted while a push relied on it: retry the push.
+fn collected_meanwhile(digest: &Digest) -> Error {
+    Error::new(ErrorKind::Unavailable, format!("{digest} was garbage-collected during this push; push it again"))
+}
+
 fn unknown_blob(name: &OciName, digest: &Digest) -> Error {
     Error::new(ErrorKind::BlobUnknown, format!("blob {digest} is unknown to {name}"))
 }
 
 impl Registry {
+    /// Records a durable blob in `work` (see [`UnitOfWork::record_blob`]). When that is the first
+    /// record of the digest, the stored copy this push relies on is checked before the commit: a
+    /// GC sweep deletes a file before its row, so a copy seen now (the row absent) stays, and a copy
+    /// the sweep took is refused as retryable instead of recorded without bytes.
+    pub(super) async fn record_in(
+        &self,
+        work: &mut dyn UnitOfWork,
+        digest: &Digest,
+        size: u64,
+        link: Option<&OciName>,
+        now: Millis,
+    ) -> Result<()> {
+        let recorded = work.record_blob(digest, size, link, now).await?;
+        self.check_recorded(recorded, digest, size).await
+    }
+
+    /// After a write recorded `digest` ([`Recorded::New`]): its stored copy must be there.
+    pub(super) async fn check_recorded(&self, recorded: Recorded, digest: &Digest, size: u64) -> Result<()> {
+        if recorded == Recorded::New && self.blobs.stat(digest).await? != Some(size) {
+            return Err(collected_meanwhile(digest));
+        }
+        Ok(())
+    }
+
+    /// Records a durable blob in its own unit of work, closing the upload id `closing` with it.
+    pub(super) async fn record_stored(
+        &self,
+        digest: &Digest,
+        size: u64,
+        link: Option<&OciName>,
+        closing: Option<&str>,
+    ) -> Result<()> {
+        let now = self.now();
+        let mut work = self.ports.transactions.begin().await?;
+        self.record_in(work.as_mut(), digest, size, link, now).await?;
+        if let Some(id) = closing {
+            work.close_upload(id, now).await?;
+        }
+        work.commit().await
+    }
+
     /// Size of a blob visible in `name` (one indexed lookup, no storage access).
     pub async fn stat_blob(&self, name: &OciName, digest: &Digest) -> Result<u64> {
         self.ports.blob_index.linked_blob_size(name, digest).await?.ok_or_else(|| unknown_blob(name, digest))

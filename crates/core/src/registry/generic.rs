@@ -243,11 +243,11 @@ impl Registry {
         // a version appears whole (with its properties) or not at all.
         let mut work = self.ports.transactions.begin().await?;
         for f in &files {
-            work.record_blob(&f.digest, f.size, Some(name), now).await?;
+            self.record_in(work.as_mut(), &f.digest, f.size, Some(name), now).await?;
         }
-        work.record_blob(&config, EMPTY_CONFIG.len() as u64, Some(name), now).await?;
+        self.record_in(work.as_mut(), &config, EMPTY_CONFIG.len() as u64, Some(name), now).await?;
         match work.put_manifest(&new, Some(&tag)).await {
-            Ok(()) => {}
+            Ok(recorded) => self.check_recorded(recorded, &digest, new.record.size).await?,
             // Another request published the version first: compare with what it published.
             Err(e) if e.kind == ErrorKind::TagImmutable => {
                 drop(work);

@@ -72,6 +72,7 @@ impl Registry {
             tracing::error!(digest = %record.digest, "manifest is recorded but missing from the blob store");
             unknown_manifest(name, reference)
         })?;
+        self.note_pull(name, &record.digest).await;
         Ok(content.stream)
     }
 
@@ -120,7 +121,8 @@ impl Registry {
         if let Some((digest, kind)) = work.missing_reference(name, &new.references).await? {
             return Err(missing_reference(name, &digest, kind));
         }
-        work.put_manifest(&new, tags.first()).await?;
+        let recorded = work.put_manifest(&new, tags.first()).await?;
+        self.check_recorded(recorded, &digest, new.record.size).await?;
         work.audit(&audit(tags.first())).await?;
         for tag in tags.iter().skip(1) {
             work.tag_manifest(name, tag, &digest, new.record.created_at).await?;

@@ -5,12 +5,15 @@
 //! blob store), metadata second (one transaction), so a crash never leaves a row pointing at nothing.
 
 mod blobs;
+pub mod gc;
 pub mod generic;
 mod glob;
 pub mod jobs;
 mod locks;
 mod manifests;
+mod pulls;
 mod repositories;
+pub mod retention;
 pub mod scrub;
 mod search;
 mod upload_id;
@@ -26,8 +29,8 @@ pub use uploads::UploadStatus;
 use crate::Result;
 use crate::blob::BlobStore;
 use crate::meta::{
-    BlobIndex, GenericUploadStore, ManifestStore, MetaHealth, MetaStore, Page, PropertyStore, RepositoryStore,
-    SearchStore, Transactions, UploadStore,
+    BlobCollection, BlobIndex, GenericUploadStore, ManifestStore, MetaHealth, MetaStore, Page, PropertyStore,
+    RepositoryStore, RetentionStore, SearchStore, Transactions, UploadStore,
 };
 use arca_types::OciName;
 use std::sync::Arc;
@@ -48,6 +51,8 @@ pub struct RegistryConfig {
     pub max_page: usize,
     /// Whole reads of blobs up to this size are hashed while they stream and cut on a mismatch.
     pub verify_reads_up_to_bytes: u64,
+    /// GC leaves blobs touched this recently to a later sweep (the default of `arca gc run` too).
+    pub gc_grace: std::time::Duration,
 }
 
 impl Default for RegistryConfig {
@@ -59,6 +64,7 @@ impl Default for RegistryConfig {
             default_mutable_tags: vec!["latest".to_owned()],
             max_page: 1000,
             verify_reads_up_to_bytes: 4 << 20,
+            gc_grace: std::time::Duration::from_secs(3600),
         }
     }
 }
@@ -85,6 +91,8 @@ impl Listing {
 struct Ports {
     repositories: Arc<dyn RepositoryStore>,
     blob_index: Arc<dyn BlobIndex>,
+    collection: Arc<dyn BlobCollection>,
+    retention: Arc<dyn RetentionStore>,
     manifests: Arc<dyn ManifestStore>,
     uploads: Arc<dyn UploadStore>,
     properties: Arc<dyn PropertyStore>,
@@ -99,6 +107,8 @@ impl Ports {
         Self {
             repositories: meta.clone(),
             blob_index: meta.clone(),
+            collection: meta.clone(),
+            retention: meta.clone(),
             manifests: meta.clone(),
             uploads: meta.clone(),
             properties: meta.clone(),
@@ -119,6 +129,7 @@ pub struct Registry {
     /// Signs upload ids (see `upload_id`); every node serving the same data must share it.
     upload_key: Vec<u8>,
     clock: Arc<dyn crate::clock::Clock>,
+    pulls: pulls::PullLog,
 }
 
 impl Registry {
@@ -128,7 +139,16 @@ impl Registry {
         let clock = crate::clock::system();
         let ports = Ports::of(&meta);
         let repository_cache = repositories::RepositoryCache::default();
-        Self { blobs, ports, repository_cache, config, upload_locks, upload_key, clock }
+        Self {
+            blobs,
+            ports,
+            repository_cache,
+            config,
+            upload_locks,
+            upload_key,
+            clock,
+            pulls: pulls::PullLog::default(),
+        }
     }
 
     /// Reads "now" from `clock` (tests move time instead of sleeping).

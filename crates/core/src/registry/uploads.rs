@@ -179,7 +179,7 @@ impl Registry {
             return Err(Error::new(ErrorKind::DigestInvalid, format!("content digest is {actual}, not {expected}")));
         }
         self.blobs.commit_upload(&id, &actual).await?;
-        self.ports.blob_index.record_blob(&actual, size, None, self.now()).await?;
+        self.record_stored(&actual, size, None, None).await?;
         Ok(BlobInfo { digest: actual, size })
     }
 
@@ -211,8 +211,12 @@ impl Registry {
             None => self.ports.blob_index.blob_size(digest).await?,
         };
         let Some(size) = size else { return Ok(None) };
-        self.ports.blob_index.record_blob(digest, size, Some(name), self.now()).await?;
-        Ok(Some(BlobInfo { digest: digest.clone(), size }))
+        match self.record_stored(digest, size, Some(name), None).await {
+            Ok(()) => Ok(Some(BlobInfo { digest: digest.clone(), size })),
+            // Being garbage-collected: not mounted, so the client uploads it.
+            Err(e) if e.kind == ErrorKind::Unavailable => Ok(None),
+            Err(e) => Err(e),
+        }
     }
 
     /// Removes expired sessions and their staged bytes. Returns how many were reaped.
@@ -302,7 +306,11 @@ impl Registry {
         body: &mut ByteStream,
         declared_len: Option<u64>,
     ) -> Result<Option<u64>> {
-        let Some(size) = self.ports.blob_index.blob_size(digest).await? else { return Ok(None) };
+        // Touched first, so GC leaves it alone while the body streams in (its grace period covers
+        // the push); a blob touched within half the grace period is not touched again (no write).
+        let now = self.now();
+        let fresh_since = now.saturating_sub(crate::clock::millis(self.config.gc_grace / 2));
+        let Some(size) = self.ports.blob_index.touch_blob(digest, now, fresh_since).await? else { return Ok(None) };
         // A copy that is missing or damaged (wrong size) is written again: pushing repairs it.
         if self.blobs.stat(digest).await? != Some(size) {
             tracing::warn!(%digest, "rewriting a stored blob whose file is missing or damaged");
@@ -336,16 +344,7 @@ impl Registry {
 
     /// Records the blob linked into `name`, closing the upload id `closing` in the same transaction.
     async fn link_stored(&self, name: &OciName, digest: &Digest, size: u64, closing: Option<&str>) -> Result<BlobInfo> {
-        let now = self.now();
-        match closing {
-            None => self.ports.blob_index.record_blob(digest, size, Some(name), now).await?,
-            Some(id) => {
-                let mut work = self.ports.transactions.begin().await?;
-                work.record_blob(digest, size, Some(name), now).await?;
-                work.close_upload(id, now).await?;
-                work.commit().await?;
-            }
-        }
+        self.record_stored(digest, size, Some(name), closing).await?;
         Ok(BlobInfo { digest: digest.clone(), size })
     }
 

@@ -118,12 +118,24 @@ fn cases() -> Vec<(&'static str, Method, String, Who)> {
     let v2 = "/v2/{*rest}";
     let generic = "/generic/{*rest}";
     let version = "/api/v1/repositories/{name}/packages/{*rest}";
+    let (retention, plan) = ("/api/v1/repositories/{name}/retention", "/api/v1/repositories/{name}/retention/plan");
     vec![
         ("/healthz", Method::GET, "/healthz".into(), Anyone),
         ("/readyz", Method::GET, "/readyz".into(), Anyone),
         ("/token", Method::GET, "/token?service=arca&scope=repository:dev/app:pull".into(), Anyone),
         ("/metrics", Method::GET, "/metrics".into(), Admin),
         ("/api/v1/audit", Method::GET, "/api/v1/audit".into(), Admin),
+        ("/api/v1/gc", Method::POST, "/api/v1/gc".into(), Admin),
+        (retention, Method::GET, "/api/v1/repositories/dev/retention".into(), ReadDev),
+        (retention, Method::PUT, "/api/v1/repositories/dev/retention".into(), Admin),
+        (retention, Method::DELETE, "/api/v1/repositories/dev/retention".into(), Admin),
+        (plan, Method::GET, "/api/v1/repositories/dev/retention/plan".into(), ReadDev),
+        (
+            "/api/v1/repositories/{name}/retention/apply",
+            Method::POST,
+            "/api/v1/repositories/dev/retention/apply".into(),
+            Admin,
+        ),
         ("/api/v1/repositories", Method::GET, "/api/v1/repositories".into(), Authenticated),
         ("/api/v1/repositories", Method::POST, "/api/v1/repositories".into(), Admin),
         ("/api/v1/repositories/{name}", Method::GET, "/api/v1/repositories/dev".into(), Authenticated),

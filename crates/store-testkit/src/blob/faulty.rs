@@ -30,7 +30,55 @@ pub struct Faults {
     pub break_streams_after: Option<usize>,
     /// Every call, `ping` included, fails as [`ErrorKind::Unavailable`].
     pub unavailable: bool,
+    /// The next `stat` answers, then waits at this gate before returning (once: the gate is taken
+    /// out of the faults): holds a push right after it found its blob stored.
+    pub hold_stat: Option<Gate>,
+    /// The next `delete` waits at this gate before deleting (once): holds a GC sweep between the
+    /// transaction that took a blob and the deletion of its file.
+    pub hold_delete: Option<Gate>,
 }
+
+/// Holds a call until the test lets it go: [`Gate::reached`] waits for the call to arrive,
+/// [`Gate::release`] lets it return.
+#[derive(Debug, Clone, Default)]
+pub struct Gate(Arc<GateState>);
+
+#[derive(Debug)]
+struct GateState {
+    reached: tokio::sync::Semaphore,
+    released: tokio::sync::Semaphore,
+}
+
+impl Default for GateState {
+    fn default() -> Self {
+        Self { reached: tokio::sync::Semaphore::new(0), released: tokio::sync::Semaphore::new(0) }
+    }
+}
+
+impl Gate {
+    /// Waits until a call is held at the gate.
+    pub async fn reached(&self) {
+        self.0.reached.acquire().await.expect("gate open").forget();
+    }
+
+    /// Lets the held call return.
+    pub fn release(&self) {
+        self.0.released.add_permits(1);
+    }
+
+    async fn pass(&self) {
+        self.0.reached.add_permits(1);
+        self.0.released.acquire().await.expect("gate open").forget();
+    }
+}
+
+impl PartialEq for Gate {
+    fn eq(&self, other: &Self) -> bool {
+        Arc::ptr_eq(&self.0, &other.0)
+    }
+}
+
+impl Eq for Gate {}
 
 /// Wraps a store and fails the operations its [`Faults`] name; faults can change at any time.
 #[derive(Debug)]
@@ -168,11 +216,20 @@ impl<S: BlobStore> BlobStore for FaultyBlobStore<S> {
         if self.shared.check_up()?.fail_reads {
             return Err(injected("stat"));
         }
-        self.inner.stat(digest).await
+        let answer = self.inner.stat(digest).await;
+        let gate = self.shared.faults.lock().unwrap_or_else(|p| p.into_inner()).hold_stat.take();
+        if let Some(gate) = gate {
+            gate.pass().await;
+        }
+        answer
     }
 
     async fn delete(&self, digest: &Digest) -> Result<()> {
         self.shared.check_up()?;
+        let gate = self.shared.faults.lock().unwrap_or_else(|p| p.into_inner()).hold_delete.take();
+        if let Some(gate) = gate {
+            gate.pass().await;
+        }
         self.inner.delete(digest).await
     }
 

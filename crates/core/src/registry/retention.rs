@@ -1,0 +1,250 @@
+//! Retention policies per repository: set and show their text, plan (a dry run that explains every
+//! decision), apply (the same plan, committed: tags and manifests deleted in audited transactions,
+//! then the blobs they alone used swept at once), and the scheduled runs (the `retention` job).
+//!
+//! The policy language and the planner are pure (`crate::retention`); this module feeds the planner
+//! what the store knows and commits what it decides. Apply re-checks each deletion as it commits it:
+//! a tag moved since the plan, or a manifest tagged again, stays.
+
+use super::Registry;
+use super::gc::GcReport;
+use crate::audit::{Actor, Outcome};
+use crate::jobs::{Job, RunContext, RunReport};
+use crate::meta::StoredPolicy;
+use crate::retention::{Item, Plan, PlanInput, Policy, plan};
+use crate::{Error, ErrorKind, Result};
+use arca_types::{Digest, OciName, PackageName, RepoName, Tag};
+use async_trait::async_trait;
+use std::sync::Arc;
+use std::time::Duration;
+
+/// What an apply did.
+#[derive(Debug, Clone, serde::Serialize)]
+pub struct Applied {
+    /// The plan it executed.
+    #[serde(flatten)]
+    pub plan: Plan,
+    pub tags_deleted: u64,
+    pub manifests_deleted: u64,
+    /// The sweep of the blobs the deleted manifests alone used (those touched within the grace
+    /// period wait for the next GC).
+    pub gc: GcReport,
+}
+
+/// Deletions committed per transaction.
+const BATCH: usize = 100;
+
+impl Registry {
+    /// Validates and stores a repository's policy (its text, verbatim).
+    pub async fn set_retention_policy(&self, repo: &RepoName, text: &str, actor: &Actor) -> Result<Policy> {
+        self.get_repository(repo).await?;
+        let policy = Policy::parse(text).map_err(|e| Error::new(ErrorKind::InvalidRequest, e.to_string()))?;
+        let now = self.now();
+        let audit = actor.entry(now, "retention.set", repo.as_str(), Outcome::Success);
+        self.ports.retention.set_retention_policy(repo, text, now, &audit).await?;
+        Ok(policy)
+    }
+
+    /// The repository's policy; `NotFound` when it has none.
+    pub async fn retention_policy(&self, repo: &RepoName) -> Result<StoredPolicy> {
+        self.get_repository(repo).await?;
+        self.ports
+            .retention
+            .retention_policy(repo)
+            .await?
+            .ok_or_else(|| Error::new(ErrorKind::NotFound, format!("repository {repo} has no retention policy")))
+    }
+
+    /// Removes the repository's policy; `NotFound` when it has none.
+    pub async fn delete_retention_policy(&self, repo: &RepoName, actor: &Actor) -> Result<()> {
+        let audit = actor.entry(self.now(), "retention.delete_policy", repo.as_str(), Outcome::Success);
+        if !self.ports.retention.delete_retention_policy(repo, &audit).await? {
+            return Err(Error::new(ErrorKind::NotFound, format!("repository {repo} has no retention policy")));
+        }
+        Ok(())
+    }
+
+    /// What the repository's policy would do now: every version, kept or deleted, and why.
+    pub async fn retention_plan(&self, repo: &RepoName) -> Result<Plan> {
+        Ok(self.plan_with_items(repo).await?.0)
+    }
+
+    /// The plan and the manifests it was made from.
+    async fn plan_with_items(&self, repo: &RepoName) -> Result<(Plan, Vec<Item>)> {
+        let stored = self.retention_policy(repo).await?;
+        let policy = Policy::parse(&stored.policy).map_err(|e| Error::new(ErrorKind::Internal, e.to_string()))?;
+        let repository = self.get_repository(repo).await?;
+        self.flush_pulls().await?;
+        let (items, shared) = self.ports.retention.retention_items(repo).await?;
+        let input = PlanInput {
+            items: &items,
+            scheme: repository.format.version_scheme(),
+            now: self.now(),
+            shared_blobs: &shared,
+        };
+        Ok((plan(&policy, &input), items))
+    }
+
+    /// Plans and executes the repository's policy, then sweeps the blobs it freed.
+    pub async fn apply_retention(&self, repo: &RepoName, actor: &Actor) -> Result<Applied> {
+        let (plan, items) = self.plan_with_items(repo).await?;
+        let freed = freed_blobs(&plan, &items);
+        let mut applied = Applied { plan, tags_deleted: 0, manifests_deleted: 0, gc: GcReport::default() };
+        self.delete_tags(repo, &mut applied, actor).await?;
+        self.delete_manifests(repo, &mut applied, actor).await?;
+        applied.gc = self.collect_blobs(&freed, self.config.gc_grace, actor).await?;
+        Ok(applied)
+    }
+
+    async fn delete_tags(&self, repo: &RepoName, applied: &mut Applied, actor: &Actor) -> Result<()> {
+        let tags = applied.plan.tags_to_delete();
+        let reasons = reasons(&applied.plan);
+        for batch in tags.chunks(BATCH) {
+            let mut work = self.ports.transactions.begin().await?;
+            for (package, tag) in batch {
+                let name = oci_name(repo, package)?;
+                let tag = Tag::parse(tag).map_err(|e| Error::new(ErrorKind::Internal, e.to_string()))?;
+                let Some((digest, reason)) = reasons.get(&(package.as_str(), Some(tag.as_str()))) else { continue };
+                if work.delete_tag_at(&name, &tag, digest).await? {
+                    let entry = actor.entry(self.now(), "retention.delete", format!("{name}:{tag}"), Outcome::Success);
+                    work.audit(&entry.with_detail(format!("{digest}: {reason}"))).await?;
+                    applied.tags_deleted += 1;
+                }
+            }
+            work.commit().await?;
+        }
+        Ok(())
+    }
+
+    /// Deletes the plan's manifests; an index goes before its children (a child still listed by an
+    /// index is skipped, then retried once the index is gone).
+    async fn delete_manifests(&self, repo: &RepoName, applied: &mut Applied, actor: &Actor) -> Result<()> {
+        let mut pending = applied.plan.manifests_to_delete();
+        loop {
+            let before = pending.len();
+            let mut left = Vec::new();
+            for batch in pending.chunks(BATCH) {
+                let mut work = self.ports.transactions.begin().await?;
+                for (package, digest) in batch {
+                    let name = oci_name(repo, package)?;
+                    let parsed = Digest::parse(digest).map_err(|e| Error::new(ErrorKind::Internal, e.to_string()))?;
+                    if work.delete_unused_manifest(&name, &parsed).await? {
+                        let target = format!("{name}@{digest}");
+                        let entry = actor.entry(self.now(), "retention.delete", target, Outcome::Success);
+                        work.audit(&entry.with_detail("manifest")).await?;
+                        applied.manifests_deleted += 1;
+                    } else {
+                        left.push((package.clone(), digest.clone()));
+                    }
+                }
+                work.commit().await?;
+            }
+            if left.is_empty() || left.len() == before {
+                return Ok(());
+            }
+            pending = left;
+        }
+    }
+
+    /// Sweeps these blobs now if collectable (see `gc`): what a deletion just freed.
+    async fn collect_blobs(&self, digests: &[Digest], grace: Duration, actor: &Actor) -> Result<GcReport> {
+        let mut report = GcReport::default();
+        for batch in digests.chunks(BATCH) {
+            let now = self.now();
+            let cutoff = now.saturating_sub(crate::clock::millis(grace));
+            let audit = actor.entry(now, "gc.collect", "blobs", Outcome::Success);
+            let taken = self.ports.collection.take_blobs(batch, cutoff, now, &audit).await?;
+            for (digest, _) in &taken {
+                self.blobs.delete(digest).await?;
+            }
+            let done: Vec<Digest> = taken.iter().map(|(d, _)| d.clone()).collect();
+            self.ports.collection.forget_blobs(&done).await?;
+            report.blobs += taken.len() as u64;
+            report.bytes += taken.iter().map(|(_, size)| size).sum::<u64>();
+        }
+        Ok(report)
+    }
+
+    /// Applies every scheduled policy whose next run is due; how many ran.
+    pub async fn run_scheduled_retention(&self, ctx: &RunContext) -> Result<u64> {
+        let mut ran = 0;
+        for stored in self.ports.retention.retention_policies().await? {
+            if ctx.is_cancelled() {
+                break;
+            }
+            let Ok(policy) = Policy::parse(&stored.policy) else { continue };
+            let Some(schedule) = policy.schedule() else { continue };
+            let now = self.now();
+            if schedule.next_after(stored.last_run_at.unwrap_or(stored.updated_at)) > now {
+                continue;
+            }
+            // Recorded first: a run that fails is not retried every tick, but at the next scheduled time.
+            self.ports.retention.retention_ran(&stored.repository, now).await?;
+            match self.apply_retention(&stored.repository, &Actor::system()).await {
+                Ok(applied) => tracing::info!(
+                    repository = %stored.repository,
+                    tags = applied.tags_deleted,
+                    manifests = applied.manifests_deleted,
+                    bytes = applied.gc.bytes,
+                    "retention applied"
+                ),
+                Err(e) => tracing::warn!(repository = %stored.repository, error = %e, "retention run failed"),
+            }
+            ran += 1;
+            ctx.advance(1);
+        }
+        Ok(ran)
+    }
+}
+
+/// Each planned deletion's digest and reason, by (package, version).
+fn reasons(plan: &Plan) -> std::collections::HashMap<(&str, Option<&str>), (Digest, &str)> {
+    plan.items
+        .iter()
+        .filter(|i| i.action == crate::retention::Action::Delete)
+        .filter_map(|i| {
+            let digest = Digest::parse(&i.digest).ok()?;
+            Some(((i.package.as_str(), i.version.as_deref()), (digest, i.reason.as_str())))
+        })
+        .collect()
+}
+
+/// The blobs a plan's deletions may free: every blob of each manifest it deletes. The sweep re-checks
+/// each (only those nothing else uses go).
+fn freed_blobs(plan: &Plan, items: &[Item]) -> Vec<Digest> {
+    let deleted: std::collections::HashSet<(String, String)> = plan.manifests_to_delete().into_iter().collect();
+    let mut digests: Vec<Digest> = items
+        .iter()
+        .filter(|i| deleted.contains(&(i.package.clone(), i.digest.clone())))
+        .flat_map(|i| i.blobs.iter().filter_map(|(d, _)| Digest::parse(d).ok()))
+        .collect();
+    digests.sort();
+    digests.dedup();
+    digests
+}
+
+fn oci_name(repo: &RepoName, package: &str) -> Result<OciName> {
+    let package = PackageName::parse(package).map_err(|e| Error::new(ErrorKind::Internal, e.to_string()))?;
+    Ok(OciName::new(repo.clone(), package))
+}
+
+/// The scheduled retention runs: each minute, applies the policies whose `schedule` is due (one node
+/// at a time, like every job).
+pub struct RetentionScheduler {
+    pub registry: Arc<Registry>,
+}
+
+#[async_trait]
+impl Job for RetentionScheduler {
+    fn name(&self) -> &'static str {
+        "retention"
+    }
+
+    fn interval(&self) -> Duration {
+        Duration::from_secs(60)
+    }
+
+    async fn run_once(&self, ctx: &RunContext) -> Result<RunReport> {
+        Ok(RunReport { items: self.registry.run_scheduled_retention(ctx).await? })
+    }
+}
