@@ -63,7 +63,8 @@ pub(crate) async fn run(
     let Some(report) = ran else {
         return Err(ApiError(Error::new(
             ErrorKind::Conflict,
-            "a garbage collection is running already; try again later",
+            "a garbage collection is running already (or its node died and its claim lapses within a minute); \
+             try again later",
         )));
     };
     let mut response = Json(report).into_response();

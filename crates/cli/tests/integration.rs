@@ -19,6 +19,8 @@ mod admin;
 mod cli;
 #[path = "integration/client.rs"]
 mod client;
+#[path = "integration/gc.rs"]
+mod gc;
 #[path = "integration/generic_oras.rs"]
 mod generic_oras;
 #[path = "integration/oras.rs"]

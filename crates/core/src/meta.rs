@@ -151,7 +151,8 @@ pub trait BlobIndex: Send + Sync + 'static {
     /// Number of stored blobs and their total size.
     async fn blob_stats(&self) -> Result<(u64, u64)>;
     /// Recorded blobs with their sizes, in digest order, strictly after `after`, at most `limit`
-    /// (backups, and later GC and fsck, walk every blob in pages).
+    /// (backups, fsck and the scrub walk every blob in pages). Blobs a GC sweep has taken are gone
+    /// already as far as these are concerned, and are not listed.
     async fn list_blobs(&self, after: Option<&Digest>, limit: usize) -> Result<Vec<(Digest, u64)>>;
     /// Manifest references to content no blob record holds (metadata that lost a blob: for `fsck`), as
     /// (package, manifest digest, missing digest), at most `limit`.

@@ -110,12 +110,14 @@ impl BlobIndex for SqlMetaStore {
     }
 
     async fn list_blobs(&self, after: Option<&Digest>, max: usize) -> Result<Vec<(Digest, u64)>> {
-        let rows = query("SELECT digest, size FROM blobs WHERE digest > $1 ORDER BY digest LIMIT $2")
-            .bind(after.map_or("", Digest::as_str))
-            .bind(limit(max))
-            .fetch_all(&mut self.db.read().await?)
-            .await
-            .map_err(db_err("listing blobs"))?;
+        let rows = query(
+            "SELECT digest, size FROM blobs WHERE digest > $1 AND collecting_at IS NULL ORDER BY digest LIMIT $2",
+        )
+        .bind(after.map_or("", Digest::as_str))
+        .bind(limit(max))
+        .fetch_all(&mut self.db.read().await?)
+        .await
+        .map_err(db_err("listing blobs"))?;
         rows.iter()
             .map(|row| {
                 let digest: String = col(row, 0)?;

@@ -46,7 +46,21 @@ impl Registry {
 
     /// `arca serve --listen 127.0.0.1:0 --data <tempdir> <extra args>`.
     pub fn serve(extra: &[&str]) -> Self {
-        let data = tempfile::tempdir().expect("temp dir");
+        Self::serve_in(tempfile::tempdir().expect("temp dir"), extra)
+    }
+
+    /// Kills the server with SIGKILL (no shutdown at all) and starts a new one on the same data.
+    pub fn kill_and_restart(mut self, extra: &[&str]) -> Self {
+        if let Some(child) = &mut self.server {
+            let _ = child.kill();
+            let _ = child.wait();
+        }
+        self.server = None;
+        let data = self._data.take().expect("a registry this harness started");
+        Self::serve_in(data, extra)
+    }
+
+    fn serve_in(data: tempfile::TempDir, extra: &[&str]) -> Self {
         let log = data.path().join("server.log");
         let stderr = std::fs::File::create(&log).expect("server log");
         let mut child = arca()

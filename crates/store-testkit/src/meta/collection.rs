@@ -54,6 +54,7 @@ pub(super) async fn taken_blobs_refuse_pushes_until_forgotten(store: &dyn MetaSt
     assert_eq!(take(store, std::slice::from_ref(&layer), T0).await, vec![(layer.clone(), 5)]);
     assert_eq!(store.linked_blob_size(&app, &layer).await.expect("linked"), None, "its links go with it");
     assert_eq!(collectable(store, T0 + 100).await, Vec::<Digest>::new(), "a taken blob is not listed again");
+    assert_eq!(store.list_blobs(None, 10).await.expect("list_blobs"), vec![], "nor walked by fsck and backups");
     let refused = store.record_blob(&layer, 5, Some(&app), T0 + 2).await;
     let message = expect_error(refused, ErrorKind::Unavailable, "pushing a blob being collected");
     assert!(message.contains("garbage-collected"), "the refusal says why: {message}");
