@@ -1,6 +1,7 @@
-//! `POST /api/v1/gc`: a garbage-collection sweep now (`arca gc run`), as a run of the `gc` job, so
-//! never beside another node's sweep. Body (optional): `{"grace": "0s"}`, the grace period (default:
-//! the server's `gc.grace_secs`).
+//! Storage administration: `POST /api/v1/gc`, a garbage-collection sweep now (`arca gc run`), as a
+//! run of the `gc` job, so never beside another node's sweep (body, optional: `{"grace": "0s"}`, the
+//! grace period; default: the server's `gc.grace_secs`); `GET /api/v1/storage`, the storage report
+//! (`arca storage report`).
 
 use crate::repositories::object_body;
 use crate::{ApiError, bad_request};
@@ -18,6 +19,7 @@ use std::sync::Arc;
 use std::time::Duration;
 
 pub const PATH: &str = "/api/v1/gc";
+pub const STORAGE: &str = "/api/v1/storage";
 
 /// What the route needs.
 #[derive(Clone)]
@@ -69,5 +71,11 @@ pub(crate) async fn run(
     };
     let mut response = Json(report).into_response();
     response.extensions_mut().insert(arca_core::observe::RouteClass("api_gc"));
+    Ok(response)
+}
+
+pub(crate) async fn storage(State(gc): State<Gc>) -> Result<Response, ApiError> {
+    let mut response = Json(gc.registry.storage_report().await?).into_response();
+    response.extensions_mut().insert(arca_core::observe::RouteClass("api_storage"));
     Ok(response)
 }

@@ -30,7 +30,7 @@ use std::sync::Arc;
 pub use protocol::{ApiProtocol, access};
 
 /// Every route path of this API, for the server's authorization rules (each must have one).
-pub const PATHS: [&str; 17] = [
+pub const PATHS: [&str; 18] = [
     "/api/v1/repositories",
     "/api/v1/repositories/{name}",
     listing::PACKAGES,
@@ -45,6 +45,7 @@ pub const PATHS: [&str; 17] = [
     tokens::TOKENS,
     tokens::TOKEN,
     gc::PATH,
+    gc::STORAGE,
     retention::POLICY,
     retention::PLAN,
     retention::APPLY,
@@ -70,6 +71,7 @@ async fn info() -> Response {
 pub fn router(registry: Arc<Registry>, auth: Arc<AuthService>, jobs: Arc<JobRunner>) -> Router {
     let gc = Router::new()
         .route(gc::PATH, axum::routing::post(gc::run))
+        .route(gc::STORAGE, axum::routing::get(gc::storage))
         .with_state(gc::Gc { registry: registry.clone(), jobs });
     let audit = Router::new()
         .route("/api/v1/audit", axum::routing::get(audit::audit))

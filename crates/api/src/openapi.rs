@@ -590,6 +590,16 @@ fn storage_paths() -> Value {
                     &[("400", "an invalid body"), ("409", "a sweep is running already")])
             }
         },
+        "/api/v1/storage": {
+            "x-arca-route": crate::gc::STORAGE,
+            "get": {
+                "operationId": "storageReport", "tags": ["gc"],
+                "summary": "Bytes by repository and by age, and what GC and the retention policies would free",
+                "description": "Needs `admin` on every repository (`*`). A blob counts once in every repository that \
+                    references it.",
+                "responses": responses(("200", ok("the report", schema("StorageReport"))), &[])
+            }
+        },
         "/api/v1/repositories/{name}/retention": {
             "x-arca-route": crate::retention::POLICY,
             "parameters": [repo()],
@@ -642,6 +652,18 @@ fn storage_schemas() -> Value {
                 "bytes": { "type": "integer", "description": "their bytes" },
                 "resumed": { "type": "integer", "description": "of those, taken by an interrupted earlier sweep" },
                 "cancelled": { "type": "boolean", "description": "stopped early (shutdown): the next sweep goes on" } }
+        },
+        "StorageReport": {
+            "type": "object",
+            "required": ["generated_at", "blobs", "bytes", "unreferenced_blobs", "unreferenced_bytes", "repositories"],
+            "properties": {
+                "generated_at": { "type": "integer" }, "blobs": { "type": "integer" }, "bytes": { "type": "integer" },
+                "unreferenced_blobs": { "type": "integer" }, "unreferenced_bytes": { "type": "integer" },
+                "repositories": { "type": "array", "items": { "type": "object",
+                    "required": ["repository", "blobs", "bytes", "bytes_by_age", "retention_would_free"],
+                    "properties": { "repository": text(), "blobs": { "type": "integer" }, "bytes": { "type": "integer" },
+                        "bytes_by_age": { "type": "object", "additionalProperties": { "type": "integer" } },
+                        "retention_would_free": { "type": ["integer", "null"] } } } } }
         },
         "RetentionPolicy": {
             "type": "object", "required": ["repository", "policy", "updated_at", "last_run_at"],

@@ -64,7 +64,7 @@ pub fn access(route: &str, method: &Method, name: Option<&str>) -> Access {
         openapi::PATH | INFO_PATH => Access::Public,
         // Anyone; the answer holds only what the caller may read.
         search::PATH => Access::Needs(Vec::new()),
-        "/api/v1/audit" | gc::PATH => Access::Needs(vec![Need::Everywhere(Action::Admin)]),
+        "/api/v1/audit" | gc::PATH | gc::STORAGE => Access::Needs(vec![Need::Everywhere(Action::Admin)]),
         // Listing needs credentials (filtered by what the caller may read); changes need admin on
         // the repository, or on every repository to create one.
         "/api/v1/repositories" | "/api/v1/repositories/{name}" if reading => Access::Needs(vec![Need::Authenticated]),

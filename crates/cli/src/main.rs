@@ -144,6 +144,9 @@ arca token ls; arca token revoke <id>"
     /// Retention policies: which versions a repository keeps (on the server).
     #[command(subcommand)]
     Retention(client::storage::RetentionCommand),
+    /// The storage report (on the server).
+    #[command(subcommand)]
+    Storage(client::storage::StorageCommand),
 }
 
 #[derive(Subcommand)]
@@ -225,6 +228,7 @@ fn run(cli: &Cli) -> anyhow::Result<()> {
             Command::Fsck { json, repair } => backup::fsck(*json, *repair, cli.config.settings()?).await,
             Command::Gc(command) => client::storage::gc(&remote()?, command).await,
             Command::Retention(command) => client::storage::retention(&remote()?, command).await,
+            Command::Storage(command) => client::storage::storage(&remote()?, command).await,
         }
     })
 }

@@ -191,6 +191,30 @@ pub trait BlobCollection: Send + Sync + 'static {
     async fn forget_blobs(&self, digests: &[Digest]) -> Result<()>;
 }
 
+/// What a repository stores, dedup-aware: each distinct blob it references (linked into one of its
+/// packages, or one of its manifests) counts once, in every repository that references it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct RepositoryUsage {
+    pub repository: RepoName,
+    pub blobs: u64,
+    pub bytes: u64,
+    /// Bytes by when each blob was first stored, one per bound of [`AGE_BUCKETS`] and one older.
+    pub bytes_by_age: [u64; 5],
+}
+
+/// Upper bounds of the storage report's age buckets (days), youngest first: under 1 day, 1–7, 7–30,
+/// 30–90, and (the fifth bucket) 90 days or more.
+pub const AGE_BUCKETS: [(&str, i64); 4] = [("lt_1d", 1), ("1d_7d", 7), ("7d_30d", 30), ("30d_90d", 90)];
+
+/// Storage accounting for the storage report.
+#[async_trait]
+pub trait StorageAccounting: Send + Sync + 'static {
+    /// Every repository's usage (ages counted back from `now`), by name.
+    async fn repository_usage(&self, now: Millis) -> Result<Vec<RepositoryUsage>>;
+    /// Blobs nothing refers to (what GC would free, grace aside): count and bytes.
+    async fn unreferenced_blobs(&self) -> Result<(u64, u64)>;
+}
+
 /// A repository's retention policy as stored: its text (verbatim), when it was set, when its
 /// schedule last applied it.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -394,6 +418,7 @@ pub trait MetaStore:
     RepositoryStore
     + BlobIndex
     + BlobCollection
+    + StorageAccounting
     + RetentionStore
     + ManifestStore
     + UploadStore
@@ -411,6 +436,7 @@ impl<
     T: RepositoryStore
         + BlobIndex
         + BlobCollection
+        + StorageAccounting
         + RetentionStore
         + ManifestStore
         + UploadStore

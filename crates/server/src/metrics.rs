@@ -38,6 +38,8 @@ pub struct Gauges {
     pub blobs: u64,
     pub blob_bytes: u64,
     pub uploads: u64,
+    /// The storage report (at most a minute old), when it could be made.
+    pub storage: Option<arca_core::registry::storage::StorageReport>,
 }
 
 impl Metrics {
@@ -106,6 +108,9 @@ impl Metrics {
             gauge(&mut out, "arca_blobs", "Blobs stored.", g.blobs);
             gauge(&mut out, "arca_blob_bytes", "Bytes stored in blobs.", g.blob_bytes);
             gauge(&mut out, "arca_uploads_active", "Upload sessions in progress.", g.uploads);
+            if let Some(report) = &g.storage {
+                render_storage(&mut out, report);
+            }
         }
         render_jobs(&mut out, jobs);
         out
@@ -157,6 +162,42 @@ fn counter(out: &mut String, name: &str, help: &str, v: u64) {
     let _ = writeln!(out, "# HELP {name} {help}\n# TYPE {name} counter\n{name} {v}");
 }
 
+/// The storage report as gauges: bytes per repository (by age too), what GC and retention would free.
+fn render_storage(out: &mut String, report: &arca_core::registry::storage::StorageReport) {
+    gauge(
+        out,
+        "arca_storage_unreferenced_bytes",
+        "Bytes of blobs nothing refers to (the next GC's).",
+        report.unreferenced_bytes,
+    );
+    let series: [(&str, &str); 3] = [
+        ("arca_storage_repository_bytes", "Bytes a repository references (a shared blob counts in each), by age."),
+        ("arca_storage_repository_blobs", "Blobs a repository references."),
+        ("arca_storage_retention_reclaimable_bytes", "Bytes the repository's retention policy would free now."),
+    ];
+    for (i, (name, help)) in series.iter().enumerate() {
+        let _ = writeln!(out, "# HELP {name} {help}\n# TYPE {name} gauge");
+        for r in &report.repositories {
+            let repo = &r.repository;
+            match i {
+                0 => {
+                    for (age, bytes) in &r.bytes_by_age {
+                        let _ = writeln!(out, "{name}{{repository=\"{repo}\",age=\"{age}\"}} {bytes}");
+                    }
+                }
+                1 => {
+                    let _ = writeln!(out, "{name}{{repository=\"{repo}\"}} {}", r.blobs);
+                }
+                _ => {
+                    if let Some(bytes) = r.retention_would_free {
+                        let _ = writeln!(out, "{name}{{repository=\"{repo}\"}} {bytes}");
+                    }
+                }
+            }
+        }
+    }
+}
+
 fn gauge(out: &mut String, name: &str, help: &str, v: u64) {
     let _ = writeln!(out, "# HELP {name} {help}\n# TYPE {name} gauge\n{name} {v}");
 }
@@ -179,7 +220,7 @@ mod tests {
             "upload-reaper",
             JobStat { runs_ok: 2, items_total: 7, last_started_at: Some(1_500), ..JobStat::default() },
         );
-        let text = m.render(Some(Gauges { blobs: 2, blob_bytes: 10, uploads: 1 }), &jobs);
+        let text = m.render(Some(Gauges { blobs: 2, blob_bytes: 10, uploads: 1, storage: None }), &jobs);
         assert!(text.contains("arca_http_requests_total{class=\"oci_blob_get\",status=\"200\"} 2"));
         assert!(text.contains("arca_http_request_duration_seconds_bucket{class=\"oci_blob_get\",le=\"0.005\"} 1"));
         assert!(text.contains("arca_http_request_duration_seconds_bucket{class=\"oci_blob_get\",le=\"+Inf\"} 2"));

@@ -72,7 +72,16 @@ async fn ready(State((registry, _, _)): State<Stores>) -> Response {
 
 async fn metrics(State((registry, metrics, jobs)): State<Stores>) -> Response {
     let gauges = match registry.stats().await {
-        Ok((blobs, blob_bytes, uploads)) => Some(Gauges { blobs, blob_bytes, uploads }),
+        Ok((blobs, blob_bytes, uploads)) => {
+            let storage = match registry.recent_storage_report().await {
+                Ok(report) => Some(report),
+                Err(e) => {
+                    tracing::warn!(error = %e, "metrics: storage report unavailable");
+                    None
+                }
+            };
+            Some(Gauges { blobs, blob_bytes, uploads, storage })
+        }
         Err(e) => {
             tracing::warn!(error = %e, "metrics: store gauges unavailable");
             None

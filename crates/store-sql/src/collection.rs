@@ -1,13 +1,14 @@
 //! Online garbage collection of blobs: which are collectable, taking them (the transaction that
-//! decides), and forgetting them once their files are gone. See `arca_core::registry::gc`.
+//! decides), and forgetting them once their files are gone (see `arca_core::registry::gc`); and the
+//! storage accounting of the storage report.
 
 use crate::db::{Dialect, Tx, col, corrupt, db_err, limit, to_u64};
 use crate::sql::{Row, query};
 use crate::{SqlMetaStore, audit};
 use arca_core::Result;
 use arca_core::audit::NewAuditEntry;
-use arca_core::meta::{BlobCollection, Millis};
-use arca_types::Digest;
+use arca_core::meta::{AGE_BUCKETS, BlobCollection, Millis, RepositoryUsage, StorageAccounting};
+use arca_types::{Digest, RepoName};
 use async_trait::async_trait;
 
 /// Nothing refers to the blob `b`: no manifest references it, none is stored as it, no staged generic
@@ -137,4 +138,56 @@ fn digest_and_size(row: &Row) -> Result<(Digest, u64)> {
     let digest: String = col(row, 0)?;
     let digest = Digest::parse(&digest).map_err(|e| corrupt("blob digest", &digest, e))?;
     Ok((digest, to_u64(col(row, 1)?)))
+}
+
+#[async_trait]
+impl StorageAccounting for SqlMetaStore {
+    async fn repository_usage(&self, now: Millis) -> Result<Vec<RepositoryUsage>> {
+        const DAY: Millis = 24 * 3600 * 1000;
+        let [d1, d7, d30, d90] = AGE_BUCKETS.map(|(_, days)| now - days * DAY);
+        let rows = query(
+            "SELECT u.repository, CAST(COUNT(*) AS BIGINT), CAST(COALESCE(SUM(b.size), 0) AS BIGINT), \
+             CAST(COALESCE(SUM(CASE WHEN b.created_at >= $1 THEN b.size ELSE 0 END), 0) AS BIGINT), \
+             CAST(COALESCE(SUM(CASE WHEN b.created_at >= $2 AND b.created_at < $1 THEN b.size ELSE 0 END), 0) AS BIGINT), \
+             CAST(COALESCE(SUM(CASE WHEN b.created_at >= $3 AND b.created_at < $2 THEN b.size ELSE 0 END), 0) AS BIGINT), \
+             CAST(COALESCE(SUM(CASE WHEN b.created_at >= $4 AND b.created_at < $3 THEN b.size ELSE 0 END), 0) AS BIGINT), \
+             CAST(COALESCE(SUM(CASE WHEN b.created_at < $4 THEN b.size ELSE 0 END), 0) AS BIGINT) \
+             FROM (SELECT repository, digest FROM blob_links UNION SELECT repository, digest FROM manifests) u \
+             JOIN blobs b ON b.digest = u.digest WHERE b.collecting_at IS NULL \
+             GROUP BY u.repository ORDER BY u.repository",
+        )
+        .bind(d1)
+        .bind(d7)
+        .bind(d30)
+        .bind(d90)
+        .fetch_all(&mut self.db.read().await?)
+        .await
+        .map_err(db_err("measuring repositories"))?;
+        rows.iter()
+            .map(|row| {
+                let repository: String = col(row, 0)?;
+                let mut by_age = [0u64; 5];
+                for (i, bytes) in by_age.iter_mut().enumerate() {
+                    *bytes = to_u64(col(row, 3 + i)?);
+                }
+                Ok(RepositoryUsage {
+                    repository: RepoName::parse(&repository).map_err(|e| corrupt("repository", &repository, e))?,
+                    blobs: to_u64(col(row, 1)?),
+                    bytes: to_u64(col(row, 2)?),
+                    bytes_by_age: by_age,
+                })
+            })
+            .collect()
+    }
+
+    async fn unreferenced_blobs(&self) -> Result<(u64, u64)> {
+        let sql = concat!(
+            "SELECT CAST(COUNT(*) AS BIGINT), CAST(COALESCE(SUM(b.size), 0) AS BIGINT) FROM blobs b \
+             WHERE b.collecting_at IS NULL AND ",
+            unreferenced!()
+        );
+        let row =
+            query(sql).fetch_one(&mut self.db.read().await?).await.map_err(db_err("measuring unreferenced blobs"))?;
+        Ok((to_u64(col(&row, 0)?), to_u64(col(&row, 1)?)))
+    }
 }

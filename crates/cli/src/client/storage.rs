@@ -1,4 +1,4 @@
-//! Storage commands against a server: `gc run`, `retention set|show|plan|apply|rm`.
+//! Storage commands against a server: `gc run`, `retention set|show|plan|apply|rm`, `storage report`.
 
 use super::http::Server;
 use super::{Output, OutputFlag, print_json};
@@ -128,5 +128,46 @@ fn print_plan(plan: &Value, output: Output, freed: &str) -> anyhow::Result<()> {
         );
     }
     println!("{freed} {} bytes", plan["bytes_freed"]);
+    Ok(())
+}
+
+#[derive(clap::Subcommand, Debug)]
+pub enum StorageCommand {
+    /// Bytes by repository and age, and what GC and the retention policies would free.
+    Report {
+        #[command(flatten)]
+        out: OutputFlag,
+    },
+}
+
+pub async fn storage(server: &Server, command: &StorageCommand) -> anyhow::Result<()> {
+    let StorageCommand::Report { out } = command;
+    let report = server.get_json("/api/v1/storage", "reading the storage report").await?;
+    if out.output == Output::Json {
+        return print_json(&report);
+    }
+    println!(
+        "{} blobs, {} bytes stored; {} bytes unreferenced (the next GC frees them)",
+        report["blobs"], report["bytes"], report["unreferenced_bytes"]
+    );
+    println!(
+        "{:<24} {:>14} {:>12} {:>12} {:>12} {:>12} {:>12} {:>16}",
+        "repository", "bytes", "<1d", "1-7d", "7-30d", "30-90d", ">=90d", "retention frees"
+    );
+    for r in report["repositories"].as_array().into_iter().flatten() {
+        let age = |k: &str| r["bytes_by_age"][k].as_u64().unwrap_or(0);
+        let frees = r["retention_would_free"].as_u64().map_or_else(|| "-".to_owned(), |b| b.to_string());
+        println!(
+            "{:<24} {:>14} {:>12} {:>12} {:>12} {:>12} {:>12} {:>16}",
+            r["repository"].as_str().unwrap_or_default(),
+            r["bytes"],
+            age("lt_1d"),
+            age("1d_7d"),
+            age("7d_30d"),
+            age("30d_90d"),
+            age("ge_90d"),
+            frees
+        );
+    }
     Ok(())
 }

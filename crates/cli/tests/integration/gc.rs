@@ -156,6 +156,9 @@ fn retention_through_the_cli_plans_applies_and_explains() {
         serde_json::from_str(&client_ok(&registry, &["retention", "plan", "rel", "--output", "json"])).unwrap();
     let freed = json["bytes_freed"].as_u64().unwrap();
     assert!(freed > 0, "{json}");
+    let report = client_ok(&registry, &["storage", "report"]);
+    let rel = report.lines().find(|l| l.starts_with("rel ")).unwrap_or_else(|| panic!("{report}"));
+    assert!(rel.trim_end().ends_with(&freed.to_string()), "retention would free {freed}: {report}");
     let applied = client_ok(&registry, &["retention", "apply", "rel"]);
     assert!(applied.contains("deleted 1 tags and 1 manifests"), "{applied}");
     assert_eq!(http(&host, "GET", "/v2/rel/app/manifests/v1", &[], b"").0, 404);

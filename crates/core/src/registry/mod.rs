@@ -16,6 +16,7 @@ mod repositories;
 pub mod retention;
 pub mod scrub;
 mod search;
+pub mod storage;
 mod upload_id;
 mod uploads;
 
@@ -30,7 +31,7 @@ use crate::Result;
 use crate::blob::BlobStore;
 use crate::meta::{
     BlobCollection, BlobIndex, GenericUploadStore, ManifestStore, MetaHealth, MetaStore, Page, PropertyStore,
-    RepositoryStore, RetentionStore, SearchStore, Transactions, UploadStore,
+    RepositoryStore, RetentionStore, SearchStore, StorageAccounting, Transactions, UploadStore,
 };
 use arca_types::OciName;
 use std::sync::Arc;
@@ -92,6 +93,7 @@ struct Ports {
     repositories: Arc<dyn RepositoryStore>,
     blob_index: Arc<dyn BlobIndex>,
     collection: Arc<dyn BlobCollection>,
+    accounting: Arc<dyn StorageAccounting>,
     retention: Arc<dyn RetentionStore>,
     manifests: Arc<dyn ManifestStore>,
     uploads: Arc<dyn UploadStore>,
@@ -108,6 +110,7 @@ impl Ports {
             repositories: meta.clone(),
             blob_index: meta.clone(),
             collection: meta.clone(),
+            accounting: meta.clone(),
             retention: meta.clone(),
             manifests: meta.clone(),
             uploads: meta.clone(),
@@ -130,6 +133,7 @@ pub struct Registry {
     upload_key: Vec<u8>,
     clock: Arc<dyn crate::clock::Clock>,
     pulls: pulls::PullLog,
+    storage_cache: storage::ReportCache,
 }
 
 impl Registry {
@@ -148,6 +152,7 @@ impl Registry {
             upload_key,
             clock,
             pulls: pulls::PullLog::default(),
+            storage_cache: storage::ReportCache::default(),
         }
     }
 

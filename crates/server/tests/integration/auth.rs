@@ -126,6 +126,7 @@ fn cases() -> Vec<(&'static str, Method, String, Who)> {
         ("/metrics", Method::GET, "/metrics".into(), Admin),
         ("/api/v1/audit", Method::GET, "/api/v1/audit".into(), Admin),
         ("/api/v1/gc", Method::POST, "/api/v1/gc".into(), Admin),
+        ("/api/v1/storage", Method::GET, "/api/v1/storage".into(), Admin),
         (retention, Method::GET, "/api/v1/repositories/dev/retention".into(), ReadDev),
         (retention, Method::PUT, "/api/v1/repositories/dev/retention".into(), Admin),
         (retention, Method::DELETE, "/api/v1/repositories/dev/retention".into(), Admin),

@@ -43,6 +43,8 @@ async fn a_sweep_deletes_what_deleted_manifests_no_longer_need_and_keeps_the_res
     let r = c.http.delete(c.url(&format!("/v2/dev/doomed/manifests/{doomed_digest}"))).send().await.unwrap();
     assert_eq!(r.status(), 202);
     assert_eq!(gc(&c, "1h").await["blobs"], 0, "within the grace period nothing goes");
+    let report: Value = c.get("/api/v1/storage").await.json().await.unwrap();
+    assert_eq!(report["unreferenced_bytes"], (doomed.len() + own_layer.len()) as u64, "{report}");
     let report = gc(&c, "0s").await;
     // The manifest and its own layer; the config (`{}`) and the shared layer are used by dev/kept.
     assert_eq!(report["blobs"], 2, "{report}");
@@ -55,6 +57,11 @@ async fn a_sweep_deletes_what_deleted_manifests_no_longer_need_and_keeps_the_res
     assert_eq!(pulled.as_ref(), shared_layer.as_slice(), "what the kept image uses stays");
     assert_eq!(c.get("/v2/dev/kept/manifests/1.0").await.status(), 200);
     assert_eq!(gc(&c, "0s").await["blobs"], 0, "a second sweep finds nothing");
+    let report: Value = c.get("/api/v1/storage").await.json().await.unwrap();
+    assert_eq!(report["unreferenced_bytes"], 0, "{report}");
+    let names: Vec<&str> =
+        report["repositories"].as_array().unwrap().iter().map(|r| r["repository"].as_str().unwrap()).collect();
+    assert_eq!(names, ["dev"], "{report}");
     let audit: Value = c.get("/api/v1/audit?action=gc.collect").await.json().await.unwrap();
     assert_eq!(audit["entries"].as_array().unwrap().len(), 1, "the sweep is audited: {audit}");
     server.stop().await;

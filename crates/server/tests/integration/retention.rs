@@ -138,6 +138,17 @@ async fn the_seed_policy_explains_every_decision_and_applying_it_frees_the_bytes
     assert_eq!(bytes_freed, sum, "the total is the sum of the items");
     assert!(bytes_freed > 0);
 
+    // The storage report (API and /metrics) says the same before anything is deleted.
+    let report: Value = c.get("/api/v1/storage").await.json().await.unwrap();
+    let prod = &report["repositories"][0];
+    assert_eq!((prod["repository"].as_str(), prod["retention_would_free"].as_u64()), (Some("prod"), Some(bytes_freed)));
+    let by_age: u64 = prod["bytes_by_age"].as_object().unwrap().values().map(|v| v.as_u64().unwrap()).sum();
+    assert_eq!(by_age, prod["bytes"].as_u64().unwrap(), "the age buckets add up: {report:#}");
+    assert!(prod["bytes_by_age"]["7d_30d"].as_u64().unwrap() > 0, "the releases are 2-3 weeks old: {report:#}");
+    let metrics = c.get("/metrics").await.text().await.unwrap();
+    let line = format!("arca_storage_retention_reclaimable_bytes{{repository=\"prod\"}} {bytes_freed}");
+    assert!(metrics.contains(&line), "{metrics}");
+
     let r = c.http.post(c.url("/api/v1/repositories/prod/retention/apply")).send().await.unwrap();
     assert_eq!(r.status(), 200);
     let applied: Value = r.json().await.unwrap();

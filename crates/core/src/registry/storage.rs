@@ -1,0 +1,88 @@
+//! The storage report: bytes by repository (dedup-aware: a blob counts once in each repository that
+//! references it), by age, what garbage collection and the current retention policies would free.
+//! For the API, the CLI and `/metrics` (storage growth is one of the artifact SLIs); `/metrics` reads
+//! a copy at most a minute old, since a report reads every blob's record.
+
+use super::Registry;
+use crate::Result;
+use crate::meta::{AGE_BUCKETS, Millis};
+use std::collections::BTreeMap;
+use std::sync::Mutex;
+
+#[derive(Debug, Clone, Default, PartialEq, Eq, serde::Serialize)]
+pub struct StorageReport {
+    /// When it was made (epoch milliseconds).
+    pub generated_at: Millis,
+    /// Every blob stored, once.
+    pub blobs: u64,
+    pub bytes: u64,
+    /// Blobs nothing refers to: what the next GC sweeps (once their grace period is over).
+    pub unreferenced_blobs: u64,
+    pub unreferenced_bytes: u64,
+    pub repositories: Vec<RepositoryStorage>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
+pub struct RepositoryStorage {
+    pub repository: String,
+    pub blobs: u64,
+    pub bytes: u64,
+    /// Bytes by when the blob was first stored: `lt_1d`, `1d_7d`, `7d_30d`, `30d_90d`, `ge_90d`.
+    pub bytes_by_age: BTreeMap<&'static str, u64>,
+    /// What the repository's retention policy would free now (`None`: no policy).
+    pub retention_would_free: Option<u64>,
+}
+
+/// The last report, for `/metrics`.
+#[derive(Default)]
+pub(super) struct ReportCache(Mutex<Option<StorageReport>>);
+
+/// How old a cached report `/metrics` shows may be.
+const CACHE_MS: Millis = 60_000;
+
+impl Registry {
+    /// Measures the registry now.
+    pub async fn storage_report(&self) -> Result<StorageReport> {
+        let now = self.now();
+        let (blobs, bytes) = self.ports.blob_index.blob_stats().await?;
+        let (unreferenced_blobs, unreferenced_bytes) = self.ports.accounting.unreferenced_blobs().await?;
+        let policies: BTreeMap<String, ()> = self
+            .ports
+            .retention
+            .retention_policies()
+            .await?
+            .into_iter()
+            .map(|p| (p.repository.to_string(), ()))
+            .collect();
+        let mut repositories = Vec::new();
+        for usage in self.ports.accounting.repository_usage(now).await? {
+            let names = AGE_BUCKETS.iter().map(|(name, _)| *name).chain(["ge_90d"]);
+            let bytes_by_age = names.zip(usage.bytes_by_age).collect();
+            let retention_would_free = match policies.contains_key(usage.repository.as_str()) {
+                true => Some(self.retention_plan(&usage.repository).await?.bytes_freed),
+                false => None,
+            };
+            let repository = usage.repository.to_string();
+            repositories.push(RepositoryStorage {
+                repository,
+                blobs: usage.blobs,
+                bytes: usage.bytes,
+                bytes_by_age,
+                retention_would_free,
+            });
+        }
+        let report =
+            StorageReport { generated_at: now, blobs, bytes, unreferenced_blobs, unreferenced_bytes, repositories };
+        *self.storage_cache.0.lock().unwrap_or_else(std::sync::PoisonError::into_inner) = Some(report.clone());
+        Ok(report)
+    }
+
+    /// The last report if it is at most a minute old, else a new one (for `/metrics`).
+    pub async fn recent_storage_report(&self) -> Result<StorageReport> {
+        let cached = self.storage_cache.0.lock().unwrap_or_else(std::sync::PoisonError::into_inner).clone();
+        match cached {
+            Some(report) if self.now() - report.generated_at < CACHE_MS => Ok(report),
+            _ => self.storage_report().await,
+        }
+    }
+}
