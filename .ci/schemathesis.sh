@@ -140,13 +140,31 @@ EOF
 # --- the runs ------------------------------------------------------------------------------------
 
 RC=0
+# Two checks are off for one resource each, for a reason the schema cannot express:
+# - a retention policy is TOML in a text/plain body: JSON Schema cannot say which strings are valid
+#   policies, so a random string the schema allows is rightly refused (400, naming the error);
+# - a repository's retention policy always exists (`"policy": null` until one is set, so that a new
+#   repository's policy is found), and DELETE resets it: it is still there after a DELETE.
+# Every other check stays on, for these operations too.
+cat >"$WORK/schemathesis.toml" <<'TOML'
+[[operations]]
+include-path = "/api/v1/repositories/{name}/retention"
+include-method = "PUT"
+checks.positive_data_acceptance.enabled = false
+
+[[operations]]
+include-path = "/api/v1/repositories/{name}/retention"
+checks.use_after_free.enabled = false
+TOML
 # fuzz NAME ST_ARGS…: runs schemathesis against $BASE; a finding (or an error) fails the script.
 fuzz() {
   local name=$1
   shift
   echo "::: schemathesis: $name (seed $SEED, at most $MAX_EXAMPLES examples per operation)"
   local t0=$SECONDS rc=0
-  (cd "$WORK" && "$VENV/bin/st" run "$BASE/api/v1/openapi.json" --checks all \
+  # Every check is on by default (the configuration file turns one off for one operation; `--checks
+  # all` on the command line would override it).
+  (cd "$WORK" && "$VENV/bin/st" run "$BASE/api/v1/openapi.json" \
     --seed "$SEED" --max-examples "$MAX_EXAMPLES" --workers 1 --generation-database none \
     --no-color --request-timeout 30 "$@") || rc=$?
   echo "::: schemathesis: $name: exit $rc in $((SECONDS - t0))s"

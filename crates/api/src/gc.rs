@@ -9,7 +9,6 @@ use arca_core::audit::Actor;
 use arca_core::jobs::{JobRunner, RunReport};
 use arca_core::registry::Registry;
 use arca_core::registry::gc::GC_JOB;
-use arca_core::retention::Age;
 use arca_core::{Error, ErrorKind};
 use axum::Extension;
 use axum::Json;
@@ -45,10 +44,9 @@ pub(crate) async fn run(
         object_body(serde_json::from_slice(&body).map_err(|e| bad_request(e.to_string()))?)?
     };
     let grace = match body.grace {
-        Some(text) => {
-            let age = Age::parse(&text).map_err(|e| bad_request(format!("grace: {e}")))?;
-            Duration::from_millis(u64::try_from(age.millis()).unwrap_or(0))
-        }
+        Some(text) => parse_grace(&text).ok_or_else(|| {
+            bad_request(format!("grace {text:?}: a number and a unit (s, m, h, d, w), e.g. 1h or 0s"))
+        })?,
         None => gc.registry.config().gc_grace,
     };
     let actor = caller.map_or_else(Actor::anonymous, |Extension(a)| a);
@@ -74,8 +72,40 @@ pub(crate) async fn run(
     Ok(response)
 }
 
+/// `^[0-9]{1,12}[smhdw]$` (the OpenAPI pattern) as a duration; a grace longer than any blob's age
+/// just collects nothing.
+fn parse_grace(text: &str) -> Option<Duration> {
+    let (number, unit) = text.split_at(text.len().checked_sub(1).filter(|_| text.is_ascii())?);
+    if number.is_empty() || number.len() > 12 || !number.bytes().all(|b| b.is_ascii_digit()) {
+        return None;
+    }
+    let unit_secs = match unit {
+        "s" => 1,
+        "m" => 60,
+        "h" => 3600,
+        "d" => 86_400,
+        "w" => 604_800,
+        _ => return None,
+    };
+    Some(Duration::from_secs(number.parse::<u64>().ok()?.saturating_mul(unit_secs)))
+}
+
 pub(crate) async fn storage(State(gc): State<Gc>) -> Result<Response, ApiError> {
     let mut response = Json(gc.registry.storage_report().await?).into_response();
     response.extensions_mut().insert(arca_core::observe::RouteClass("api_storage"));
     Ok(response)
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn grace_is_a_number_and_a_unit() {
+        use std::time::Duration;
+        assert_eq!(super::parse_grace("0s"), Some(Duration::ZERO));
+        assert_eq!(super::parse_grace("90m"), Some(Duration::from_secs(5400)));
+        assert_eq!(super::parse_grace("999999999999w"), Some(Duration::from_secs(999_999_999_999 * 604_800)));
+        for bad in ["", "s", "1", "1y", "-1s", "1.5h", "1 h", "1000000000000s", "1é", "é"] {
+            assert_eq!(super::parse_grace(bad), None, "{bad:?}");
+        }
+    }
 }

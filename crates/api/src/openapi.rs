@@ -424,13 +424,14 @@ fn schemas() -> Value {
         },
         "Format": { "type": "string", "enum": ["oci", "generic", "pypi", "npm", "cargo", "maven"] },
         "Repository": {
-            "type": "object", "required": ["name", "format", "kind", "stage", "mutable_tags", "created_at"],
+            "type": "object", "required": ["name", "format", "kind", "stage", "mutable_tags", "created_at", "quota_bytes"],
             "properties": {
                 "name": text(), "format": schema("Format"),
                 "kind": { "type": "string", "enum": ["hosted", "remote", "virtual"] },
                 "stage": { "type": ["string", "null"] },
                 "mutable_tags": { "type": "array", "items": text() },
-                "created_at": { "type": "integer", "description": "epoch milliseconds" } }
+                "created_at": { "type": "integer", "description": "epoch milliseconds" },
+                "quota_bytes": { "type": ["integer", "null"], "description": "bytes it may hold; `null`: no quota" } }
         },
         "Digest": {
             "type": "string", "pattern": "^(sha256:[a-f0-9]{64}|sha512:[a-f0-9]{128})$",
@@ -440,13 +441,16 @@ fn schemas() -> Value {
             "type": "object", "required": ["name"], "additionalProperties": false,
             "properties": { "name": repo_name(), "format": schema("Format"),
                 "stage": { "type": ["string", "null"] },
-                "mutable_tags": { "type": "array", "items": text(), "description": "tag globs that may move" } }
+                "mutable_tags": { "type": "array", "items": text(), "description": "tag globs that may move" },
+                "quota_bytes": { "type": ["integer", "null"], "minimum": 0,
+                    "description": "bytes it may hold (each distinct blob once)" } }
         },
         "PolicyChange": {
             "type": "object", "additionalProperties": false,
             "description": "the fields to change; an absent field is left as it is",
             "properties": { "stage": { "type": ["string", "null"], "description": "`null` removes the stage" },
-                "mutable_tags": { "type": "array", "items": text(), "description": "`[]` makes every tag immutable" } }
+                "mutable_tags": { "type": "array", "items": text(), "description": "`[]` makes every tag immutable" },
+                "quota_bytes": { "type": ["integer", "null"], "minimum": 0, "description": "`null` removes the quota" } }
         },
         "Properties": {
             "type": "object", "description": "each key with its values, sorted",
@@ -584,7 +588,7 @@ fn storage_paths() -> Value {
                     nothing touched within the grace period, online; one sweep at a time across nodes.",
                 "requestBody": { "required": false, "content": { "application/json": { "schema": {
                     "type": "object", "additionalProperties": false,
-                    "properties": { "grace": { "type": "string", "pattern": "^[0-9]{1,12}[smhdw]$",
+                    "properties": { "grace": { "type": ["string", "null"], "pattern": "^[0-9]{1,12}[smhdw]$",
                         "description": "blobs touched this recently stay (default: the server's `gc.grace_secs`)" } } } } } },
                 "responses": responses(("200", ok("what the sweep deleted", schema("GcReport"))),
                     &[("400", "an invalid body"), ("409", "a sweep is running already")])
@@ -605,21 +609,23 @@ fn storage_paths() -> Value {
             "parameters": [repo()],
             "get": {
                 "operationId": "getRetentionPolicy", "tags": ["retention"], "summary": "The repository's retention policy",
-                "responses": responses(("200", ok("the policy", schema("RetentionPolicy"))),
-                    &[("404", "no such repository, or it has no policy")])
+                "responses": responses(("200", ok("the policy (`policy` is `null` when there is none)",
+                    schema("RetentionPolicy"))), &[("400", "an invalid repository name"), ("404", "no such repository")])
             },
             "put": {
                 "operationId": "setRetentionPolicy", "tags": ["retention"],
                 "summary": "Set the retention policy from its TOML text (audited)",
                 "description": "Rules in order (`[[rule]]` with `select` and `keep_last`, `delete_after`, \
                     `keep_pulled_within` or `keep`), an optional cron `schedule`; see the README. Needs `admin` on the repository.",
-                "requestBody": { "required": true, "content": { "text/plain": { "schema": { "type": "string" } } } },
+                "requestBody": { "required": true, "content": { "text/plain": { "schema": { "type": "string", "minLength": 1 } } } },
                 "responses": responses(("200", ok("the policy as stored", schema("RetentionPolicy"))),
-                    &[("400", "not a valid policy: the rule and what is wrong"), ("404", "no such repository")])
+                    &[("400", "not a valid policy (the rule and what is wrong), or an invalid name"),
+                      ("404", "no such repository")])
             },
             "delete": {
                 "operationId": "deleteRetentionPolicy", "tags": ["retention"], "summary": "Remove the retention policy (audited)",
-                "responses": responses(("204", json!({ "description": "removed" })), &[("404", "no policy")])
+                "responses": responses(("204", json!({ "description": "removed (or there was none)" })),
+                    &[("400", "an invalid repository name"), ("404", "no such repository")])
             }
         },
         "/api/v1/repositories/{name}/retention/plan": {
@@ -628,7 +634,8 @@ fn storage_paths() -> Value {
             "get": {
                 "operationId": "planRetention", "tags": ["retention"],
                 "summary": "Dry run: every version, deleted or kept, why, and the bytes it frees",
-                "responses": responses(("200", ok("the plan", schema("RetentionPlan"))), &[("404", "no policy")])
+                "responses": responses(("200", ok("the plan (empty without a policy)", schema("RetentionPlan"))),
+                    &[("400", "an invalid repository name"), ("404", "no such repository")])
             }
         },
         "/api/v1/repositories/{name}/retention/apply": {
@@ -637,7 +644,8 @@ fn storage_paths() -> Value {
             "post": {
                 "operationId": "applyRetention", "tags": ["retention"],
                 "summary": "Execute the plan now and sweep the blobs it freed (audited)",
-                "responses": responses(("200", ok("what was done", schema("RetentionApplied"))), &[("404", "no policy")])
+                "responses": responses(("200", ok("what was done (nothing without a policy)", schema("RetentionApplied"))),
+                    &[("400", "an invalid repository name"), ("404", "no such repository")])
             }
         },
     })
@@ -660,15 +668,17 @@ fn storage_schemas() -> Value {
                 "generated_at": { "type": "integer" }, "blobs": { "type": "integer" }, "bytes": { "type": "integer" },
                 "unreferenced_blobs": { "type": "integer" }, "unreferenced_bytes": { "type": "integer" },
                 "repositories": { "type": "array", "items": { "type": "object",
-                    "required": ["repository", "blobs", "bytes", "bytes_by_age", "retention_would_free"],
+                    "required": ["repository", "blobs", "bytes", "bytes_by_age", "retention_would_free", "quota_bytes"],
                     "properties": { "repository": text(), "blobs": { "type": "integer" }, "bytes": { "type": "integer" },
                         "bytes_by_age": { "type": "object", "additionalProperties": { "type": "integer" } },
-                        "retention_would_free": { "type": ["integer", "null"] } } } } }
+                        "retention_would_free": { "type": ["integer", "null"] },
+                        "quota_bytes": { "type": ["integer", "null"] } } } } }
         },
         "RetentionPolicy": {
             "type": "object", "required": ["repository", "policy", "updated_at", "last_run_at"],
-            "properties": { "repository": text(), "policy": { "type": "string", "description": "the TOML text" },
-                "updated_at": { "type": "integer" }, "last_run_at": { "type": ["integer", "null"] } }
+            "properties": { "repository": text(),
+                "policy": { "type": ["string", "null"], "description": "the TOML text; `null`: none (every version is kept)" },
+                "updated_at": { "type": ["integer", "null"] }, "last_run_at": { "type": ["integer", "null"] } }
         },
         "RetentionPlan": {
             "type": "object", "required": ["items", "bytes_freed"],

@@ -56,6 +56,26 @@ struct CreateBody {
     stage: Option<String>,
     #[serde(default)]
     mutable_tags: Vec<String>,
+    /// Bytes the repository may hold (each distinct blob once); absent or `null`: no quota.
+    #[serde(default)]
+    quota_bytes: Option<WholeNumber>,
+}
+
+/// A non-negative integer as JSON Schema has it: `1000` or `1000.0` (a number with no fraction).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) struct WholeNumber(pub u64);
+
+impl<'de> Deserialize<'de> for WholeNumber {
+    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        let number = serde_json::Number::deserialize(d)?;
+        if let Some(n) = number.as_u64() {
+            return Ok(Self(n));
+        }
+        match number.as_f64() {
+            Some(f) if f >= 0.0 && f.fract() == 0.0 && f < u64::MAX as f64 => Ok(Self(f as u64)),
+            _ => Err(serde::de::Error::custom(format!("{number} is not a whole number of bytes"))),
+        }
+    }
 }
 
 fn oci() -> String {
@@ -72,6 +92,9 @@ struct PolicyChange {
     /// A list (`null` is refused: `[]` empties it).
     #[serde(default, deserialize_with = "present")]
     mutable_tags: Option<Vec<String>>,
+    /// `null` removes the quota.
+    #[serde(default, deserialize_with = "present")]
+    quota_bytes: Option<Option<WholeNumber>>,
 }
 
 /// A field that is present: `Some` of its value, `null` included when `T` accepts it (serde's own
@@ -122,6 +145,7 @@ async fn create(
     let new = NewRepository {
         stage: body.stage,
         mutable_tags: Some(body.mutable_tags),
+        quota_bytes: body.quota_bytes.map(|q| q.0),
         ..NewRepository::parse(&body.name, &body.format)?
     };
     let repo = registry.create_repository(new, &actor(caller)).await?;
@@ -150,6 +174,9 @@ async fn update(
     if let Some(tags) = change.mutable_tags {
         repo.mutable_tags = Some(tags);
     }
+    if let Some(quota) = change.quota_bytes {
+        repo.quota_bytes = quota.map(|q| q.0);
+    }
     registry.declare_repository(repo.clone(), &actor(caller)).await?;
     Ok(classed("api_repositories", Json(registry.get_repository(&repo.name).await?)))
 }
@@ -173,6 +200,7 @@ mod tests {
             stage: None,
             mutable_tags: Vec::new(),
             created_at: 0,
+            quota_bytes: None,
         }
     }
 

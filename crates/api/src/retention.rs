@@ -44,13 +44,14 @@ async fn show(State(registry): Api, Path(name): Path<String>) -> Result<Response
     policy_json(&registry, &RepoName::parse(&name)?).await
 }
 
+/// The policy; without one, `policy` is `null` (every version is kept).
 async fn policy_json(registry: &Registry, name: &RepoName) -> Result<Response, ApiError> {
     let stored = registry.retention_policy(name).await?;
     Ok(classed(Json(serde_json::json!({
-        "repository": stored.repository.as_str(),
-        "policy": stored.policy,
-        "updated_at": stored.updated_at,
-        "last_run_at": stored.last_run_at,
+        "repository": name.as_str(),
+        "policy": stored.as_ref().map(|s| s.policy.as_str()),
+        "updated_at": stored.as_ref().map(|s| s.updated_at),
+        "last_run_at": stored.as_ref().and_then(|s| s.last_run_at),
     }))))
 }
 
@@ -61,6 +62,9 @@ async fn set(
     body: axum::body::Bytes,
 ) -> Result<Response, ApiError> {
     let name = RepoName::parse(&name)?;
+    if body.is_empty() {
+        return Err(crate::bad_request("send the policy's TOML text as the body (DELETE removes the policy)"));
+    }
     let text = std::str::from_utf8(&body).map_err(|_| crate::bad_request("the policy must be UTF-8 TOML"))?;
     registry.set_retention_policy(&name, text, &actor(caller)).await?;
     policy_json(&registry, &name).await

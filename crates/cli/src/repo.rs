@@ -21,6 +21,9 @@ pub enum RepoCommand {
         /// Stage label (dev, staging, prod).
         #[arg(long)]
         stage: Option<String>,
+        /// Bytes the repository may hold (each distinct blob once); writes past it are refused.
+        #[arg(long)]
+        quota_bytes: Option<u64>,
     },
     /// List repositories.
     Ls {
@@ -35,11 +38,12 @@ pub async fn run(command: &RepoCommand, settings: Settings) -> anyhow::Result<()
     let app = App::build(&settings).await?;
     let registry = &app.registry;
     match command {
-        RepoCommand::Create { name, format, mutable_tags, stage } => {
+        RepoCommand::Create { name, format, mutable_tags, stage, quota_bytes } => {
             // No `--mutable-tag`: every tag immutable, whatever the format's default.
             let new = NewRepository {
                 stage: stage.clone(),
                 mutable_tags: Some(mutable_tags.clone()),
+                quota_bytes: *quota_bytes,
                 ..NewRepository::parse(name, format)?
             };
             let repo = registry.create_repository(new, &arca_core::audit::Actor::system()).await?;

@@ -47,6 +47,9 @@ pub struct Repository {
     /// Glob patterns of tags that may move (`latest`, `dev-*`); every other tag is immutable.
     pub mutable_tags: Vec<String>,
     pub created_at: Millis,
+    /// Bytes the repository may reference (each distinct blob once); `None`: no quota.
+    #[serde(default)]
+    pub quota_bytes: Option<u64>,
 }
 
 /// Paging through a sorted list: entries strictly after `last`, at most `limit`.
@@ -115,7 +118,7 @@ pub trait RepositoryStore: Send + Sync + 'static {
     async fn create_repository(&self, repo: &Repository, audit: &NewAuditEntry) -> Result<bool>;
     async fn get_repository(&self, name: &RepoName) -> Result<Option<Repository>>;
     async fn list_repositories(&self) -> Result<Vec<Repository>>;
-    /// Replaces the mutable fields (kind, stage, mutable_tags); `false` if absent.
+    /// Replaces the mutable fields (kind, stage, mutable_tags, quota_bytes); `false` if absent.
     async fn update_repository(&self, repo: &Repository, audit: &NewAuditEntry) -> Result<bool>;
     /// Deletes an empty repository; `Conflict` if it still holds packages; `false` if absent.
     async fn delete_repository(&self, name: &RepoName, audit: &NewAuditEntry) -> Result<bool>;

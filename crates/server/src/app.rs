@@ -225,7 +225,12 @@ async fn declare_repositories(registry: &Registry, settings: &Settings) -> arca_
     for (name, declared) in &settings.repositories {
         let new = NewRepository::parse(name, &declared.format)
             .map_err(|e| arca_core::Error::new(e.kind, format!("[repositories.{name}]: {}", e.message)))?;
-        let new = NewRepository { stage: declared.stage.clone(), mutable_tags: declared.mutable_tags.clone(), ..new };
+        let new = NewRepository {
+            stage: declared.stage.clone(),
+            mutable_tags: declared.mutable_tags.clone(),
+            quota_bytes: declared.quota_bytes,
+            ..new
+        };
         registry.declare_repository(new, &Actor::system()).await?;
     }
     Ok(())

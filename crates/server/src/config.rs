@@ -85,6 +85,9 @@ pub struct RepositoryConfig {
     pub stage: Option<String>,
     #[serde(default)]
     pub mutable_tags: Option<Vec<String>>,
+    /// Bytes the repository may hold (each distinct blob once); absent: no quota.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub quota_bytes: Option<u64>,
     /// With auth enabled, anyone may read this repository without credentials.
     #[serde(default, skip_serializing_if = "std::ops::Not::not")]
     pub anonymous_read: bool,

@@ -170,7 +170,8 @@ fn render_storage(out: &mut String, report: &arca_core::registry::storage::Stora
         "Bytes of blobs nothing refers to (the next GC's).",
         report.unreferenced_bytes,
     );
-    let series: [(&str, &str); 3] = [
+    let series: [(&str, &str); 4] = [
+        ("arca_storage_repository_quota_bytes", "A repository's quota (repositories with one)."),
         ("arca_storage_repository_bytes", "Bytes a repository references (a shared blob counts in each), by age."),
         ("arca_storage_repository_blobs", "Blobs a repository references."),
         ("arca_storage_retention_reclaimable_bytes", "Bytes the repository's retention policy would free now."),
@@ -181,11 +182,16 @@ fn render_storage(out: &mut String, report: &arca_core::registry::storage::Stora
             let repo = &r.repository;
             match i {
                 0 => {
+                    if let Some(quota) = r.quota_bytes {
+                        let _ = writeln!(out, "{name}{{repository=\"{repo}\"}} {quota}");
+                    }
+                }
+                1 => {
                     for (age, bytes) in &r.bytes_by_age {
                         let _ = writeln!(out, "{name}{{repository=\"{repo}\",age=\"{age}\"}} {bytes}");
                     }
                 }
-                1 => {
+                2 => {
                     let _ = writeln!(out, "{name}{{repository=\"{repo}\"}} {}", r.blobs);
                 }
                 _ => {

@@ -36,6 +36,8 @@ mod policy;
 mod postgres;
 #[path = "integration/protocol_seam.rs"]
 mod protocol_seam;
+#[path = "integration/quota.rs"]
+mod quota;
 #[path = "integration/restart.rs"]
 mod restart;
 #[path = "integration/retention.rs"]

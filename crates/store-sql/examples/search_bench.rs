@@ -42,6 +42,7 @@ async fn fill(store: &SqlMetaStore, path: &str, versions: usize) {
             stage: None,
             mutable_tags: Vec::new(),
             created_at: T0,
+            quota_bytes: None,
         };
         store.create_repository(&repo, &entry()).await.expect("create repository");
     }

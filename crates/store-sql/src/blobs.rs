@@ -14,7 +14,10 @@ use async_trait::async_trait;
 impl BlobIndex for SqlMetaStore {
     async fn record_blob(&self, digest: &Digest, size: u64, link: Option<&OciName>, now: Millis) -> Result<Recorded> {
         let mut tx = self.db.write().await?;
-        let recorded = record_blob_in(&mut tx, digest, size, link, now).await?;
+        let (recorded, linked) = record_blob_in(&mut tx, digest, size, link, now).await?;
+        if let (true, Some(name)) = (linked, link) {
+            crate::quota::check(&mut tx, self.db.dialect, name.repository.as_str()).await?;
+        }
         tx.commit().await.map_err(db_err("recording a blob"))?;
         Ok(recorded)
     }
@@ -128,18 +131,20 @@ impl BlobIndex for SqlMetaStore {
     }
 }
 
-/// Records a blob (and its link into `link`'s package) inside a write transaction.
+/// Records a blob (and its link into `link`'s package) inside a write transaction; whether the link is
+/// new (the repository may have grown: see `quota`).
 pub(crate) async fn record_blob_in(
     tx: &mut Tx,
     digest: &Digest,
     size: u64,
     link: Option<&OciName>,
     now: Millis,
-) -> Result<Recorded> {
+) -> Result<(Recorded, bool)> {
     let recorded = touch_or_insert(tx, digest, size, now).await?;
+    let mut linked = false;
     if let Some(name) = link {
         packages::ensure(tx, name, now).await?;
-        query(
+        linked = query(
             "INSERT INTO blob_links (repository, package, digest, created_at) VALUES ($1, $2, $3, $4) \
              ON CONFLICT (repository, package, digest) DO NOTHING",
         )
@@ -149,9 +154,10 @@ pub(crate) async fn record_blob_in(
         .bind(now)
         .execute(&mut *tx)
         .await
-        .map_err(db_err("linking a blob"))?;
+        .map_err(db_err("linking a blob"))?
+            == 1;
     }
-    Ok(recorded)
+    Ok((recorded, linked))
 }
 
 /// Marks a recorded blob as touched now (GC leaves it alone for its grace period) or records it.

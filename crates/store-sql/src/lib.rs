@@ -34,6 +34,7 @@ mod migrate;
 mod packages;
 mod postgres;
 mod properties;
+mod quota;
 mod repositories;
 mod retention;
 mod search;

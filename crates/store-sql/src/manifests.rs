@@ -13,7 +13,9 @@ use async_trait::async_trait;
 impl ManifestStore for SqlMetaStore {
     async fn put_manifest(&self, manifest: &NewManifest, tag: Option<&TagWrite>, entry: &NewAuditEntry) -> Result<()> {
         let mut tx = self.db.write().await?;
-        put_manifest_in(&mut tx, manifest, tag).await?;
+        if put_manifest_in(&mut tx, manifest, tag).await?.1 {
+            crate::quota::check(&mut tx, self.db.dialect, manifest.name.repository.as_str()).await?;
+        }
         audit::append(&mut tx, entry).await?;
         tx.commit().await.map_err(db_err("recording a manifest"))
     }
@@ -129,23 +131,29 @@ impl ManifestStore for SqlMetaStore {
     }
 }
 
-/// Inserts the manifest row; `false` if the package already had it (left unchanged).
-/// Records a manifest, its references and optionally a tag inside a write transaction.
-pub(crate) async fn put_manifest_in(tx: &mut Tx, manifest: &NewManifest, tag: Option<&TagWrite>) -> Result<Recorded> {
+/// Records a manifest, its references and optionally a tag inside a write transaction; whether the
+/// manifest is new to its package (the repository may have grown: see `quota`).
+pub(crate) async fn put_manifest_in(
+    tx: &mut Tx,
+    manifest: &NewManifest,
+    tag: Option<&TagWrite>,
+) -> Result<(Recorded, bool)> {
     let NewManifest { name, record, references } = manifest;
     // The manifest's own bytes are a blob like any other (for stats and garbage collection).
     let recorded = crate::blobs::touch_or_insert(tx, &record.digest, record.size, record.created_at).await?;
     packages::ensure(tx, name, record.created_at).await?;
     // Same digest, same bytes, same references: only a new manifest needs them.
-    if insert_manifest(tx, name, record).await? {
+    let inserted = insert_manifest(tx, name, record).await?;
+    if inserted {
         insert_references(tx, name, &record.digest, references).await?;
     }
     if let Some(tag) = tag {
         point_tag(tx, name, tag, &record.digest, record.created_at).await?;
     }
-    Ok(recorded)
+    Ok((recorded, inserted))
 }
 
+/// Inserts the manifest row; `false` if the package already had it (left unchanged).
 async fn insert_manifest(tx: &mut Tx, name: &OciName, record: &ManifestRecord) -> Result<bool> {
     let done = query(
         "INSERT INTO manifests (repository, package, digest, media_type, size, artifact_type, subject, annotations, \

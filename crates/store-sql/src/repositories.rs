@@ -1,6 +1,6 @@
 //! Repositories: named namespaces with a format, a kind, a stage and their mutable-tag patterns.
 
-use crate::db::{col, corrupt, db_err};
+use crate::db::{col, corrupt, db_err, to_i64, to_u64};
 use crate::sql::{Row, query};
 use crate::{SqlMetaStore, audit};
 use arca_core::audit::NewAuditEntry;
@@ -20,8 +20,8 @@ impl RepositoryStore for SqlMetaStore {
         let mutable_tags = mutable_tags_json(&repo.mutable_tags);
         let mut tx = self.db.write().await?;
         let done = query(
-            "INSERT INTO repositories (name, format, kind, stage, mutable_tags, created_at) \
-             VALUES ($1, $2, $3, $4, $5, $6) ON CONFLICT (name) DO NOTHING",
+            "INSERT INTO repositories (name, format, kind, stage, mutable_tags, created_at, quota_bytes) \
+             VALUES ($1, $2, $3, $4, $5, $6, $7) ON CONFLICT (name) DO NOTHING",
         )
         .bind(repo.name.as_str())
         .bind(repo.format.as_str())
@@ -29,6 +29,7 @@ impl RepositoryStore for SqlMetaStore {
         .bind(repo.stage.as_deref())
         .bind(mutable_tags)
         .bind(repo.created_at)
+        .bind(repo.quota_bytes.map(to_i64))
         .execute(&mut tx)
         .await
         .map_err(db_err("creating a repository"))?;
@@ -41,32 +42,38 @@ impl RepositoryStore for SqlMetaStore {
     }
 
     async fn get_repository(&self, name: &RepoName) -> Result<Option<Repository>> {
-        let row = query("SELECT name, format, kind, stage, mutable_tags, created_at FROM repositories WHERE name = $1")
-            .bind(name.as_str())
-            .fetch_optional(&mut self.db.read().await?)
-            .await
-            .map_err(db_err("reading a repository"))?;
+        let row = query(
+            "SELECT name, format, kind, stage, mutable_tags, created_at, quota_bytes FROM repositories WHERE name = $1",
+        )
+        .bind(name.as_str())
+        .fetch_optional(&mut self.db.read().await?)
+        .await
+        .map_err(db_err("reading a repository"))?;
         row.as_ref().map(repository_from_row).transpose()
     }
 
     async fn list_repositories(&self) -> Result<Vec<Repository>> {
-        let rows = query("SELECT name, format, kind, stage, mutable_tags, created_at FROM repositories ORDER BY name")
-            .fetch_all(&mut self.db.read().await?)
-            .await
-            .map_err(db_err("listing repositories"))?;
+        let rows = query(
+            "SELECT name, format, kind, stage, mutable_tags, created_at, quota_bytes FROM repositories ORDER BY name",
+        )
+        .fetch_all(&mut self.db.read().await?)
+        .await
+        .map_err(db_err("listing repositories"))?;
         rows.iter().map(repository_from_row).collect()
     }
 
     async fn update_repository(&self, repo: &Repository, entry: &NewAuditEntry) -> Result<bool> {
         let mut tx = self.db.write().await?;
-        let done = query("UPDATE repositories SET kind = $1, stage = $2, mutable_tags = $3 WHERE name = $4")
-            .bind(repo.kind.as_str())
-            .bind(repo.stage.as_deref())
-            .bind(mutable_tags_json(&repo.mutable_tags))
-            .bind(repo.name.as_str())
-            .execute(&mut tx)
-            .await
-            .map_err(db_err("updating a repository"))?;
+        let done =
+            query("UPDATE repositories SET kind = $1, stage = $2, mutable_tags = $3, quota_bytes = $4 WHERE name = $5")
+                .bind(repo.kind.as_str())
+                .bind(repo.stage.as_deref())
+                .bind(mutable_tags_json(&repo.mutable_tags))
+                .bind(repo.quota_bytes.map(to_i64))
+                .bind(repo.name.as_str())
+                .execute(&mut tx)
+                .await
+                .map_err(db_err("updating a repository"))?;
         if done != 1 {
             return Ok(false);
         }
@@ -131,5 +138,6 @@ fn repository_from_row(row: &Row) -> Result<Repository> {
         mutable_tags: serde_json::from_str(&mutable_tags)
             .map_err(|e| corrupt("mutable tag patterns", &mutable_tags, e))?,
         created_at: col(row, 5)?,
+        quota_bytes: col::<Option<i64>>(row, 6)?.map(to_u64),
     })
 }

@@ -9,16 +9,19 @@ use arca_core::audit::NewAuditEntry;
 use arca_core::meta::{Millis, NewManifest, Recorded, RefKind, TagWrite, Transactions, UnitOfWork};
 use arca_types::{Digest, OciName, Tag};
 use async_trait::async_trait;
+use std::collections::BTreeSet;
 
 pub struct SqlUnitOfWork {
     tx: Tx,
     dialect: Dialect,
+    /// Repositories this unit of work added content to: their quotas are checked before it commits.
+    grown: BTreeSet<String>,
 }
 
 #[async_trait]
 impl Transactions for SqlMetaStore {
     async fn begin(&self) -> Result<Box<dyn UnitOfWork>> {
-        Ok(Box::new(SqlUnitOfWork { tx: self.db.write().await?, dialect: self.db.dialect }))
+        Ok(Box::new(SqlUnitOfWork { tx: self.db.write().await?, dialect: self.db.dialect, grown: BTreeSet::new() }))
     }
 }
 
@@ -31,7 +34,11 @@ impl UnitOfWork for SqlUnitOfWork {
         link: Option<&OciName>,
         now: Millis,
     ) -> Result<Recorded> {
-        blobs::record_blob_in(&mut self.tx, digest, size, link, now).await
+        let (recorded, linked) = blobs::record_blob_in(&mut self.tx, digest, size, link, now).await?;
+        if let (true, Some(name)) = (linked, link) {
+            self.grown.insert(name.repository.to_string());
+        }
+        Ok(recorded)
     }
 
     async fn missing_reference(
@@ -48,7 +55,11 @@ impl UnitOfWork for SqlUnitOfWork {
     }
 
     async fn put_manifest(&mut self, manifest: &NewManifest, tag: Option<&TagWrite>) -> Result<Recorded> {
-        manifests::put_manifest_in(&mut self.tx, manifest, tag).await
+        let (recorded, inserted) = manifests::put_manifest_in(&mut self.tx, manifest, tag).await?;
+        if inserted {
+            self.grown.insert(manifest.name.repository.to_string());
+        }
+        Ok(recorded)
     }
 
     async fn close_upload(&mut self, id: &str, now: Millis) -> Result<()> {
@@ -80,7 +91,10 @@ impl UnitOfWork for SqlUnitOfWork {
         audit::append(&mut self.tx, entry).await.map(|_| ())
     }
 
-    async fn commit(self: Box<Self>) -> Result<()> {
+    async fn commit(mut self: Box<Self>) -> Result<()> {
+        for repository in std::mem::take(&mut self.grown) {
+            crate::quota::check(&mut self.tx, self.dialect, &repository).await?;
+        }
         self.tx.commit().await.map_err(db_err("committing a unit of work"))
     }
 }

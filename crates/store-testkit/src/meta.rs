@@ -121,6 +121,7 @@ macro_rules! meta_checks {
             retention_policies_round_trip_and_are_audited,
             retention_items_describe_each_manifest_and_what_is_shared,
             retention_deletes_only_what_is_still_as_planned,
+            a_quota_refuses_growth_past_it_and_counts_each_blob_once,
         }
     };
 }
@@ -199,6 +200,7 @@ pub fn repository(name: &str) -> Repository {
         stage: None,
         mutable_tags: Vec::new(),
         created_at: T0,
+        quota_bytes: None,
     }
 }
 

@@ -348,8 +348,10 @@ pub async fn search(server: &Server, args: &SearchArgs) -> anyhow::Result<()> {
 pub async fn repo(server: &Server, command: &crate::repo::RepoCommand) -> anyhow::Result<()> {
     use crate::repo::RepoCommand as C;
     match command {
-        C::Create { name, format, mutable_tags, stage } => {
-            let body = json!({ "name": name, "format": format, "mutable_tags": mutable_tags, "stage": stage });
+        C::Create { name, format, mutable_tags, stage, quota_bytes } => {
+            let body = json!({
+                "name": name, "format": format, "mutable_tags": mutable_tags, "stage": stage, "quota_bytes": quota_bytes
+            });
             let rb = server.request(Method::POST, "/api/v1/repositories").json(&body);
             server.send(rb, &format!("creating repository {name}")).await?;
             println!("created repository {name} ({format})");

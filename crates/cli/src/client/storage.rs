@@ -80,7 +80,10 @@ pub async fn retention(server: &Server, command: &RetentionCommand) -> anyhow::R
         }
         RetentionCommand::Show { repo } => {
             let policy = server.get_json(&path(repo, ""), &format!("reading the retention policy of {repo}")).await?;
-            print!("{}", policy["policy"].as_str().unwrap_or_default());
+            match policy["policy"].as_str() {
+                Some(text) => print!("{text}"),
+                None => println!("# {repo} has no retention policy: every version is kept"),
+            }
         }
         RetentionCommand::Plan { repo, out } => {
             let plan = server.get_json(&path(repo, "/plan"), &format!("planning retention of {repo}")).await?;

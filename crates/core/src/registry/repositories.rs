@@ -22,12 +22,14 @@ pub struct NewRepository {
     /// Glob patterns of tags that may move. `None`: the format's default — OCI lets the configured
     /// `default_mutable_tags` move, every other format nothing (a generic version is immutable whole).
     pub mutable_tags: Option<Vec<String>>,
+    /// Bytes it may reference (each distinct blob once); `None`: no quota.
+    pub quota_bytes: Option<u64>,
 }
 
 impl NewRepository {
-    /// A repository of `format` with no stage and the format's default policy.
+    /// A repository of `format` with no stage, no quota and the format's default policy.
     pub fn new(name: RepoName, format: Format) -> Self {
-        Self { name, format, stage: None, mutable_tags: None }
+        Self { name, format, stage: None, mutable_tags: None, quota_bytes: None }
     }
 
     /// From text (a request body, flags, a configuration table): `NameInvalid` for a bad name,
@@ -45,7 +47,13 @@ impl NewRepository {
 /// What an existing repository declares, to change a field of it and declare it again.
 impl From<Repository> for NewRepository {
     fn from(repo: Repository) -> Self {
-        Self { name: repo.name, format: repo.format, stage: repo.stage, mutable_tags: Some(repo.mutable_tags) }
+        Self {
+            name: repo.name,
+            format: repo.format,
+            stage: repo.stage,
+            mutable_tags: Some(repo.mutable_tags),
+            quota_bytes: repo.quota_bytes,
+        }
     }
 }
 
@@ -64,6 +72,7 @@ impl Registry {
             stage: new.stage,
             mutable_tags,
             created_at: self.now(),
+            quota_bytes: new.quota_bytes,
         }
     }
 
@@ -241,7 +250,9 @@ impl RepositoryCache {
 /// A repository's policy, as the detail of the audit entry of its creation or change.
 fn policy(repo: &Repository) -> String {
     let stage = repo.stage.as_deref().unwrap_or("-");
-    format!("format={} kind={} stage={stage} mutable_tags={}", repo.format, repo.kind, repo.mutable_tags.join(","))
+    let quota = repo.quota_bytes.map_or_else(|| "-".to_owned(), |q| q.to_string());
+    let tags = repo.mutable_tags.join(",");
+    format!("format={} kind={} stage={stage} mutable_tags={tags} quota_bytes={quota}", repo.format, repo.kind)
 }
 
 #[cfg(test)]
@@ -256,6 +267,7 @@ mod tests {
             stage: None,
             mutable_tags: Vec::new(),
             created_at: 0,
+            quota_bytes: None,
         }
     }
 

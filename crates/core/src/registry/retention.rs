@@ -45,33 +45,29 @@ impl Registry {
         Ok(policy)
     }
 
-    /// The repository's policy; `NotFound` when it has none.
-    pub async fn retention_policy(&self, repo: &RepoName) -> Result<StoredPolicy> {
+    /// The repository's policy, if it has one (without one, every version is kept).
+    pub async fn retention_policy(&self, repo: &RepoName) -> Result<Option<StoredPolicy>> {
         self.get_repository(repo).await?;
-        self.ports
-            .retention
-            .retention_policy(repo)
-            .await?
-            .ok_or_else(|| Error::new(ErrorKind::NotFound, format!("repository {repo} has no retention policy")))
+        self.ports.retention.retention_policy(repo).await
     }
 
-    /// Removes the repository's policy; `NotFound` when it has none.
+    /// Removes the repository's policy (absent already is fine).
     pub async fn delete_retention_policy(&self, repo: &RepoName, actor: &Actor) -> Result<()> {
+        self.get_repository(repo).await?;
         let audit = actor.entry(self.now(), "retention.delete_policy", repo.as_str(), Outcome::Success);
-        if !self.ports.retention.delete_retention_policy(repo, &audit).await? {
-            return Err(Error::new(ErrorKind::NotFound, format!("repository {repo} has no retention policy")));
-        }
+        self.ports.retention.delete_retention_policy(repo, &audit).await?;
         Ok(())
     }
 
-    /// What the repository's policy would do now: every version, kept or deleted, and why.
+    /// What the repository's policy would do now: every version, kept or deleted, and why (nothing,
+    /// without a policy).
     pub async fn retention_plan(&self, repo: &RepoName) -> Result<Plan> {
         Ok(self.plan_with_items(repo).await?.0)
     }
 
     /// The plan and the manifests it was made from.
     async fn plan_with_items(&self, repo: &RepoName) -> Result<(Plan, Vec<Item>)> {
-        let stored = self.retention_policy(repo).await?;
+        let Some(stored) = self.retention_policy(repo).await? else { return Ok((Plan::default(), Vec::new())) };
         let policy = Policy::parse(&stored.policy).map_err(|e| Error::new(ErrorKind::Internal, e.to_string()))?;
         let repository = self.get_repository(repo).await?;
         self.flush_pulls().await?;

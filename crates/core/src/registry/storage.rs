@@ -31,6 +31,8 @@ pub struct RepositoryStorage {
     pub bytes_by_age: BTreeMap<&'static str, u64>,
     /// What the repository's retention policy would free now (`None`: no policy).
     pub retention_would_free: Option<u64>,
+    /// Its quota (`None`: none): `bytes` may not grow past it.
+    pub quota_bytes: Option<u64>,
 }
 
 /// The last report, for `/metrics`.
@@ -54,6 +56,14 @@ impl Registry {
             .into_iter()
             .map(|p| (p.repository.to_string(), ()))
             .collect();
+        let quotas: BTreeMap<String, Option<u64>> = self
+            .ports
+            .repositories
+            .list_repositories()
+            .await?
+            .into_iter()
+            .map(|r| (r.name.to_string(), r.quota_bytes))
+            .collect();
         let mut repositories = Vec::new();
         for usage in self.ports.accounting.repository_usage(now).await? {
             let names = AGE_BUCKETS.iter().map(|(name, _)| *name).chain(["ge_90d"]);
@@ -63,7 +73,9 @@ impl Registry {
                 false => None,
             };
             let repository = usage.repository.to_string();
+            let quota_bytes = quotas.get(&repository).copied().flatten();
             repositories.push(RepositoryStorage {
+                quota_bytes,
                 repository,
                 blobs: usage.blobs,
                 bytes: usage.bytes,

@@ -11,6 +11,7 @@ async fn tags_are_immutable_unless_a_pattern_allows_moving_them() {
             format: "oci".into(),
             stage: Some("dev".into()),
             mutable_tags: Some(vec!["latest".into(), "dev-*".into()]),
+            quota_bytes: None,
             anonymous_read: false,
         };
         s.repositories.insert("dev".into(), repo);
@@ -67,8 +68,13 @@ async fn repositories_get_their_formats_default_policy_however_they_are_made() {
     let server = TestServer::start_with(|s| {
         s.registry.default_mutable_tags = vec!["latest".into(), "nightly-*".into()];
         for (name, format) in [("declared-oci", "oci"), ("declared-generic", "generic")] {
-            let repo =
-                RepositoryConfig { format: format.into(), stage: None, mutable_tags: None, anonymous_read: false };
+            let repo = RepositoryConfig {
+                format: format.into(),
+                stage: None,
+                mutable_tags: None,
+                quota_bytes: None,
+                anonymous_read: false,
+            };
             s.repositories.insert(name.into(), repo);
         }
     })
@@ -107,10 +113,10 @@ async fn repositories_get_their_formats_default_policy_however_they_are_made() {
             .unwrap()
             .to_owned()
     };
-    assert_eq!(created("declared-generic"), "format=generic kind=hosted stage=- mutable_tags=");
+    assert_eq!(created("declared-generic"), "format=generic kind=hosted stage=- mutable_tags= quota_bytes=-");
     assert_eq!(
         created("auto-oci"),
-        "format=oci kind=hosted stage=- mutable_tags=latest,nightly-*; auto-created on first write"
+        "format=oci kind=hosted stage=- mutable_tags=latest,nightly-* quota_bytes=-; auto-created on first write"
     );
-    assert_eq!(created("api-oci"), "format=oci kind=hosted stage=- mutable_tags=");
+    assert_eq!(created("api-oci"), "format=oci kind=hosted stage=- mutable_tags= quota_bytes=-");
 }

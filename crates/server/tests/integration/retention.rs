@@ -183,10 +183,15 @@ async fn a_policy_with_an_error_is_refused_with_the_rule_and_what_is_wrong() {
     let body: Value = r.json().await.unwrap();
     let message = body["error"]["message"].as_str().unwrap();
     assert!(message.contains("kep_last"), "{message}");
-    assert_eq!(c.get("/api/v1/repositories/prod/retention").await.status(), 404, "nothing stored");
+    let shown: Value = c.get("/api/v1/repositories/prod/retention").await.json().await.unwrap();
+    assert_eq!(shown["policy"], Value::Null, "nothing stored");
     let r = c.http.put(c.url("/api/v1/repositories/nope/retention")).body(SEED_POLICY).send().await.unwrap();
     assert_eq!(r.status(), 404, "an unknown repository");
-    assert_eq!(c.get("/api/v1/repositories/prod/retention/plan").await.status(), 404, "no policy, no plan");
+    let plan: Value = c.get("/api/v1/repositories/prod/retention/plan").await.json().await.unwrap();
+    assert_eq!(plan, serde_json::json!({ "items": [], "bytes_freed": 0 }), "no policy: nothing to do");
+    assert_eq!(c.get("/api/v1/repositories/nope/retention/plan").await.status(), 404, "an unknown repository");
+    let empty = c.http.put(c.url("/api/v1/repositories/prod/retention")).send().await.unwrap();
+    assert_eq!(empty.status(), 400, "no body");
     server.stop().await;
 }
 

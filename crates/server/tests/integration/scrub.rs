@@ -9,8 +9,13 @@ async fn the_scrub_removes_a_damaged_copy_and_a_push_restores_it() {
     let dir = tempfile::tempdir().unwrap();
     let clock = arca_core::clock::ManualClock::new();
     let seams = arca_server::Seams { clock: Some(clock.clone()), ..Default::default() };
-    // Blobs larger than what reads verify, so only the scrub can notice.
-    let server = TestServer::start_seamed(dir.path(), |s| s.registry.verify_reads_up_to_bytes = 0, seams).await;
+    // Blobs larger than what reads verify, so only the scrub can notice; no GC, which would collect the
+    // blob (no manifest uses it) once the clock moves past its grace period.
+    let adjust = |s: &mut arca_server::Settings| {
+        s.registry.verify_reads_up_to_bytes = 0;
+        s.gc_interval_secs = 0;
+    };
+    let server = TestServer::start_seamed(dir.path(), adjust, seams).await;
     let c = Client::new(&server);
     let content: Vec<u8> = (0..100_000u32).map(|i| (i % 251) as u8).collect();
     let digest = c.push_blob("dev/app", &content).await;

@@ -34,3 +34,7 @@ CREATE TABLE manifest_pulls (
     pulled_at  INTEGER NOT NULL,
     PRIMARY KEY (repository, package, digest)
 );
+
+-- A repository's byte quota (NULL: none): what it references, each distinct blob once, may not grow
+-- past it (checked in the transaction of each write that adds content to it).
+ALTER TABLE repositories ADD COLUMN quota_bytes INTEGER;

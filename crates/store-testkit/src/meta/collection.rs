@@ -199,3 +199,36 @@ pub(super) async fn retention_deletes_only_what_is_still_as_planned(store: &dyn 
     assert_eq!(by_digest(store, "dev/app", &image.record.digest).await, None);
     assert_eq!(tags_of(store, "dev/app").await, Vec::<String>::new());
 }
+
+// ---- quotas ----
+
+pub(super) async fn a_quota_refuses_growth_past_it_and_counts_each_blob_once(store: &dyn MetaStore) {
+    let limited = Repository { quota_bytes: Some(100), ..repository("dev") };
+    store.create_repository(&limited, &audit("create_repository")).await.expect("create");
+    create_repositories(store, &["free"]).await;
+    let (app, web) = (oci_name("dev/app"), oci_name("dev/web"));
+    let (a, b) = (digest("sixty bytes"), digest("sixty more"));
+    store.record_blob(&a, 60, Some(&app), T0).await.expect("within the quota");
+    store.record_blob(&a, 60, Some(&web), T0).await.expect("the same blob again counts once");
+    let refused = store.record_blob(&b, 60, Some(&app), T0).await;
+    let message = expect_error(refused, ErrorKind::Denied, "past the quota");
+    assert!(message.contains("quota_bytes is 100") && message.contains("120"), "names the quota: {message}");
+    assert_eq!(store.linked_blob_size(&app, &b).await.expect("linked"), None, "nothing of it stays");
+    assert_eq!(store.blob_size(&b).await.expect("blob_size"), None);
+
+    let mut work = store.begin().await.expect("begin");
+    work.record_blob(&b, 30, Some(&web), T0).await.expect("in a unit of work the check waits for the commit");
+    let m = manifest("dev/web", "image");
+    for (d, _) in &m.references {
+        work.record_blob(d, 1, Some(&web), T0).await.expect("record");
+    }
+    work.put_manifest(&m, None).await.expect("put");
+    let message = expect_error(work.commit().await, ErrorKind::Denied, "a unit of work past the quota");
+    assert!(message.contains("repository dev"), "{message}");
+    assert_eq!(by_digest(store, "dev/web", &m.record.digest).await, None, "none of it committed");
+
+    for i in 0..3 {
+        let big = digest(&format!("big {i}"));
+        store.record_blob(&big, 1 << 40, Some(&oci_name("free/app")), T0).await.expect("no quota, no limit");
+    }
+}

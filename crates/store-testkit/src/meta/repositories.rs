@@ -38,6 +38,7 @@ pub(super) async fn repository_keeps_every_field(store: &dyn MetaStore) {
             stage: (i % 2 == 0).then(|| format!("stage-{i}")),
             mutable_tags: (0..i).map(|n| format!("dev-{n}-*")).collect(),
             created_at: T0 + i as i64,
+            quota_bytes: (i % 3 == 1).then_some((5 << 30) + i as u64),
         };
         store.create_repository(&repo, &audit("create_repository")).await.expect("create");
         assert_eq!(store.get_repository(&repo.name).await.expect("get"), Some(repo.clone()), "every field round-trips");
