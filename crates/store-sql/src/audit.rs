@@ -9,6 +9,23 @@ use arca_core::Result;
 use arca_core::audit::{AuditEntry, AuditFilter, AuditHead, AuditLog, NewAuditEntry, Outcome, seal};
 use async_trait::async_trait;
 
+/// Ends a write that may have changed nothing: when it did not (`changed` false) nothing happened and
+/// nothing is audited (the transaction rolls back); otherwise `entry` is appended and it commits.
+/// Returns `changed`.
+pub(crate) async fn commit_audited(
+    mut tx: Tx,
+    changed: bool,
+    entry: &NewAuditEntry,
+    what: &'static str,
+) -> Result<bool> {
+    if !changed {
+        return Ok(false);
+    }
+    append(&mut tx, entry).await?;
+    tx.commit().await.map_err(crate::db::db_err(what))?;
+    Ok(true)
+}
+
 /// Appends `entry` after the current head, in the caller's write transaction.
 pub(crate) async fn append(tx: &mut Tx, entry: &NewAuditEntry) -> Result<AuditEntry> {
     // Writing the head row takes its lock before it is read (in the same statement).

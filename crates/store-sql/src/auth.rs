@@ -35,12 +35,7 @@ impl AuthStore for SqlMetaStore {
         .execute(&mut tx)
         .await
         .map_err(db_err("creating a user"))?;
-        if done != 1 {
-            return Ok(false);
-        }
-        audit::append(&mut tx, entry).await?;
-        tx.commit().await.map_err(db_err("creating a user"))?;
-        Ok(true)
+        crate::audit::commit_audited(tx, done == 1, entry, "creating a user").await
     }
 
     async fn get_user(&self, name: &str) -> Result<Option<User>> {
@@ -78,12 +73,7 @@ impl AuthStore for SqlMetaStore {
             .execute(&mut tx)
             .await
             .map_err(db_err("updating a user"))?;
-        if done != 1 {
-            return Ok(false);
-        }
-        audit::append(&mut tx, entry).await?;
-        tx.commit().await.map_err(db_err("updating a user"))?;
-        Ok(true)
+        crate::audit::commit_audited(tx, done == 1, entry, "updating a user").await
     }
 
     async fn delete_user(&self, name: &str, entry: &NewAuditEntry) -> Result<bool> {
@@ -98,12 +88,7 @@ impl AuthStore for SqlMetaStore {
             .execute(&mut tx)
             .await
             .map_err(db_err("deleting a user"))?;
-        if done != 1 {
-            return Ok(false);
-        }
-        audit::append(&mut tx, entry).await?;
-        tx.commit().await.map_err(db_err("deleting a user"))?;
-        Ok(true)
+        crate::audit::commit_audited(tx, done == 1, entry, "deleting a user").await
     }
 
     async fn create_token(&self, token: &Token, entry: &NewAuditEntry) -> Result<()> {
@@ -154,12 +139,7 @@ impl AuthStore for SqlMetaStore {
             .execute(&mut tx)
             .await
             .map_err(db_err("revoking a token"))?;
-        if done != 1 {
-            return Ok(false);
-        }
-        audit::append(&mut tx, entry).await?;
-        tx.commit().await.map_err(db_err("revoking a token"))?;
-        Ok(true)
+        crate::audit::commit_audited(tx, done == 1, entry, "revoking a token").await
     }
 
     async fn server_secret(&self, name: &str, candidate: &[u8]) -> Result<Vec<u8>> {

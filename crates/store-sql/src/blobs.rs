@@ -71,12 +71,7 @@ impl BlobIndex for SqlMetaStore {
             .execute(&mut tx)
             .await
             .map_err(db_err("unlinking a blob"))?;
-        if done == 0 {
-            return Ok(false);
-        }
-        crate::audit::append(&mut tx, entry).await?;
-        tx.commit().await.map_err(db_err("unlinking a blob"))?;
-        Ok(true)
+        crate::audit::commit_audited(tx, done != 0, entry, "unlinking a blob").await
     }
 
     async fn blob_stats(&self) -> Result<(u64, u64)> {

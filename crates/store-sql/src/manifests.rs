@@ -96,12 +96,7 @@ impl ManifestStore for SqlMetaStore {
             .execute(&mut tx)
             .await
             .map_err(db_err("deleting a tag"))?;
-        if done == 0 {
-            return Ok(false);
-        }
-        audit::append(&mut tx, entry).await?;
-        tx.commit().await.map_err(db_err("deleting a tag"))?;
-        Ok(true)
+        crate::audit::commit_audited(tx, done != 0, entry, "deleting a tag").await
     }
 
     async fn delete_manifest(&self, name: &OciName, digest: &Digest, entry: &NewAuditEntry) -> Result<bool> {

@@ -1,8 +1,8 @@
 //! Repositories: named namespaces with a format, a kind, a stage and their mutable-tag patterns.
 
+use crate::SqlMetaStore;
 use crate::db::{col, corrupt, db_err, to_i64, to_u64};
 use crate::sql::{Row, query};
-use crate::{SqlMetaStore, audit};
 use arca_core::audit::NewAuditEntry;
 use arca_core::meta::{Format, RepoKind, Repository, RepositoryStore};
 use arca_core::{Error, ErrorKind, Result};
@@ -33,12 +33,7 @@ impl RepositoryStore for SqlMetaStore {
         .execute(&mut tx)
         .await
         .map_err(db_err("creating a repository"))?;
-        if done != 1 {
-            return Ok(false);
-        }
-        audit::append(&mut tx, entry).await?;
-        tx.commit().await.map_err(db_err("creating a repository"))?;
-        Ok(true)
+        crate::audit::commit_audited(tx, done == 1, entry, "creating a repository").await
     }
 
     async fn get_repository(&self, name: &RepoName) -> Result<Option<Repository>> {
@@ -74,12 +69,7 @@ impl RepositoryStore for SqlMetaStore {
                 .execute(&mut tx)
                 .await
                 .map_err(db_err("updating a repository"))?;
-        if done != 1 {
-            return Ok(false);
-        }
-        audit::append(&mut tx, entry).await?;
-        tx.commit().await.map_err(db_err("updating a repository"))?;
-        Ok(true)
+        crate::audit::commit_audited(tx, done == 1, entry, "updating a repository").await
     }
 
     async fn delete_repository(&self, name: &RepoName, entry: &NewAuditEntry) -> Result<bool> {
@@ -108,12 +98,7 @@ impl RepositoryStore for SqlMetaStore {
             .execute(&mut tx)
             .await
             .map_err(db_err("deleting a repository"))?;
-        if done != 1 {
-            return Ok(false);
-        }
-        audit::append(&mut tx, entry).await?;
-        tx.commit().await.map_err(db_err("deleting a repository"))?;
-        Ok(true)
+        crate::audit::commit_audited(tx, done == 1, entry, "deleting a repository").await
     }
 }
 

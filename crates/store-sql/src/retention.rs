@@ -61,12 +61,7 @@ impl RetentionStore for SqlMetaStore {
             .execute(&mut tx)
             .await
             .map_err(db_err("deleting a retention policy"))?;
-        if done == 0 {
-            return Ok(false);
-        }
-        audit::append(&mut tx, entry).await?;
-        tx.commit().await.map_err(db_err("deleting a retention policy"))?;
-        Ok(true)
+        crate::audit::commit_audited(tx, done != 0, entry, "deleting a retention policy").await
     }
 
     async fn retention_policies(&self) -> Result<Vec<StoredPolicy>> {

@@ -89,17 +89,28 @@ fn post_blob(c: &Client, name: &str, bytes: &[u8]) -> tokio::task::JoinHandle<re
     tokio::spawn(async move { request.send().await.unwrap() })
 }
 
+/// A monolithic push of `layer` (stored already) into `dev/new`, held right after it found the stored
+/// copy; the gate lets it go on.
+async fn held_push(
+    c: &Client,
+    store: &FaultyBlobStore<FsBlobStore>,
+    layer: &[u8],
+) -> (Gate, tokio::task::JoinHandle<reqwest::Response>) {
+    let gate = Gate::default();
+    store.set_faults(Faults { hold_stat: Some(gate.clone()), ..Faults::default() });
+    let push = post_blob(c, "dev/new", layer);
+    gate.reached().await;
+    (gate, push)
+}
+
 #[tokio::test]
 async fn a_dedup_push_racing_a_sweep_keeps_its_blob() {
     let dir = tempfile::tempdir().unwrap();
     let (server, store, clock) = seamed(dir.path()).await;
     let c = Client::new(&server);
     let layer = forgotten_layer(&c, &clock).await;
-    let gate = Gate::default();
-    store.set_faults(Faults { hold_stat: Some(gate.clone()), ..Faults::default() });
     // The push finds the content stored and relies on it (hashing the body only)...
-    let push = post_blob(&c, "dev/new", &layer);
-    gate.reached().await;
+    let (gate, push) = held_push(&c, &store, &layer).await;
     // ...while a sweep with a one-minute grace runs: the push touched the blob first.
     assert_eq!(gc(&c, "1m").await["blobs"], 0, "the blob a push relies on is not taken");
     gate.release();
@@ -115,10 +126,7 @@ async fn a_push_held_past_the_grace_period_is_refused_as_retryable_and_the_retry
     let (server, store, clock) = seamed(dir.path()).await;
     let c = Client::new(&server);
     let layer = forgotten_layer(&c, &clock).await;
-    let gate = Gate::default();
-    store.set_faults(Faults { hold_stat: Some(gate.clone()), ..Faults::default() });
-    let push = post_blob(&c, "dev/new", &layer);
-    gate.reached().await;
+    let (gate, push) = held_push(&c, &store, &layer).await;
     // No grace at all: the sweep takes the blob the push relies on and deletes its file.
     assert_eq!(gc(&c, "0s").await["blobs"], 1);
     gate.release();

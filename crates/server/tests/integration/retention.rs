@@ -215,3 +215,46 @@ async fn keep_pulled_within_keeps_what_was_pulled_recently() {
     expect(&plan, Some("idle"), &idle, "delete", "14d");
     server.stop().await;
 }
+
+/// Polls `check` every 200 ms for up to 30 s.
+async fn eventually(what: &str, mut check: impl AsyncFnMut() -> bool) {
+    for _ in 0..150 {
+        if check().await {
+            return;
+        }
+        tokio::time::sleep(Duration::from_millis(200)).await;
+    }
+    panic!("{what}: not within 30 s");
+}
+
+#[tokio::test]
+async fn a_scheduled_policy_applies_itself_at_its_time_and_not_before() {
+    let dir = tempfile::tempdir().unwrap();
+    let clock = ManualClock::new();
+    let seams = Seams { clock: Some(clock.clone()), ..Default::default() };
+    let server = TestServer::start_seamed(dir.path(), |_| {}, seams).await;
+    let c = Client::new(&server);
+    let dev = image(&c, Some("dev-1"), "a dev build").await;
+    clock.advance(3 * DAY);
+    let policy = "schedule = \"0 3 * * *\"\n[[rule]]\nselect = { version = \"dev-*\" }\ndelete_after = \"1d\"\n";
+    let put = c.http.put(c.url("/api/v1/repositories/prod/retention")).body(policy).send().await.unwrap();
+    assert_eq!(put.status(), 200);
+    let manifest = format!("/v2/prod/app/manifests/{dev}");
+
+    // The scheduler looks (one node at a time, every minute of the clock) but 03:00 has not come yet.
+    let runs = "arca_job_runs_total{job=\"retention\",outcome=\"ok\"}";
+    eventually("the scheduler runs", async || {
+        let metrics = c.get("/metrics").await.text().await.unwrap();
+        metrics.lines().any(|l| l.starts_with(runs) && !l.ends_with(" 0"))
+    })
+    .await;
+    assert_eq!(c.get(&manifest).await.status(), 200, "not before its time");
+
+    clock.advance(DAY);
+    eventually("the policy applies itself", async || c.get(&manifest).await.status() == 404).await;
+    let shown: Value = c.get("/api/v1/repositories/prod/retention").await.json().await.unwrap();
+    assert!(shown["last_run_at"].is_i64(), "{shown}");
+    let audit: Value = c.get("/api/v1/audit?action=retention.delete").await.json().await.unwrap();
+    assert_eq!(audit["entries"][0]["actor"], "system", "{audit}");
+    server.stop().await;
+}
