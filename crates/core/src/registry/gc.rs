@@ -23,7 +23,8 @@
 //!
 //! A crash between steps 2 and 4 leaves blobs marked: the next run finishes them first. Each page is
 //! committed on its own, so a run that stops (crash, cancel) loses no finished work and the next run
-//! picks up the rest.
+//! picks up the rest. After each page the sweep rests as long as the page took (half the time at
+//! most, on the writer and the disk), so that pushes and pulls beside it keep their latency.
 
 use super::Registry;
 use crate::Result;
@@ -47,7 +48,7 @@ pub struct GcReport {
     pub cancelled: bool,
 }
 
-const PAGE: usize = 200;
+const PAGE: usize = 100;
 
 impl Registry {
     /// Deletes every blob collectable now whose last touch is older than `grace` (see the module
@@ -61,20 +62,37 @@ impl Registry {
                 report.cancelled = true;
                 break;
             }
-            let now = self.now();
-            let cutoff = now.saturating_sub(crate::clock::millis(grace));
+            let cutoff = self.now().saturating_sub(crate::clock::millis(grace));
             let candidates = self.ports.collection.collectable_blobs(after.as_ref(), cutoff, PAGE).await?;
             let Some((last, _)) = candidates.last() else { break };
             after = Some(last.clone());
             let digests: Vec<Digest> = candidates.into_iter().map(|(d, _)| d).collect();
-            let audit = actor.entry(now, "gc.collect", "blobs", Outcome::Success);
-            let taken = self.ports.collection.take_blobs(&digests, cutoff, now, &audit).await?;
-            self.delete_taken(&taken, &mut report, ctx).await?;
+            self.sweep_page(&digests, grace, actor, &mut report, Some(ctx)).await?;
         }
         if report.blobs > 0 {
             tracing::info!(blobs = report.blobs, bytes = report.bytes, resumed = report.resumed, "garbage collected");
         }
         Ok(report)
+    }
+
+    /// Takes those of `candidates` still collectable (touched before `grace` ago), deletes their files
+    /// and forgets them; then rests as long as that took.
+    pub(super) async fn sweep_page(
+        &self,
+        candidates: &[Digest],
+        grace: Duration,
+        actor: &Actor,
+        report: &mut GcReport,
+        ctx: Option<&RunContext>,
+    ) -> Result<()> {
+        let started = std::time::Instant::now();
+        let now = self.now();
+        let cutoff = now.saturating_sub(crate::clock::millis(grace));
+        let audit = actor.entry(now, "gc.collect", "blobs", Outcome::Success);
+        let taken = self.ports.collection.take_blobs(candidates, cutoff, now, &audit).await?;
+        self.delete_taken(&taken, report, ctx).await?;
+        tokio::time::sleep(started.elapsed()).await;
+        Ok(())
     }
 
     /// Finishes blobs an interrupted sweep took (their rows are marked; their files may remain).
@@ -85,12 +103,17 @@ impl Registry {
                 return Ok(());
             }
             report.resumed += taken.len() as u64;
-            self.delete_taken(&taken, report, ctx).await?;
+            self.delete_taken(&taken, report, Some(ctx)).await?;
         }
     }
 
     /// Deletes the stored copies of taken blobs, then their rows.
-    async fn delete_taken(&self, taken: &[(Digest, u64)], report: &mut GcReport, ctx: &RunContext) -> Result<()> {
+    async fn delete_taken(
+        &self,
+        taken: &[(Digest, u64)],
+        report: &mut GcReport,
+        ctx: Option<&RunContext>,
+    ) -> Result<()> {
         for (digest, _) in taken {
             // A copy already missing is fine (`delete` of an absent blob succeeds). A failure stops the
             // run: the rows stay marked and the next run deletes them.
@@ -100,7 +123,9 @@ impl Registry {
         self.ports.collection.forget_blobs(&digests).await?;
         report.blobs += taken.len() as u64;
         report.bytes += taken.iter().map(|(_, size)| size).sum::<u64>();
-        ctx.advance(taken.len() as u64);
+        if let Some(ctx) = ctx {
+            ctx.advance(taken.len() as u64);
+        }
         Ok(())
     }
 }

@@ -146,17 +146,7 @@ impl Registry {
     async fn collect_blobs(&self, digests: &[Digest], grace: Duration, actor: &Actor) -> Result<GcReport> {
         let mut report = GcReport::default();
         for batch in digests.chunks(BATCH) {
-            let now = self.now();
-            let cutoff = now.saturating_sub(crate::clock::millis(grace));
-            let audit = actor.entry(now, "gc.collect", "blobs", Outcome::Success);
-            let taken = self.ports.collection.take_blobs(batch, cutoff, now, &audit).await?;
-            for (digest, _) in &taken {
-                self.blobs.delete(digest).await?;
-            }
-            let done: Vec<Digest> = taken.iter().map(|(d, _)| d.clone()).collect();
-            self.ports.collection.forget_blobs(&done).await?;
-            report.blobs += taken.len() as u64;
-            report.bytes += taken.iter().map(|(_, size)| size).sum::<u64>();
+            self.sweep_page(batch, grace, actor, &mut report, None).await?;
         }
         Ok(report)
     }
