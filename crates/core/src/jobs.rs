@@ -246,23 +246,27 @@ impl JobRunner {
         }
     }
 
-    /// Runs a job's future, renewing the lease every third of its length while it runs.
+    /// Runs a job's future, renewing the lease every third of its length while it runs. The renewals
+    /// are a future of their own, polled beside the run: a renewal waiting on the database never stops
+    /// the run from being polled (the run may hold what the renewal waits for, such as the SQLite WAL
+    /// sync, and awaiting a renewal inside a `select!` arm would deadlock them).
     async fn run_renewing<T>(&self, name: &str, run: BoxFuture<'static, Result<T>>) -> Result<T> {
-        tokio::pin!(run);
-        let mut renew = tokio::time::interval((self.lease / 3).max(Duration::from_millis(10)));
-        renew.tick().await;
-        loop {
-            tokio::select! {
-                outcome = &mut run => return outcome,
-                _ = renew.tick() => {
-                    let until = self.clock.now().saturating_add(millis(self.lease));
-                    match self.claims.renew_job(name, &self.node, until).await {
-                        Ok(true) => {}
-                        Ok(false) => tracing::warn!(job = name, "job lease lost: another node may run it too"),
-                        Err(e) => tracing::warn!(job = name, error = %e, "renewing a job lease"),
-                    }
+        let renewing = async {
+            let mut renew = tokio::time::interval((self.lease / 3).max(Duration::from_millis(10)));
+            renew.tick().await;
+            loop {
+                renew.tick().await;
+                let until = self.clock.now().saturating_add(millis(self.lease));
+                match self.claims.renew_job(name, &self.node, until).await {
+                    Ok(true) => {}
+                    Ok(false) => tracing::warn!(job = name, "job lease lost: another node may run it too"),
+                    Err(e) => tracing::warn!(job = name, error = %e, "renewing a job lease"),
                 }
             }
+        };
+        tokio::select! {
+            outcome = run => outcome,
+            never = renewing => never,
         }
     }
 
@@ -387,6 +391,62 @@ mod tests {
         let stats = &runner.stats()["count"];
         assert_eq!((stats.runs_ok, stats.items_total, stats.running), (3, 9, false));
         assert!(runner.tick("nope").await.is_err());
+    }
+
+    /// Leases whose renewal needs a lock the running job holds across an await (as a commit waits for
+    /// the WAL sync another commit is doing).
+    struct LockedClaims(Arc<tokio::sync::Mutex<()>>, MemoryClaims);
+
+    #[async_trait]
+    impl JobClaims for LockedClaims {
+        async fn claim_job(
+            &self,
+            job: &str,
+            holder: &str,
+            now: Millis,
+            lease: Millis,
+            due: Millis,
+            force: bool,
+        ) -> Result<bool> {
+            self.1.claim_job(job, holder, now, lease, due, force).await
+        }
+        async fn renew_job(&self, job: &str, holder: &str, lease: Millis) -> Result<bool> {
+            let _held = self.0.lock().await;
+            self.1.renew_job(job, holder, lease).await
+        }
+        async fn release_job(&self, job: &str, holder: &str) -> Result<()> {
+            self.1.release_job(job, holder).await
+        }
+    }
+
+    struct HoldsTheLock(Arc<tokio::sync::Mutex<()>>);
+
+    #[async_trait]
+    impl Job for HoldsTheLock {
+        fn name(&self) -> &'static str {
+            "holds"
+        }
+        fn interval(&self) -> Duration {
+            Duration::from_secs(60)
+        }
+        async fn run_once(&self, _: &RunContext) -> Result<RunReport> {
+            for _ in 0..5 {
+                let _held = self.0.lock().await;
+                tokio::time::sleep(Duration::from_millis(40)).await;
+            }
+            Ok(RunReport { items: 1 })
+        }
+    }
+
+    #[tokio::test]
+    async fn a_renewal_waiting_on_what_the_job_holds_does_not_stall_the_job() {
+        let lock = Arc::new(tokio::sync::Mutex::new(()));
+        let claims = Arc::new(LockedClaims(lock.clone(), MemoryClaims::default()));
+        let runner = JobRunner::new("a", claims, ManualClock::new())
+            .with_job(Arc::new(HoldsTheLock(lock)))
+            .with_lease(Duration::from_millis(30));
+        let ran = tokio::time::timeout(Duration::from_secs(10), runner.run_now("holds")).await;
+        assert_eq!(ran.expect("no deadlock").unwrap(), Some(RunReport { items: 1 }));
     }
 
     #[tokio::test]
