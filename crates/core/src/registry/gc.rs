@@ -23,8 +23,9 @@
 //!
 //! A crash between steps 2 and 4 leaves blobs marked: the next run finishes them first. Each page is
 //! committed on its own, so a run that stops (crash, cancel) loses no finished work and the next run
-//! picks up the rest. After each page the sweep rests as long as the page took (half the time at
-//! most, on the writer and the disk), so that pushes and pulls beside it keep their latency.
+//! picks up the rest. After each page the sweep rests three times as long as the page took (a quarter
+//! of the time at most on the writer, the disk and a core), so that pushes and pulls beside it keep
+//! their latency (`bench/gc.sh`).
 
 use super::Registry;
 use crate::Result;
@@ -49,6 +50,9 @@ pub struct GcReport {
 }
 
 const PAGE: usize = 100;
+
+/// How long a sweep rests after each page, in multiples of the time the page took.
+const REST_PER_WORK: u32 = 3;
 
 impl Registry {
     /// Deletes every blob collectable now whose last touch is older than `grace` (see the module
@@ -76,7 +80,7 @@ impl Registry {
     }
 
     /// Takes those of `candidates` still collectable (touched before `grace` ago), deletes their files
-    /// and forgets them; then rests as long as that took.
+    /// and forgets them; then rests [`REST_PER_WORK`] times as long as that took.
     pub(super) async fn sweep_page(
         &self,
         candidates: &[Digest],
@@ -91,7 +95,7 @@ impl Registry {
         let audit = actor.entry(now, "gc.collect", "blobs", Outcome::Success);
         let taken = self.ports.collection.take_blobs(candidates, cutoff, now, &audit).await?;
         self.delete_taken(&taken, report, ctx).await?;
-        tokio::time::sleep(started.elapsed()).await;
+        tokio::time::sleep(started.elapsed() * REST_PER_WORK).await;
         Ok(())
     }
 
