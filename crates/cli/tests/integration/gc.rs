@@ -170,3 +170,71 @@ fn retention_through_the_cli_plans_applies_and_explains() {
     let said = String::from_utf8_lossy(&out.stderr);
     assert!(said.contains("rule 1"), "the error names the rule: {said}");
 }
+
+/// Pushes an image (its own layer, the shared `{}` config) tagged `tag` into `rel/app`.
+fn push_image(host: &str, tag: &str) {
+    let config = b"{}";
+    let layer = format!("layer of {tag}").into_bytes();
+    for body in [config.as_slice(), layer.as_slice()] {
+        let path = format!("/v2/rel/app/blobs/uploads/?digest={}", sha256(body));
+        assert_eq!(http(host, "POST", &path, &[], body).0, 201);
+    }
+    let manifest = format!(
+        r#"{{"schemaVersion":2,"mediaType":"application/vnd.oci.image.manifest.v1+json","config":{{"mediaType":"application/vnd.oci.image.config.v1+json","digest":"{}","size":2}},"layers":[{{"mediaType":"application/vnd.oci.image.layer.v1.tar","digest":"{}","size":{}}}]}}"#,
+        sha256(config),
+        sha256(&layer),
+        layer.len()
+    );
+    let headers = [("content-type", "application/vnd.oci.image.manifest.v1+json")];
+    assert_eq!(http(host, "PUT", &format!("/v2/rel/app/manifests/{tag}"), &headers, manifest.as_bytes()).0, 201);
+}
+
+#[test]
+fn a_retention_run_killed_halfway_leaves_fsck_clean_and_a_rerun_finishes_it() {
+    let registry = Registry::serve(&["--config", "/dev/null"]);
+    let host = registry.host().to_owned();
+    std::thread::scope(|scope| {
+        for t in 0..4 {
+            let host = host.clone();
+            scope.spawn(move || (t..300).step_by(4).for_each(|i| push_image(&host, &format!("dev-{i}"))));
+        }
+    });
+    push_image(&host, "v1");
+    std::thread::sleep(Duration::from_millis(1100));
+    let policy = tempfile::NamedTempFile::new().unwrap();
+    std::fs::write(policy.path(), "[[rule]]\nselect = { version = \"dev-*\" }\ndelete_after = \"1s\"\n").unwrap();
+    client_ok(&registry, &["retention", "set", "rel", policy.path().to_str().unwrap()]);
+
+    let apply = client_command(&registry, &["retention", "apply", "rel"]);
+    let started = Instant::now();
+    let audited = || {
+        let (_, _, body) = http(&host, "GET", "/api/v1/audit?action=retention.delete&limit=1", &[], b"");
+        String::from_utf8_lossy(&body).contains("retention.delete")
+    };
+    while !audited() && started.elapsed() < Duration::from_secs(30) {
+        std::thread::sleep(Duration::from_millis(2));
+    }
+    let registry = registry.kill_and_restart(&["--config", "/dev/null"]);
+    drop(apply);
+    fsck(&registry);
+
+    let applied = client_ok(&registry, &["retention", "apply", "rel", "--output", "json"]);
+    let applied: serde_json::Value = serde_json::from_str(&applied).unwrap();
+    let plan = client_ok(&registry, &["retention", "plan", "rel", "--output", "json"]);
+    let plan: serde_json::Value = serde_json::from_str(&plan).unwrap();
+    assert!(plan["items"].as_array().unwrap().iter().all(|i| i["action"] == "keep"), "{plan:#}\n{applied:#}");
+    let host = registry.host().to_owned();
+    assert_eq!(http(&host, "GET", "/v2/rel/app/manifests/v1", &[], b"").0, 200, "what the policy keeps stays");
+    assert_eq!(http(&host, "GET", "/v2/rel/app/manifests/dev-7", &[], b"").0, 404);
+    // The killed run's unfinished sweep and the blobs it freed go with the next GC.
+    let args = ["gc", "run", "--grace", "0s", "--output", "json"];
+    let started = Instant::now();
+    let mut out = client(&registry, &args);
+    while !out.status.success() && started.elapsed() < Duration::from_secs(90) {
+        std::thread::sleep(Duration::from_secs(1));
+        out = client(&registry, &args);
+    }
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    let report = fsck(&registry);
+    assert_eq!(report["blobs_checked"], 3, "v1's manifest, layer and config remain: {report}");
+}

@@ -86,36 +86,20 @@ impl Registry {
         let (plan, items) = self.plan_with_items(repo).await?;
         let freed = freed_blobs(&plan, &items);
         let mut applied = Applied { plan, tags_deleted: 0, manifests_deleted: 0, gc: GcReport::default() };
-        self.delete_tags(repo, &mut applied, actor).await?;
-        self.delete_manifests(repo, &mut applied, actor).await?;
+        self.delete_versions(repo, &mut applied, actor).await?;
         applied.gc = self.collect_blobs(&freed, self.config.gc_grace, actor).await?;
         Ok(applied)
     }
 
-    async fn delete_tags(&self, repo: &RepoName, applied: &mut Applied, actor: &Actor) -> Result<()> {
-        let tags = applied.plan.tags_to_delete();
+    /// Deletes the plan's tags and manifests. A manifest goes in the same transaction as its tags, so a
+    /// run that stops halfway (a crash) never leaves a manifest untagged by the plan but kept: a rerun
+    /// plans from what is there and finishes. Tags of manifests that stay go afterwards. An index goes
+    /// before its children (a child still listed by an index is skipped, then retried once it is gone).
+    async fn delete_versions(&self, repo: &RepoName, applied: &mut Applied, actor: &Actor) -> Result<()> {
         let reasons = reasons(&applied.plan);
-        for batch in tags.chunks(BATCH) {
-            let mut work = self.ports.transactions.begin().await?;
-            for (package, tag) in batch {
-                let name = oci_name(repo, package)?;
-                let tag = Tag::parse(tag).map_err(|e| Error::new(ErrorKind::Internal, e.to_string()))?;
-                let Some((digest, reason)) = reasons.get(&(package.as_str(), Some(tag.as_str()))) else { continue };
-                if work.delete_tag_at(&name, &tag, digest).await? {
-                    let entry = actor.entry(self.now(), "retention.delete", format!("{name}:{tag}"), Outcome::Success);
-                    work.audit(&entry.with_detail(format!("{digest}: {reason}"))).await?;
-                    applied.tags_deleted += 1;
-                }
-            }
-            work.commit().await?;
-        }
-        Ok(())
-    }
-
-    /// Deletes the plan's manifests; an index goes before its children (a child still listed by an
-    /// index is skipped, then retried once the index is gone).
-    async fn delete_manifests(&self, repo: &RepoName, applied: &mut Applied, actor: &Actor) -> Result<()> {
+        let tags = applied.plan.tags_to_delete();
         let mut pending = applied.plan.manifests_to_delete();
+        let doomed: std::collections::HashSet<(String, String)> = pending.iter().cloned().collect();
         loop {
             let before = pending.len();
             let mut left = Vec::new();
@@ -124,6 +108,13 @@ impl Registry {
                 for (package, digest) in batch {
                     let name = oci_name(repo, package)?;
                     let parsed = Digest::parse(digest).map_err(|e| Error::new(ErrorKind::Internal, e.to_string()))?;
+                    let its_tags = tags.iter().filter(|(p, _)| p == package).filter(|(p, t)| {
+                        reasons.get(&(p.as_str(), Some(t.as_str()))).is_some_and(|(d, _)| d == &parsed)
+                    });
+                    for (_, tag) in its_tags {
+                        applied.tags_deleted +=
+                            u64::from(self.delete_tag(work.as_mut(), &name, tag, &reasons, actor).await?);
+                    }
                     if work.delete_unused_manifest(&name, &parsed).await? {
                         let target = format!("{name}@{digest}");
                         let entry = actor.entry(self.now(), "retention.delete", target, Outcome::Success);
@@ -136,10 +127,47 @@ impl Registry {
                 work.commit().await?;
             }
             if left.is_empty() || left.len() == before {
-                return Ok(());
+                break;
             }
             pending = left;
         }
+        let kept_manifests_tags: Vec<&(String, String)> = tags
+            .iter()
+            .filter(|(p, t)| {
+                reasons
+                    .get(&(p.as_str(), Some(t.as_str())))
+                    .is_some_and(|(d, _)| !doomed.contains(&(p.clone(), d.to_string())))
+            })
+            .collect();
+        for batch in kept_manifests_tags.chunks(BATCH) {
+            let mut work = self.ports.transactions.begin().await?;
+            for (package, tag) in batch {
+                let name = oci_name(repo, package)?;
+                applied.tags_deleted += u64::from(self.delete_tag(work.as_mut(), &name, tag, &reasons, actor).await?);
+            }
+            work.commit().await?;
+        }
+        Ok(())
+    }
+
+    /// Deletes one planned tag if it still points where the plan saw it (audited); whether it did.
+    async fn delete_tag(
+        &self,
+        work: &mut dyn crate::meta::UnitOfWork,
+        name: &OciName,
+        tag: &str,
+        reasons: &Reasons<'_>,
+        actor: &Actor,
+    ) -> Result<bool> {
+        let package = name.package.as_str();
+        let Some((digest, reason)) = reasons.get(&(package, Some(tag))) else { return Ok(false) };
+        let tag = Tag::parse(tag).map_err(|e| Error::new(ErrorKind::Internal, e.to_string()))?;
+        if !work.delete_tag_at(name, &tag, digest).await? {
+            return Ok(false);
+        }
+        let entry = actor.entry(self.now(), "retention.delete", format!("{name}:{tag}"), Outcome::Success);
+        work.audit(&entry.with_detail(format!("{digest}: {reason}"))).await?;
+        Ok(true)
     }
 
     /// Sweeps these blobs now if collectable (see `gc`): what a deletion just freed.
@@ -184,7 +212,9 @@ impl Registry {
 }
 
 /// Each planned deletion's digest and reason, by (package, version).
-fn reasons(plan: &Plan) -> std::collections::HashMap<(&str, Option<&str>), (Digest, &str)> {
+type Reasons<'a> = std::collections::HashMap<(&'a str, Option<&'a str>), (Digest, &'a str)>;
+
+fn reasons(plan: &Plan) -> Reasons<'_> {
     plan.items
         .iter()
         .filter(|i| i.action == crate::retention::Action::Delete)
