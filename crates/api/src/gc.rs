@@ -4,6 +4,7 @@
 //! (`arca storage report`).
 
 use crate::repositories::object_body;
+use crate::users::classed;
 use crate::{ApiError, bad_request};
 use arca_core::audit::Actor;
 use arca_core::jobs::{JobRunner, RunReport};
@@ -13,7 +14,7 @@ use arca_core::{Error, ErrorKind};
 use axum::Extension;
 use axum::Json;
 use axum::extract::State;
-use axum::response::{IntoResponse, Response};
+use axum::response::Response;
 use std::sync::Arc;
 use std::time::Duration;
 
@@ -67,9 +68,7 @@ pub(crate) async fn run(
              try again later",
         )));
     };
-    let mut response = Json(report).into_response();
-    response.extensions_mut().insert(arca_core::observe::RouteClass("api_gc"));
-    Ok(response)
+    Ok(classed("api_gc", Json(report)))
 }
 
 /// `^[0-9]{1,12}[smhdw]$` (the OpenAPI pattern) as a duration; a grace longer than any blob's age
@@ -91,9 +90,7 @@ fn parse_grace(text: &str) -> Option<Duration> {
 }
 
 pub(crate) async fn storage(State(gc): State<Gc>) -> Result<Response, ApiError> {
-    let mut response = Json(gc.registry.storage_report().await?).into_response();
-    response.extensions_mut().insert(arca_core::observe::RouteClass("api_storage"));
-    Ok(response)
+    Ok(classed("api_storage", Json(gc.registry.storage_report().await?)))
 }
 
 #[cfg(test)]

@@ -8,7 +8,6 @@
 
 use crate::ApiError;
 use arca_core::audit::Actor;
-use arca_core::observe::RouteClass;
 use arca_core::registry::Registry;
 use arca_types::RepoName;
 use axum::Extension;
@@ -35,9 +34,7 @@ fn actor(caller: Caller) -> Actor {
 }
 
 fn classed(response: impl IntoResponse) -> Response {
-    let mut response = response.into_response();
-    response.extensions_mut().insert(RouteClass("api_retention"));
-    response
+    crate::users::classed("api_retention", response)
 }
 
 async fn show(State(registry): Api, Path(name): Path<String>) -> Result<Response, ApiError> {

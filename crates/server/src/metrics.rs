@@ -3,6 +3,7 @@
 //! of rendering (measured in ARCHITECTURE.md, "Hand-written or library").
 
 use arca_core::jobs::JobStat;
+use arca_core::registry::storage::{RepositoryStorage, StorageReport};
 use std::collections::BTreeMap;
 use std::fmt::Write;
 use std::sync::Mutex;
@@ -39,7 +40,7 @@ pub struct Gauges {
     pub blob_bytes: u64,
     pub uploads: u64,
     /// The storage report (at most a minute old), when it could be made.
-    pub storage: Option<arca_core::registry::storage::StorageReport>,
+    pub storage: Option<StorageReport>,
 }
 
 impl Metrics {
@@ -163,46 +164,40 @@ fn counter(out: &mut String, name: &str, help: &str, v: u64) {
 }
 
 /// The storage report as gauges: bytes per repository (by age too), what GC and retention would free.
-fn render_storage(out: &mut String, report: &arca_core::registry::storage::StorageReport) {
+fn render_storage(out: &mut String, report: &StorageReport) {
     gauge(
         out,
         "arca_storage_unreferenced_bytes",
         "Bytes of blobs nothing refers to (the next GC's).",
         report.unreferenced_bytes,
     );
-    let series: [(&str, &str); 4] = [
-        ("arca_storage_repository_quota_bytes", "A repository's quota (repositories with one)."),
-        ("arca_storage_repository_bytes", "Bytes a repository references (a shared blob counts in each), by age."),
-        ("arca_storage_repository_blobs", "Blobs a repository references."),
-        ("arca_storage_retention_reclaimable_bytes", "Bytes the repository's retention policy would free now."),
+    let name = "arca_storage_repository_bytes";
+    let help = "Bytes a repository references (a shared blob counts in each), by age.";
+    let _ = writeln!(out, "# HELP {name} {help}\n# TYPE {name} gauge");
+    for r in &report.repositories {
+        for (age, bytes) in &r.bytes_by_age {
+            let _ = writeln!(out, "{name}{{repository=\"{}\",age=\"{age}\"}} {bytes}", r.repository);
+        }
+    }
+    let per_repository: [PerRepository; 3] = [
+        ("arca_storage_repository_blobs", "Blobs a repository references.", |r| Some(r.blobs)),
+        ("arca_storage_repository_quota_bytes", "A repository's quota (repositories with one).", |r| r.quota_bytes),
+        ("arca_storage_retention_reclaimable_bytes", "Bytes the repository's retention policy would free now.", |r| {
+            r.retention_would_free
+        }),
     ];
-    for (i, (name, help)) in series.iter().enumerate() {
+    for (name, help, value) in per_repository {
         let _ = writeln!(out, "# HELP {name} {help}\n# TYPE {name} gauge");
         for r in &report.repositories {
-            let repo = &r.repository;
-            match i {
-                0 => {
-                    if let Some(quota) = r.quota_bytes {
-                        let _ = writeln!(out, "{name}{{repository=\"{repo}\"}} {quota}");
-                    }
-                }
-                1 => {
-                    for (age, bytes) in &r.bytes_by_age {
-                        let _ = writeln!(out, "{name}{{repository=\"{repo}\",age=\"{age}\"}} {bytes}");
-                    }
-                }
-                2 => {
-                    let _ = writeln!(out, "{name}{{repository=\"{repo}\"}} {}", r.blobs);
-                }
-                _ => {
-                    if let Some(bytes) = r.retention_would_free {
-                        let _ = writeln!(out, "{name}{{repository=\"{repo}\"}} {bytes}");
-                    }
-                }
+            if let Some(v) = value(r) {
+                let _ = writeln!(out, "{name}{{repository=\"{}\"}} {v}", r.repository);
             }
         }
     }
 }
+
+/// One per-repository series of the storage report: name, help, and its value (absent: not shown).
+type PerRepository = (&'static str, &'static str, fn(&RepositoryStorage) -> Option<u64>);
 
 fn gauge(out: &mut String, name: &str, help: &str, v: u64) {
     let _ = writeln!(out, "# HELP {name} {help}\n# TYPE {name} gauge\n{name} {v}");

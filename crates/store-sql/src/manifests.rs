@@ -101,29 +101,37 @@ impl ManifestStore for SqlMetaStore {
 
     async fn delete_manifest(&self, name: &OciName, digest: &Digest, entry: &NewAuditEntry) -> Result<bool> {
         let mut tx = self.db.write().await?;
-        // Children first: tags and references point at the manifest, which goes last.
-        let mut deleted = 0;
-        for sql in [
-            "DELETE FROM tags WHERE repository = $1 AND package = $2 AND digest = $3",
-            "DELETE FROM manifest_pulls WHERE repository = $1 AND package = $2 AND digest = $3",
-            "DELETE FROM manifest_refs WHERE repository = $1 AND package = $2 AND manifest_digest = $3",
-            "DELETE FROM manifests WHERE repository = $1 AND package = $2 AND digest = $3",
-        ] {
-            deleted = query(sql)
-                .bind(name.repository.as_str())
-                .bind(name.package.as_str())
-                .bind(digest.as_str())
-                .execute(&mut tx)
-                .await
-                .map_err(db_err("deleting a manifest"))?;
-        }
-        if deleted == 0 {
-            return Ok(false);
-        }
-        audit::append(&mut tx, entry).await?;
-        tx.commit().await.map_err(db_err("deleting a manifest"))?;
-        Ok(true)
+        // Children first: tags point at the manifest, which goes last.
+        query("DELETE FROM tags WHERE repository = $1 AND package = $2 AND digest = $3")
+            .bind(name.repository.as_str())
+            .bind(name.package.as_str())
+            .bind(digest.as_str())
+            .execute(&mut tx)
+            .await
+            .map_err(db_err("deleting a manifest"))?;
+        let deleted = delete_manifest_rows(&mut tx, name, digest).await?;
+        audit::commit_audited(tx, deleted, entry, "deleting a manifest").await
     }
+}
+
+/// Deletes a manifest with its references and pull time (its tags must be gone already); `false` if
+/// it was not there.
+pub(crate) async fn delete_manifest_rows(tx: &mut Tx, name: &OciName, digest: &Digest) -> Result<bool> {
+    let mut deleted = 0;
+    for sql in [
+        "DELETE FROM manifest_pulls WHERE repository = $1 AND package = $2 AND digest = $3",
+        "DELETE FROM manifest_refs WHERE repository = $1 AND package = $2 AND manifest_digest = $3",
+        "DELETE FROM manifests WHERE repository = $1 AND package = $2 AND digest = $3",
+    ] {
+        deleted = query(sql)
+            .bind(name.repository.as_str())
+            .bind(name.package.as_str())
+            .bind(digest.as_str())
+            .execute(&mut *tx)
+            .await
+            .map_err(db_err("deleting a manifest"))?;
+    }
+    Ok(deleted == 1)
 }
 
 /// Records a manifest, its references and optionally a tag inside a write transaction; whether the

@@ -13,9 +13,11 @@ use arca_core::{Error, ErrorKind, Result};
 /// Refuses (`Denied`, naming the quota) when `repository` is over its quota after this transaction's
 /// writes.
 pub(crate) async fn check(tx: &mut Tx, dialect: Dialect, repository: &str) -> Result<()> {
-    let Some(quota) = quota_of(tx, repository, "").await? else { return Ok(()) };
+    let Some(mut quota) = quota_of(tx, repository, false).await? else { return Ok(()) };
     if dialect == Dialect::Postgres {
-        quota_of(tx, repository, " FOR UPDATE").await?;
+        // Locked now, and read again: the value the count is checked against is the one held.
+        let Some(locked) = quota_of(tx, repository, true).await? else { return Ok(()) };
+        quota = locked;
     }
     let row = query(
         "SELECT CAST(COALESCE(SUM(b.size), 0) AS BIGINT) FROM blobs b WHERE b.digest IN \
@@ -38,10 +40,11 @@ pub(crate) async fn check(tx: &mut Tx, dialect: Dialect, repository: &str) -> Re
     Ok(())
 }
 
-async fn quota_of(tx: &mut Tx, repository: &str, lock: &'static str) -> Result<Option<u64>> {
+/// The repository's quota, with its row locked (`FOR UPDATE`, PostgreSQL) when `lock`.
+async fn quota_of(tx: &mut Tx, repository: &str, lock: bool) -> Result<Option<u64>> {
     let sql = match lock {
-        "" => "SELECT quota_bytes FROM repositories WHERE name = $1",
-        _ => "SELECT quota_bytes FROM repositories WHERE name = $1 FOR UPDATE",
+        false => "SELECT quota_bytes FROM repositories WHERE name = $1",
+        true => "SELECT quota_bytes FROM repositories WHERE name = $1 FOR UPDATE",
     };
     let row = query(sql).bind(repository).fetch_optional(&mut *tx).await.map_err(db_err("reading a quota"))?;
     match row {

@@ -10,7 +10,7 @@ use arca_core::retention::{Item, TagInfo};
 use arca_core::{Error, ErrorKind, Result};
 use arca_types::{Digest, OciName, RepoName, Tag};
 use async_trait::async_trait;
-use std::collections::{BTreeMap, HashSet};
+use std::collections::{BTreeMap, HashMap, HashSet};
 
 #[async_trait]
 impl RetentionStore for SqlMetaStore {
@@ -174,12 +174,13 @@ impl RetentionStore for SqlMetaStore {
         .fetch_all(&mut conn)
         .await
         .map_err(db_err(READING))?;
+        // Properties are keyed by digest alone: a manifest in two packages has them in both.
+        let mut properties_of: HashMap<String, Vec<(String, String)>> = HashMap::new();
         for row in &properties {
-            let digest: String = col(row, 0)?;
-            let pair: (String, String) = (col(row, 1)?, col(row, 2)?);
-            for item in items.values_mut().filter(|i| i.digest == digest) {
-                item.properties.push(pair.clone());
-            }
+            properties_of.entry(col(row, 0)?).or_default().push((col(row, 1)?, col(row, 2)?));
+        }
+        for item in items.values_mut() {
+            item.properties = properties_of.get(&item.digest).cloned().unwrap_or_default();
         }
         let shared = query(
             "SELECT DISTINCT d FROM ( \
@@ -243,19 +244,5 @@ pub(crate) async fn delete_unused_manifest(tx: &mut Tx, name: &OciName, digest: 
     if used.is_some() {
         return Ok(false);
     }
-    let mut deleted = 0;
-    for sql in [
-        "DELETE FROM manifest_pulls WHERE repository = $1 AND package = $2 AND digest = $3",
-        "DELETE FROM manifest_refs WHERE repository = $1 AND package = $2 AND manifest_digest = $3",
-        "DELETE FROM manifests WHERE repository = $1 AND package = $2 AND digest = $3",
-    ] {
-        deleted = query(sql)
-            .bind(name.repository.as_str())
-            .bind(name.package.as_str())
-            .bind(digest.as_str())
-            .execute(&mut *tx)
-            .await
-            .map_err(db_err("deleting a manifest"))?;
-    }
-    Ok(deleted == 1)
+    crate::manifests::delete_manifest_rows(tx, name, digest).await
 }

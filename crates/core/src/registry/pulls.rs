@@ -29,17 +29,19 @@ impl PullLog {
     fn note(&self, name: &OciName, digest: &Digest, now: Millis) -> Option<Vec<(OciName, Digest, Millis)>> {
         let mut notes = self.state.lock().unwrap_or_else(std::sync::PoisonError::into_inner);
         notes.latest.insert((name.clone(), digest.clone()), now);
-        if now - notes.flushed_at < FLUSH_EVERY_MS {
-            return None;
-        }
-        notes.flushed_at = now;
-        Some(notes.latest.drain().map(|((n, d), at)| (n, d, at)).collect())
+        (now - notes.flushed_at >= FLUSH_EVERY_MS).then(|| notes.drain(now))
     }
 
+    /// Every note, to write now.
     fn take(&self, now: Millis) -> Vec<(OciName, Digest, Millis)> {
-        let mut notes = self.state.lock().unwrap_or_else(std::sync::PoisonError::into_inner);
-        notes.flushed_at = now;
-        notes.latest.drain().map(|((n, d), at)| (n, d, at)).collect()
+        self.state.lock().unwrap_or_else(std::sync::PoisonError::into_inner).drain(now)
+    }
+}
+
+impl Notes {
+    fn drain(&mut self, now: Millis) -> Vec<(OciName, Digest, Millis)> {
+        self.flushed_at = now;
+        self.latest.drain().map(|((n, d), at)| (n, d, at)).collect()
     }
 }
 

@@ -15,6 +15,7 @@ use crate::retention::{Item, Plan, PlanInput, Policy, plan};
 use crate::{Error, ErrorKind, Result};
 use arca_types::{Digest, OciName, PackageName, RepoName, Tag};
 use async_trait::async_trait;
+use std::collections::BTreeMap;
 use std::sync::Arc;
 use std::time::Duration;
 
@@ -97,31 +98,33 @@ impl Registry {
     /// before its children (a child still listed by an index is skipped, then retried once it is gone).
     async fn delete_versions(&self, repo: &RepoName, applied: &mut Applied, actor: &Actor) -> Result<()> {
         let reasons = reasons(&applied.plan);
-        let tags = applied.plan.tags_to_delete();
+        // The planned tag deletions, by the manifest each tag points at.
+        let mut tags_of: BTreeMap<(String, String), Vec<String>> = BTreeMap::new();
+        for (package, tag) in applied.plan.tags_to_delete() {
+            if let Some((digest, _)) = reasons.get(&(package.as_str(), Some(tag.as_str()))) {
+                tags_of.entry((package.clone(), digest.to_string())).or_default().push(tag);
+            }
+        }
         let mut pending = applied.plan.manifests_to_delete();
-        let doomed: std::collections::HashSet<(String, String)> = pending.iter().cloned().collect();
         loop {
             let before = pending.len();
             let mut left = Vec::new();
             for batch in pending.chunks(BATCH) {
                 let mut work = self.ports.transactions.begin().await?;
-                for (package, digest) in batch {
-                    let name = oci_name(repo, package)?;
-                    let parsed = Digest::parse(digest).map_err(|e| Error::new(ErrorKind::Internal, e.to_string()))?;
-                    let its_tags = tags.iter().filter(|(p, _)| p == package).filter(|(p, t)| {
-                        reasons.get(&(p.as_str(), Some(t.as_str()))).is_some_and(|(d, _)| d == &parsed)
-                    });
-                    for (_, tag) in its_tags {
+                for key in batch {
+                    let name = oci_name(repo, &key.0)?;
+                    let digest = Digest::parse(&key.1).map_err(|e| Error::new(ErrorKind::Internal, e.to_string()))?;
+                    for tag in tags_of.remove(key).unwrap_or_default() {
                         applied.tags_deleted +=
-                            u64::from(self.delete_tag(work.as_mut(), &name, tag, &reasons, actor).await?);
+                            u64::from(self.delete_tag(work.as_mut(), &name, &tag, &reasons, actor).await?);
                     }
-                    if work.delete_unused_manifest(&name, &parsed).await? {
+                    if work.delete_unused_manifest(&name, &digest).await? {
                         let target = format!("{name}@{digest}");
                         let entry = actor.entry(self.now(), "retention.delete", target, Outcome::Success);
                         work.audit(&entry.with_detail("manifest")).await?;
                         applied.manifests_deleted += 1;
                     } else {
-                        left.push((package.clone(), digest.clone()));
+                        left.push(key.clone());
                     }
                 }
                 work.commit().await?;
@@ -131,15 +134,12 @@ impl Registry {
             }
             pending = left;
         }
-        let kept_manifests_tags: Vec<&(String, String)> = tags
-            .iter()
-            .filter(|(p, t)| {
-                reasons
-                    .get(&(p.as_str(), Some(t.as_str())))
-                    .is_some_and(|(d, _)| !doomed.contains(&(p.clone(), d.to_string())))
-            })
+        // What is left: tags of manifests that stay.
+        let kept: Vec<(String, String)> = tags_of
+            .into_iter()
+            .flat_map(|((package, _), tags)| tags.into_iter().map(move |t| (package.clone(), t)))
             .collect();
-        for batch in kept_manifests_tags.chunks(BATCH) {
+        for batch in kept.chunks(BATCH) {
             let mut work = self.ports.transactions.begin().await?;
             for (package, tag) in batch {
                 let name = oci_name(repo, package)?;

@@ -6,7 +6,7 @@
 use super::Registry;
 use crate::Result;
 use crate::meta::{AGE_BUCKETS, Millis};
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, BTreeSet};
 use std::sync::Mutex;
 
 #[derive(Debug, Clone, Default, PartialEq, Eq, serde::Serialize)]
@@ -48,14 +48,8 @@ impl Registry {
         let now = self.now();
         let (blobs, bytes) = self.ports.blob_index.blob_stats().await?;
         let (unreferenced_blobs, unreferenced_bytes) = self.ports.accounting.unreferenced_blobs().await?;
-        let policies: BTreeMap<String, ()> = self
-            .ports
-            .retention
-            .retention_policies()
-            .await?
-            .into_iter()
-            .map(|p| (p.repository.to_string(), ()))
-            .collect();
+        let policies: BTreeSet<String> =
+            self.ports.retention.retention_policies().await?.into_iter().map(|p| p.repository.to_string()).collect();
         let quotas: BTreeMap<String, Option<u64>> = self
             .ports
             .repositories
@@ -68,7 +62,7 @@ impl Registry {
         for usage in self.ports.accounting.repository_usage(now).await? {
             let names = AGE_BUCKETS.iter().map(|(name, _)| *name).chain(["ge_90d"]);
             let bytes_by_age = names.zip(usage.bytes_by_age).collect();
-            let retention_would_free = match policies.contains_key(usage.repository.as_str()) {
+            let retention_would_free = match policies.contains(usage.repository.as_str()) {
                 true => Some(self.retention_plan(&usage.repository).await?.bytes_freed),
                 false => None,
             };
