@@ -10,6 +10,7 @@ mod audit;
 mod gc;
 mod listing;
 pub mod openapi;
+mod promotions;
 mod protocol;
 mod repositories;
 mod retention;
@@ -30,7 +31,7 @@ use std::sync::Arc;
 pub use protocol::{ApiProtocol, access};
 
 /// Every route path of this API, for the server's authorization rules (each must have one).
-pub const PATHS: [&str; 18] = [
+pub const PATHS: [&str; 23] = [
     "/api/v1/repositories",
     "/api/v1/repositories/{name}",
     listing::PACKAGES,
@@ -49,6 +50,11 @@ pub const PATHS: [&str; 18] = [
     retention::POLICY,
     retention::PLAN,
     retention::APPLY,
+    promotions::PROMOTIONS,
+    promotions::ROLLBACK,
+    promotions::APPROVALS,
+    promotions::WHERE,
+    promotions::DEPLOYMENTS,
 ];
 
 /// `GET /api/v1/info`: what this server is and speaks.
@@ -82,6 +88,7 @@ pub fn router(registry: Arc<Registry>, auth: Arc<AuthService>, jobs: Arc<JobRunn
         .merge(repositories::routes())
         .merge(versions::routes())
         .merge(retention::routes())
+        .merge(promotions::routes())
         .route(listing::PACKAGES, axum::routing::get(listing::packages))
         .route(search::PATH, axum::routing::get(search::search))
         .with_state(registry)

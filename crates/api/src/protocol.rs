@@ -2,7 +2,7 @@
 //! percent-decoded `{name}` its handler acts on (never the raw path: `dev-%61` must not pass a
 //! `dev-???` grant and act on `dev-a`).
 
-use crate::{INFO_PATH, PATHS, gc, listing, openapi, retention, search, tokens, users, versions};
+use crate::{INFO_PATH, PATHS, gc, listing, openapi, promotions, retention, search, tokens, users, versions};
 use arca_core::auth::{Action, AuthService, Need};
 use arca_core::jobs::JobRunner;
 use arca_core::registry::Registry;
@@ -49,6 +49,12 @@ impl Protocol for ApiProtocol {
             Ok(Path(params)) => params.get("name").cloned(),
             Err(_) => None,
         };
+        // A history names its repository in the query, decoded as its handler decodes it.
+        let name = if route == promotions::PROMOTIONS && parts.method == Method::GET {
+            arca_types::QueryParams::parse(parts.uri.query().unwrap_or("")).get("repository")
+        } else {
+            name
+        };
         access(&route, &parts.method, name.as_deref())
     }
 
@@ -64,6 +70,15 @@ pub fn access(route: &str, method: &Method, name: Option<&str>) -> Access {
         openapi::PATH | INFO_PATH => Access::Public,
         // Anyone; the answer holds only what the caller may read.
         search::PATH => Access::Needs(Vec::new()),
+        // A history is read like the repository's versions (its name is the `repository` parameter).
+        promotions::PROMOTIONS if reading => Access::Needs(vec![on_or_everywhere(Action::Read, name)]),
+        // The repositories are in the body: the use case checks read on the source and promote on the
+        // target; `where` and deployment listings hold only what the caller may read.
+        promotions::PROMOTIONS
+        | promotions::ROLLBACK
+        | promotions::APPROVALS
+        | promotions::WHERE
+        | promotions::DEPLOYMENTS => Access::Needs(vec![Need::Authenticated]),
         "/api/v1/audit" | gc::PATH | gc::STORAGE => Access::Needs(vec![Need::Everywhere(Action::Admin)]),
         // Listing needs credentials (filtered by what the caller may read); changes need admin on
         // the repository, or on every repository to create one.

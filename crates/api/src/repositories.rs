@@ -59,6 +59,12 @@ struct CreateBody {
     /// Bytes the repository may hold (each distinct blob once); absent or `null`: no quota.
     #[serde(default)]
     quota_bytes: Option<WholeNumber>,
+    /// Repositories whose versions may be promoted into this one.
+    #[serde(default)]
+    promote_from: Vec<String>,
+    /// Gates a promotion into this one must pass.
+    #[serde(default)]
+    gates: Vec<String>,
 }
 
 /// A non-negative integer as JSON Schema has it: `1000` or `1000.0` (a number with no fraction).
@@ -67,13 +73,15 @@ pub(crate) struct WholeNumber(pub u64);
 
 impl<'de> Deserialize<'de> for WholeNumber {
     fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        // At most `i64::MAX`: what the metadata store keeps.
+        const MAX: u64 = i64::MAX as u64;
         let number = serde_json::Number::deserialize(d)?;
-        if let Some(n) = number.as_u64() {
+        if let Some(n) = number.as_u64().filter(|n| *n <= MAX) {
             return Ok(Self(n));
         }
         match number.as_f64() {
-            Some(f) if f >= 0.0 && f.fract() == 0.0 && f < u64::MAX as f64 => Ok(Self(f as u64)),
-            _ => Err(serde::de::Error::custom(format!("{number} is not a whole number of bytes"))),
+            Some(f) if f >= 0.0 && f.fract() == 0.0 && f < MAX as f64 => Ok(Self(f as u64)),
+            _ => Err(serde::de::Error::custom(format!("{number} is not a whole number of bytes up to {MAX}"))),
         }
     }
 }
@@ -95,6 +103,17 @@ struct PolicyChange {
     /// `null` removes the quota.
     #[serde(default, deserialize_with = "present")]
     quota_bytes: Option<Option<WholeNumber>>,
+    /// A list (`[]`: no promotion into this repository).
+    #[serde(default, deserialize_with = "present")]
+    promote_from: Option<Vec<String>>,
+    /// A list (`[]`: no gates).
+    #[serde(default, deserialize_with = "present")]
+    gates: Option<Vec<String>>,
+}
+
+/// Repository names from a request body.
+fn repo_names(names: &[String]) -> Result<Vec<RepoName>, ApiError> {
+    names.iter().map(|n| RepoName::parse(n).map_err(ApiError::from)).collect()
 }
 
 /// A field that is present: `Some` of its value, `null` included when `T` accepts it (serde's own
@@ -146,6 +165,8 @@ async fn create(
         stage: body.stage,
         mutable_tags: Some(body.mutable_tags),
         quota_bytes: body.quota_bytes.map(|q| q.0),
+        promote_from: repo_names(&body.promote_from)?,
+        gates: body.gates,
         ..NewRepository::parse(&body.name, &body.format)?
     };
     let repo = registry.create_repository(new, &actor(caller)).await?;
@@ -177,6 +198,12 @@ async fn update(
     if let Some(quota) = change.quota_bytes {
         repo.quota_bytes = quota.map(|q| q.0);
     }
+    if let Some(from) = change.promote_from {
+        repo.promote_from = repo_names(&from)?;
+    }
+    if let Some(gates) = change.gates {
+        repo.gates = gates;
+    }
     registry.declare_repository(repo.clone(), &actor(caller)).await?;
     Ok(classed("api_repositories", Json(registry.get_repository(&repo.name).await?)))
 }
@@ -201,6 +228,8 @@ mod tests {
             mutable_tags: Vec::new(),
             created_at: 0,
             quota_bytes: None,
+            promote_from: Vec::new(),
+            gates: Vec::new(),
         }
     }
 

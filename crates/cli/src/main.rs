@@ -147,6 +147,19 @@ arca token ls; arca token revoke <id>"
     /// The storage report (on the server).
     #[command(subcommand)]
     Storage(client::storage::StorageCommand),
+    /// Promote a version (or a release) into the next stage after its gates pass (on the server).
+    Promote(client::promote::PromoteArgs),
+    /// Approve a version's promotion into a repository (for its `approvals=<n>` gate).
+    Approve(client::promote::ApproveArgs),
+    /// Make an earlier promoted digest current again in a repository.
+    Rollback(client::promote::RollbackArgs),
+    /// A package's promotions and rollbacks in a repository, newest first.
+    History(client::promote::HistoryArgs),
+    /// Where a package runs: the current digest in each stage and each environment.
+    Where(client::promote::WhereArgs),
+    /// Deployments reported by CD systems.
+    #[command(subcommand)]
+    Deployment(client::promote::DeploymentCommand),
 }
 
 #[derive(Subcommand)]
@@ -229,6 +242,12 @@ fn run(cli: &Cli) -> anyhow::Result<()> {
             Command::Gc(command) => client::storage::gc(&remote()?, command).await,
             Command::Retention(command) => client::storage::retention(&remote()?, command).await,
             Command::Storage(command) => client::storage::storage(&remote()?, command).await,
+            Command::Promote(args) => client::promote::promote(&remote()?, args).await,
+            Command::Approve(args) => client::promote::approve(&remote()?, args).await,
+            Command::Rollback(args) => client::promote::rollback(&remote()?, args).await,
+            Command::History(args) => client::promote::history(&remote()?, args).await,
+            Command::Where(args) => client::promote::where_is(&remote()?, args).await,
+            Command::Deployment(command) => client::promote::deployment(&remote()?, command).await,
         }
     })
 }

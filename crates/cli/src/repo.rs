@@ -24,6 +24,30 @@ pub enum RepoCommand {
         /// Bytes the repository may hold (each distinct blob once); writes past it are refused.
         #[arg(long)]
         quota_bytes: Option<u64>,
+        #[command(flatten)]
+        promotion: PromotionFlags,
+    },
+    /// Change a repository's policy: only what is given changes (a list flag replaces the list).
+    #[command(
+        after_help = "Examples:\n  arca repo update prod --promote-from staging --gate signed --gate approvals=2 --gate soak=24h\n  \
+arca repo update prod --no-gates            # promotions into prod pass without gates"
+    )]
+    Update {
+        name: String,
+        /// Tag pattern that may be moved (repeatable; replaces the list).
+        #[arg(long = "mutable-tag")]
+        mutable_tags: Vec<String>,
+        /// Stage label (dev, staging, prod).
+        #[arg(long)]
+        stage: Option<String>,
+        /// Bytes the repository may hold (each distinct blob once).
+        #[arg(long)]
+        quota_bytes: Option<u64>,
+        #[command(flatten)]
+        promotion: PromotionFlags,
+        /// Remove every gate.
+        #[arg(long, conflicts_with = "gates")]
+        no_gates: bool,
     },
     /// List repositories.
     Ls {
@@ -34,20 +58,60 @@ pub enum RepoCommand {
     Rm { name: String },
 }
 
+/// Where versions are promoted into a repository from, and the gates they pass on the way.
+#[derive(clap::Args, Debug, Clone, Default)]
+pub struct PromotionFlags {
+    /// A repository whose versions may be promoted into this one (repeatable; `arca promote`).
+    #[arg(long = "promote-from", value_name = "REPO")]
+    pub promote_from: Vec<String>,
+    /// A gate promotions into it must pass (repeatable): signed, sbom, provenance,
+    /// max-severity=<critical|high|medium|low>, approvals=<n>, soak=<duration>.
+    #[arg(long = "gate", value_name = "GATE")]
+    pub gates: Vec<String>,
+}
+
+impl PromotionFlags {
+    fn sources(&self) -> anyhow::Result<Vec<RepoName>> {
+        Ok(self.promote_from.iter().map(|r| RepoName::parse(r)).collect::<Result<_, _>>()?)
+    }
+}
+
 pub async fn run(command: &RepoCommand, settings: Settings) -> anyhow::Result<()> {
     let app = App::build(&settings).await?;
     let registry = &app.registry;
     match command {
-        RepoCommand::Create { name, format, mutable_tags, stage, quota_bytes } => {
+        RepoCommand::Create { name, format, mutable_tags, stage, quota_bytes, promotion } => {
             // No `--mutable-tag`: every tag immutable, whatever the format's default.
             let new = NewRepository {
                 stage: stage.clone(),
                 mutable_tags: Some(mutable_tags.clone()),
                 quota_bytes: *quota_bytes,
+                promote_from: promotion.sources()?,
+                gates: promotion.gates.clone(),
                 ..NewRepository::parse(name, format)?
             };
             let repo = registry.create_repository(new, &arca_core::audit::Actor::system()).await?;
             println!("created repository {name} ({})", repo.format);
+        }
+        RepoCommand::Update { name, mutable_tags, stage, quota_bytes, promotion, no_gates } => {
+            let mut repo = NewRepository::from(registry.get_repository(&RepoName::parse(name)?).await?);
+            if !mutable_tags.is_empty() {
+                repo.mutable_tags = Some(mutable_tags.clone());
+            }
+            if stage.is_some() {
+                repo.stage = stage.clone();
+            }
+            if quota_bytes.is_some() {
+                repo.quota_bytes = *quota_bytes;
+            }
+            if !promotion.promote_from.is_empty() {
+                repo.promote_from = promotion.sources()?;
+            }
+            if *no_gates || !promotion.gates.is_empty() {
+                repo.gates = promotion.gates.clone();
+            }
+            registry.declare_repository(repo, &arca_core::audit::Actor::system()).await?;
+            println!("updated repository {name}");
         }
         RepoCommand::Ls { out } => {
             let repos = registry.list_repositories().await?;

@@ -25,6 +25,8 @@ mod gc;
 mod generic_oras;
 #[path = "integration/oras.rs"]
 mod oras;
+#[path = "integration/promote.rs"]
+mod promote;
 #[path = "integration/serve.rs"]
 mod serve;
 #[path = "integration/skopeo.rs"]

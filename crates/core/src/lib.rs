@@ -14,6 +14,7 @@ pub mod jobs;
 pub mod manifest;
 pub mod meta;
 pub mod observe;
+pub mod promotion;
 pub mod provenance;
 pub mod registry;
 pub mod retention;

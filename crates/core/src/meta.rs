@@ -50,6 +50,21 @@ pub struct Repository {
     /// Bytes the repository may reference (each distinct blob once); `None`: no quota.
     #[serde(default)]
     pub quota_bytes: Option<u64>,
+    /// Repositories whose versions may be promoted into this one (the promotion path's edges ending
+    /// here).
+    #[serde(default)]
+    pub promote_from: Vec<RepoName>,
+    /// Gates a promotion into this repository must pass, as canonical texts
+    /// ([`crate::promotion::Gate`]).
+    #[serde(default)]
+    pub gates: Vec<String>,
+}
+
+impl Repository {
+    /// Whether `tag` may move to another digest here.
+    pub fn is_mutable(&self, tag: &str) -> bool {
+        self.mutable_tags.iter().any(|p| crate::registry::glob_match(p, tag))
+    }
 }
 
 /// Paging through a sorted list: entries strictly after `last`, at most `limit`.
@@ -401,8 +416,108 @@ pub trait UnitOfWork: Send {
     async fn delete_unused_manifest(&mut self, name: &OciName, digest: &Digest) -> Result<bool>;
     /// Appends an audit entry, chained in this transaction.
     async fn audit(&mut self, entry: &NewAuditEntry) -> Result<()>;
+    /// The digest `tag` points at in the package, read in this transaction.
+    async fn tag_target(&mut self, name: &OciName, tag: &Tag) -> Result<Option<Digest>>;
+    /// Copies the manifest `digest` of `from` into `to` with what travels with it: its index children,
+    /// its referrers (transitively), their references (blob links) and the `sha256-…` tags of
+    /// referrers (cosign's tag scheme) — pointers only, no bytes. `NotFound` if `from` lacks it.
+    async fn copy_artifact(&mut self, from: &OciName, to: &OciName, digest: &Digest, now: Millis) -> Result<Copied>;
+    /// Records a promotion or rollback with its audit entry; its id (the entry's sequence number).
+    async fn record_promotion(&mut self, promotion: &NewPromotion, audit: &NewAuditEntry) -> Result<u64>;
     /// Makes everything durable at once.
     async fn commit(self: Box<Self>) -> Result<()>;
+}
+
+/// A promotion or a rollback, as recorded in a repository's history.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum PromotionKind {
+    Promote,
+    Rollback,
+}
+str_enum!(PromotionKind { Promote => "promote", Rollback => "rollback" });
+
+/// A promotion or rollback to record (its id is the audit entry's sequence number).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct NewPromotion {
+    pub kind: PromotionKind,
+    /// The release it is part of, if any.
+    pub release: Option<String>,
+    /// Where it came from (`None` for a rollback).
+    pub source: Option<RepoName>,
+    /// The target repository and package.
+    pub target: OciName,
+    /// The tag (version) pointed at it in the target, if any.
+    pub version: Option<String>,
+    pub digest: Digest,
+    /// The digest current in the target package before.
+    pub previous: Option<Digest>,
+    pub actor: String,
+    /// The gates' verdicts, JSON (an array of `{gate, passed, reason}`).
+    pub verdicts: String,
+    pub approvers: Vec<String>,
+    pub at: Millis,
+}
+
+/// A recorded promotion or rollback.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct PromotionRecord {
+    pub id: u64,
+    pub promotion: NewPromotion,
+}
+
+/// A digest recorded as deployed to an environment.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Deployment {
+    pub id: u64,
+    pub environment: String,
+    pub name: OciName,
+    pub digest: Digest,
+    pub actor: String,
+    pub at: Millis,
+}
+
+/// Promotion history, approvals and deployments.
+#[async_trait]
+pub trait PromotionStore: Send + Sync + 'static {
+    /// The history of a repository's package (promotions and rollbacks), newest first, at most `limit`.
+    async fn promotions(&self, target: &OciName, limit: usize) -> Result<Vec<PromotionRecord>>;
+    /// The newest promotion or rollback into each repository holding a package of this name.
+    async fn current_promotions(&self, package: &str) -> Result<Vec<PromotionRecord>>;
+    /// Promotions out of or into `repository` since `since` (retention's rollback window).
+    async fn promotions_touching(&self, repository: &RepoName, since: Millis) -> Result<Vec<PromotionRecord>>;
+    /// Who approved promoting `digest` into `target`, and when.
+    async fn approvals(&self, target: &OciName, digest: &Digest) -> Result<Vec<(String, Millis)>>;
+    /// Records `principal`'s approval (again: its time is kept); `false` if it was there already.
+    async fn approve(
+        &self,
+        target: &OciName,
+        digest: &Digest,
+        principal: &str,
+        at: Millis,
+        audit: &NewAuditEntry,
+    ) -> Result<bool>;
+    /// Records a deployment; its id.
+    async fn record_deployment(
+        &self,
+        environment: &str,
+        name: &OciName,
+        digest: &Digest,
+        audit: &NewAuditEntry,
+    ) -> Result<u64>;
+    /// The newest deployment to each environment of packages of this name (any repository).
+    async fn current_deployments(&self, package: &str) -> Result<Vec<Deployment>>;
+    /// The newest deployment to each environment of `repository`'s packages.
+    async fn deployments_in(&self, repository: &RepoName) -> Result<Vec<Deployment>>;
+}
+
+/// What copying an artifact into another package did.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct Copied {
+    /// Manifests copied (the artifact, its index children, its referrers).
+    pub manifests: usize,
+    /// Of those, how many the target did not hold yet.
+    pub new: usize,
 }
 
 #[async_trait]
@@ -428,6 +543,7 @@ pub trait MetaStore:
     + PropertyStore
     + GenericUploadStore
     + SearchStore
+    + PromotionStore
     + AuthStore
     + AuditLog
     + MetaHealth
@@ -446,6 +562,7 @@ impl<
         + PropertyStore
         + GenericUploadStore
         + SearchStore
+        + PromotionStore
         + AuthStore
         + AuditLog
         + MetaHealth

@@ -225,10 +225,23 @@ async fn declare_repositories(registry: &Registry, settings: &Settings) -> arca_
     for (name, declared) in &settings.repositories {
         let new = NewRepository::parse(name, &declared.format)
             .map_err(|e| arca_core::Error::new(e.kind, format!("[repositories.{name}]: {}", e.message)))?;
+        let promote_from = declared
+            .promote_from
+            .iter()
+            .map(|r| arca_types::RepoName::parse(r))
+            .collect::<Result<Vec<_>, _>>()
+            .map_err(|e| {
+                arca_core::Error::new(
+                    arca_core::ErrorKind::InvalidRequest,
+                    format!("[repositories.{name}] promote_from: {e}"),
+                )
+            })?;
         let new = NewRepository {
             stage: declared.stage.clone(),
             mutable_tags: declared.mutable_tags.clone(),
             quota_bytes: declared.quota_bytes,
+            promote_from,
+            gates: declared.gates.clone(),
             ..new
         };
         registry.declare_repository(new, &Actor::system()).await?;

@@ -57,6 +57,7 @@ const KEYS: &[(&str, &str, bool)] = &[
     ("blobs.scrub_mib_per_hour", "1024", false),
     ("gc.interval_secs", "86400", false),
     ("gc.grace_secs", "3600", false),
+    ("promotion.rollback_window_secs", "2592000", false),
     ("oci.auto_create", "true", false),
     ("oci.body_idle_timeout_secs", "60", false),
     ("oci.default_mutable_tags", "[\"latest\"]", false),
@@ -88,6 +89,12 @@ pub struct RepositoryConfig {
     /// Bytes the repository may hold (each distinct blob once); absent: no quota.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub quota_bytes: Option<u64>,
+    /// Repositories whose versions may be promoted into this one.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub promote_from: Vec<String>,
+    /// Gates a promotion into this one must pass (`signed`, `approvals=2`, `soak=24h`, …).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub gates: Vec<String>,
     /// With auth enabled, anyone may read this repository without credentials.
     #[serde(default, skip_serializing_if = "std::ops::Not::not")]
     pub anonymous_read: bool,
@@ -336,6 +343,7 @@ impl Settings {
                     u64::try_from(raw.int("gc.grace_secs"))
                         .map_err(|_| ConfigError("gc.grace_secs must not be negative".into()))?,
                 ),
+                rollback_window_ms: positive("promotion.rollback_window_secs")? as i64 * 1000,
             },
             upload_reap_interval_secs: positive("oci.upload_reap_interval_secs")?,
             scrub_mib_per_hour: u64::try_from(raw.int("blobs.scrub_mib_per_hour"))

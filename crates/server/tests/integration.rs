@@ -34,6 +34,8 @@ mod ops;
 mod policy;
 #[path = "integration/postgres.rs"]
 mod postgres;
+#[path = "integration/promotion.rs"]
+mod promotion;
 #[path = "integration/protocol_seam.rs"]
 mod protocol_seam;
 #[path = "integration/quota.rs"]

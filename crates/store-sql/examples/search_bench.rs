@@ -43,6 +43,8 @@ async fn fill(store: &SqlMetaStore, path: &str, versions: usize) {
             mutable_tags: Vec::new(),
             created_at: T0,
             quota_bytes: None,
+            promote_from: Vec::new(),
+            gates: Vec::new(),
         };
         store.create_repository(&repo, &entry()).await.expect("create repository");
     }

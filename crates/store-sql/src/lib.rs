@@ -33,6 +33,7 @@ mod manifests;
 mod migrate;
 mod packages;
 mod postgres;
+mod promotions;
 mod properties;
 mod quota;
 mod repositories;

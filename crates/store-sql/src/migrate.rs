@@ -65,6 +65,12 @@ const MIGRATIONS: &[Migration] = &[
         sqlite: include_str!("../migrations/sqlite/0008_gc.sql"),
         postgres: include_str!("../migrations/postgres/0008_gc.sql"),
     },
+    Migration {
+        version: 9,
+        name: "promotion",
+        sqlite: include_str!("../migrations/sqlite/0009_promotion.sql"),
+        postgres: include_str!("../migrations/postgres/0009_promotion.sql"),
+    },
 ];
 
 /// Any 64-bit number, the same in every arca: the advisory lock that serializes migrations.

@@ -17,11 +17,11 @@ const REPOSITORY_HAS_CONTENT: &str = "SELECT CASE WHEN \
 #[async_trait]
 impl RepositoryStore for SqlMetaStore {
     async fn create_repository(&self, repo: &Repository, entry: &NewAuditEntry) -> Result<bool> {
-        let mutable_tags = mutable_tags_json(&repo.mutable_tags);
+        let mutable_tags = json(&repo.mutable_tags);
         let mut tx = self.db.write().await?;
         let done = query(
-            "INSERT INTO repositories (name, format, kind, stage, mutable_tags, created_at, quota_bytes) \
-             VALUES ($1, $2, $3, $4, $5, $6, $7) ON CONFLICT (name) DO NOTHING",
+            "INSERT INTO repositories (name, format, kind, stage, mutable_tags, created_at, quota_bytes, promote_from, \
+             gates) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9) ON CONFLICT (name) DO NOTHING",
         )
         .bind(repo.name.as_str())
         .bind(repo.format.as_str())
@@ -30,6 +30,8 @@ impl RepositoryStore for SqlMetaStore {
         .bind(mutable_tags)
         .bind(repo.created_at)
         .bind(repo.quota_bytes.map(to_i64))
+        .bind(json(&repo.promote_from))
+        .bind(json(&repo.gates))
         .execute(&mut tx)
         .await
         .map_err(db_err("creating a repository"))?;
@@ -37,38 +39,38 @@ impl RepositoryStore for SqlMetaStore {
     }
 
     async fn get_repository(&self, name: &RepoName) -> Result<Option<Repository>> {
-        let row = query(
-            "SELECT name, format, kind, stage, mutable_tags, created_at, quota_bytes FROM repositories WHERE name = $1",
-        )
-        .bind(name.as_str())
-        .fetch_optional(&mut self.db.read().await?)
-        .await
-        .map_err(db_err("reading a repository"))?;
+        let row = query(format!("SELECT {COLUMNS} FROM repositories WHERE name = $1"))
+            .bind(name.as_str())
+            .fetch_optional(&mut self.db.read().await?)
+            .await
+            .map_err(db_err("reading a repository"))?;
         row.as_ref().map(repository_from_row).transpose()
     }
 
     async fn list_repositories(&self) -> Result<Vec<Repository>> {
-        let rows = query(
-            "SELECT name, format, kind, stage, mutable_tags, created_at, quota_bytes FROM repositories ORDER BY name",
-        )
-        .fetch_all(&mut self.db.read().await?)
-        .await
-        .map_err(db_err("listing repositories"))?;
+        let rows = query(format!("SELECT {COLUMNS} FROM repositories ORDER BY name"))
+            .fetch_all(&mut self.db.read().await?)
+            .await
+            .map_err(db_err("listing repositories"))?;
         rows.iter().map(repository_from_row).collect()
     }
 
     async fn update_repository(&self, repo: &Repository, entry: &NewAuditEntry) -> Result<bool> {
         let mut tx = self.db.write().await?;
-        let done =
-            query("UPDATE repositories SET kind = $1, stage = $2, mutable_tags = $3, quota_bytes = $4 WHERE name = $5")
-                .bind(repo.kind.as_str())
-                .bind(repo.stage.as_deref())
-                .bind(mutable_tags_json(&repo.mutable_tags))
-                .bind(repo.quota_bytes.map(to_i64))
-                .bind(repo.name.as_str())
-                .execute(&mut tx)
-                .await
-                .map_err(db_err("updating a repository"))?;
+        let done = query(
+            "UPDATE repositories SET kind = $1, stage = $2, mutable_tags = $3, quota_bytes = $4, promote_from = $5, \
+             gates = $6 WHERE name = $7",
+        )
+        .bind(repo.kind.as_str())
+        .bind(repo.stage.as_deref())
+        .bind(json(&repo.mutable_tags))
+        .bind(repo.quota_bytes.map(to_i64))
+        .bind(json(&repo.promote_from))
+        .bind(json(&repo.gates))
+        .bind(repo.name.as_str())
+        .execute(&mut tx)
+        .await
+        .map_err(db_err("updating a repository"))?;
         crate::audit::commit_audited(tx, done == 1, entry, "updating a repository").await
     }
 
@@ -106,8 +108,12 @@ pub(crate) fn unknown(name: &RepoName) -> Error {
     Error::new(ErrorKind::NameUnknown, format!("repository {name} does not exist"))
 }
 
-fn mutable_tags_json(patterns: &[String]) -> String {
-    serde_json::to_string(patterns).unwrap_or_else(|_| "[]".to_owned())
+/// The columns `repository_from_row` reads, in its order.
+const COLUMNS: &str = "name, format, kind, stage, mutable_tags, created_at, quota_bytes, promote_from, gates";
+
+/// A list column's JSON text.
+fn json<T: serde::Serialize>(items: &[T]) -> String {
+    serde_json::to_string(items).unwrap_or_else(|_| "[]".to_owned())
 }
 
 fn repository_from_row(row: &Row) -> Result<Repository> {
@@ -124,5 +130,12 @@ fn repository_from_row(row: &Row) -> Result<Repository> {
             .map_err(|e| corrupt("mutable tag patterns", &mutable_tags, e))?,
         created_at: col(row, 5)?,
         quota_bytes: col::<Option<i64>>(row, 6)?.map(to_u64),
+        promote_from: json_list(row, 7, "promotion sources")?,
+        gates: json_list(row, 8, "promotion gates")?,
     })
+}
+
+fn json_list<T: serde::de::DeserializeOwned>(row: &Row, index: usize, what: &str) -> Result<Vec<T>> {
+    let text: String = col(row, index)?;
+    serde_json::from_str(&text).map_err(|e| corrupt(what, &text, e))
 }

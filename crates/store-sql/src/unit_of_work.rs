@@ -3,10 +3,12 @@
 //! at once. Dropped uncommitted, the transaction rolls back.
 
 use crate::db::{Dialect, Tx, db_err};
-use crate::{SqlMetaStore, audit, blobs, manifests, properties, retention, uploads};
+use crate::{SqlMetaStore, audit, blobs, manifests, promotions, properties, retention, uploads};
 use arca_core::Result;
 use arca_core::audit::NewAuditEntry;
-use arca_core::meta::{Millis, NewManifest, Recorded, RefKind, TagWrite, Transactions, UnitOfWork};
+use arca_core::meta::{
+    Copied, Millis, NewManifest, NewPromotion, Recorded, RefKind, TagWrite, Transactions, UnitOfWork,
+};
 use arca_types::{Digest, OciName, Tag};
 use async_trait::async_trait;
 use std::collections::BTreeSet;
@@ -89,6 +91,22 @@ impl UnitOfWork for SqlUnitOfWork {
 
     async fn audit(&mut self, entry: &NewAuditEntry) -> Result<()> {
         audit::append(&mut self.tx, entry).await.map(|_| ())
+    }
+
+    async fn tag_target(&mut self, name: &OciName, tag: &Tag) -> Result<Option<Digest>> {
+        promotions::tag_target(&mut self.tx, name, tag).await
+    }
+
+    async fn copy_artifact(&mut self, from: &OciName, to: &OciName, digest: &Digest, now: Millis) -> Result<Copied> {
+        let copied = promotions::copy_artifact_in(&mut self.tx, self.dialect, from, to, digest, now).await?;
+        if copied.new > 0 {
+            self.grown.insert(to.repository.to_string());
+        }
+        Ok(copied)
+    }
+
+    async fn record_promotion(&mut self, promotion: &NewPromotion, entry: &NewAuditEntry) -> Result<u64> {
+        promotions::record_promotion_in(&mut self.tx, promotion, entry).await
     }
 
     async fn commit(mut self: Box<Self>) -> Result<()> {

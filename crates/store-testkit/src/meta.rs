@@ -22,6 +22,7 @@ mod blobs;
 mod catalog;
 mod collection;
 mod manifests;
+mod promotions;
 mod properties;
 mod repositories;
 mod search;
@@ -122,6 +123,8 @@ macro_rules! meta_checks {
             retention_items_describe_each_manifest_and_what_is_shared,
             retention_deletes_only_what_is_still_as_planned,
             a_quota_refuses_growth_past_it_and_counts_each_blob_once,
+            copying_an_artifact_brings_its_children_referrers_and_blobs,
+            promotions_approvals_and_deployments_round_trip,
         }
     };
 }
@@ -141,6 +144,7 @@ use blobs::*;
 use catalog::*;
 use collection::*;
 use manifests::*;
+use promotions::*;
 use properties::*;
 use repositories::*;
 use search::*;
@@ -201,6 +205,8 @@ pub fn repository(name: &str) -> Repository {
         mutable_tags: Vec::new(),
         created_at: T0,
         quota_bytes: None,
+        promote_from: Vec::new(),
+        gates: Vec::new(),
     }
 }
 

@@ -1,5 +1,6 @@
 //! The client side of the `arca` binary: `login`, `logout`, `push`, `pull`, `ls`, `info`, `search`,
-//! `whoami`, and `repo …`, `user …`, `token …`, `gc …`, `retention …`, `storage …` against a server. Everything goes over HTTP or HTTPS
+//! `whoami`, and `repo …`, `user …`, `token …`, `gc …`, `retention …`, `storage …`,
+//! `promote`, `approve`, `rollback`, `history`, `where`, `deployment …` against a server. Everything goes over HTTP or HTTPS
 //! to the server's public endpoints (`/generic`, `/v2`, `/api/v1`); nothing here links the server's
 //! internals.
 //!
@@ -7,6 +8,7 @@
 
 pub mod credentials;
 pub mod http;
+pub mod promote;
 pub mod pull;
 pub mod push;
 pub mod query;

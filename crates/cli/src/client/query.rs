@@ -348,13 +348,35 @@ pub async fn search(server: &Server, args: &SearchArgs) -> anyhow::Result<()> {
 pub async fn repo(server: &Server, command: &crate::repo::RepoCommand) -> anyhow::Result<()> {
     use crate::repo::RepoCommand as C;
     match command {
-        C::Create { name, format, mutable_tags, stage, quota_bytes } => {
+        C::Create { name, format, mutable_tags, stage, quota_bytes, promotion } => {
             let body = json!({
-                "name": name, "format": format, "mutable_tags": mutable_tags, "stage": stage, "quota_bytes": quota_bytes
+                "name": name, "format": format, "mutable_tags": mutable_tags, "stage": stage, "quota_bytes": quota_bytes,
+                "promote_from": promotion.promote_from, "gates": promotion.gates,
             });
             let rb = server.request(Method::POST, "/api/v1/repositories").json(&body);
             server.send(rb, &format!("creating repository {name}")).await?;
             println!("created repository {name} ({format})");
+        }
+        C::Update { name, mutable_tags, stage, quota_bytes, promotion, no_gates } => {
+            let mut body = serde_json::Map::new();
+            if !mutable_tags.is_empty() {
+                body.insert("mutable_tags".into(), json!(mutable_tags));
+            }
+            if let Some(stage) = stage {
+                body.insert("stage".into(), json!(stage));
+            }
+            if let Some(quota) = quota_bytes {
+                body.insert("quota_bytes".into(), json!(quota));
+            }
+            if !promotion.promote_from.is_empty() {
+                body.insert("promote_from".into(), json!(promotion.promote_from));
+            }
+            if *no_gates || !promotion.gates.is_empty() {
+                body.insert("gates".into(), json!(promotion.gates));
+            }
+            let rb = server.request(Method::PATCH, &format!("/api/v1/repositories/{name}")).json(&body);
+            server.send(rb, &format!("updating repository {name}")).await?;
+            println!("updated repository {name}");
         }
         C::Ls { out } => {
             let repos = server.get_json("/api/v1/repositories", "listing repositories").await?;

@@ -1,6 +1,6 @@
 //! Manifests and indexes: put (validated, policy-checked), get, delete, referrers.
 
-use super::{Registry, glob_match};
+use super::Registry;
 use crate::audit::{Actor, Outcome};
 use crate::blob::ByteStream;
 use crate::hasher::digest_of;
@@ -192,7 +192,7 @@ fn tag_writes(repo: &Repository, reference: &Reference, extra: Vec<Tag>) -> Vec<
     }
     tags.into_iter()
         .map(|tag| {
-            let mutable = repo.mutable_tags.iter().any(|p| glob_match(p, tag.as_str()));
+            let mutable = repo.is_mutable(tag.as_str());
             TagWrite { tag, mutable }
         })
         .collect()

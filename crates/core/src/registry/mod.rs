@@ -11,6 +11,8 @@ mod glob;
 pub mod jobs;
 mod locks;
 mod manifests;
+pub mod promotion;
+pub mod promotion_history;
 mod pulls;
 mod repositories;
 pub mod retention;
@@ -30,8 +32,8 @@ pub use uploads::UploadStatus;
 use crate::Result;
 use crate::blob::BlobStore;
 use crate::meta::{
-    BlobCollection, BlobIndex, GenericUploadStore, ManifestStore, MetaHealth, MetaStore, Page, PropertyStore,
-    RepositoryStore, RetentionStore, SearchStore, StorageAccounting, Transactions, UploadStore,
+    BlobCollection, BlobIndex, GenericUploadStore, ManifestStore, MetaHealth, MetaStore, Page, PromotionStore,
+    PropertyStore, RepositoryStore, RetentionStore, SearchStore, StorageAccounting, Transactions, UploadStore,
 };
 use arca_types::OciName;
 use std::sync::Arc;
@@ -54,6 +56,8 @@ pub struct RegistryConfig {
     pub verify_reads_up_to_bytes: u64,
     /// GC leaves blobs touched this recently to a later sweep (the default of `arca gc run` too).
     pub gc_grace: std::time::Duration,
+    /// Retention keeps what was promoted within this window, so a rollback finds it.
+    pub rollback_window_ms: i64,
 }
 
 impl Default for RegistryConfig {
@@ -66,6 +70,7 @@ impl Default for RegistryConfig {
             max_page: 1000,
             verify_reads_up_to_bytes: 4 << 20,
             gc_grace: std::time::Duration::from_secs(3600),
+            rollback_window_ms: 30 * 24 * 3600 * 1000,
         }
     }
 }
@@ -100,6 +105,7 @@ struct Ports {
     properties: Arc<dyn PropertyStore>,
     generic_uploads: Arc<dyn GenericUploadStore>,
     search: Arc<dyn SearchStore>,
+    promotions: Arc<dyn PromotionStore>,
     transactions: Arc<dyn Transactions>,
     health: Arc<dyn MetaHealth>,
 }
@@ -117,6 +123,7 @@ impl Ports {
             properties: meta.clone(),
             generic_uploads: meta.clone(),
             search: meta.clone(),
+            promotions: meta.clone(),
             transactions: meta.clone(),
             health: meta.clone(),
         }

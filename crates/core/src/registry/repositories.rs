@@ -24,12 +24,25 @@ pub struct NewRepository {
     pub mutable_tags: Option<Vec<String>>,
     /// Bytes it may reference (each distinct blob once); `None`: no quota.
     pub quota_bytes: Option<u64>,
+    /// Repositories whose versions may be promoted into this one.
+    pub promote_from: Vec<RepoName>,
+    /// Gates a promotion into it must pass, as written (`signed`, `approvals=2`, …); checked and kept
+    /// in their canonical text.
+    pub gates: Vec<String>,
 }
 
 impl NewRepository {
     /// A repository of `format` with no stage, no quota and the format's default policy.
     pub fn new(name: RepoName, format: Format) -> Self {
-        Self { name, format, stage: None, mutable_tags: None, quota_bytes: None }
+        Self {
+            name,
+            format,
+            stage: None,
+            mutable_tags: None,
+            quota_bytes: None,
+            promote_from: Vec::new(),
+            gates: Vec::new(),
+        }
     }
 
     /// From text (a request body, flags, a configuration table): `NameInvalid` for a bad name,
@@ -53,19 +66,29 @@ impl From<Repository> for NewRepository {
             stage: repo.stage,
             mutable_tags: Some(repo.mutable_tags),
             quota_bytes: repo.quota_bytes,
+            promote_from: repo.promote_from,
+            gates: repo.gates,
         }
     }
 }
 
 impl Registry {
     /// The repository `new` describes: hosted (the only kind yet), the format's default policy where it
-    /// asks for none, created now by this registry's clock. The one place a [`Repository`] is made.
-    fn make_repository(&self, new: NewRepository) -> Repository {
+    /// asks for none, created now by this registry's clock. The one place a [`Repository`] is made:
+    /// `InvalidRequest` for a gate that does not parse, `Conflict` for a repository promoting from itself.
+    fn make_repository(&self, new: NewRepository) -> Result<Repository> {
+        let gates = crate::promotion::parse_gates(&new.gates)?;
+        if new.promote_from.contains(&new.name) {
+            return Err(Error::new(ErrorKind::Conflict, format!("repository {} cannot promote from itself", new.name)));
+        }
+        let mut promote_from = new.promote_from;
+        promote_from.sort();
+        promote_from.dedup();
         let mutable_tags = new.mutable_tags.unwrap_or_else(|| match new.format {
             Format::Oci => self.config.default_mutable_tags.clone(),
             _ => Vec::new(),
         });
-        Repository {
+        Ok(Repository {
             name: new.name,
             format: new.format,
             kind: RepoKind::Hosted,
@@ -73,7 +96,9 @@ impl Registry {
             mutable_tags,
             created_at: self.now(),
             quota_bytes: new.quota_bytes,
-        }
+            promote_from,
+            gates: gates.iter().map(ToString::to_string).collect(),
+        })
     }
 
     /// Records a new repository with its audit entry (`why` adds how it came to be); `false`, and
@@ -92,7 +117,7 @@ impl Registry {
     /// Creates a repository (the API, the CLI); `Conflict` if one of that name exists. Returns it as
     /// stored.
     pub async fn create_repository(&self, new: NewRepository, actor: &Actor) -> Result<Repository> {
-        let repo = self.make_repository(new);
+        let repo = self.make_repository(new)?;
         if !self.insert_repository(&repo, actor, None).await? {
             return Err(Error::new(ErrorKind::Conflict, format!("repository {} already exists", repo.name)));
         }
@@ -102,7 +127,7 @@ impl Registry {
     /// Creates a repository declared in configuration, or brings an existing one's policy in line with
     /// the declaration (a policy left out is the format's default); also how the API changes a policy.
     pub async fn declare_repository(&self, new: NewRepository, actor: &Actor) -> Result<()> {
-        let repo = self.make_repository(new);
+        let repo = self.make_repository(new)?;
         match self.ports.repositories.get_repository(&repo.name).await? {
             None => {
                 self.insert_repository(&repo, actor, None).await?;
@@ -140,7 +165,7 @@ impl Registry {
         let repo = match self.cached_repository(name).await? {
             Some(repo) => repo,
             None if self.config.auto_create => {
-                let repo = self.make_repository(NewRepository::new(name.clone(), format));
+                let repo = self.make_repository(NewRepository::new(name.clone(), format))?;
                 self.insert_repository(&repo, actor, Some("auto-created on first write")).await?;
                 self.ports.repositories.get_repository(name).await?.unwrap_or(repo)
             }
@@ -252,7 +277,14 @@ fn policy(repo: &Repository) -> String {
     let stage = repo.stage.as_deref().unwrap_or("-");
     let quota = repo.quota_bytes.map_or_else(|| "-".to_owned(), |q| q.to_string());
     let tags = repo.mutable_tags.join(",");
-    format!("format={} kind={} stage={stage} mutable_tags={tags} quota_bytes={quota}", repo.format, repo.kind)
+    let from: Vec<&str> = repo.promote_from.iter().map(RepoName::as_str).collect();
+    format!(
+        "format={} kind={} stage={stage} mutable_tags={tags} quota_bytes={quota} promote_from={} gates={}",
+        repo.format,
+        repo.kind,
+        from.join(","),
+        repo.gates.join(" ")
+    )
 }
 
 #[cfg(test)]
@@ -268,6 +300,8 @@ mod tests {
             mutable_tags: Vec::new(),
             created_at: 0,
             quota_bytes: None,
+            promote_from: Vec::new(),
+            gates: Vec::new(),
         }
     }
 

@@ -15,7 +15,7 @@ use crate::retention::{Item, Plan, PlanInput, Policy, plan};
 use crate::{Error, ErrorKind, Result};
 use arca_types::{Digest, OciName, PackageName, RepoName, Tag};
 use async_trait::async_trait;
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, HashMap};
 use std::sync::Arc;
 use std::time::Duration;
 
@@ -72,7 +72,8 @@ impl Registry {
         let policy = Policy::parse(&stored.policy).map_err(|e| Error::new(ErrorKind::Internal, e.to_string()))?;
         let repository = self.get_repository(repo).await?;
         self.flush_pulls().await?;
-        let (items, shared) = self.ports.retention.retention_items(repo).await?;
+        let (mut items, shared) = self.ports.retention.retention_items(repo).await?;
+        self.protect_promoted(repo, &mut items).await?;
         let input = PlanInput {
             items: &items,
             scheme: repository.format.version_scheme(),
@@ -80,6 +81,38 @@ impl Registry {
             shared_blobs: &shared,
         };
         Ok((plan(&policy, &input), items))
+    }
+
+    /// Marks what promotion needs kept: the current digest of each package promoted into the
+    /// repository (a stage's running version), anything promoted out of or into it within the rollback
+    /// window (a rollback's targets, in the source too), and the newest deployment to each environment.
+    async fn protect_promoted(&self, repo: &RepoName, items: &mut [Item]) -> Result<()> {
+        let since = self.now().saturating_sub(self.config.rollback_window_ms);
+        let mut why: HashMap<(String, String), String> = HashMap::new();
+        for record in self.ports.promotions.promotions_touching(repo, since).await? {
+            let p = record.promotion;
+            let reason = if p.at < since {
+                format!("current in stage {} (promoted {})", p.target.repository, crate::time::rfc3339(p.at))
+            } else if p.target.repository == *repo {
+                format!("promoted into {} within the rollback window", p.target.repository)
+            } else {
+                format!("promoted to {} within the rollback window", p.target.repository)
+            };
+            let package = p.target.package.to_string();
+            why.entry((package.clone(), p.digest.to_string())).or_insert(reason.clone());
+            if let Some(previous) = p.previous.filter(|_| p.at >= since && p.target.repository == *repo) {
+                why.entry((package, previous.to_string())).or_insert(format!("{reason} (a rollback target)"));
+            }
+        }
+        for d in self.ports.promotions.deployments_in(repo).await? {
+            why.insert((d.name.package.to_string(), d.digest.to_string()), format!("deployed to {}", d.environment));
+        }
+        for item in items.iter_mut() {
+            if let Some(reason) = why.get(&(item.package.clone(), item.digest.clone())) {
+                item.protected = Some(reason.clone());
+            }
+        }
+        Ok(())
     }
 
     /// Plans and executes the repository's policy, then sweeps the blobs it freed.

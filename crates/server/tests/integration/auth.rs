@@ -137,6 +137,15 @@ fn cases() -> Vec<(&'static str, Method, String, Who)> {
             "/api/v1/repositories/dev/retention/apply".into(),
             Admin,
         ),
+        // Promotion: any valid credentials at the enforcement point; the use case checks read on the
+        // source and promote on the target named in the body (`promotion.rs` tests those refusals).
+        ("/api/v1/promotions", Method::GET, "/api/v1/promotions?repository=dev&package=app".into(), ReadDev),
+        ("/api/v1/promotions", Method::POST, "/api/v1/promotions".into(), Authenticated),
+        ("/api/v1/promotions/rollback", Method::POST, "/api/v1/promotions/rollback".into(), Authenticated),
+        ("/api/v1/promotions/approvals", Method::POST, "/api/v1/promotions/approvals".into(), Authenticated),
+        ("/api/v1/promotions/where", Method::GET, "/api/v1/promotions/where?package=app".into(), Authenticated),
+        ("/api/v1/deployments", Method::GET, "/api/v1/deployments?package=app".into(), Authenticated),
+        ("/api/v1/deployments", Method::POST, "/api/v1/deployments".into(), Authenticated),
         ("/api/v1/repositories", Method::GET, "/api/v1/repositories".into(), Authenticated),
         ("/api/v1/repositories", Method::POST, "/api/v1/repositories".into(), Admin),
         ("/api/v1/repositories/{name}", Method::GET, "/api/v1/repositories/dev".into(), Authenticated),

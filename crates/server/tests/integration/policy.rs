@@ -12,6 +12,8 @@ async fn tags_are_immutable_unless_a_pattern_allows_moving_them() {
             stage: Some("dev".into()),
             mutable_tags: Some(vec!["latest".into(), "dev-*".into()]),
             quota_bytes: None,
+            promote_from: Vec::new(),
+            gates: Vec::new(),
             anonymous_read: false,
         };
         s.repositories.insert("dev".into(), repo);
@@ -73,6 +75,8 @@ async fn repositories_get_their_formats_default_policy_however_they_are_made() {
                 stage: None,
                 mutable_tags: None,
                 quota_bytes: None,
+                promote_from: Vec::new(),
+                gates: Vec::new(),
                 anonymous_read: false,
             };
             s.repositories.insert(name.into(), repo);

@@ -39,6 +39,8 @@ pub(super) async fn repository_keeps_every_field(store: &dyn MetaStore) {
             mutable_tags: (0..i).map(|n| format!("dev-{n}-*")).collect(),
             created_at: T0 + i as i64,
             quota_bytes: (i % 3 == 1).then_some((5 << 30) + i as u64),
+            promote_from: (0..i).map(|n| RepoName::parse(&format!("repo{n}")).unwrap()).collect(),
+            gates: (0..i).map(|n| format!("approvals={}", n + 1)).collect(),
         };
         store.create_repository(&repo, &audit("create_repository")).await.expect("create");
         assert_eq!(store.get_repository(&repo.name).await.expect("get"), Some(repo.clone()), "every field round-trips");

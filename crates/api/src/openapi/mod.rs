@@ -3,6 +3,8 @@
 //! Each path item names the router path serving it in `x-arca-route`; a test checks that these are
 //! exactly [`crate::PATHS`], and a snapshot test keeps the document reviewed when it changes.
 
+mod promotion;
+
 use axum::Json;
 use axum::response::{IntoResponse, Response};
 use serde_json::{Value, json};
@@ -409,6 +411,7 @@ fn paths() -> Value {
         }
     });
     merge(&mut paths, storage_paths());
+    merge(&mut paths, promotion::paths());
     paths
 }
 
@@ -424,14 +427,17 @@ fn schemas() -> Value {
         },
         "Format": { "type": "string", "enum": ["oci", "generic", "pypi", "npm", "cargo", "maven"] },
         "Repository": {
-            "type": "object", "required": ["name", "format", "kind", "stage", "mutable_tags", "created_at", "quota_bytes"],
+            "type": "object",
+            "required": ["name", "format", "kind", "stage", "mutable_tags", "created_at", "quota_bytes", "promote_from", "gates"],
             "properties": {
                 "name": text(), "format": schema("Format"),
                 "kind": { "type": "string", "enum": ["hosted", "remote", "virtual"] },
                 "stage": { "type": ["string", "null"] },
                 "mutable_tags": { "type": "array", "items": text() },
                 "created_at": { "type": "integer", "description": "epoch milliseconds" },
-                "quota_bytes": { "type": ["integer", "null"], "description": "bytes it may hold; `null`: no quota" } }
+                "quota_bytes": { "type": ["integer", "null"], "description": "bytes it may hold; `null`: no quota" },
+                "promote_from": { "type": "array", "items": text(), "description": "repositories promoting into it" },
+                "gates": { "type": "array", "items": text(), "description": "gates of promotions into it" } }
         },
         "Digest": {
             "type": "string", "pattern": "^(sha256:[a-f0-9]{64}|sha512:[a-f0-9]{128})$",
@@ -442,15 +448,23 @@ fn schemas() -> Value {
             "properties": { "name": repo_name(), "format": schema("Format"),
                 "stage": { "type": ["string", "null"] },
                 "mutable_tags": { "type": "array", "items": text(), "description": "tag globs that may move" },
-                "quota_bytes": { "type": ["integer", "null"], "minimum": 0,
-                    "description": "bytes it may hold (each distinct blob once)" } }
+                "quota_bytes": { "type": ["integer", "null"], "minimum": 0, "maximum": i64::MAX,
+                    "description": "bytes it may hold (each distinct blob once)" },
+                "promote_from": { "type": "array", "items": repo_name(), "maxItems": 100,
+                    "description": "repositories whose versions may be promoted into it (not itself)" },
+                "gates": { "type": "array", "items": promotion::gate(), "maxItems": 100,
+                    "description": "gates a promotion into it must pass" } }
         },
         "PolicyChange": {
             "type": "object", "additionalProperties": false,
             "description": "the fields to change; an absent field is left as it is",
             "properties": { "stage": { "type": ["string", "null"], "description": "`null` removes the stage" },
                 "mutable_tags": { "type": "array", "items": text(), "description": "`[]` makes every tag immutable" },
-                "quota_bytes": { "type": ["integer", "null"], "minimum": 0, "description": "`null` removes the quota" } }
+                "quota_bytes": { "type": ["integer", "null"], "minimum": 0, "maximum": i64::MAX, "description": "`null` removes the quota" },
+                "promote_from": { "type": "array", "items": repo_name(), "maxItems": 100,
+                    "description": "replaces the list (`[]`: no promotion into it)" },
+                "gates": { "type": "array", "items": promotion::gate(), "maxItems": 100,
+                    "description": "replaces the list (`[]`: no gates)" } }
         },
         "Properties": {
             "type": "object", "description": "each key with its values, sorted",
@@ -567,6 +581,7 @@ fn schemas() -> Value {
         }
     });
     merge(&mut schemas, storage_schemas());
+    merge(&mut schemas, promotion::schemas());
     schemas
 }
 
@@ -710,6 +725,7 @@ pub fn document() -> Value {
         "users",
         "tokens",
         "retention",
+        "promotion",
         "gc",
         "meta",
     ]

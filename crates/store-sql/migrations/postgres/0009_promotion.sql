@@ -1,0 +1,53 @@
+-- Promotion through stages, postgres dialect. Keep in step with the other dialect's 0009.
+--
+-- repositories.promote_from: JSON array of the repositories a version may be promoted from into this one
+-- (the edges of the promotion path end here); repositories.gates: JSON array of the gates a promotion
+-- into this one must pass, in their canonical text (core::promotion::Gate).
+ALTER TABLE repositories ADD COLUMN promote_from TEXT COLLATE "C" NOT NULL DEFAULT '[]';
+ALTER TABLE repositories ADD COLUMN gates TEXT COLLATE "C" NOT NULL DEFAULT '[]';
+
+-- Every promotion and rollback into a repository's package, as its history. `id` is the sequence number
+-- of the audit entry recorded with it (in the same transaction), so ids grow with time and each points at
+-- its audit entry. `source` is NULL for a rollback; `previous` is the digest that was current before.
+CREATE TABLE promotions (
+    id         BIGINT  NOT NULL PRIMARY KEY,
+    kind       TEXT COLLATE "C" NOT NULL,
+    release    TEXT COLLATE "C",
+    source     TEXT COLLATE "C",
+    repository TEXT COLLATE "C" NOT NULL,
+    package    TEXT COLLATE "C" NOT NULL,
+    version    TEXT COLLATE "C",
+    digest     TEXT COLLATE "C" NOT NULL,
+    previous   TEXT COLLATE "C",
+    actor      TEXT COLLATE "C" NOT NULL,
+    verdicts   TEXT COLLATE "C" NOT NULL, -- JSON array of {gate, passed, reason}
+    approvers  TEXT COLLATE "C" NOT NULL, -- JSON array of principal names
+    at         BIGINT  NOT NULL
+);
+CREATE INDEX promotions_by_package ON promotions (repository, package, id);
+CREATE INDEX promotions_by_name ON promotions (package, id);
+CREATE INDEX promotions_by_source ON promotions (source, package, digest);
+
+-- Approvals of a digest's promotion into a repository, one per principal.
+CREATE TABLE approvals (
+    repository TEXT COLLATE "C" NOT NULL,
+    package    TEXT COLLATE "C" NOT NULL,
+    digest     TEXT COLLATE "C" NOT NULL,
+    principal  TEXT COLLATE "C" NOT NULL,
+    at         BIGINT  NOT NULL,
+    PRIMARY KEY (repository, package, digest, principal)
+);
+
+-- What CD systems report as deployed: digest X of a repository's package running in environment E
+-- since `at`. `id` is the audit entry's sequence number, as for promotions.
+CREATE TABLE deployments (
+    id          BIGINT  NOT NULL PRIMARY KEY,
+    environment TEXT COLLATE "C" NOT NULL,
+    repository  TEXT COLLATE "C" NOT NULL,
+    package     TEXT COLLATE "C" NOT NULL,
+    digest      TEXT COLLATE "C" NOT NULL,
+    actor       TEXT COLLATE "C" NOT NULL,
+    at          BIGINT  NOT NULL
+);
+CREATE INDEX deployments_by_package ON deployments (package, environment, id);
+CREATE INDEX deployments_by_digest ON deployments (repository, package, digest);
