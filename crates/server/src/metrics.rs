@@ -3,6 +3,7 @@
 //! of rendering (measured in ARCHITECTURE.md, "Hand-written or library").
 
 use arca_core::jobs::JobStat;
+use arca_core::registry::promotion_stats::{LEAD_TIME_BUCKETS, PromotionStats};
 use arca_core::registry::storage::{RepositoryStorage, StorageReport};
 use std::collections::BTreeMap;
 use std::fmt::Write;
@@ -41,6 +42,38 @@ pub struct Gauges {
     pub uploads: u64,
     /// The storage report (at most a minute old), when it could be made.
     pub storage: Option<StorageReport>,
+}
+
+/// Promotions on this node: by target and outcome, refusals by gate, rollbacks, lead time from publish
+/// to each stage.
+pub fn render_promotions(out: &mut String, s: &PromotionStats) {
+    out.push_str("# HELP arca_promotions_total Promotions into a repository on this node, by outcome (promoted, unchanged, refused, dry_run).\n# TYPE arca_promotions_total counter\n");
+    for ((target, outcome), n) in &s.promotions {
+        let _ = writeln!(out, "arca_promotions_total{{target=\"{target}\",outcome=\"{outcome}\"}} {n}");
+    }
+    out.push_str("# HELP arca_promotion_refusals_total Promotions a gate refused, by target and gate.\n# TYPE arca_promotion_refusals_total counter\n");
+    for ((target, gate), n) in &s.refusals_by_gate {
+        let _ = writeln!(out, "arca_promotion_refusals_total{{target=\"{target}\",gate=\"{gate}\"}} {n}");
+    }
+    out.push_str(
+        "# HELP arca_rollbacks_total Rollbacks in a repository on this node.\n# TYPE arca_rollbacks_total counter\n",
+    );
+    for (repository, n) in &s.rollbacks {
+        let _ = writeln!(out, "arca_rollbacks_total{{repository=\"{repository}\"}} {n}");
+    }
+    let name = "arca_promotion_lead_time_seconds";
+    let _ = writeln!(
+        out,
+        "# HELP {name} Time from publishing a version to its promotion into a stage.\n# TYPE {name} histogram"
+    );
+    for (target, h) in &s.lead_time {
+        for (bound, n) in LEAD_TIME_BUCKETS.iter().zip(h.counts) {
+            let _ = writeln!(out, "{name}_bucket{{target=\"{target}\",le=\"{bound}\"}} {n}");
+        }
+        let _ = writeln!(out, "{name}_bucket{{target=\"{target}\",le=\"+Inf\"}} {}", h.count);
+        let _ = writeln!(out, "{name}_sum{{target=\"{target}\"}} {}", h.sum);
+        let _ = writeln!(out, "{name}_count{{target=\"{target}\"}} {}", h.count);
+    }
 }
 
 impl Metrics {

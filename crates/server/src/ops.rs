@@ -87,7 +87,9 @@ async fn metrics(State((registry, metrics, jobs)): State<Stores>) -> Response {
             None
         }
     };
-    let mut response = metrics.render(gauges, &jobs.stats()).into_response();
+    let mut text = metrics.render(gauges, &jobs.stats());
+    crate::metrics::render_promotions(&mut text, &registry.promotion_stats());
+    let mut response = text.into_response();
     response.headers_mut().insert(http::header::CONTENT_TYPE, HeaderValue::from_static("text/plain; version=0.0.4"));
     response.extensions_mut().insert(RouteClass("ops"));
     response

@@ -13,6 +13,7 @@ mod locks;
 mod manifests;
 pub mod promotion;
 pub mod promotion_history;
+pub mod promotion_stats;
 mod pulls;
 mod repositories;
 pub mod retention;
@@ -141,6 +142,7 @@ pub struct Registry {
     clock: Arc<dyn crate::clock::Clock>,
     pulls: pulls::PullLog,
     storage_cache: storage::ReportCache,
+    promotion_stats: promotion_stats::StatsCell,
 }
 
 impl Registry {
@@ -160,6 +162,7 @@ impl Registry {
             clock,
             pulls: pulls::PullLog::default(),
             storage_cache: storage::ReportCache::default(),
+            promotion_stats: promotion_stats::StatsCell::default(),
         }
     }
 
@@ -200,6 +203,11 @@ impl Registry {
     fn page(&self, n: Option<usize>, last: Option<String>) -> (usize, Page) {
         let limit = n.unwrap_or(self.config.max_page).min(self.config.max_page);
         (limit, Page { last, limit: limit + 1 })
+    }
+
+    /// What this node's promotions did (for metrics).
+    pub fn promotion_stats(&self) -> promotion_stats::PromotionStats {
+        self.promotion_stats.snapshot()
     }
 
     /// Readiness: both backends answer.

@@ -132,6 +132,8 @@ pub struct ReleaseOutcome {
 /// A promotion checked and ready to commit.
 struct Prepared {
     source: OciName,
+    /// When the version was published (its manifest recorded in the source).
+    published_at: crate::meta::Millis,
     target: OciName,
     tag: Option<TagWrite>,
     checklist: Checklist,
@@ -150,9 +152,10 @@ impl Registry {
         let mut prepared = self.prepare_promotion(artifact, target, dry_run, caller).await?;
         if dry_run || !prepared.checklist.passed {
             self.audit_refusal(std::slice::from_ref(&prepared), None, caller).await?;
-            return Ok(prepared.checklist);
+        } else {
+            self.commit_promotions(std::slice::from_mut(&mut prepared), None, caller).await?;
         }
-        self.commit_promotions(std::slice::from_mut(&mut prepared), None, caller).await?;
+        self.count_promotion(&prepared, !prepared.checklist.passed);
         Ok(prepared.checklist)
     }
 
@@ -182,6 +185,9 @@ impl Registry {
             self.audit_refusal(&prepared, Some(release), caller).await?;
         } else {
             self.commit_promotions(&mut prepared, Some(release), caller).await?;
+        }
+        for p in &prepared {
+            self.count_promotion(p, !passed);
         }
         Ok(ReleaseOutcome {
             release: release.to_owned(),
@@ -235,7 +241,8 @@ impl Registry {
                 ),
             ));
         }
-        let (digest, version) = self.resolve(artifact).await?;
+        let (record, version) = self.resolve_record(artifact).await?;
+        let digest = record.digest;
         let target_name = OciName { repository: target.clone(), package: artifact.name.package.clone() };
         let facts = self.promotion_facts(&artifact.name, &target_name, &digest).await?;
         let gates = parse_gates(&target_repo.gates)?;
@@ -244,6 +251,7 @@ impl Registry {
             version.as_ref().map(|tag| TagWrite { tag: tag.clone(), mutable: target_repo.is_mutable(tag.as_str()) });
         Ok(Prepared {
             source: artifact.name.clone(),
+            published_at: record.created_at,
             checklist: Checklist {
                 artifact: artifact.to_string(),
                 source: source_repo.name.to_string(),
@@ -282,6 +290,12 @@ impl Registry {
 
     /// The artifact's digest and, when asked by tag, that tag.
     pub(super) async fn resolve(&self, artifact: &ArtifactRef) -> Result<(Digest, Option<Tag>)> {
+        let (record, tag) = self.resolve_record(artifact).await?;
+        Ok((record.digest, tag))
+    }
+
+    /// The artifact's manifest and, when asked by tag, that tag.
+    async fn resolve_record(&self, artifact: &ArtifactRef) -> Result<(crate::meta::ManifestRecord, Option<Tag>)> {
         let found = match &artifact.reference {
             Reference::Tag(tag) => self.ports.manifests.manifest_by_tag(&artifact.name, tag).await?,
             Reference::Digest(digest) => self.ports.manifests.manifest_by_digest(&artifact.name, digest).await?,
@@ -292,7 +306,7 @@ impl Registry {
             Reference::Tag(tag) => Some(tag.clone()),
             Reference::Digest(_) => None,
         };
-        Ok((record.digest, tag))
+        Ok((record, tag))
     }
 
     /// What is known and verified about `digest` of `source` on its way to `target`. Signatures,
@@ -377,6 +391,23 @@ impl Registry {
             p.checklist.committed = false;
         }
         Ok(())
+    }
+
+    /// Counts a promotion's outcome for metrics (`refused`: its gates, or its release's, failed).
+    fn count_promotion(&self, p: &Prepared, refused: bool) {
+        let c = &p.checklist;
+        let target = p.target.repository.as_str();
+        let (outcome, lead) = match (c.dry_run, refused, c.committed) {
+            (true, _, _) => ("dry_run", None),
+            (false, true, _) => ("refused", None),
+            (false, false, true) => ("promoted", Some(self.now() - p.published_at)),
+            (false, false, false) => ("unchanged", None),
+        };
+        let failed: Vec<&str> = match outcome {
+            "refused" => c.verdicts.iter().filter(|v| !v.passed).map(|v| v.gate.as_str()).collect(),
+            _ => Vec::new(),
+        };
+        self.promotion_stats.promotion(target, outcome, &failed, lead);
     }
 
     /// Audits a dry run or a promotion its gates refused (nothing else is written).

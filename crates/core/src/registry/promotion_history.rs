@@ -181,6 +181,7 @@ impl Registry {
         let audit = audit.with_detail(format!("from={} to={digest}", current.promotion.digest));
         let id = uow.record_promotion(&record, &audit).await?;
         uow.commit().await?;
+        self.promotion_stats.rollback(name.repository.as_str());
         Ok(HistoryEntry::from(PromotionRecord { id, promotion: record }))
     }
 

@@ -117,10 +117,13 @@ async fn repositories_get_their_formats_default_policy_however_they_are_made() {
             .unwrap()
             .to_owned()
     };
-    assert_eq!(created("declared-generic"), "format=generic kind=hosted stage=- mutable_tags= quota_bytes=-");
+    assert_eq!(
+        created("declared-generic"),
+        "format=generic kind=hosted stage=- mutable_tags= quota_bytes=- promote_from= gates="
+    );
     assert_eq!(
         created("auto-oci"),
-        "format=oci kind=hosted stage=- mutable_tags=latest,nightly-* quota_bytes=-; auto-created on first write"
+        "format=oci kind=hosted stage=- mutable_tags=latest,nightly-* quota_bytes=- promote_from= gates=; auto-created on first write"
     );
-    assert_eq!(created("api-oci"), "format=oci kind=hosted stage=- mutable_tags= quota_bytes=-");
+    assert_eq!(created("api-oci"), "format=oci kind=hosted stage=- mutable_tags= quota_bytes=- promote_from= gates=");
 }

@@ -167,6 +167,21 @@ async fn a_version_goes_dev_staging_prod_with_every_gate_explained_and_rolls_bac
     assert_eq!(place["environments"][0]["environment"], "prod-eu");
     assert_eq!(place["environments"][0]["digest"], v1);
 
+    // Metrics: outcomes, the gates that refused, rollbacks, lead times.
+    let metrics = c.get("/metrics").await.text().await.unwrap();
+    for line in [
+        "arca_promotions_total{target=\"staging\",outcome=\"promoted\"} 2",
+        "arca_promotions_total{target=\"staging\",outcome=\"refused\"} 1",
+        "arca_promotions_total{target=\"staging\",outcome=\"dry_run\"} 1",
+        "arca_promotions_total{target=\"staging\",outcome=\"unchanged\"} 1",
+        "arca_promotion_refusals_total{target=\"staging\",gate=\"approvals\"} 1",
+        "arca_promotion_refusals_total{target=\"staging\",gate=\"soak\"} 1",
+        "arca_rollbacks_total{repository=\"prod\"} 1",
+        "arca_promotion_lead_time_seconds_count{target=\"prod\"} 2",
+    ] {
+        assert!(metrics.lines().any(|l| l == line), "{line} in:\n{metrics}");
+    }
+
     // Every promotion, approval, rollback and deployment is in the audit log.
     let audit: Value = c.get("/api/v1/audit?limit=1000").await.json().await.unwrap();
     let actions: Vec<&str> = audit["entries"].as_array().unwrap().iter().filter_map(|e| e["action"].as_str()).collect();
