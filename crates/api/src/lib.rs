@@ -31,7 +31,7 @@ use std::sync::Arc;
 pub use protocol::{ApiProtocol, access};
 
 /// Every route path of this API, for the server's authorization rules (each must have one).
-pub const PATHS: [&str; 23] = [
+pub const PATHS: [&str; 24] = [
     "/api/v1/repositories",
     "/api/v1/repositories/{name}",
     listing::PACKAGES,
@@ -55,6 +55,7 @@ pub const PATHS: [&str; 23] = [
     promotions::APPROVALS,
     promotions::WHERE,
     promotions::DEPLOYMENTS,
+    promotions::KEY,
 ];
 
 /// `GET /api/v1/info`: what this server is and speaks.

@@ -8,6 +8,8 @@
 //! - `POST /api/v1/promotions/rollback`: `{"repository", "package", "tag"?, "to"?: "previous" | digest}`.
 //! - `POST /api/v1/promotions/approvals`: `{"artifact", "to"}`, the caller's approval.
 //! - `GET /api/v1/promotions/where?package=team/app`: what is current in each stage and environment.
+//! - `GET /api/v1/promotions/key`: the public key promotion records are signed with (anyone may read
+//!   it: it verifies, it does not grant).
 //! - `POST /api/v1/deployments`: `{"environment": "prod-eu", "artifact": "prod/app@sha256:…"}`;
 //!   `GET /api/v1/deployments?package=team/app`: the newest deployment to each environment.
 //!
@@ -38,6 +40,7 @@ pub const ROLLBACK: &str = "/api/v1/promotions/rollback";
 pub const APPROVALS: &str = "/api/v1/promotions/approvals";
 pub const WHERE: &str = "/api/v1/promotions/where";
 pub const DEPLOYMENTS: &str = "/api/v1/deployments";
+pub const KEY: &str = "/api/v1/promotions/key";
 
 type Api = State<Arc<Registry>>;
 type Who = (Option<Extension<Actor>>, Option<Extension<Principal>>);
@@ -57,6 +60,7 @@ pub(crate) fn routes() -> Router<Arc<Registry>> {
         .route(APPROVALS, post(approve))
         .route(WHERE, get(where_is))
         .route(DEPLOYMENTS, get(deployments).post(deploy))
+        .route(KEY, get(key))
 }
 
 /// Runs `f` with the caller (anonymous and unrestricted when authentication is off).
@@ -217,4 +221,21 @@ async fn deployments(State(registry): Api, (actor, principal): Who, params: Para
     let actor = actor_of(actor);
     let view = registry.where_is(package.as_str(), caller(&actor, &principal)).await?;
     Ok(classed("api_deployments", Json(json!({ "package": view.package, "deployments": view.environments }))))
+}
+
+async fn key(State(registry): Api) -> Result<Response, ApiError> {
+    use arca_core::promotion::record::{ARTIFACT_TYPE, PREDICATE_TYPE, ed25519_public_key_pem};
+    let signer = registry.signer().ok_or_else(|| {
+        ApiError(arca_core::Error::new(arca_core::ErrorKind::NotFound, "this server signs no promotion records"))
+    })?;
+    Ok(classed(
+        "api_promotions",
+        Json(json!({
+            "keyid": signer.key_id(),
+            "algorithm": "ed25519",
+            "public_key_pem": ed25519_public_key_pem(signer.public_key()),
+            "predicate_type": PREDICATE_TYPE,
+            "artifact_type": ARTIFACT_TYPE,
+        })),
+    ))
 }

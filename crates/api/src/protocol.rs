@@ -67,7 +67,8 @@ impl Protocol for ApiProtocol {
 pub fn access(route: &str, method: &Method, name: Option<&str>) -> Access {
     let reading = matches!(*method, Method::GET | Method::HEAD);
     match route {
-        openapi::PATH | INFO_PATH => Access::Public,
+        // The promotion key verifies records; it grants nothing.
+        openapi::PATH | INFO_PATH | promotions::KEY => Access::Public,
         // Anyone; the answer holds only what the caller may read.
         search::PATH => Access::Needs(Vec::new()),
         // A history is read like the repository's versions (its name is the `repository` parameter).

@@ -65,6 +65,9 @@ struct CreateBody {
     /// Gates a promotion into this one must pass.
     #[serde(default)]
     gates: Vec<String>,
+    /// Gates a manifest pull from it must pass.
+    #[serde(default)]
+    pull_gates: Vec<String>,
 }
 
 /// A non-negative integer as JSON Schema has it: `1000` or `1000.0` (a number with no fraction).
@@ -109,6 +112,9 @@ struct PolicyChange {
     /// A list (`[]`: no gates).
     #[serde(default, deserialize_with = "present")]
     gates: Option<Vec<String>>,
+    /// A list (`[]`: no pull gates).
+    #[serde(default, deserialize_with = "present")]
+    pull_gates: Option<Vec<String>>,
 }
 
 /// Repository names from a request body.
@@ -167,6 +173,7 @@ async fn create(
         quota_bytes: body.quota_bytes.map(|q| q.0),
         promote_from: repo_names(&body.promote_from)?,
         gates: body.gates,
+        pull_gates: body.pull_gates,
         ..NewRepository::parse(&body.name, &body.format)?
     };
     let repo = registry.create_repository(new, &actor(caller)).await?;
@@ -204,6 +211,9 @@ async fn update(
     if let Some(gates) = change.gates {
         repo.gates = gates;
     }
+    if let Some(gates) = change.pull_gates {
+        repo.pull_gates = gates;
+    }
     registry.declare_repository(repo.clone(), &actor(caller)).await?;
     Ok(classed("api_repositories", Json(registry.get_repository(&repo.name).await?)))
 }
@@ -230,6 +240,7 @@ mod tests {
             quota_bytes: None,
             promote_from: Vec::new(),
             gates: Vec::new(),
+            pull_gates: Vec::new(),
         }
     }
 

@@ -48,6 +48,9 @@ arca repo update prod --no-gates            # promotions into prod pass without 
         /// Remove every gate.
         #[arg(long, conflicts_with = "gates")]
         no_gates: bool,
+        /// Remove every pull gate.
+        #[arg(long, conflicts_with = "pull_gates")]
+        no_pull_gates: bool,
     },
     /// List repositories.
     Ls {
@@ -68,6 +71,10 @@ pub struct PromotionFlags {
     /// max-severity=<critical|high|medium|low>, approvals=<n>, soak=<duration>.
     #[arg(long = "gate", value_name = "GATE")]
     pub gates: Vec<String>,
+    /// A gate a manifest pull from it must pass (repeatable): signed, sbom, provenance,
+    /// max-severity=<…>. Referrers, and callers who may publish there, are exempt.
+    #[arg(long = "pull-gate", value_name = "GATE")]
+    pub pull_gates: Vec<String>,
 }
 
 impl PromotionFlags {
@@ -88,12 +95,13 @@ pub async fn run(command: &RepoCommand, settings: Settings) -> anyhow::Result<()
                 quota_bytes: *quota_bytes,
                 promote_from: promotion.sources()?,
                 gates: promotion.gates.clone(),
+                pull_gates: promotion.pull_gates.clone(),
                 ..NewRepository::parse(name, format)?
             };
             let repo = registry.create_repository(new, &arca_core::audit::Actor::system()).await?;
             println!("created repository {name} ({})", repo.format);
         }
-        RepoCommand::Update { name, mutable_tags, stage, quota_bytes, promotion, no_gates } => {
+        RepoCommand::Update { name, mutable_tags, stage, quota_bytes, promotion, no_gates, no_pull_gates } => {
             let mut repo = NewRepository::from(registry.get_repository(&RepoName::parse(name)?).await?);
             if !mutable_tags.is_empty() {
                 repo.mutable_tags = Some(mutable_tags.clone());
@@ -109,6 +117,9 @@ pub async fn run(command: &RepoCommand, settings: Settings) -> anyhow::Result<()
             }
             if *no_gates || !promotion.gates.is_empty() {
                 repo.gates = promotion.gates.clone();
+            }
+            if *no_pull_gates || !promotion.pull_gates.is_empty() {
+                repo.pull_gates = promotion.pull_gates.clone();
             }
             registry.declare_repository(repo, &arca_core::audit::Actor::system()).await?;
             println!("updated repository {name}");

@@ -58,6 +58,10 @@ pub struct Repository {
     /// ([`crate::promotion::Gate`]).
     #[serde(default)]
     pub gates: Vec<String>,
+    /// Gates a manifest pull from this repository must pass (`signed`, `sbom`, `provenance`,
+    /// `max-severity=…`), as canonical texts; referrers and principals who may publish here are exempt.
+    #[serde(default)]
+    pub pull_gates: Vec<String>,
 }
 
 impl Repository {

@@ -18,6 +18,10 @@ pub(crate) async fn get(
     parts: &Parts,
 ) -> Reply {
     let record = registry.manifest_record(name, reference).await?;
+    if !head {
+        // The repository's pull gates (a HEAD only shows the digest: signers need it).
+        registry.check_pull(name, &record, parts.extensions.get::<arca_core::auth::Principal>()).await?;
+    }
     let etag = ETag::of(&record.digest);
     let builder = Response::builder()
         .status(StatusCode::OK)

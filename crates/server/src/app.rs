@@ -79,8 +79,13 @@ impl App {
         let auth = AuthService::new(meta.clone(), settings.auth_anonymous_read.clone(), settings.auth_login_limits);
         let auth = Arc::new(auth.with_clock(clock.clone()));
         let upload_key = auth.server_secret(UPLOAD_ID_SECRET).await.map_err(err("upload id key"))?;
+        let seed =
+            auth.server_secret(crate::signer::PROMOTION_KEY_SECRET).await.map_err(err("promotion signing key"))?;
+        let seed = <[u8; 32]>::try_from(seed.as_slice())
+            .map_err(|_| StartupError("the promotion signing key is not 32 bytes".into()))?;
+        let signer = Arc::new(crate::signer::Ed25519Signer::from_seed(&seed));
         let registry = Registry::new(blobs, meta, settings.registry.clone()).with_upload_key(upload_key);
-        let registry = Arc::new(registry.with_clock(clock.clone()));
+        let registry = Arc::new(registry.with_clock(clock.clone()).with_signer(signer));
         let jobs = Arc::new(jobs(&registry, claims, clock, settings));
         refuse_lost_database(&auth, blobs_on_disk, settings).await?;
         let generated_admin_password = if settings.auth_enabled {
@@ -242,6 +247,7 @@ async fn declare_repositories(registry: &Registry, settings: &Settings) -> arca_
             quota_bytes: declared.quota_bytes,
             promote_from,
             gates: declared.gates.clone(),
+            pull_gates: declared.pull_gates.clone(),
             ..new
         };
         registry.declare_repository(new, &Actor::system()).await?;

@@ -95,6 +95,9 @@ pub struct RepositoryConfig {
     /// Gates a promotion into this one must pass (`signed`, `approvals=2`, `soak=24h`, …).
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub gates: Vec<String>,
+    /// Gates a manifest pull from this one must pass (`signed`, `sbom`, `provenance`, `max-severity=…`).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub pull_gates: Vec<String>,
     /// With auth enabled, anyone may read this repository without credentials.
     #[serde(default, skip_serializing_if = "std::ops::Not::not")]
     pub anonymous_read: bool,

@@ -12,6 +12,7 @@ pub mod limits;
 mod listener;
 mod metrics;
 mod ops;
+pub mod signer;
 pub mod testing;
 pub mod tls;
 

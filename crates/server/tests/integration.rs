@@ -18,6 +18,8 @@ mod conditional;
 mod connections;
 #[path = "integration/disk_full.rs"]
 mod disk_full;
+#[path = "integration/dsse.rs"]
+mod dsse;
 #[path = "integration/faults.rs"]
 mod faults;
 #[path = "integration/gc.rs"]
@@ -38,6 +40,8 @@ mod postgres;
 mod promotion;
 #[path = "integration/protocol_seam.rs"]
 mod protocol_seam;
+#[path = "integration/pull_gates.rs"]
+mod pull_gates;
 #[path = "integration/quota.rs"]
 mod quota;
 #[path = "integration/restart.rs"]

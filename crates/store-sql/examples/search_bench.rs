@@ -45,6 +45,7 @@ async fn fill(store: &SqlMetaStore, path: &str, versions: usize) {
             quota_bytes: None,
             promote_from: Vec::new(),
             gates: Vec::new(),
+            pull_gates: Vec::new(),
         };
         store.create_repository(&repo, &entry()).await.expect("create repository");
     }

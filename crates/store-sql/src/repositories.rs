@@ -21,7 +21,7 @@ impl RepositoryStore for SqlMetaStore {
         let mut tx = self.db.write().await?;
         let done = query(
             "INSERT INTO repositories (name, format, kind, stage, mutable_tags, created_at, quota_bytes, promote_from, \
-             gates) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9) ON CONFLICT (name) DO NOTHING",
+             gates, pull_gates) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10) ON CONFLICT (name) DO NOTHING",
         )
         .bind(repo.name.as_str())
         .bind(repo.format.as_str())
@@ -32,6 +32,7 @@ impl RepositoryStore for SqlMetaStore {
         .bind(repo.quota_bytes.map(to_i64))
         .bind(json(&repo.promote_from))
         .bind(json(&repo.gates))
+        .bind(json(&repo.pull_gates))
         .execute(&mut tx)
         .await
         .map_err(db_err("creating a repository"))?;
@@ -59,7 +60,7 @@ impl RepositoryStore for SqlMetaStore {
         let mut tx = self.db.write().await?;
         let done = query(
             "UPDATE repositories SET kind = $1, stage = $2, mutable_tags = $3, quota_bytes = $4, promote_from = $5, \
-             gates = $6 WHERE name = $7",
+             gates = $6, pull_gates = $7 WHERE name = $8",
         )
         .bind(repo.kind.as_str())
         .bind(repo.stage.as_deref())
@@ -67,6 +68,7 @@ impl RepositoryStore for SqlMetaStore {
         .bind(repo.quota_bytes.map(to_i64))
         .bind(json(&repo.promote_from))
         .bind(json(&repo.gates))
+        .bind(json(&repo.pull_gates))
         .bind(repo.name.as_str())
         .execute(&mut tx)
         .await
@@ -109,7 +111,8 @@ pub(crate) fn unknown(name: &RepoName) -> Error {
 }
 
 /// The columns `repository_from_row` reads, in its order.
-const COLUMNS: &str = "name, format, kind, stage, mutable_tags, created_at, quota_bytes, promote_from, gates";
+const COLUMNS: &str =
+    "name, format, kind, stage, mutable_tags, created_at, quota_bytes, promote_from, gates, pull_gates";
 
 /// A list column's JSON text.
 fn json<T: serde::Serialize>(items: &[T]) -> String {
@@ -132,6 +135,7 @@ fn repository_from_row(row: &Row) -> Result<Repository> {
         quota_bytes: col::<Option<i64>>(row, 6)?.map(to_u64),
         promote_from: json_list(row, 7, "promotion sources")?,
         gates: json_list(row, 8, "promotion gates")?,
+        pull_gates: json_list(row, 9, "pull gates")?,
     })
 }
 

@@ -207,6 +207,7 @@ pub fn repository(name: &str) -> Repository {
         quota_bytes: None,
         promote_from: Vec::new(),
         gates: Vec::new(),
+        pull_gates: Vec::new(),
     }
 }
 

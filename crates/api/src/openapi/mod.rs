@@ -428,7 +428,8 @@ fn schemas() -> Value {
         "Format": { "type": "string", "enum": ["oci", "generic", "pypi", "npm", "cargo", "maven"] },
         "Repository": {
             "type": "object",
-            "required": ["name", "format", "kind", "stage", "mutable_tags", "created_at", "quota_bytes", "promote_from", "gates"],
+            "required": ["name", "format", "kind", "stage", "mutable_tags", "created_at", "quota_bytes", "promote_from", "gates",
+                "pull_gates"],
             "properties": {
                 "name": text(), "format": schema("Format"),
                 "kind": { "type": "string", "enum": ["hosted", "remote", "virtual"] },
@@ -437,7 +438,8 @@ fn schemas() -> Value {
                 "created_at": { "type": "integer", "description": "epoch milliseconds" },
                 "quota_bytes": { "type": ["integer", "null"], "description": "bytes it may hold; `null`: no quota" },
                 "promote_from": { "type": "array", "items": text(), "description": "repositories promoting into it" },
-                "gates": { "type": "array", "items": text(), "description": "gates of promotions into it" } }
+                "gates": { "type": "array", "items": text(), "description": "gates of promotions into it" },
+                "pull_gates": { "type": "array", "items": text(), "description": "gates of manifest pulls from it" } }
         },
         "Digest": {
             "type": "string", "pattern": "^(sha256:[a-f0-9]{64}|sha512:[a-f0-9]{128})$",
@@ -453,7 +455,9 @@ fn schemas() -> Value {
                 "promote_from": { "type": "array", "items": repo_name(), "maxItems": 100,
                     "description": "repositories whose versions may be promoted into it (not itself)" },
                 "gates": { "type": "array", "items": promotion::gate(), "maxItems": 100,
-                    "description": "gates a promotion into it must pass" } }
+                    "description": "gates a promotion into it must pass" },
+                "pull_gates": { "type": "array", "items": promotion::pull_gate(), "maxItems": 100,
+                    "description": "gates a manifest pull from it must pass (referrers and publishers exempt)" } }
         },
         "PolicyChange": {
             "type": "object", "additionalProperties": false,
@@ -464,7 +468,9 @@ fn schemas() -> Value {
                 "promote_from": { "type": "array", "items": repo_name(), "maxItems": 100,
                     "description": "replaces the list (`[]`: no promotion into it)" },
                 "gates": { "type": "array", "items": promotion::gate(), "maxItems": 100,
-                    "description": "replaces the list (`[]`: no gates)" } }
+                    "description": "replaces the list (`[]`: no gates)" },
+                "pull_gates": { "type": "array", "items": promotion::pull_gate(), "maxItems": 100,
+                    "description": "replaces the list (`[]`: no pull gates)" } }
         },
         "Properties": {
             "type": "object", "description": "each key with its values, sorted",

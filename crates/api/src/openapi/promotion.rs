@@ -11,16 +11,26 @@ fn artifact() -> Value {
         "description": "`<repository>/<package>@<version|digest>`" })
 }
 
+/// The gates judged on the artifact itself (promotion and pull gates alike).
+fn artifact_gates() -> String {
+    let glob = "[!-~]{1,100}";
+    let no_comma = "[!-+\\x2d-~]{1,100}";
+    format!("signed(={glob})?|sbom|provenance(={no_comma}(,{no_comma})?)?|max-severity=(critical|high|medium|low)")
+}
+
 /// A gate, as `core::promotion::Gate` parses it (the allowlist form of `max-severity` is not in the
 /// pattern).
 pub(super) fn gate() -> Value {
-    let glob = "[!-~]{1,100}";
-    let no_comma = "[!-+\\x2d-~]{1,100}";
     json!({ "type": "string", "maxLength": 300,
-        "pattern": format!("^(signed(={glob})?|sbom|provenance(={no_comma}(,{no_comma})?)?|\
-            max-severity=(critical|high|medium|low)|approvals=([1-9][0-9]?|100)|soak=[0-9]{{1,4}}[smhd])$"),
+        "pattern": format!("^({}|approvals=([1-9][0-9]?|100)|soak=[0-9]{{1,4}}[smhd])$", artifact_gates()),
         "description": "signed[=<key glob>], sbom, provenance[=<builder glob>[,<source glob>]], \
             max-severity=<critical|high|medium|low>[;allow=<id>[@<expiry>],…], approvals=<n>, soak=<duration>" })
+}
+
+/// A pull gate: one judged on the artifact itself.
+pub(super) fn pull_gate() -> Value {
+    json!({ "type": "string", "maxLength": 300, "pattern": format!("^({})$", artifact_gates()),
+        "description": "signed[=<key glob>], sbom, provenance[=…], max-severity=<…>" })
 }
 
 fn required_query(name: &str, description: &str, schema: Value) -> Value {
@@ -107,6 +117,18 @@ pub(super) fn paths() -> Value {
                 "parameters": [required_query("package", "the package name (in every repository)", package_name())],
                 "responses": responses(("200", ok("stages in promotion order, environments", schema("Where"))),
                     &[("400", "invalid parameters")])
+            }
+        },
+        "/api/v1/promotions/key": {
+            "x-arca-route": crate::promotions::KEY,
+            "get": {
+                "operationId": "promotionKey", "tags": ["promotion"], "security": [],
+                "summary": "The public key promotion records (DSSE envelopes of in-toto statements) are signed with",
+                "responses": responses(("200", ok("the key", json!({ "type": "object",
+                    "required": ["keyid", "algorithm", "public_key_pem", "predicate_type", "artifact_type"],
+                    "properties": { "keyid": text(), "algorithm": { "const": "ed25519" }, "public_key_pem": text(),
+                        "predicate_type": text(), "artifact_type": text() } }))),
+                    &[("404", "this server signs no promotion records")])
             }
         },
         "/api/v1/deployments": {

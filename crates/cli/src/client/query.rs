@@ -351,13 +351,13 @@ pub async fn repo(server: &Server, command: &crate::repo::RepoCommand) -> anyhow
         C::Create { name, format, mutable_tags, stage, quota_bytes, promotion } => {
             let body = json!({
                 "name": name, "format": format, "mutable_tags": mutable_tags, "stage": stage, "quota_bytes": quota_bytes,
-                "promote_from": promotion.promote_from, "gates": promotion.gates,
+                "promote_from": promotion.promote_from, "gates": promotion.gates, "pull_gates": promotion.pull_gates,
             });
             let rb = server.request(Method::POST, "/api/v1/repositories").json(&body);
             server.send(rb, &format!("creating repository {name}")).await?;
             println!("created repository {name} ({format})");
         }
-        C::Update { name, mutable_tags, stage, quota_bytes, promotion, no_gates } => {
+        C::Update { name, mutable_tags, stage, quota_bytes, promotion, no_gates, no_pull_gates } => {
             let mut body = serde_json::Map::new();
             if !mutable_tags.is_empty() {
                 body.insert("mutable_tags".into(), json!(mutable_tags));
@@ -373,6 +373,9 @@ pub async fn repo(server: &Server, command: &crate::repo::RepoCommand) -> anyhow
             }
             if *no_gates || !promotion.gates.is_empty() {
                 body.insert("gates".into(), json!(promotion.gates));
+            }
+            if *no_pull_gates || !promotion.pull_gates.is_empty() {
+                body.insert("pull_gates".into(), json!(promotion.pull_gates));
             }
             let rb = server.request(Method::PATCH, &format!("/api/v1/repositories/{name}")).json(&body);
             server.send(rb, &format!("updating repository {name}")).await?;

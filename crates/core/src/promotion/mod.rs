@@ -37,6 +37,7 @@
 
 mod evaluate;
 mod gate;
+pub mod record;
 
 pub use evaluate::{Approval, Facts, Finding, Verdict, VerifiedProvenance, VerifiedSignature, evaluate};
 pub use gate::{Allowed, Expiry, Gate, GateError, GateProblem, MAX_APPROVALS, MAX_GATE_BYTES, Severity, parse_gates};

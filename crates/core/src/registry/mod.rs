@@ -13,7 +13,9 @@ mod locks;
 mod manifests;
 pub mod promotion;
 pub mod promotion_history;
+mod promotion_record;
 pub mod promotion_stats;
+mod pull_gates;
 mod pulls;
 mod repositories;
 pub mod retention;
@@ -143,6 +145,9 @@ pub struct Registry {
     pulls: pulls::PullLog,
     storage_cache: storage::ReportCache,
     promotion_stats: promotion_stats::StatsCell,
+    pull_verdicts: pull_gates::VerdictCache,
+    /// Signs promotion records (`with_signer`).
+    signer: Option<Arc<dyn crate::promotion::record::Signer>>,
 }
 
 impl Registry {
@@ -163,6 +168,8 @@ impl Registry {
             pulls: pulls::PullLog::default(),
             storage_cache: storage::ReportCache::default(),
             promotion_stats: promotion_stats::StatsCell::default(),
+            pull_verdicts: pull_gates::VerdictCache::default(),
+            signer: None,
         }
     }
 

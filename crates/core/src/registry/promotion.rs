@@ -12,6 +12,7 @@
 //!   `tag_immutable` refusal for the other.
 
 use super::Registry;
+use super::promotion_record::RecordInput;
 use crate::audit::{Actor, Outcome};
 use crate::auth::{Action, Principal};
 use crate::meta::{NewPromotion, PromotionKind, Repository, TagWrite};
@@ -19,18 +20,6 @@ use crate::promotion::{Approval, Facts, Verdict, evaluate, parse_gates};
 use crate::{Error, ErrorKind, Result};
 use arca_types::{Digest, OciName, Reference, RepoName, Tag};
 use serde::Serialize;
-
-/// Artifact types of SBOM referrers (SPDX, CycloneDX, and cosign's attachment types).
-const SBOM_TYPES: &[&str] = &[
-    "application/spdx+json",
-    "text/spdx",
-    "application/vnd.cyclonedx+json",
-    "application/vnd.cyclonedx+xml",
-    "application/vnd.cyclonedx",
-    "application/vnd.dev.cosign.artifact.sbom.v1+json",
-    "https://spdx.dev/Document",
-    "https://cyclonedx.org/bom",
-];
 
 /// `<repo>/<package>@<version|digest>`: a version of a package, by tag or by digest.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -132,8 +121,8 @@ pub struct ReleaseOutcome {
 /// A promotion checked and ready to commit.
 struct Prepared {
     source: OciName,
-    /// When the version was published (its manifest recorded in the source).
-    published_at: crate::meta::Millis,
+    /// The promoted manifest, as the source records it (its creation is when it was published).
+    subject: crate::meta::ManifestRecord,
     target: OciName,
     tag: Option<TagWrite>,
     checklist: Checklist,
@@ -242,7 +231,7 @@ impl Registry {
             ));
         }
         let (record, version) = self.resolve_record(artifact).await?;
-        let digest = record.digest;
+        let digest = record.digest.clone();
         let target_name = OciName { repository: target.clone(), package: artifact.name.package.clone() };
         let facts = self.promotion_facts(&artifact.name, &target_name, &digest).await?;
         let gates = parse_gates(&target_repo.gates)?;
@@ -251,7 +240,7 @@ impl Registry {
             version.as_ref().map(|tag| TagWrite { tag: tag.clone(), mutable: target_repo.is_mutable(tag.as_str()) });
         Ok(Prepared {
             source: artifact.name.clone(),
-            published_at: record.created_at,
+            subject: record,
             checklist: Checklist {
                 artifact: artifact.to_string(),
                 source: source_repo.name.to_string(),
@@ -314,12 +303,7 @@ impl Registry {
     /// yet: none is claimed, so gates on them fail and say why.
     async fn promotion_facts(&self, source: &OciName, target: &OciName, digest: &Digest) -> Result<Facts> {
         let referrers = self.ports.manifests.referrers(source, digest).await?;
-        let sboms = referrers
-            .iter()
-            .filter_map(|r| r.artifact_type.as_deref())
-            .filter(|t| SBOM_TYPES.contains(t))
-            .map(str::to_owned)
-            .collect();
+        let sboms = super::pull_gates::sboms(&referrers);
         let approvals = self.ports.promotions.approvals(target, digest).await?;
         let history = self.ports.promotions.promotions(source, HISTORY_SCAN).await?;
         let arrived_at = match history.iter().find(|r| r.promotion.digest == *digest) {
@@ -349,8 +333,23 @@ impl Registry {
             let history = self.ports.promotions.promotions(&p.target, 1).await?;
             previous.push(history.into_iter().next().map(|r| r.promotion.digest));
         }
+        let inputs: Vec<RecordInput> = prepared
+            .iter()
+            .map(|p| RecordInput {
+                source: &p.source,
+                target: &p.target,
+                subject: &p.subject,
+                version: p.checklist.version.as_deref(),
+                release,
+                verdicts: &p.checklist.verdicts,
+                approvers: &p.checklist.approvers,
+                actor: &caller.actor.name,
+            })
+            .collect();
+        let records = self.store_records(&inputs, now).await?;
+        drop(inputs);
         let mut uow = self.ports.transactions.begin().await?;
-        for (p, previous) in prepared.iter_mut().zip(previous) {
+        for ((p, previous), record) in prepared.iter_mut().zip(previous).zip(records) {
             let digest = Digest::parse(&p.checklist.digest)?;
             let current = match &p.tag {
                 Some(tag) => uow.tag_target(&p.target, &tag.tag).await?,
@@ -364,7 +363,7 @@ impl Registry {
             if let Some(tag) = &p.tag {
                 uow.tag_manifest(&p.target, tag, &digest, now).await?;
             }
-            let record = NewPromotion {
+            let history = NewPromotion {
                 kind: PromotionKind::Promote,
                 release: release.map(str::to_owned),
                 source: Some(p.source.repository.clone()),
@@ -383,7 +382,10 @@ impl Registry {
             };
             let audit = caller.actor.entry(now, "promotion.promote", target, Outcome::Success);
             let audit = audit.with_detail(promotion_detail(&p.checklist, release));
-            p.checklist.id = Some(uow.record_promotion(&record, &audit).await?);
+            p.checklist.id = Some(uow.record_promotion(&history, &audit).await?);
+            if let Some(signed) = &record {
+                self.record_record(uow.as_mut(), signed, now).await?;
+            }
             p.checklist.committed = true;
         }
         uow.commit().await?;
@@ -400,7 +402,7 @@ impl Registry {
         let (outcome, lead) = match (c.dry_run, refused, c.committed) {
             (true, _, _) => ("dry_run", None),
             (false, true, _) => ("refused", None),
-            (false, false, true) => ("promoted", Some(self.now() - p.published_at)),
+            (false, false, true) => ("promoted", Some(self.now() - p.subject.created_at)),
             (false, false, false) => ("unchanged", None),
         };
         let failed: Vec<&str> = match outcome {

@@ -29,6 +29,8 @@ pub struct NewRepository {
     /// Gates a promotion into it must pass, as written (`signed`, `approvals=2`, …); checked and kept
     /// in their canonical text.
     pub gates: Vec<String>,
+    /// Gates a manifest pull must pass: `signed`, `sbom`, `provenance`, `max-severity` (kept canonical).
+    pub pull_gates: Vec<String>,
 }
 
 impl NewRepository {
@@ -42,6 +44,7 @@ impl NewRepository {
             quota_bytes: None,
             promote_from: Vec::new(),
             gates: Vec::new(),
+            pull_gates: Vec::new(),
         }
     }
 
@@ -68,6 +71,7 @@ impl From<Repository> for NewRepository {
             quota_bytes: repo.quota_bytes,
             promote_from: repo.promote_from,
             gates: repo.gates,
+            pull_gates: repo.pull_gates,
         }
     }
 }
@@ -78,6 +82,7 @@ impl Registry {
     /// `InvalidRequest` for a gate that does not parse, `Conflict` for a repository promoting from itself.
     fn make_repository(&self, new: NewRepository) -> Result<Repository> {
         let gates = crate::promotion::parse_gates(&new.gates)?;
+        let pull_gates = super::pull_gates::parse(&new.pull_gates)?;
         if new.promote_from.contains(&new.name) {
             return Err(Error::new(ErrorKind::Conflict, format!("repository {} cannot promote from itself", new.name)));
         }
@@ -98,6 +103,7 @@ impl Registry {
             quota_bytes: new.quota_bytes,
             promote_from,
             gates: gates.iter().map(ToString::to_string).collect(),
+            pull_gates: pull_gates.iter().map(ToString::to_string).collect(),
         })
     }
 
@@ -222,7 +228,7 @@ impl Registry {
     /// The repository as read at most [`REPOSITORY_CACHE_MS`] ago (by this registry's clock): a push
     /// looks its repository up several times. This node's own changes drop the entry at once; another
     /// node's show within that time (a deleted repository is still refused by the store's write).
-    async fn cached_repository(&self, name: &RepoName) -> Result<Option<Repository>> {
+    pub(super) async fn cached_repository(&self, name: &RepoName) -> Result<Option<Repository>> {
         let now = self.now();
         if let Some(repo) = self.repository_cache.get(name, now) {
             return Ok(Some(repo));
@@ -279,11 +285,12 @@ fn policy(repo: &Repository) -> String {
     let tags = repo.mutable_tags.join(",");
     let from: Vec<&str> = repo.promote_from.iter().map(RepoName::as_str).collect();
     format!(
-        "format={} kind={} stage={stage} mutable_tags={tags} quota_bytes={quota} promote_from={} gates={}",
+        "format={} kind={} stage={stage} mutable_tags={tags} quota_bytes={quota} promote_from={} gates={}{}",
         repo.format,
         repo.kind,
         from.join(","),
-        repo.gates.join(" ")
+        repo.gates.join(" "),
+        if repo.pull_gates.is_empty() { String::new() } else { format!(" pull_gates={}", repo.pull_gates.join(" ")) }
     )
 }
 
@@ -302,6 +309,7 @@ mod tests {
             quota_bytes: None,
             promote_from: Vec::new(),
             gates: Vec::new(),
+            pull_gates: Vec::new(),
         }
     }
 

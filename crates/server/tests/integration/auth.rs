@@ -144,6 +144,7 @@ fn cases() -> Vec<(&'static str, Method, String, Who)> {
         ("/api/v1/promotions/rollback", Method::POST, "/api/v1/promotions/rollback".into(), Authenticated),
         ("/api/v1/promotions/approvals", Method::POST, "/api/v1/promotions/approvals".into(), Authenticated),
         ("/api/v1/promotions/where", Method::GET, "/api/v1/promotions/where?package=app".into(), Authenticated),
+        ("/api/v1/promotions/key", Method::GET, "/api/v1/promotions/key".into(), Anyone),
         ("/api/v1/deployments", Method::GET, "/api/v1/deployments?package=app".into(), Authenticated),
         ("/api/v1/deployments", Method::POST, "/api/v1/deployments".into(), Authenticated),
         ("/api/v1/repositories", Method::GET, "/api/v1/repositories".into(), Authenticated),

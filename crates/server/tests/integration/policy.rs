@@ -14,6 +14,7 @@ async fn tags_are_immutable_unless_a_pattern_allows_moving_them() {
             quota_bytes: None,
             promote_from: Vec::new(),
             gates: Vec::new(),
+            pull_gates: Vec::new(),
             anonymous_read: false,
         };
         s.repositories.insert("dev".into(), repo);
@@ -77,6 +78,7 @@ async fn repositories_get_their_formats_default_policy_however_they_are_made() {
                 quota_bytes: None,
                 promote_from: Vec::new(),
                 gates: Vec::new(),
+                pull_gates: Vec::new(),
                 anonymous_read: false,
             };
             s.repositories.insert(name.into(), repo);

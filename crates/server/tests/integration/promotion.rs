@@ -116,7 +116,14 @@ async fn a_version_goes_dev_staging_prod_with_every_gate_explained_and_rolls_bac
         assert_eq!(c.get(&format!("/v2/staging/team/app/blobs/{digest}")).await.status(), 200, "layer linked");
     }
     let referrers: Value = c.get(&format!("/v2/staging/team/app/referrers/{v1}")).await.json().await.unwrap();
-    assert_eq!(referrers["manifests"][0]["digest"], sbom, "the SBOM travelled with it");
+    let types: Vec<(&str, &str)> = referrers["manifests"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|m| (m["artifactType"].as_str().unwrap(), m["digest"].as_str().unwrap()))
+        .collect();
+    assert!(types.contains(&("application/spdx+json", sbom.as_str())), "the SBOM travelled with it: {types:?}");
+    assert!(types.iter().any(|(t, _)| *t == "application/vnd.arca.promotion.v1+json"), "and the record: {types:?}");
 
     // Idempotent: the same digest again changes nothing and records nothing.
     let (status, again) = post(&c, "/api/v1/promotions", promote.clone()).await;

@@ -5,6 +5,8 @@
 -- into this one must pass, in their canonical text (core::promotion::Gate).
 ALTER TABLE repositories ADD COLUMN promote_from TEXT NOT NULL DEFAULT '[]';
 ALTER TABLE repositories ADD COLUMN gates TEXT NOT NULL DEFAULT '[]';
+-- repositories.pull_gates: gates a manifest pull from the repository must pass (same texts).
+ALTER TABLE repositories ADD COLUMN pull_gates TEXT NOT NULL DEFAULT '[]';
 
 -- Every promotion and rollback into a repository's package, as its history. `id` is the sequence number
 -- of the audit entry recorded with it (in the same transaction), so ids grow with time and each points at

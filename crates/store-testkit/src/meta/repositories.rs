@@ -41,6 +41,7 @@ pub(super) async fn repository_keeps_every_field(store: &dyn MetaStore) {
             quota_bytes: (i % 3 == 1).then_some((5 << 30) + i as u64),
             promote_from: (0..i).map(|n| RepoName::parse(&format!("repo{n}")).unwrap()).collect(),
             gates: (0..i).map(|n| format!("approvals={}", n + 1)).collect(),
+            pull_gates: (0..i % 2).map(|_| "sbom".to_owned()).collect(),
         };
         store.create_repository(&repo, &audit("create_repository")).await.expect("create");
         assert_eq!(store.get_repository(&repo.name).await.expect("get"), Some(repo.clone()), "every field round-trips");

@@ -1,0 +1,137 @@
+//! The signed record every promotion leaves on what it promoted: an in-toto statement (predicate
+//! `https://arca.dev/promotion/v1`: source, target, version, release, each gate's verdict, approvers,
+//! who and when) in a DSSE envelope signed by the server's key, attached in the target as an OCI
+//! referrer of the promoted manifest — so the evidence travels with the artifact to the next stage.
+//!
+//! Bytes first: the envelope, the empty config and the referrer manifest are stored (durable) before
+//! the promotion's unit of work opens, and recorded in it; a promotion that does not commit leaves
+//! them unreferenced, for garbage collection.
+
+use super::Registry;
+use crate::Result;
+use crate::hasher::digest_of;
+use crate::meta::{ManifestRecord, Millis, NewManifest, UnitOfWork};
+use crate::promotion::Verdict;
+use crate::promotion::record::{ARTIFACT_TYPE, ENVELOPE_MEDIA_TYPE, PromotionPredicate, Signer, envelope, statement};
+use crate::time::rfc3339;
+use arca_types::{Digest, DigestAlgorithm, OciName};
+use bytes::Bytes;
+use std::sync::Arc;
+
+const EMPTY_CONFIG: &[u8] = b"{}";
+const EMPTY_CONFIG_TYPE: &str = "application/vnd.oci.empty.v1+json";
+const OCI_MANIFEST: &str = "application/vnd.oci.image.manifest.v1+json";
+
+/// What one promotion's record says.
+pub(super) struct RecordInput<'a> {
+    pub source: &'a OciName,
+    pub target: &'a OciName,
+    /// The promoted manifest.
+    pub subject: &'a ManifestRecord,
+    pub version: Option<&'a str>,
+    pub release: Option<&'a str>,
+    pub verdicts: &'a [Verdict],
+    pub approvers: &'a [String],
+    pub actor: &'a str,
+}
+
+/// A record whose bytes are stored, to be recorded in the promotion's unit of work.
+pub(super) struct StoredRecord {
+    manifest: NewManifest,
+    /// The envelope's digest and size (the config is the empty one).
+    envelope: (Digest, u64),
+}
+
+impl Registry {
+    /// Signs promotion records with `signer` (without one, promotions attach no record).
+    pub fn with_signer(mut self, signer: Arc<dyn Signer>) -> Self {
+        self.signer = Some(signer);
+        self
+    }
+
+    /// The key promotion records are signed with, if any.
+    pub fn signer(&self) -> Option<&Arc<dyn Signer>> {
+        self.signer.as_ref()
+    }
+
+    /// Signs and stores the records of promotions about to commit, all at once (their writes and
+    /// syncs overlap); `None` each without a signer.
+    pub(super) async fn store_records(
+        &self,
+        inputs: &[RecordInput<'_>],
+        now: Millis,
+    ) -> Result<Vec<Option<StoredRecord>>> {
+        let Some(signer) = &self.signer else { return Ok(inputs.iter().map(|_| None).collect()) };
+        let config = digest_of(DigestAlgorithm::Sha256, EMPTY_CONFIG);
+        self.blobs.put_small(&config, Bytes::from_static(EMPTY_CONFIG)).await?;
+        let stores = inputs.iter().map(|input| self.store_record(input, signer.as_ref(), &config, now));
+        futures_util::future::try_join_all(stores).await
+    }
+
+    async fn store_record(
+        &self,
+        input: &RecordInput<'_>,
+        signer: &dyn Signer,
+        config: &Digest,
+        now: Millis,
+    ) -> Result<Option<StoredRecord>> {
+        let predicate = PromotionPredicate {
+            source: input.source.to_string(),
+            target: input.target.to_string(),
+            version: input.version.map(str::to_owned),
+            release: input.release.map(str::to_owned),
+            gates: input.verdicts.to_vec(),
+            approvers: input.approvers.to_vec(),
+            promoted_by: input.actor.to_owned(),
+            promoted_at: rfc3339(now),
+        };
+        let signed = envelope(&statement(&input.target.to_string(), &input.subject.digest, &predicate), signer);
+        let envelope_digest = digest_of(DigestAlgorithm::Sha256, &signed);
+        let envelope_size = signed.len() as u64;
+        let body = serde_json::to_vec(&serde_json::json!({
+            "schemaVersion": 2,
+            "mediaType": OCI_MANIFEST,
+            "artifactType": ARTIFACT_TYPE,
+            "config": { "mediaType": EMPTY_CONFIG_TYPE, "digest": config.as_str(), "size": EMPTY_CONFIG.len() },
+            "layers": [{ "mediaType": ENVELOPE_MEDIA_TYPE, "digest": envelope_digest.as_str(), "size": envelope_size }],
+            "subject": { "mediaType": input.subject.media_type, "digest": input.subject.digest.as_str(),
+                "size": input.subject.size },
+            "annotations": { "org.opencontainers.image.created": rfc3339(now) },
+        }))
+        .map_err(|e| crate::Error::internal("writing a promotion record", e))?;
+        let parsed = crate::manifest::parse(&body, Some(OCI_MANIFEST))?;
+        let digest = digest_of(DigestAlgorithm::Sha256, &body);
+        let size = body.len() as u64;
+        futures_util::future::try_join(
+            self.blobs.put_small(&envelope_digest, Bytes::from(signed)),
+            self.blobs.put_small(&digest, Bytes::from(body)),
+        )
+        .await?;
+        let record = ManifestRecord {
+            digest,
+            media_type: OCI_MANIFEST.to_owned(),
+            size,
+            artifact_type: Some(ARTIFACT_TYPE.to_owned()),
+            subject: Some(input.subject.digest.clone()),
+            annotations: parsed.annotations.as_ref().and_then(|a| serde_json::to_string(a).ok()),
+            created_at: now,
+        };
+        let manifest = NewManifest { name: input.target.clone(), record, references: parsed.required };
+        Ok(Some(StoredRecord { manifest, envelope: (envelope_digest, envelope_size) }))
+    }
+
+    /// Records a stored record in the promotion's unit of work.
+    pub(super) async fn record_record(
+        &self,
+        work: &mut dyn UnitOfWork,
+        record: &StoredRecord,
+        now: Millis,
+    ) -> Result<()> {
+        let name = &record.manifest.name;
+        let config = digest_of(DigestAlgorithm::Sha256, EMPTY_CONFIG);
+        self.record_in(work, &config, EMPTY_CONFIG.len() as u64, Some(name), now).await?;
+        self.record_in(work, &record.envelope.0, record.envelope.1, Some(name), now).await?;
+        let recorded = work.put_manifest(&record.manifest, None).await?;
+        self.check_recorded(recorded, &record.manifest.record.digest, record.manifest.record.size).await
+    }
+}
