@@ -60,9 +60,12 @@ pub(super) fn parse(texts: &[String]) -> Result<Vec<Gate>> {
 /// A cached verdict's key: the manifest digest and a hash of the policy and the referrers.
 type VerdictKey = (String, u64);
 
-/// Verdicts by key, with when they were made.
+/// Verdicts, and when they were made.
+type Cached = (Arc<Vec<Verdict>>, Millis);
+
+/// Verdicts by key.
 #[derive(Debug, Default)]
-pub(super) struct VerdictCache(Mutex<HashMap<VerdictKey, (Arc<Vec<Verdict>>, Millis)>>);
+pub(super) struct VerdictCache(Mutex<HashMap<VerdictKey, Cached>>);
 
 impl VerdictCache {
     fn get(&self, key: &VerdictKey, now: Millis) -> Option<Arc<Vec<Verdict>>> {
