@@ -44,6 +44,14 @@ pub trait BlobStore: Send + Sync + 'static {
     /// Stores small content (manifests) durably under its digest in one call.
     async fn put_small(&self, digest: &Digest, content: Bytes) -> Result<()>;
 
+    /// Stores several small contents durably, each as [`Self::put_small`] would; a store may make
+    /// them durable together (one filesystem sync for all instead of one per item). On an error some
+    /// may be stored (content-addressed: a retry stores the rest).
+    async fn put_small_many(&self, items: Vec<(Digest, Bytes)>) -> Result<()> {
+        let puts = items.into_iter().map(|(digest, content)| async move { self.put_small(&digest, content).await });
+        futures_util::future::try_join_all(puts).await.map(drop)
+    }
+
     /// Reads a blob, or the given range of it. `None` if absent.
     async fn get(&self, digest: &Digest, range: Option<ByteRange>) -> Result<Option<BlobContent>>;
 

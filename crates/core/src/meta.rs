@@ -490,6 +490,8 @@ pub trait PromotionStore: Send + Sync + 'static {
     async fn current_promotions(&self, package: &str) -> Result<Vec<PromotionRecord>>;
     /// Promotions out of or into `repository` since `since` (retention's rollback window).
     async fn promotions_touching(&self, repository: &RepoName, since: Millis) -> Result<Vec<PromotionRecord>>;
+    /// When `digest` was last promoted (or rolled back) into `target`, if ever.
+    async fn arrived(&self, target: &OciName, digest: &Digest) -> Result<Option<Millis>>;
     /// Who approved promoting `digest` into `target`, and when.
     async fn approvals(&self, target: &OciName, digest: &Digest) -> Result<Vec<(String, Millis)>>;
     /// Records `principal`'s approval (again: its time is kept); `false` if it was there already.

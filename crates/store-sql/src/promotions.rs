@@ -60,6 +60,17 @@ impl PromotionStore for SqlMetaStore {
         rows.iter().map(promotion_from_row).collect()
     }
 
+    async fn arrived(&self, target: &OciName, digest: &Digest) -> Result<Option<Millis>> {
+        let row = query("SELECT MAX(at) FROM promotions WHERE repository = $1 AND package = $2 AND digest = $3")
+            .bind(target.repository.as_str())
+            .bind(target.package.as_str())
+            .bind(digest.as_str())
+            .fetch_one(&mut self.db.read().await?)
+            .await
+            .map_err(db_err("reading promotions"))?;
+        col(&row, 0)
+    }
+
     async fn approvals(&self, target: &OciName, digest: &Digest) -> Result<Vec<(String, Millis)>> {
         let rows = query(
             "SELECT principal, at FROM approvals WHERE repository = $1 AND package = $2 AND digest = $3 \

@@ -46,6 +46,7 @@ checks![
     staged_uploads_lists_open_uploads,
     concurrent_uploads_are_independent,
     put_small_then_get,
+    put_small_many_stores_each,
     algorithms_are_separate,
     large_blob_streams_in_chunks,
     ping_answers,
@@ -283,6 +284,18 @@ async fn put_small_then_get(store: &dyn BlobStore) {
     let (size, bytes) = read_blob(store, &digest, Some(ByteRange { start: 1, end: 14 })).await;
     assert_eq!((size, bytes.as_slice()), (manifest.len() as u64, &manifest[1..=14]));
     assert!(store.staged_uploads().await.expect("staged_uploads").is_empty(), "put_small stages nothing visible");
+}
+
+async fn put_small_many_stores_each(store: &dyn BlobStore) {
+    let contents: [&'static [u8]; 4] = [b"first", b"second", b"", b"first"];
+    store.put_small(&sha256(b"second"), Bytes::from_static(b"second")).await.expect("put_small");
+    let items = contents.iter().map(|c| (sha256(c), Bytes::from_static(c))).collect();
+    store.put_small_many(items).await.expect("put_small_many (one already stored, one twice, one empty)");
+    for content in contents {
+        assert_eq!(read_blob(store, &sha256(content), None).await.1, content, "{content:?} stored whole");
+    }
+    store.put_small_many(Vec::new()).await.expect("nothing to store");
+    assert!(store.staged_uploads().await.expect("staged_uploads").is_empty(), "nothing staged is left visible");
 }
 
 async fn algorithms_are_separate(store: &dyn BlobStore) {

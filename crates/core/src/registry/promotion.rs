@@ -15,7 +15,7 @@ use super::Registry;
 use super::promotion_record::RecordInput;
 use crate::audit::{Actor, Outcome};
 use crate::auth::{Action, Principal};
-use crate::meta::{NewPromotion, PromotionKind, Repository, TagWrite};
+use crate::meta::{ManifestRecord, NewPromotion, PromotionKind, Repository, TagWrite};
 use crate::promotion::{Approval, Facts, Verdict, evaluate, parse_gates};
 use crate::{Error, ErrorKind, Result};
 use arca_types::{Digest, OciName, Reference, RepoName, Tag};
@@ -138,7 +138,7 @@ impl Registry {
         dry_run: bool,
         caller: Caller<'_>,
     ) -> Result<Checklist> {
-        let mut prepared = self.prepare_promotion(artifact, target, dry_run, caller).await?;
+        let mut prepared = self.prepare_promotion(artifact, target, dry_run, caller, &mut Vec::new()).await?;
         if dry_run || !prepared.checklist.passed {
             self.audit_refusal(std::slice::from_ref(&prepared), None, caller).await?;
         } else {
@@ -166,8 +166,9 @@ impl Registry {
             ));
         }
         let mut prepared = Vec::with_capacity(artifacts.len());
+        let mut seen = Vec::new();
         for artifact in artifacts {
-            prepared.push(self.prepare_promotion(artifact, target, dry_run, caller).await?);
+            prepared.push(self.prepare_promotion(artifact, target, dry_run, caller, &mut seen).await?);
         }
         let passed = prepared.iter().all(|p| p.checklist.passed);
         if dry_run || !passed {
@@ -209,17 +210,28 @@ impl Registry {
         self.ports.promotions.approvals(&target_name, &digest).await
     }
 
+    /// A repository, read once per promotion or release (its gates as they are now, not as cached).
+    async fn repository_once(&self, seen: &mut Vec<Repository>, name: &RepoName) -> Result<Repository> {
+        if let Some(repo) = seen.iter().find(|r| r.name == *name) {
+            return Ok(repo.clone());
+        }
+        let repo = self.get_repository(name).await?;
+        seen.push(repo.clone());
+        Ok(repo)
+    }
+
     async fn prepare_promotion(
         &self,
         artifact: &ArtifactRef,
         target: &RepoName,
         dry_run: bool,
         caller: Caller<'_>,
+        seen: &mut Vec<Repository>,
     ) -> Result<Prepared> {
         caller.may(Action::Read, &artifact.name.repository)?;
         caller.may(Action::Promote, target)?;
-        let source_repo = self.get_repository(&artifact.name.repository).await?;
-        let target_repo = self.get_repository(target).await?;
+        let source_repo = self.repository_once(seen, &artifact.name.repository).await?;
+        let target_repo = self.repository_once(seen, target).await?;
         self.check_edge(&source_repo.name, &target_repo)?;
         if source_repo.format != target_repo.format {
             return Err(Error::new(
@@ -233,7 +245,7 @@ impl Registry {
         let (record, version) = self.resolve_record(artifact).await?;
         let digest = record.digest.clone();
         let target_name = OciName { repository: target.clone(), package: artifact.name.package.clone() };
-        let facts = self.promotion_facts(&artifact.name, &target_name, &digest).await?;
+        let facts = self.promotion_facts(&artifact.name, &target_name, &record).await?;
         let gates = parse_gates(&target_repo.gates)?;
         let verdicts = evaluate(&gates, &facts);
         let tag =
@@ -301,15 +313,13 @@ impl Registry {
     /// What is known and verified about `digest` of `source` on its way to `target`. Signatures,
     /// provenance and scan results need a verifier with trust roots, which this server does not have
     /// yet: none is claimed, so gates on them fail and say why.
-    async fn promotion_facts(&self, source: &OciName, target: &OciName, digest: &Digest) -> Result<Facts> {
+    async fn promotion_facts(&self, source: &OciName, target: &OciName, subject: &ManifestRecord) -> Result<Facts> {
+        let digest = &subject.digest;
         let referrers = self.ports.manifests.referrers(source, digest).await?;
         let sboms = super::pull_gates::sboms(&referrers);
         let approvals = self.ports.promotions.approvals(target, digest).await?;
-        let history = self.ports.promotions.promotions(source, HISTORY_SCAN).await?;
-        let arrived_at = match history.iter().find(|r| r.promotion.digest == *digest) {
-            Some(record) => Some(record.promotion.at),
-            None => self.ports.manifests.manifest_by_digest(source, digest).await?.map(|m| m.created_at),
-        };
+        // In the source since it was promoted there, or, if it was pushed there, since then.
+        let arrived_at = self.ports.promotions.arrived(source, digest).await?.or(Some(subject.created_at));
         Ok(Facts {
             now: self.now(),
             sboms,
@@ -430,9 +440,6 @@ impl Registry {
 
 /// Promotions a release may hold.
 pub const MAX_RELEASE_ARTIFACTS: usize = 1000;
-
-/// How far back the source's history is searched for when a version arrived there.
-const HISTORY_SCAN: usize = 1000;
 
 /// A release name: 1–128 of `[A-Za-z0-9._-]`, starting with a letter or digit.
 fn check_release_name(name: &str) -> Result<()> {

@@ -54,8 +54,8 @@ impl Registry {
         self.signer.as_ref()
     }
 
-    /// Signs and stores the records of promotions about to commit, all at once (their writes and
-    /// syncs overlap); `None` each without a signer.
+    /// Signs and stores the records of promotions about to commit, made durable together (one sync
+    /// for all, where the blob store can); `None` each without a signer.
     pub(super) async fn store_records(
         &self,
         inputs: &[RecordInput<'_>],
@@ -63,61 +63,16 @@ impl Registry {
     ) -> Result<Vec<Option<StoredRecord>>> {
         let Some(signer) = &self.signer else { return Ok(inputs.iter().map(|_| None).collect()) };
         let config = digest_of(DigestAlgorithm::Sha256, EMPTY_CONFIG);
-        self.blobs.put_small(&config, Bytes::from_static(EMPTY_CONFIG)).await?;
-        let stores = inputs.iter().map(|input| self.store_record(input, signer.as_ref(), &config, now));
-        futures_util::future::try_join_all(stores).await
-    }
-
-    async fn store_record(
-        &self,
-        input: &RecordInput<'_>,
-        signer: &dyn Signer,
-        config: &Digest,
-        now: Millis,
-    ) -> Result<Option<StoredRecord>> {
-        let predicate = PromotionPredicate {
-            source: input.source.to_string(),
-            target: input.target.to_string(),
-            version: input.version.map(str::to_owned),
-            release: input.release.map(str::to_owned),
-            gates: input.verdicts.to_vec(),
-            approvers: input.approvers.to_vec(),
-            promoted_by: input.actor.to_owned(),
-            promoted_at: rfc3339(now),
-        };
-        let signed = envelope(&statement(&input.target.to_string(), &input.subject.digest, &predicate), signer);
-        let envelope_digest = digest_of(DigestAlgorithm::Sha256, &signed);
-        let envelope_size = signed.len() as u64;
-        let body = serde_json::to_vec(&serde_json::json!({
-            "schemaVersion": 2,
-            "mediaType": OCI_MANIFEST,
-            "artifactType": ARTIFACT_TYPE,
-            "config": { "mediaType": EMPTY_CONFIG_TYPE, "digest": config.as_str(), "size": EMPTY_CONFIG.len() },
-            "layers": [{ "mediaType": ENVELOPE_MEDIA_TYPE, "digest": envelope_digest.as_str(), "size": envelope_size }],
-            "subject": { "mediaType": input.subject.media_type, "digest": input.subject.digest.as_str(),
-                "size": input.subject.size },
-            "annotations": { "org.opencontainers.image.created": rfc3339(now) },
-        }))
-        .map_err(|e| crate::Error::internal("writing a promotion record", e))?;
-        let parsed = crate::manifest::parse(&body, Some(OCI_MANIFEST))?;
-        let digest = digest_of(DigestAlgorithm::Sha256, &body);
-        let size = body.len() as u64;
-        futures_util::future::try_join(
-            self.blobs.put_small(&envelope_digest, Bytes::from(signed)),
-            self.blobs.put_small(&digest, Bytes::from(body)),
-        )
-        .await?;
-        let record = ManifestRecord {
-            digest,
-            media_type: OCI_MANIFEST.to_owned(),
-            size,
-            artifact_type: Some(ARTIFACT_TYPE.to_owned()),
-            subject: Some(input.subject.digest.clone()),
-            annotations: parsed.annotations.as_ref().and_then(|a| serde_json::to_string(a).ok()),
-            created_at: now,
-        };
-        let manifest = NewManifest { name: input.target.clone(), record, references: parsed.required };
-        Ok(Some(StoredRecord { manifest, envelope: (envelope_digest, envelope_size) }))
+        let mut blobs = vec![(config.clone(), Bytes::from_static(EMPTY_CONFIG))];
+        let mut records = Vec::with_capacity(inputs.len());
+        for input in inputs {
+            let (record, envelope, manifest) = make_record(input, signer.as_ref(), &config, now)?;
+            blobs.push(envelope);
+            blobs.push(manifest);
+            records.push(Some(record));
+        }
+        self.blobs.put_small_many(blobs).await?;
+        Ok(records)
     }
 
     /// Records a stored record in the promotion's unit of work.
@@ -134,4 +89,55 @@ impl Registry {
         let recorded = work.put_manifest(&record.manifest, None).await?;
         self.check_recorded(recorded, &record.manifest.record.digest, record.manifest.record.size).await
     }
+}
+
+/// A blob to store: its digest and bytes.
+type Blob = (Digest, Bytes);
+
+/// One promotion's record: what the unit of work records, and the envelope and referrer manifest to
+/// store first.
+fn make_record(
+    input: &RecordInput<'_>,
+    signer: &dyn Signer,
+    config: &Digest,
+    now: Millis,
+) -> Result<(StoredRecord, Blob, Blob)> {
+    let predicate = PromotionPredicate {
+        source: input.source.to_string(),
+        target: input.target.to_string(),
+        version: input.version.map(str::to_owned),
+        release: input.release.map(str::to_owned),
+        gates: input.verdicts.to_vec(),
+        approvers: input.approvers.to_vec(),
+        promoted_by: input.actor.to_owned(),
+        promoted_at: rfc3339(now),
+    };
+    let signed = envelope(&statement(&input.target.to_string(), &input.subject.digest, &predicate), signer);
+    let envelope_digest = digest_of(DigestAlgorithm::Sha256, &signed);
+    let envelope_size = signed.len() as u64;
+    let body = serde_json::to_vec(&serde_json::json!({
+        "schemaVersion": 2,
+        "mediaType": OCI_MANIFEST,
+        "artifactType": ARTIFACT_TYPE,
+        "config": { "mediaType": EMPTY_CONFIG_TYPE, "digest": config.as_str(), "size": EMPTY_CONFIG.len() },
+        "layers": [{ "mediaType": ENVELOPE_MEDIA_TYPE, "digest": envelope_digest.as_str(), "size": envelope_size }],
+        "subject": { "mediaType": input.subject.media_type, "digest": input.subject.digest.as_str(),
+            "size": input.subject.size },
+        "annotations": { "org.opencontainers.image.created": rfc3339(now) },
+    }))
+    .map_err(|e| crate::Error::internal("writing a promotion record", e))?;
+    let parsed = crate::manifest::parse(&body, Some(OCI_MANIFEST))?;
+    let digest = digest_of(DigestAlgorithm::Sha256, &body);
+    let record = ManifestRecord {
+        digest: digest.clone(),
+        media_type: OCI_MANIFEST.to_owned(),
+        size: body.len() as u64,
+        artifact_type: Some(ARTIFACT_TYPE.to_owned()),
+        subject: Some(input.subject.digest.clone()),
+        annotations: parsed.annotations.as_ref().and_then(|a| serde_json::to_string(a).ok()),
+        created_at: now,
+    };
+    let manifest = NewManifest { name: input.target.clone(), record, references: parsed.required };
+    let stored = StoredRecord { manifest, envelope: (envelope_digest.clone(), envelope_size) };
+    Ok((stored, (envelope_digest, Bytes::from(signed)), (digest, Bytes::from(body))))
 }

@@ -107,6 +107,8 @@ pub(super) async fn promotions_approvals_and_deployments_round_trip(store: &dyn 
     let current: Vec<(String, Digest)> =
         current.into_iter().map(|r| (r.promotion.target.repository.to_string(), r.promotion.digest)).collect();
     assert_eq!(current, [("prod".into(), a.clone()), ("staging".into(), a.clone())]);
+    assert_eq!(store.arrived(&oci_name("prod/app"), &a).await.expect("arrived"), Some(T0 + 30), "the newest");
+    assert_eq!(store.arrived(&oci_name("prod/app"), &digest("other")).await.expect("arrived"), None);
     let dev = arca_types::RepoName::parse("dev").expect("name");
     assert_eq!(store.promotions_touching(&dev, T0 + 15).await.expect("touching").len(), 1, "out of dev since then");
 
