@@ -85,12 +85,18 @@ impl Registry {
 
     /// Marks what promotion needs kept: the current digest of each package promoted into the
     /// repository (a stage's running version), anything promoted out of or into it within the rollback
-    /// window (a rollback's targets, in the source too), and the newest deployment to each environment.
+    /// window (a rollback's targets, in the source too), the newest deployment to each environment,
+    /// and in a stage that promotes onward, the newest version of each package not promoted into it.
     async fn protect_promoted(&self, repo: &RepoName, items: &mut [Item]) -> Result<()> {
         let since = self.now().saturating_sub(self.config.rollback_window_ms);
         let mut why: HashMap<(String, String), String> = HashMap::new();
+        // Packages something was promoted into here: their current version is the promoted one.
+        let mut promoted_into = std::collections::HashSet::new();
         for record in self.ports.promotions.promotions_touching(repo, since).await? {
             let p = record.promotion;
+            if p.target.repository == *repo {
+                promoted_into.insert(p.target.package.to_string());
+            }
             let reason = if p.at < since {
                 format!("current in stage {} (promoted {})", p.target.repository, crate::time::rfc3339(p.at))
             } else if p.target.repository == *repo {
@@ -107,10 +113,48 @@ impl Registry {
         for d in self.ports.promotions.deployments_in(repo).await? {
             why.insert((d.name.package.to_string(), d.digest.to_string()), format!("deployed to {}", d.environment));
         }
+        self.protect_stage_candidates(repo, items, &promoted_into, &mut why).await?;
         for item in items.iter_mut() {
             if let Some(reason) = why.get(&(item.package.clone(), item.digest.clone())) {
                 item.protected = Some(reason.clone());
             }
+        }
+        Ok(())
+    }
+
+    /// In a stage that promotes onward (another repository lists it in `promote_from`), the version
+    /// current there waits to be promoted: per package that nothing was promoted into, the newest
+    /// tagged version is kept.
+    async fn protect_stage_candidates(
+        &self,
+        repo: &RepoName,
+        items: &[Item],
+        promoted_into: &std::collections::HashSet<String>,
+        why: &mut HashMap<(String, String), String>,
+    ) -> Result<()> {
+        let onward: Vec<String> = self
+            .list_repositories()
+            .await?
+            .into_iter()
+            .filter(|r| r.promote_from.contains(repo))
+            .map(|r| r.name.to_string())
+            .collect();
+        if onward.is_empty() {
+            return Ok(());
+        }
+        let mut newest: HashMap<&str, (i64, &str)> = HashMap::new();
+        for item in items.iter().filter(|i| !promoted_into.contains(&i.package)) {
+            let Some(at) = item.tags.iter().map(|t| t.updated_at).max() else { continue };
+            let entry = newest.entry(item.package.as_str()).or_insert((at, item.digest.as_str()));
+            if at > entry.0 {
+                *entry = (at, item.digest.as_str());
+            }
+        }
+        let reason = format!("the newest version in {repo}, which promotes onward to {}", onward.join(", "));
+        let candidates: Vec<(String, String)> =
+            newest.into_iter().map(|(package, (_, digest))| (package.to_owned(), digest.to_owned())).collect();
+        for key in candidates {
+            why.entry(key).or_insert_with(|| reason.clone());
         }
         Ok(())
     }

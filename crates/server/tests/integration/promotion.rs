@@ -302,9 +302,9 @@ async fn retention_keeps_what_was_promoted_or_deployed() {
     let c = Client::new(&server);
     assert_eq!(post(&c, "/api/v1/repositories", json!({"name": "dev"})).await.0, 201);
     assert_eq!(post(&c, "/api/v1/repositories", json!({"name": "prod", "promote_from": ["dev"]})).await.0, 201);
-    let mut digests = Vec::new();
-    for n in 1..=4 {
-        digests.push(image_with_signature(&c, "dev/app", &format!("{n}.0"), &format!("build {n}")).await.0);
+    for n in 1..=5 {
+        image_with_signature(&c, "dev/app", &format!("{n}.0"), &format!("build {n}")).await;
+        clock.advance(Duration::from_secs(1));
     }
     for n in [1, 2] {
         assert_eq!(
@@ -329,6 +329,10 @@ async fn retention_keeps_what_was_promoted_or_deployed() {
     assert!(reason(&plan, "1.0").starts_with("keep protected: promoted to prod"), "{plan:#}");
     assert!(reason(&plan, "3.0").starts_with("keep protected: deployed to qa"), "{plan:#}");
     assert!(reason(&plan, "4.0").starts_with("delete"), "{plan:#}");
+    assert!(
+        reason(&plan, "5.0").starts_with("keep protected: the newest version in dev, which promotes onward to prod"),
+        "{plan:#}"
+    );
     let (_, prod_plan) = get(&c, "/api/v1/repositories/prod/retention/plan").await;
     assert!(reason(&prod_plan, "2.0").starts_with("keep protected"), "the current one: {prod_plan:#}");
     assert!(reason(&prod_plan, "1.0").starts_with("keep protected"), "the rollback target: {prod_plan:#}");
@@ -338,4 +342,8 @@ async fn retention_keeps_what_was_promoted_or_deployed() {
     let (_, prod_plan) = get(&c, "/api/v1/repositories/prod/retention/plan").await;
     assert!(reason(&prod_plan, "2.0").contains("current in stage prod"), "{prod_plan:#}");
     assert!(reason(&prod_plan, "1.0").starts_with("delete"), "{prod_plan:#}");
+    let (_, plan) = get(&c, "/api/v1/repositories/dev/retention/plan").await;
+    assert!(reason(&plan, "1.0").starts_with("delete"), "promoted out long ago: {plan:#}");
+    assert!(reason(&plan, "3.0").starts_with("keep protected: deployed to qa"), "still deployed: {plan:#}");
+    assert!(reason(&plan, "5.0").starts_with("keep protected"), "still the candidate: {plan:#}");
 }
