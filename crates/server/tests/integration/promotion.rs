@@ -295,55 +295,101 @@ async fn gates_that_need_verified_facts_fail_with_the_reason_and_bad_gates_are_r
     assert!(answer["error"]["message"].as_str().unwrap().contains("signed:"), "names the gate: {answer}");
 }
 
-#[tokio::test]
-async fn retention_keeps_what_was_promoted_or_deployed() {
-    let dir = tempfile::tempdir().unwrap();
-    let (server, clock) = start(dir.path()).await;
-    let c = Client::new(&server);
-    assert_eq!(post(&c, "/api/v1/repositories", json!({"name": "dev"})).await.0, 201);
-    assert_eq!(post(&c, "/api/v1/repositories", json!({"name": "prod", "promote_from": ["dev"]})).await.0, 201);
-    for n in 1..=5 {
-        image_with_signature(&c, "dev/app", &format!("{n}.0"), &format!("build {n}")).await;
-        clock.advance(Duration::from_secs(1));
-    }
-    for n in [1, 2] {
-        assert_eq!(
-            post(&c, "/api/v1/promotions", json!({"artifact": format!("dev/app@{n}.0"), "to": "prod"})).await.0,
-            200
-        );
-    }
-    let deployed = json!({"environment": "qa", "artifact": "dev/app@3.0"});
-    assert_eq!(post(&c, "/api/v1/deployments", deployed).await.0, 201);
-    clock.advance(Duration::from_secs(2 * 24 * 3600));
-    let policy = "[[rule]]\nselect = { version = \"*\" }\ndelete_after = \"1d\"\n";
-    for repo in ["dev", "prod"] {
-        let put =
-            c.http.put(c.url(&format!("/api/v1/repositories/{repo}/retention"))).body(policy).send().await.unwrap();
-        assert_eq!(put.status(), 200);
-    }
-    let (_, plan) = get(&c, "/api/v1/repositories/dev/retention/plan").await;
-    let reason = |plan: &Value, version: &str| -> String {
-        let item = plan["items"].as_array().unwrap().iter().find(|i| i["version"] == version).unwrap();
-        format!("{} {}", item["action"].as_str().unwrap(), item["reason"].as_str().unwrap())
-    };
-    assert!(reason(&plan, "1.0").starts_with("keep protected: promoted to prod"), "{plan:#}");
-    assert!(reason(&plan, "3.0").starts_with("keep protected: deployed to qa"), "{plan:#}");
-    assert!(reason(&plan, "4.0").starts_with("delete"), "{plan:#}");
-    assert!(
-        reason(&plan, "5.0").starts_with("keep protected: the newest version in dev, which promotes onward to prod"),
-        "{plan:#}"
-    );
-    let (_, prod_plan) = get(&c, "/api/v1/repositories/prod/retention/plan").await;
-    assert!(reason(&prod_plan, "2.0").starts_with("keep protected"), "the current one: {prod_plan:#}");
-    assert!(reason(&prod_plan, "1.0").starts_with("keep protected"), "the rollback target: {prod_plan:#}");
+/// dev/app 1.0–5.0 (a second apart); 1.0 then 2.0 promoted to prod; 3.0 deployed to qa; two days
+/// later, every repository's policy deletes every version older than a day.
+struct RetentionStages {
+    _server: TestServer,
+    _dir: tempfile::TempDir,
+    clock: std::sync::Arc<ManualClock>,
+    c: Client,
+}
 
-    // Past the rollback window (30 days by default) only the current one stays protected in prod.
-    clock.advance(Duration::from_secs(31 * 24 * 3600));
-    let (_, prod_plan) = get(&c, "/api/v1/repositories/prod/retention/plan").await;
-    assert!(reason(&prod_plan, "2.0").contains("current in stage prod"), "{prod_plan:#}");
-    assert!(reason(&prod_plan, "1.0").starts_with("delete"), "{prod_plan:#}");
-    let (_, plan) = get(&c, "/api/v1/repositories/dev/retention/plan").await;
-    assert!(reason(&plan, "1.0").starts_with("delete"), "promoted out long ago: {plan:#}");
-    assert!(reason(&plan, "3.0").starts_with("keep protected: deployed to qa"), "still deployed: {plan:#}");
-    assert!(reason(&plan, "5.0").starts_with("keep protected"), "still the candidate: {plan:#}");
+impl RetentionStages {
+    async fn new() -> Self {
+        let dir = tempfile::tempdir().unwrap();
+        let (server, clock) = start(dir.path()).await;
+        let c = Client::new(&server);
+        for body in
+            [json!({"name": "dev"}), json!({"name": "prod", "promote_from": ["dev"]}), json!({"name": "scratch"})]
+        {
+            assert_eq!(post(&c, "/api/v1/repositories", body).await.0, 201);
+        }
+        for n in 1..=5 {
+            image_with_signature(&c, "dev/app", &format!("{n}.0"), &format!("build {n}")).await;
+            image_with_signature(&c, "scratch/app", &format!("{n}.0"), &format!("scratch {n}")).await;
+            clock.advance(Duration::from_secs(1));
+        }
+        for n in [1, 2] {
+            let promote = json!({"artifact": format!("dev/app@{n}.0"), "to": "prod"});
+            assert_eq!(post(&c, "/api/v1/promotions", promote).await.0, 200);
+        }
+        let deployed = json!({"environment": "qa", "artifact": "dev/app@3.0"});
+        assert_eq!(post(&c, "/api/v1/deployments", deployed).await.0, 201);
+        clock.advance(Duration::from_secs(2 * 24 * 3600));
+        let policy = "[[rule]]\nselect = { version = \"*\" }\ndelete_after = \"1d\"\n";
+        for repo in ["dev", "prod", "scratch"] {
+            let url = c.url(&format!("/api/v1/repositories/{repo}/retention"));
+            assert_eq!(c.http.put(url).body(policy).send().await.unwrap().status(), 200);
+        }
+        Self { _server: server, _dir: dir, clock, c }
+    }
+
+    /// "keep protected: …" or "delete …": the plan's decision on `repo/app:version`.
+    async fn decision(&self, repo: &str, version: &str) -> String {
+        let (_, plan) = get(&self.c, &format!("/api/v1/repositories/{repo}/retention/plan")).await;
+        let item = plan["items"].as_array().unwrap().iter().find(|i| i["version"] == version);
+        let item = item.unwrap_or_else(|| panic!("{repo}/app:{version} in {plan:#}"));
+        format!("{} {}", item["action"].as_str().unwrap(), item["reason"].as_str().unwrap())
+    }
+
+    /// Past the rollback window (30 days by default).
+    fn past_the_rollback_window(&self) {
+        self.clock.advance(Duration::from_secs(31 * 24 * 3600));
+    }
+}
+
+#[tokio::test]
+async fn retention_keeps_what_was_promoted_within_the_rollback_window() {
+    let s = RetentionStages::new().await;
+    let promoted_out = s.decision("dev", "1.0").await;
+    assert!(promoted_out.starts_with("keep protected: promoted to prod within the rollback window"), "{promoted_out}");
+    let promoted_in = s.decision("prod", "1.0").await;
+    assert!(promoted_in.starts_with("keep protected: promoted into prod within the rollback window"), "{promoted_in}");
+    s.past_the_rollback_window();
+    assert!(s.decision("dev", "1.0").await.starts_with("delete"), "promoted out long ago");
+    assert!(s.decision("prod", "1.0").await.starts_with("delete"), "replaced long ago");
+    // 2.0, promoted long ago, is replaced now: it is what a rollback would go back to.
+    let promote = json!({"artifact": "dev/app@5.0", "to": "prod"});
+    assert_eq!(post(&s.c, "/api/v1/promotions", promote).await.0, 200);
+    let replaced = s.decision("prod", "2.0").await;
+    assert!(replaced.starts_with("keep protected") && replaced.ends_with("(a rollback target)"), "{replaced}");
+}
+
+#[tokio::test]
+async fn retention_keeps_the_current_version_of_a_stage() {
+    let s = RetentionStages::new().await;
+    assert!(s.decision("prod", "2.0").await.starts_with("keep protected"));
+    s.past_the_rollback_window();
+    let current = s.decision("prod", "2.0").await;
+    assert!(current.starts_with("keep protected: current in stage prod"), "{current}");
+}
+
+#[tokio::test]
+async fn retention_keeps_what_is_recorded_as_deployed() {
+    let s = RetentionStages::new().await;
+    assert!(s.decision("dev", "3.0").await.starts_with("keep protected: deployed to qa"));
+    s.past_the_rollback_window();
+    assert!(s.decision("dev", "3.0").await.starts_with("keep protected: deployed to qa"), "as long as it runs");
+}
+
+#[tokio::test]
+async fn retention_keeps_the_candidate_of_a_stage_that_promotes_onward() {
+    let s = RetentionStages::new().await;
+    let candidate = s.decision("dev", "5.0").await;
+    assert!(
+        candidate.starts_with("keep protected: the newest version in dev, which promotes onward to prod"),
+        "{candidate}"
+    );
+    assert!(s.decision("dev", "4.0").await.starts_with("delete"), "neither promoted, deployed nor the newest");
+    assert!(s.decision("scratch", "5.0").await.starts_with("delete"), "scratch promotes nowhere: its newest may go");
 }
