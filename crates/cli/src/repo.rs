@@ -15,17 +15,8 @@ pub enum RepoCommand {
         /// oci, generic, pypi, npm, cargo or maven.
         #[arg(long, default_value = "oci")]
         format: String,
-        /// Tag pattern that may be moved (repeatable; `*` and `?` globs). Other tags are immutable.
-        #[arg(long = "mutable-tag")]
-        mutable_tags: Vec<String>,
-        /// Stage label (dev, staging, prod).
-        #[arg(long)]
-        stage: Option<String>,
-        /// Bytes the repository may hold (each distinct blob once); writes past it are refused.
-        #[arg(long)]
-        quota_bytes: Option<u64>,
         #[command(flatten)]
-        promotion: PromotionFlags,
+        policy: PolicyFlags,
     },
     /// Change a repository's policy: only what is given changes (a list flag replaces the list).
     #[command(
@@ -34,17 +25,8 @@ arca repo update prod --no-gates            # promotions into prod pass without 
     )]
     Update {
         name: String,
-        /// Tag pattern that may be moved (repeatable; replaces the list).
-        #[arg(long = "mutable-tag")]
-        mutable_tags: Vec<String>,
-        /// Stage label (dev, staging, prod).
-        #[arg(long)]
-        stage: Option<String>,
-        /// Bytes the repository may hold (each distinct blob once).
-        #[arg(long)]
-        quota_bytes: Option<u64>,
         #[command(flatten)]
-        promotion: PromotionFlags,
+        policy: PolicyFlags,
         /// Remove every gate.
         #[arg(long, conflicts_with = "gates")]
         no_gates: bool,
@@ -59,6 +41,23 @@ arca repo update prod --no-gates            # promotions into prod pass without 
     },
     /// Delete an empty repository.
     Rm { name: String },
+}
+
+/// A repository's policy, as `repo create` sets it and `repo update` changes it (what is not given
+/// stays as it is; a list flag replaces the list).
+#[derive(clap::Args, Debug, Clone, Default)]
+pub struct PolicyFlags {
+    /// Tag pattern that may be moved (repeatable; `*` and `?` globs). Other tags are immutable.
+    #[arg(long = "mutable-tag")]
+    pub mutable_tags: Vec<String>,
+    /// Stage label (dev, staging, prod).
+    #[arg(long)]
+    pub stage: Option<String>,
+    /// Bytes the repository may hold (each distinct blob once); writes past it are refused.
+    #[arg(long)]
+    pub quota_bytes: Option<u64>,
+    #[command(flatten)]
+    pub promotion: PromotionFlags,
 }
 
 /// Where versions are promoted into a repository from, and the gates they pass on the way.
@@ -87,7 +86,8 @@ pub async fn run(command: &RepoCommand, settings: Settings) -> anyhow::Result<()
     let app = App::build(&settings).await?;
     let registry = &app.registry;
     match command {
-        RepoCommand::Create { name, format, mutable_tags, stage, quota_bytes, promotion } => {
+        RepoCommand::Create { name, format, policy } => {
+            let PolicyFlags { mutable_tags, stage, quota_bytes, promotion } = policy;
             // No `--mutable-tag`: every tag immutable, whatever the format's default.
             let new = NewRepository {
                 stage: stage.clone(),
@@ -101,7 +101,8 @@ pub async fn run(command: &RepoCommand, settings: Settings) -> anyhow::Result<()
             let repo = registry.create_repository(new, &arca_core::audit::Actor::system()).await?;
             println!("created repository {name} ({})", repo.format);
         }
-        RepoCommand::Update { name, mutable_tags, stage, quota_bytes, promotion, no_gates, no_pull_gates } => {
+        RepoCommand::Update { name, policy, no_gates, no_pull_gates } => {
+            let PolicyFlags { mutable_tags, stage, quota_bytes, promotion } = policy;
             let mut repo = NewRepository::from(registry.get_repository(&RepoName::parse(name)?).await?);
             if !mutable_tags.is_empty() {
                 repo.mutable_tags = Some(mutable_tags.clone());

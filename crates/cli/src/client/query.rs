@@ -348,7 +348,8 @@ pub async fn search(server: &Server, args: &SearchArgs) -> anyhow::Result<()> {
 pub async fn repo(server: &Server, command: &crate::repo::RepoCommand) -> anyhow::Result<()> {
     use crate::repo::RepoCommand as C;
     match command {
-        C::Create { name, format, mutable_tags, stage, quota_bytes, promotion } => {
+        C::Create { name, format, policy } => {
+            let crate::repo::PolicyFlags { mutable_tags, stage, quota_bytes, promotion } = policy;
             let body = json!({
                 "name": name, "format": format, "mutable_tags": mutable_tags, "stage": stage, "quota_bytes": quota_bytes,
                 "promote_from": promotion.promote_from, "gates": promotion.gates, "pull_gates": promotion.pull_gates,
@@ -357,7 +358,8 @@ pub async fn repo(server: &Server, command: &crate::repo::RepoCommand) -> anyhow
             server.send(rb, &format!("creating repository {name}")).await?;
             println!("created repository {name} ({format})");
         }
-        C::Update { name, mutable_tags, stage, quota_bytes, promotion, no_gates, no_pull_gates } => {
+        C::Update { name, policy, no_gates, no_pull_gates } => {
+            let crate::repo::PolicyFlags { mutable_tags, stage, quota_bytes, promotion } = policy;
             let mut body = serde_json::Map::new();
             if !mutable_tags.is_empty() {
                 body.insert("mutable_tags".into(), json!(mutable_tags));
