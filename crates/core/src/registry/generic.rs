@@ -24,7 +24,7 @@ use std::collections::BTreeMap;
 pub const GENERIC_ARTIFACT_TYPE: &str = "application/vnd.arca.generic.v1";
 /// The media type of the empty config every generic manifest carries.
 pub const EMPTY_CONFIG_TYPE: &str = "application/vnd.oci.empty.v1+json";
-const EMPTY_CONFIG: &[u8] = b"{}";
+pub(super) const EMPTY_CONFIG: &[u8] = b"{}";
 const OCI_MANIFEST: &str = "application/vnd.oci.image.manifest.v1+json";
 /// The layer annotation carrying a file's name.
 pub const TITLE: &str = "org.opencontainers.image.title";

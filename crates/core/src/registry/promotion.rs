@@ -297,12 +297,7 @@ impl Registry {
 
     /// The artifact's manifest and, when asked by tag, that tag.
     async fn resolve_record(&self, artifact: &ArtifactRef) -> Result<(crate::meta::ManifestRecord, Option<Tag>)> {
-        let found = match &artifact.reference {
-            Reference::Tag(tag) => self.ports.manifests.manifest_by_tag(&artifact.name, tag).await?,
-            Reference::Digest(digest) => self.ports.manifests.manifest_by_digest(&artifact.name, digest).await?,
-        };
-        let record =
-            found.ok_or_else(|| Error::new(ErrorKind::ManifestUnknown, format!("{artifact} does not exist")))?;
+        let record = self.manifest_record(&artifact.name, &artifact.reference).await?;
         let tag = match &artifact.reference {
             Reference::Tag(tag) => Some(tag.clone()),
             Reference::Digest(_) => None,

@@ -18,9 +18,8 @@ use arca_types::{Digest, DigestAlgorithm, OciName};
 use bytes::Bytes;
 use std::sync::Arc;
 
-const EMPTY_CONFIG: &[u8] = b"{}";
-const EMPTY_CONFIG_TYPE: &str = "application/vnd.oci.empty.v1+json";
-const OCI_MANIFEST: &str = "application/vnd.oci.image.manifest.v1+json";
+use super::generic::{EMPTY_CONFIG, EMPTY_CONFIG_TYPE};
+use arca_types::media::OCI_MANIFEST;
 
 /// What one promotion's record says.
 pub(super) struct RecordInput<'a> {
