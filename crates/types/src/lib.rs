@@ -11,6 +11,7 @@ pub mod package;
 mod query;
 mod range;
 mod reference;
+pub mod verdict;
 pub mod version;
 
 pub use digest::{Digest, DigestAlgorithm, DigestError};
@@ -19,4 +20,5 @@ pub use package::{Ecosystem, PackageId, PackageIdError};
 pub use query::QueryParams;
 pub use range::{ByteRange, RangeError, RangeSpec};
 pub use reference::{Reference, ReferenceError, Tag};
+pub use verdict::Verdict;
 pub use version::{Lexical, MavenVersion, Pep440, PushTime, Pushed, SemVer, VersionError, VersionScheme};
