@@ -16,6 +16,7 @@ mod repositories;
 mod retention;
 mod search;
 mod tokens;
+mod trust;
 mod users;
 mod versions;
 
@@ -31,7 +32,7 @@ use std::sync::Arc;
 pub use protocol::{ApiProtocol, access};
 
 /// Every route path of this API, for the server's authorization rules (each must have one).
-pub const PATHS: [&str; 24] = [
+pub const PATHS: [&str; 29] = [
     "/api/v1/repositories",
     "/api/v1/repositories/{name}",
     listing::PACKAGES,
@@ -56,6 +57,11 @@ pub const PATHS: [&str; 24] = [
     promotions::WHERE,
     promotions::DEPLOYMENTS,
     promotions::KEY,
+    trust::TRUST_ROOTS,
+    trust::TRUST_ROOT,
+    trust::COMPONENTS,
+    trust::ADVISORIES,
+    trust::COVERAGE,
 ];
 
 /// `GET /api/v1/info`: what this server is and speaks.
@@ -79,7 +85,8 @@ pub fn router(registry: Arc<Registry>, auth: Arc<AuthService>, jobs: Arc<JobRunn
     let gc = Router::new()
         .route(gc::PATH, axum::routing::post(gc::run))
         .route(gc::STORAGE, axum::routing::get(gc::storage))
-        .with_state(gc::Gc { registry: registry.clone(), jobs });
+        .with_state(gc::Gc { registry: registry.clone(), jobs: jobs.clone() });
+    let advisories = trust::advisory_routes(trust::Advisories { registry: registry.clone(), jobs });
     let audit = Router::new()
         .route("/api/v1/audit", axum::routing::get(audit::audit))
         .merge(users::routes())
@@ -90,11 +97,13 @@ pub fn router(registry: Arc<Registry>, auth: Arc<AuthService>, jobs: Arc<JobRunn
         .merge(versions::routes())
         .merge(retention::routes())
         .merge(promotions::routes())
+        .merge(trust::routes())
         .route(listing::PACKAGES, axum::routing::get(listing::packages))
         .route(search::PATH, axum::routing::get(search::search))
         .with_state(registry)
         .merge(audit)
         .merge(gc)
+        .merge(advisories)
         .route(openapi::PATH, axum::routing::get(openapi::serve))
         .route(INFO_PATH, axum::routing::get(info))
 }

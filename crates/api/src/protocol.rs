@@ -2,7 +2,7 @@
 //! percent-decoded `{name}` its handler acts on (never the raw path: `dev-%61` must not pass a
 //! `dev-???` grant and act on `dev-a`).
 
-use crate::{INFO_PATH, PATHS, gc, listing, openapi, promotions, retention, search, tokens, users, versions};
+use crate::{INFO_PATH, PATHS, gc, listing, openapi, promotions, retention, search, tokens, trust, users, versions};
 use arca_core::auth::{Action, AuthService, Need};
 use arca_core::jobs::JobRunner;
 use arca_core::registry::Registry;
@@ -101,6 +101,15 @@ pub fn access(route: &str, method: &Method, name: Option<&str>) -> Access {
         retention::POLICY | retention::PLAN | retention::APPLY => {
             Access::Needs(vec![on_or_everywhere(Action::Admin, name)])
         }
+        // Trust roots are read like the repository's versions; changing them changes what is trusted:
+        // admin on the repository.
+        trust::TRUST_ROOTS | trust::TRUST_ROOT if reading => Access::Needs(vec![on_or_everywhere(Action::Read, name)]),
+        trust::TRUST_ROOTS | trust::TRUST_ROOT => Access::Needs(vec![on_or_everywhere(Action::Admin, name)]),
+        // Anyone; the answer holds only the repositories the caller may read.
+        trust::COMPONENTS | trust::COVERAGE => Access::Needs(Vec::new()),
+        // Advisories say nothing about stored artifacts; importing them changes every finding.
+        trust::ADVISORIES if reading => Access::Needs(vec![Need::Authenticated]),
+        trust::ADVISORIES => Access::Needs(vec![Need::Everywhere(Action::Admin)]),
         // Users: admin on every repository. Whoami and tokens: credentials; the handler decides the rest
         // (one's own tokens, or anyone's for an administrator of every repository).
         users::USERS | users::USER => Access::Needs(vec![Need::Everywhere(Action::Admin)]),

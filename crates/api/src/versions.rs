@@ -37,7 +37,12 @@ enum Target {
     Versions(OciName),
     Version(OciName, Tag),
     Properties(OciName, Tag),
+    /// What is attached to a version (tag or digest), verified: `attachments`, `components` or
+    /// `vulnerabilities`.
+    Trust(OciName, arca_types::Reference, Aspect),
 }
+
+use crate::trust::Aspect;
 
 impl Target {
     /// The methods this kind of resource answers (`Allow`).
@@ -46,6 +51,7 @@ impl Target {
             Self::Versions(_) => "GET, HEAD",
             Self::Version(..) => "GET, HEAD, DELETE",
             Self::Properties(..) => "GET, HEAD, PUT, PATCH",
+            Self::Trust(..) => "GET, HEAD",
         }
     }
 }
@@ -60,6 +66,12 @@ fn parse_target(repo: &str, rest: &str, method: &Method) -> Result<Target, ApiEr
         return listing(package);
     }
     let not_found = || ApiError(arca_core::Error::new(arca_core::ErrorKind::NotFound, "no such management endpoint"));
+    if let Some((path, aspect)) = Aspect::ALL.iter().find_map(|(suffix, a)| Some((rest.strip_suffix(suffix)?, *a)))
+        && let Some((package, version)) = path.rsplit_once("/versions/")
+    {
+        let reference = arca_types::Reference::parse(version).map_err(|e| bad_request(e.to_string()))?;
+        return Ok(Target::Trust(oci_name(repo, package)?, reference, aspect));
+    }
     let (path, properties) = match rest.strip_suffix("/properties") {
         Some(r) => (r, true),
         None => (rest, false),
@@ -183,6 +195,9 @@ async fn handle(
             let clear = if method == Method::PUT { None } else { Some(keys.as_slice()) };
             let now = registry.set_version_properties(&name, &version, clear, &add, &actor).await?;
             Ok(classed(Json(serde_json::json!({ "properties": properties_json(now) }))))
+        }
+        (Target::Trust(name, reference, aspect), Method::GET | Method::HEAD) => {
+            Ok(classed(Json(crate::trust::version_view(&registry, &name, &reference, aspect).await?)))
         }
         (target, method) => Ok(not_allowed(target.allow(), &method)),
     }

@@ -4,6 +4,7 @@
 //! only through the traits in [`blob`] and [`meta`]; protocol crates call the use cases here and never
 //! a storage crate.
 
+pub mod attachments;
 pub mod audit;
 pub mod auth;
 pub mod blob;

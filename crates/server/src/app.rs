@@ -191,6 +191,7 @@ fn jobs(
     use arca_core::registry::jobs::{GenericUploadReaper, UploadReaper};
     use arca_core::registry::retention::RetentionScheduler;
     use arca_core::registry::scrub::Scrubber;
+    use arca_core::registry::vulns::AdvisoryEvaluator;
     let interval = std::time::Duration::from_secs(settings.upload_reap_interval_secs);
     let node = format!("{}-{}", std::process::id(), uuid::Uuid::new_v4().simple());
     let runner = JobRunner::new(node, claims, clock)
@@ -203,7 +204,11 @@ fn jobs(
     };
     let runner = runner
         .with_job(Arc::new(GarbageCollector { registry: registry.clone(), interval: gc_interval }))
-        .with_job(Arc::new(RetentionScheduler { registry: registry.clone() }));
+        .with_job(Arc::new(RetentionScheduler { registry: registry.clone() }))
+        .with_job(Arc::new(AdvisoryEvaluator {
+            registry: registry.clone(),
+            interval: std::time::Duration::from_secs(ADVISORY_INTERVAL_SECS),
+        }));
     if settings.scrub_mib_per_hour == 0 {
         return runner;
     }
@@ -214,6 +219,9 @@ fn jobs(
 }
 
 const SCRUB_RUNS_PER_HOUR: u64 = 6;
+/// How often each node looks for advisories no node has matched yet (an import runs the job at once;
+/// this catches imports whose run another node held).
+const ADVISORY_INTERVAL_SECS: u64 = 300;
 
 fn err(what: &'static str) -> impl Fn(arca_core::Error) -> StartupError {
     move |e| StartupError(format!("{what}: {e}"))

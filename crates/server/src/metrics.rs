@@ -76,6 +76,29 @@ pub fn render_promotions(out: &mut String, s: &PromotionStats) {
     }
 }
 
+/// Supply-chain coverage per repository, and findings that appeared on versions in a stage.
+pub fn render_coverage(out: &mut String, coverage: &[arca_core::registry::coverage::Coverage], new_findings: u64) {
+    let series: [(&str, &str, fn(&arca_core::registry::coverage::Coverage) -> u64); 5] = [
+        ("arca_versions", "Versions in a repository (the newest 10 000 are looked at).", |c| c.versions),
+        ("arca_versions_signed", "Versions signed by a key the repository trusts.", |c| c.signed),
+        ("arca_versions_with_sbom", "Versions with an SBOM attached.", |c| c.with_sbom),
+        ("arca_versions_with_provenance", "Versions with provenance verified by a trusted key.", |c| c.with_provenance),
+        ("arca_versions_free_of_high", "Scanned versions without a critical or high finding.", |c| c.free_of_high),
+    ];
+    for (name, help, value) in series {
+        let _ = writeln!(out, "# HELP {name} {help}\n# TYPE {name} gauge");
+        for c in coverage {
+            let _ = writeln!(out, "{name}{{repository=\"{}\"}} {}", c.repository, value(c));
+        }
+    }
+    counter(
+        out,
+        "arca_findings_new_total",
+        "Findings that appeared on versions already in a stage (new advisories or SBOMs), on this node.",
+        new_findings,
+    );
+}
+
 impl Metrics {
     pub fn observe(&self, class: &'static str, status: u16, elapsed: Duration) {
         *lock(&self.requests).entry((class, status)).or_default() += 1;

@@ -89,6 +89,10 @@ async fn metrics(State((registry, metrics, jobs)): State<Stores>) -> Response {
     };
     let mut text = metrics.render(gauges, &jobs.stats());
     crate::metrics::render_promotions(&mut text, &registry.promotion_stats());
+    match registry.coverage().await {
+        Ok(coverage) => crate::metrics::render_coverage(&mut text, &coverage, registry.finding_events()),
+        Err(e) => tracing::warn!(error = %e, "metrics: supply-chain coverage unavailable"),
+    }
     let mut response = text.into_response();
     response.headers_mut().insert(http::header::CONTENT_TYPE, HeaderValue::from_static("text/plain; version=0.0.4"));
     response.extensions_mut().insert(RouteClass("ops"));

@@ -39,6 +39,7 @@ mod quota;
 mod repositories;
 mod retention;
 mod search;
+mod trust;
 mod sql;
 mod sqlite;
 mod unit_of_work;

@@ -71,6 +71,12 @@ const MIGRATIONS: &[Migration] = &[
         sqlite: include_str!("../migrations/sqlite/0009_promotion.sql"),
         postgres: include_str!("../migrations/postgres/0009_promotion.sql"),
     },
+    Migration {
+        version: 10,
+        name: "trust",
+        sqlite: include_str!("../migrations/sqlite/0010_trust.sql"),
+        postgres: include_str!("../migrations/postgres/0010_trust.sql"),
+    },
 ];
 
 /// Any 64-bit number, the same in every arca: the advisory lock that serializes migrations.

@@ -332,7 +332,7 @@ async fn copy_manifest_row(tx: &mut Tx, from: &OciName, to: &OciName, digest: &D
     Ok(true)
 }
 
-fn digest_col(row: &Row, index: usize) -> Result<Digest> {
+pub(crate) fn digest_col(row: &Row, index: usize) -> Result<Digest> {
     let text: String = col(row, index)?;
     Digest::parse(&text).map_err(|e| corrupt("digest", &text, e))
 }

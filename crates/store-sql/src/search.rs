@@ -14,27 +14,45 @@ use arca_types::Digest;
 use async_trait::async_trait;
 use std::collections::BTreeMap;
 
-enum Arg {
+pub(crate) enum Arg {
     Text(String),
     Int(i64),
 }
 
 /// A WHERE clause under construction, with its numbered arguments.
 #[derive(Default)]
-struct Filter {
-    clauses: Vec<String>,
+pub(crate) struct Filter {
+    pub(crate) clauses: Vec<String>,
     args: Vec<Arg>,
 }
 
 impl Filter {
     /// Adds an argument; returns its placeholder.
-    fn arg(&mut self, arg: Arg) -> String {
+    pub(crate) fn arg(&mut self, arg: Arg) -> String {
         self.args.push(arg);
         format!("${}", self.args.len())
     }
 
-    fn text(&mut self, s: &str) -> String {
+    pub(crate) fn text(&mut self, s: &str) -> String {
         self.arg(Arg::Text(s.to_owned()))
+    }
+
+    /// `WHERE a AND b …`, or nothing without clauses.
+    pub(crate) fn where_clause(&self) -> String {
+        if self.clauses.is_empty() { String::new() } else { format!("WHERE {}", self.clauses.join(" AND ")) }
+    }
+
+    /// The statement with every argument bound, in order. Only placeholders and fixed text are
+    /// formatted into `sql`; every value is bound.
+    pub(crate) fn bind(self, sql: String) -> crate::sql::Query {
+        let mut q = query(sql);
+        for arg in self.args {
+            q = match arg {
+                Arg::Text(s) => q.bind(s),
+                Arg::Int(i) => q.bind(i),
+            };
+        }
+        q
     }
 }
 
@@ -188,7 +206,7 @@ impl SearchStore for SqlMetaStore {
             Dialect::Postgres => Vec::new(),
         };
         let mut f = where_clause(self.db.dialect, q, &selective);
-        let where_ = if f.clauses.is_empty() { String::new() } else { format!("WHERE {}", f.clauses.join(" AND ")) };
+        let where_ = f.where_clause();
         let n = f.arg(Arg::Int(limit(q.limit)));
         let sql = format!(
             "SELECT t.repository, t.package, t.name, t.digest, m.media_type, m.artifact_type, t.updated_at, r.format \
@@ -197,15 +215,7 @@ impl SearchStore for SqlMetaStore {
              JOIN repositories r ON r.name = t.repository \
              {where_} ORDER BY t.updated_at DESC, t.repository, t.package, t.name LIMIT {n}"
         );
-        // Only placeholders and fixed text are formatted in; every value is bound.
-        let mut versions = query(sql);
-        for arg in f.args {
-            versions = match arg {
-                Arg::Text(s) => versions.bind(s),
-                Arg::Int(i) => versions.bind(i),
-            };
-        }
-        let rows = versions.fetch_all(&mut tx).await.map_err(db_err("searching versions"))?;
+        let rows = f.bind(sql).fetch_all(&mut tx).await.map_err(db_err("searching versions"))?;
         let mut hits = rows
             .iter()
             .map(|row| {

@@ -129,7 +129,9 @@ impl Registry {
             work.audit(&audit(Some(tag))).await?;
         }
         work.commit().await?;
-        Ok(StoredManifest { digest, subject: parsed.subject, tags: tags.into_iter().map(|t| t.tag).collect() })
+        let tags: Vec<Tag> = tags.into_iter().map(|t| t.tag).collect();
+        self.verify_on_arrival(name, parsed.subject.as_ref(), &tags).await;
+        Ok(StoredManifest { digest, subject: parsed.subject, tags })
     }
 
     /// Every blob and child manifest a manifest needs must already be in the package. An early refusal,

@@ -4,7 +4,9 @@
 //! Protocol crates call these; they never see storage. Every write goes bytes first (durable in the
 //! blob store), metadata second (one transaction), so a crash never leaves a row pointing at nothing.
 
+mod attachments;
 mod blobs;
+pub mod coverage;
 pub mod gc;
 pub mod generic;
 mod glob;
@@ -24,7 +26,9 @@ mod search;
 pub mod storage;
 mod upload_id;
 mod uploads;
+pub mod vulns;
 
+pub use attachments::AttachmentReport;
 pub use blobs::{BlobInfo, BlobRead};
 pub use glob::glob_match;
 pub use manifests::{ManifestRead, PutManifest, Referrer, StoredManifest};
@@ -35,8 +39,9 @@ pub use uploads::UploadStatus;
 use crate::Result;
 use crate::blob::BlobStore;
 use crate::meta::{
-    BlobCollection, BlobIndex, GenericUploadStore, ManifestStore, MetaHealth, MetaStore, Page, PromotionStore,
-    PropertyStore, RepositoryStore, RetentionStore, SearchStore, StorageAccounting, Transactions, UploadStore,
+    AdvisoryStore, AttachmentIndex, BlobCollection, BlobIndex, GenericUploadStore, ManifestStore, MetaHealth,
+    MetaStore, Page, PromotionStore, PropertyStore, RepositoryStore, RetentionStore, SearchStore, StorageAccounting,
+    Transactions, TrustRootStore, UploadStore,
 };
 use arca_types::OciName;
 use std::sync::Arc;
@@ -109,6 +114,10 @@ struct Ports {
     generic_uploads: Arc<dyn GenericUploadStore>,
     search: Arc<dyn SearchStore>,
     promotions: Arc<dyn PromotionStore>,
+    trust_roots: Arc<dyn TrustRootStore>,
+    attachment_index: Arc<dyn AttachmentIndex>,
+    advisories: Arc<dyn AdvisoryStore>,
+    audit: Arc<dyn crate::audit::AuditLog>,
     transactions: Arc<dyn Transactions>,
     health: Arc<dyn MetaHealth>,
 }
@@ -127,6 +136,10 @@ impl Ports {
             generic_uploads: meta.clone(),
             search: meta.clone(),
             promotions: meta.clone(),
+            trust_roots: meta.clone(),
+            attachment_index: meta.clone(),
+            advisories: meta.clone(),
+            audit: meta.clone(),
             transactions: meta.clone(),
             health: meta.clone(),
         }
@@ -146,6 +159,8 @@ pub struct Registry {
     storage_cache: storage::ReportCache,
     promotion_stats: promotion_stats::StatsCell,
     pull_verdicts: pull_gates::VerdictCache,
+    finding_events: vulns::FindingEvents,
+    coverage_cache: coverage::CoverageCache,
     /// Signs promotion records (`with_signer`).
     signer: Option<Arc<dyn crate::promotion::record::Signer>>,
 }
@@ -169,6 +184,8 @@ impl Registry {
             storage_cache: storage::ReportCache::default(),
             promotion_stats: promotion_stats::StatsCell::default(),
             pull_verdicts: pull_gates::VerdictCache::default(),
+            finding_events: vulns::FindingEvents::default(),
+            coverage_cache: coverage::CoverageCache::default(),
             signer: None,
         }
     }

@@ -305,23 +305,16 @@ impl Registry {
         Ok((record, tag))
     }
 
-    /// What is known and verified about `digest` of `source` on its way to `target`. Signatures,
-    /// provenance and scan results need a verifier with trust roots, which this server does not have
-    /// yet: none is claimed, so gates on them fail and say why.
+    /// What is known and verified about `digest` of `source` on its way to `target`: signatures and
+    /// provenance verified against the target's trust roots, SBOMs, findings, approvals, arrival.
     async fn promotion_facts(&self, source: &OciName, target: &OciName, subject: &ManifestRecord) -> Result<Facts> {
         let digest = &subject.digest;
-        let referrers = self.ports.manifests.referrers(source, digest).await?;
-        let sboms = super::pull_gates::sboms(&referrers);
+        let mut facts = self.artifact_facts(source, subject, &target.repository).await?;
         let approvals = self.ports.promotions.approvals(target, digest).await?;
+        facts.approvals = approvals.into_iter().map(|(principal, at)| Approval { principal, at }).collect();
         // In the source since it was promoted there, or, if it was pushed there, since then.
-        let arrived_at = self.ports.promotions.arrived(source, digest).await?.or(Some(subject.created_at));
-        Ok(Facts {
-            now: self.now(),
-            sboms,
-            approvals: approvals.into_iter().map(|(principal, at)| Approval { principal, at }).collect(),
-            arrived_at,
-            ..Facts::default()
-        })
+        facts.arrived_at = self.ports.promotions.arrived(source, digest).await?.or(Some(subject.created_at));
+        Ok(facts)
     }
 
     /// Commits prepared promotions in one transaction: pointers copied, tags pointed, history rows and

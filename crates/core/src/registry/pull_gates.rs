@@ -8,7 +8,7 @@
 use super::Registry;
 use crate::auth::{Action, Principal};
 use crate::meta::{ManifestRecord, Millis};
-use crate::promotion::{Facts, Gate, Verdict, evaluate, parse_gates};
+use crate::promotion::{Gate, Verdict, evaluate, parse_gates};
 use crate::{Error, ErrorKind, Result};
 use arca_types::OciName;
 use std::collections::HashMap;
@@ -107,7 +107,7 @@ impl Registry {
             Some(verdicts) => verdicts,
             None => {
                 let gates = parse(&repo.pull_gates)?;
-                let facts = Facts { now, sboms: sboms(&referrers), ..Facts::default() };
+                let facts = self.artifact_facts(name, record, &name.repository).await?;
                 let verdicts = Arc::new(evaluate(&gates, &facts));
                 self.pull_verdicts.put(key, verdicts.clone(), now);
                 verdicts

@@ -10,6 +10,12 @@ use crate::auth::AuthStore;
 use arca_types::{Digest, OciName, RepoName, Tag};
 use async_trait::async_trait;
 
+mod trust;
+pub use trust::{
+    AdvisoryStore, AttachmentIndex, AttachmentVerdict, ComponentHit, ComponentQuery, Finding, IndexedComponent,
+    StoredAdvisory, TrustRoot, TrustRootKind, TrustRootStore,
+};
+
 /// Milliseconds since the Unix epoch.
 pub type Millis = i64;
 
@@ -550,6 +556,9 @@ pub trait MetaStore:
     + GenericUploadStore
     + SearchStore
     + PromotionStore
+    + TrustRootStore
+    + AttachmentIndex
+    + AdvisoryStore
     + AuthStore
     + AuditLog
     + MetaHealth
@@ -569,6 +578,9 @@ impl<
         + GenericUploadStore
         + SearchStore
         + PromotionStore
+        + TrustRootStore
+        + AttachmentIndex
+        + AdvisoryStore
         + AuthStore
         + AuditLog
         + MetaHealth
