@@ -160,6 +160,27 @@ arca token ls; arca token revoke <id>"
     /// Deployments reported by CD systems.
     #[command(subcommand)]
     Deployment(client::promote::DeploymentCommand),
+    /// Make a cosign key pair (cosign.key, encrypted with COSIGN_PASSWORD or a prompt, and cosign.pub).
+    Keygen(client::sign::KeygenArgs),
+    /// Sign a version with a cosign key (a `sha256-<hex>.sig` signature, or a Sigstore bundle).
+    Sign(client::sign::SignArgs),
+    /// Verify a version's cosign signatures and Sigstore bundles with a public key, on this machine.
+    Verify(client::sign::VerifyArgs),
+    /// Attach a signed in-toto attestation (SLSA provenance, an SBOM, …) to a version.
+    Attest(client::sign::AttestArgs),
+    /// SBOMs of versions.
+    #[command(subcommand)]
+    Sbom(client::sign::SbomCommand),
+    /// OSV advisories on the server.
+    #[command(subcommand)]
+    Advisories(client::vulns::AdvisoriesCommand),
+    /// The known vulnerabilities of a version (from its SBOMs and the imported advisories).
+    Vulns(client::vulns::VulnsArgs),
+    /// A repository's trust roots: the keys and certificates its attachments are verified against.
+    #[command(subcommand)]
+    Trust(client::trust::TrustCommand),
+    /// A version's signatures, attestations and SBOMs, with the server's verdicts and provenance.
+    Attachments(client::trust::AttachmentsArgs),
 }
 
 #[derive(Subcommand)]
@@ -248,6 +269,15 @@ fn run(cli: &Cli) -> anyhow::Result<()> {
             Command::History(args) => client::promote::history(&remote()?, args).await,
             Command::Where(args) => client::promote::where_is(&remote()?, args).await,
             Command::Deployment(command) => client::promote::deployment(&remote()?, command).await,
+            Command::Keygen(args) => client::sign::keygen(args),
+            Command::Sign(args) => client::sign::sign(&remote()?, args).await,
+            Command::Verify(args) => client::sign::verify(&remote()?, args).await,
+            Command::Attest(args) => client::sign::attest(&remote()?, args).await,
+            Command::Sbom(command) => client::sign::sbom(&remote()?, command).await,
+            Command::Advisories(command) => client::vulns::advisories(&remote()?, command).await,
+            Command::Vulns(args) => client::vulns::vulns(&remote()?, args).await,
+            Command::Trust(command) => client::trust::trust(&remote()?, command).await,
+            Command::Attachments(args) => client::trust::attachments(&remote()?, args).await,
         }
     })
 }

@@ -33,3 +33,5 @@ mod serve;
 mod skopeo;
 #[path = "integration/tls.rs"]
 mod tls;
+#[path = "integration/trust.rs"]
+mod trust;

@@ -56,5 +56,7 @@ mod search;
 mod support;
 #[path = "integration/tls.rs"]
 mod tls;
+#[path = "integration/trust.rs"]
+mod trust;
 #[path = "integration/users_api.rs"]
 mod users_api;

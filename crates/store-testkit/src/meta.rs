@@ -23,6 +23,7 @@ mod catalog;
 mod collection;
 mod manifests;
 mod promotions;
+mod trust;
 mod properties;
 mod repositories;
 mod search;
@@ -34,7 +35,7 @@ use arca_core::meta::{
     UploadSession,
 };
 use arca_core::{ErrorKind, Result};
-use arca_types::{Digest, DigestAlgorithm, OciName, Tag};
+use arca_types::{Digest, DigestAlgorithm, OciName, RepoName, Tag};
 use futures_util::future::BoxFuture;
 use sha2::Digest as _;
 use std::future::Future;
@@ -125,6 +126,10 @@ macro_rules! meta_checks {
             a_quota_refuses_growth_past_it_and_counts_each_blob_once,
             copying_an_artifact_brings_its_children_referrers_and_blobs,
             promotions_approvals_and_deployments_round_trip,
+            trust_roots_are_kept_per_repository_and_audited,
+            attachment_verdicts_are_cached_per_set_of_roots,
+            components_are_indexed_per_sbom_and_found_by_purl_name_and_license,
+            advisories_are_replaced_by_newer_versions_and_findings_keep_their_first_time,
         }
     };
 }
@@ -145,6 +150,7 @@ use catalog::*;
 use collection::*;
 use manifests::*;
 use promotions::*;
+use trust::*;
 use properties::*;
 use repositories::*;
 use search::*;

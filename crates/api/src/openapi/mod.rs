@@ -4,6 +4,7 @@
 //! exactly [`crate::PATHS`], and a snapshot test keeps the document reviewed when it changes.
 
 mod promotion;
+mod trust;
 
 use axum::Json;
 use axum::response::{IntoResponse, Response};
@@ -412,6 +413,7 @@ fn paths() -> Value {
     });
     merge(&mut paths, storage_paths());
     merge(&mut paths, promotion::paths());
+    merge(&mut paths, trust::paths());
     paths
 }
 
@@ -588,6 +590,7 @@ fn schemas() -> Value {
     });
     merge(&mut schemas, storage_schemas());
     merge(&mut schemas, promotion::schemas());
+    merge(&mut schemas, trust::schemas());
     schemas
 }
 
@@ -732,6 +735,7 @@ pub fn document() -> Value {
         "tokens",
         "retention",
         "promotion",
+        "trust",
         "gc",
         "meta",
     ]

@@ -13,8 +13,11 @@ pub mod pull;
 pub mod push;
 pub mod query;
 pub mod reference;
+pub mod sign;
 pub mod storage;
+pub mod trust;
 pub mod users;
+pub mod vulns;
 
 use clap::{Args, ValueEnum};
 use std::fmt;

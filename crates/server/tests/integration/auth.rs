@@ -119,6 +119,7 @@ fn cases() -> Vec<(&'static str, Method, String, Who)> {
     let generic = "/generic/{*rest}";
     let version = "/api/v1/repositories/{name}/packages/{*rest}";
     let (retention, plan) = ("/api/v1/repositories/{name}/retention", "/api/v1/repositories/{name}/retention/plan");
+    let (roots, root) = ("/api/v1/repositories/{name}/trust-roots", "/api/v1/repositories/{name}/trust-roots/{root}");
     vec![
         ("/healthz", Method::GET, "/healthz".into(), Anyone),
         ("/readyz", Method::GET, "/readyz".into(), Anyone),
@@ -147,6 +148,21 @@ fn cases() -> Vec<(&'static str, Method, String, Who)> {
         ("/api/v1/promotions/key", Method::GET, "/api/v1/promotions/key".into(), Anyone),
         ("/api/v1/deployments", Method::GET, "/api/v1/deployments?package=app".into(), Authenticated),
         ("/api/v1/deployments", Method::POST, "/api/v1/deployments".into(), Authenticated),
+        // Supply-chain trust: roots are read like versions and changed by repository admins; a
+        // version's attachments, components and findings are read like the version; the component
+        // search and coverage hold only what the caller may read; importing advisories is for
+        // administrators of every repository.
+        (roots, Method::GET, "/api/v1/repositories/dev/trust-roots".into(), ReadDev),
+        (root, Method::GET, "/api/v1/repositories/dev/trust-roots/k".into(), ReadDev),
+        (root, Method::PUT, "/api/v1/repositories/dev/trust-roots/k".into(), Admin),
+        (root, Method::DELETE, "/api/v1/repositories/dev/trust-roots/k".into(), Admin),
+        (version, Method::GET, "/api/v1/repositories/dev/packages/tool/versions/1.0/attachments".into(), ReadDev),
+        (version, Method::GET, "/api/v1/repositories/dev/packages/tool/versions/1.0/components".into(), ReadDev),
+        (version, Method::GET, format!("/api/v1/repositories/dev/packages/tool/versions/{D}/vulnerabilities"), ReadDev),
+        ("/api/v1/components", Method::GET, "/api/v1/components?purl=pkg:npm/x".into(), Caller),
+        ("/api/v1/coverage", Method::GET, "/api/v1/coverage".into(), Caller),
+        ("/api/v1/advisories", Method::GET, "/api/v1/advisories".into(), Authenticated),
+        ("/api/v1/advisories", Method::POST, "/api/v1/advisories".into(), Admin),
         ("/api/v1/repositories", Method::GET, "/api/v1/repositories".into(), Authenticated),
         ("/api/v1/repositories", Method::POST, "/api/v1/repositories".into(), Admin),
         ("/api/v1/repositories/{name}", Method::GET, "/api/v1/repositories/dev".into(), Authenticated),
