@@ -3,6 +3,7 @@
 //! of rendering (measured in ARCHITECTURE.md, "Hand-written or library").
 
 use arca_core::jobs::JobStat;
+use arca_core::registry::coverage::Coverage;
 use arca_core::registry::promotion_stats::{LEAD_TIME_BUCKETS, PromotionStats};
 use arca_core::registry::storage::{RepositoryStorage, StorageReport};
 use std::collections::BTreeMap;
@@ -76,9 +77,12 @@ pub fn render_promotions(out: &mut String, s: &PromotionStats) {
     }
 }
 
+/// One coverage series: name, help, and its value for a repository.
+type CoverageSeries = (&'static str, &'static str, fn(&Coverage) -> u64);
+
 /// Supply-chain coverage per repository, and findings that appeared on versions in a stage.
-pub fn render_coverage(out: &mut String, coverage: &[arca_core::registry::coverage::Coverage], new_findings: u64) {
-    let series: [(&str, &str, fn(&arca_core::registry::coverage::Coverage) -> u64); 5] = [
+pub fn render_coverage(out: &mut String, coverage: &[Coverage], new_findings: u64) {
+    let series: [CoverageSeries; 5] = [
         ("arca_versions", "Versions in a repository (the newest 10 000 are looked at).", |c| c.versions),
         ("arca_versions_signed", "Versions signed by a key the repository trusts.", |c| c.signed),
         ("arca_versions_with_sbom", "Versions with an SBOM attached.", |c| c.with_sbom),

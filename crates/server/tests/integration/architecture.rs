@@ -74,6 +74,22 @@ fn types_and_core_depend_on_no_infrastructure() {
     }
 }
 
+/// The supply-chain crates are pure: parsers and verifiers over bytes, with no I/O stack, no async
+/// runtime and nothing of arca but its value types (so `core` can call them, never the reverse).
+#[test]
+fn supply_chain_crates_are_pure() {
+    let deps = normal_deps(&metadata());
+    for krate in ["arca-trust", "arca-notation", "arca-sbom", "arca-vuln"] {
+        let all = closure(&deps, krate);
+        let bad: Vec<_> = (INFRASTRUCTURE.iter().copied().chain(["tokio", "async-trait"]))
+            .filter(|i| all.contains(*i))
+            .collect();
+        assert!(bad.is_empty(), "{krate} must not depend on {bad:?} (see ARCHITECTURE.md)");
+        let arca: Vec<_> = all.iter().filter(|d| d.starts_with("arca-") && *d != "arca-types").collect();
+        assert!(arca.is_empty(), "{krate} may use arca-types only, not {arca:?}");
+    }
+}
+
 #[test]
 fn protocols_reach_storage_only_through_core() {
     let deps = normal_deps(&metadata());

@@ -243,6 +243,18 @@ async fn a_sigstore_bundle_referrer_verifies_and_a_keyless_one_says_so() {
     let view = get(&c, &attachments_path("dev/app", "3.0")).await;
     assert_eq!(verdicts(&view), [("sigstore-bundle".into(), "valid".into())], "{view}");
     assert_eq!(view["signed_by"], json!(["release"]));
+
+    // A real cosign v3 keyless bundle (Fulcio certificate, Rekor entry): not verifiable offline, said
+    // so, and never counted as signed.
+    let keyless = include_bytes!("../../../trust/tests/fixtures/sigstore-rs/bundle_v03.trimmed.json");
+    let digest = image(&c, "dev/keyless", "1.0").await;
+    let l = layer(&c, "dev/keyless", bundle_type, keyless, json!({})).await;
+    let subject = json!({"mediaType": OCI_MANIFEST, "digest": digest, "size": 1});
+    attach(&c, "dev/keyless", None, vec![l], json!({"artifactType": bundle_type, "subject": subject})).await;
+    let view = get(&c, &attachments_path("dev/keyless", "1.0")).await;
+    assert_eq!(view["attachments"][0]["verdict"], "keyless_not_verifiable", "{view}");
+    assert!(view["attachments"][0]["explanation"].as_str().unwrap().contains("not verifiable offline"), "{view}");
+    assert_eq!(view["signed_by"], json!([]));
 }
 
 /// A CycloneDX 1.6 SBOM listing lodash 4.17.20 (MIT) and a PyPI package.
@@ -416,4 +428,116 @@ async fn gates_judge_verified_signatures_provenance_and_findings() {
     let (status, answer) = send(&c, reqwest::Method::POST, "/api/v1/promotions", Some(json!({"artifact": "dev/app@1.0", "to": "prod", "dry_run": true}))).await;
     assert_eq!(status, 422, "{answer}");
     assert!(answer.to_string().contains("CVE-2026-0001 (critical)"), "{answer}");
+}
+
+/// A CA and a code-signing leaf it issued (rcgen); the leaf's PKCS#8 key, its chain (DER, leaf
+/// first) and the CA's PEM.
+fn notation_pki() -> (Vec<u8>, Vec<Vec<u8>>, String) {
+    use rcgen::{BasicConstraints, CertificateParams, DnType, ExtendedKeyUsagePurpose, IsCa, Issuer, KeyPair};
+    use rcgen::{KeyUsagePurpose, PKCS_ECDSA_P256_SHA256};
+    let named = |cn: &str| {
+        let mut p = CertificateParams::new(Vec::<String>::new()).unwrap();
+        for (t, v) in [(DnType::CountryName, "US"), (DnType::StateOrProvinceName, "WA"), (DnType::OrganizationName, "acme")] {
+            p.distinguished_name.push(t, v);
+        }
+        p.distinguished_name.push(DnType::CommonName, cn);
+        p.not_before = rcgen::date_time_ymd(2025, 1, 1);
+        p.not_after = rcgen::date_time_ymd(2035, 1, 1);
+        p
+    };
+    let ca_key = KeyPair::generate_for(&PKCS_ECDSA_P256_SHA256).unwrap();
+    let mut ca = named("acme root");
+    ca.is_ca = IsCa::Ca(BasicConstraints::Unconstrained);
+    ca.key_usages = vec![KeyUsagePurpose::KeyCertSign];
+    let ca_cert = ca.self_signed(&ca_key).unwrap();
+    let issuer = Issuer::new(ca, ca_key);
+    let leaf_key = KeyPair::generate_for(&PKCS_ECDSA_P256_SHA256).unwrap();
+    let mut leaf = named("builder");
+    leaf.key_usages = vec![KeyUsagePurpose::DigitalSignature];
+    leaf.extended_key_usages = vec![ExtendedKeyUsagePurpose::CodeSigning];
+    let leaf_cert = leaf.signed_by(&leaf_key, &issuer).unwrap();
+    (leaf_key.serialize_der(), vec![leaf_cert.der().to_vec(), ca_cert.der().to_vec()], ca_cert.pem())
+}
+
+/// A notation JWS envelope (ES256, raw r‖s) over the subject's descriptor.
+fn notation_jws(pkcs8: &[u8], chain: &[Vec<u8>], digest: &str, size: usize) -> Vec<u8> {
+    use base64::Engine;
+    use base64::engine::general_purpose::{STANDARD, URL_SAFE_NO_PAD};
+    let protected = json!({"alg": "ES256", "crit": ["io.cncf.notary.signingScheme"],
+        "cty": "application/vnd.cncf.notary.payload.v1+json", "io.cncf.notary.signingScheme": "notary.x509",
+        "io.cncf.notary.signingTime": "2026-05-01T10:00:00Z"});
+    let payload = json!({"targetArtifact": {"mediaType": OCI_MANIFEST, "digest": digest, "size": size}});
+    let (protected, payload) = (URL_SAFE_NO_PAD.encode(protected.to_string()), URL_SAFE_NO_PAD.encode(payload.to_string()));
+    let rng = ring::rand::SystemRandom::new();
+    let key =
+        ring::signature::EcdsaKeyPair::from_pkcs8(&ring::signature::ECDSA_P256_SHA256_FIXED_SIGNING, pkcs8, &rng).unwrap();
+    let signature = key.sign(&rng, format!("{protected}.{payload}").as_bytes()).unwrap();
+    json!({"payload": payload, "protected": protected, "signature": URL_SAFE_NO_PAD.encode(signature.as_ref()),
+           "header": {"x5c": chain.iter().map(|c| STANDARD.encode(c)).collect::<Vec<_>>()}})
+    .to_string()
+    .into_bytes()
+}
+
+#[tokio::test]
+async fn a_notation_signature_verifies_against_the_trust_store_and_policy() {
+    let dir = tempfile::tempdir().unwrap();
+    let server = start(dir.path()).await;
+    let c = Client::new(&server);
+    let manifest = c.push_image_parts("dev/app", b"notation").await;
+    assert_eq!(c.put_manifest("dev/app", "1.0", &manifest).await.status(), 201);
+    let digest = sha256(manifest.as_bytes());
+    let (pkcs8, chain, ca_pem) = notation_pki();
+    let envelope = notation_jws(&pkcs8, &chain, &digest, manifest.len());
+    let thumbprint = json!({"io.cncf.notary.x509chain.thumbprint#S256": "[]"});
+    let l = layer(&c, "dev/app", "application/jose+json", &envelope, thumbprint).await;
+    let subject = json!({"mediaType": OCI_MANIFEST, "digest": digest, "size": manifest.len()});
+    attach(&c, "dev/app", None, vec![l], json!({"artifactType": "application/vnd.cncf.notary.signature", "subject": subject}))
+        .await;
+
+    let view = get(&c, &attachments_path("dev/app", "1.0")).await;
+    assert_eq!(verdicts(&view), [("notation".into(), "untrusted_key".into())], "no policy yet: {view}");
+
+    let put = |root: &'static str, kind: &'static str, material: String| {
+        let c = &c;
+        async move {
+            let body = json!({"kind": kind, "material": material});
+            let path = format!("/api/v1/repositories/dev/trust-roots/{root}");
+            let (status, answer) = send(c, reqwest::Method::PUT, &path, Some(body)).await;
+            assert_eq!(status, 200, "{answer}");
+        }
+    };
+    put("acme", "notation-ca", ca_pem).await;
+    let policy = json!({"version": "1.0", "trustPolicies": [{"name": "dev", "registryScopes": ["registry.example/dev/app"],
+        "signatureVerification": {"level": "strict"}, "trustStores": ["ca:acme"],
+        "trustedIdentities": ["x509.subject: C=US, ST=WA, O=acme, CN=builder"]}]});
+    put("policy", "notation-policy", policy.to_string()).await;
+    let view = get(&c, &attachments_path("dev/app", "1.0")).await;
+    assert_eq!(verdicts(&view), [("notation".into(), "valid".into())], "{view}");
+    assert!(view["signed_by"][0].as_str().unwrap().contains("CN=builder"), "{view}");
+
+    // A second policy under another name is refused; a broken one is refused with the reason.
+    let (status, _) = send(
+        &c,
+        reqwest::Method::PUT,
+        "/api/v1/repositories/dev/trust-roots/other",
+        Some(json!({"kind": "notation-policy", "material": policy.to_string()})),
+    )
+    .await;
+    assert_eq!(status, 409);
+    let (status, answer) = send(
+        &c,
+        reqwest::Method::PUT,
+        "/api/v1/repositories/dev/trust-roots/policy",
+        Some(json!({"kind": "notation-policy", "material": "{\"version\": \"9\"}"})),
+    )
+    .await;
+    assert_eq!(status, 400, "{answer}");
+    let (status, answer) = send(
+        &c,
+        reqwest::Method::PUT,
+        "/api/v1/repositories/dev/trust-roots/bad",
+        Some(json!({"kind": "cosign-key", "material": "not a key"})),
+    )
+    .await;
+    assert_eq!(status, 400, "{answer}");
 }
