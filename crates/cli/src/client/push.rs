@@ -19,6 +19,7 @@ use std::time::{Duration, Instant};
 use tokio::io::AsyncReadExt;
 
 const IN_TOTO: &str = "application/vnd.in-toto+json";
+const DSSE_ENVELOPE: &str = "application/vnd.dsse.envelope.v1+json";
 const EMPTY_CONFIG: &str = "application/vnd.oci.empty.v1+json";
 
 #[derive(clap::Args, Debug)]
@@ -43,6 +44,10 @@ pub struct PushArgs {
     /// Do not detect CI or attach a provenance statement.
     #[arg(long)]
     pub no_provenance: bool,
+    /// Sign the provenance statement (a DSSE envelope) with this cosign key (password from
+    /// COSIGN_PASSWORD or a prompt), so a repository trusting its public key verifies it.
+    #[arg(long, value_name = "FILE", env = "ARCA_SIGNING_KEY")]
+    pub key: Option<PathBuf>,
     /// Upload at most this many bytes per second (e.g. 500K, 8M).
     #[arg(long, value_parser = parse_rate)]
     pub limit_rate: Option<u64>,
@@ -79,6 +84,7 @@ pub async fn run(server: &Server, args: &PushArgs) -> anyhow::Result<()> {
     }
     let mut properties = args.properties.iter().map(|p| parse_property(p)).collect::<anyhow::Result<Vec<_>>>()?;
     let build = if args.no_provenance { None } else { provenance::detect(&|k| std::env::var(k).ok()) };
+    let key = args.key.as_deref().map(super::sign::load_signing_key).transpose()?;
     if let Some(build) = &build {
         for (key, value) in build.properties() {
             if !properties.iter().any(|(k, _)| k == key) {
@@ -115,7 +121,7 @@ pub async fn run(server: &Server, args: &PushArgs) -> anyhow::Result<()> {
             "name": f.name, "size": f.size, "digest": format!("sha256:{}", f.sha256) })).collect::<Vec<_>>(),
     });
     if let Some(build) = &build {
-        let referrer = attach_provenance(server, &r, build).await?;
+        let referrer = attach_provenance(server, &r, build, key.as_ref()).await?;
         result["provenance"] = json!(referrer);
     }
     match output {
@@ -226,8 +232,14 @@ fn sha256_of(bytes: &[u8]) -> String {
     format!("sha256:{}", hex::encode(Sha256::digest(bytes)))
 }
 
-/// Uploads the provenance statement of the version `r` as a referrer; returns its manifest digest.
-async fn attach_provenance(server: &Server, r: &VersionRef, build: &BuildInfo) -> anyhow::Result<String> {
+/// Uploads the provenance statement of the version `r` as a referrer (a DSSE envelope when signed by
+/// `key`); returns its manifest digest.
+async fn attach_provenance(
+    server: &Server,
+    r: &VersionRef,
+    build: &BuildInfo,
+    key: Option<&arca_trust::SigningKey>,
+) -> anyhow::Result<String> {
     let name = r.name();
     let head = server
         .request(Method::HEAD, &format!("/v2/{name}/manifests/{}", r.reference))
@@ -244,6 +256,14 @@ async fn attach_provenance(server: &Server, r: &VersionRef, build: &BuildInfo) -
     let finished = arca_core::time::rfc3339(arca_core::now_millis());
     let statement = build.slsa_statement(&name, &subject, Some(&finished));
     let statement = serde_json::to_vec(&statement)?;
+    let (statement, layer_type) = match key {
+        Some(key) => {
+            let envelope = arca_trust::dsse::sign(IN_TOTO, &statement, key)
+                .map_err(|e| anyhow::anyhow!("signing the provenance statement: {e}"))?;
+            (envelope.to_json().into_bytes(), DSSE_ENVELOPE)
+        }
+        None => (statement, IN_TOTO),
+    };
     let config = b"{}".to_vec();
     let statement_digest = sha256_of(&statement);
     let config_digest = sha256_of(&config);
@@ -255,7 +275,7 @@ async fn attach_provenance(server: &Server, r: &VersionRef, build: &BuildInfo) -
         "artifactType": IN_TOTO,
         "config": { "mediaType": EMPTY_CONFIG, "digest": config_digest, "size": config.len(), "data": "e30=" },
         "layers": [{
-            "mediaType": IN_TOTO,
+            "mediaType": layer_type,
             "digest": statement_digest,
             "size": statement.len(),
             "annotations": {

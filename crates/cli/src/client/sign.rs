@@ -215,8 +215,11 @@ async fn manifest_opt(server: &Server, name: &str, reference: &str) -> anyhow::R
         return Err(anyhow::anyhow!("{name}:{reference}: the manifest is over {MAX_SIGNATURE_BYTES} bytes"));
     }
     if reference.starts_with("sha256:") && sha256_of(&body) != reference {
-        return Err(Failure::new(Failure::VERIFICATION, format!("{name}@{reference}: the manifest does not match its digest"))
-            .into());
+        return Err(Failure::new(
+            Failure::VERIFICATION,
+            format!("{name}@{reference}: the manifest does not match its digest"),
+        )
+        .into());
     }
     Ok(Some(body))
 }
@@ -229,7 +232,9 @@ async fn blob(server: &Server, name: &str, digest: &str) -> anyhow::Result<Vec<u
         return Err(anyhow::anyhow!("blob {digest} is over {MAX_SIGNATURE_BYTES} bytes"));
     }
     if sha256_of(&body) != digest {
-        return Err(Failure::new(Failure::VERIFICATION, format!("blob {digest}: the bytes do not match the digest")).into());
+        return Err(
+            Failure::new(Failure::VERIFICATION, format!("blob {digest}: the bytes do not match the digest")).into()
+        );
     }
     Ok(body.to_vec())
 }
@@ -263,7 +268,12 @@ async fn put_blob(server: &Server, name: &str, bytes: &[u8]) -> anyhow::Result<S
 }
 
 /// Puts a manifest under `reference` (a tag, or its own digest); returns its digest.
-async fn put_manifest(server: &Server, name: &str, reference: Option<&str>, manifest: &Value) -> anyhow::Result<String> {
+async fn put_manifest(
+    server: &Server,
+    name: &str,
+    reference: Option<&str>,
+    manifest: &Value,
+) -> anyhow::Result<String> {
     let body = serde_json::to_vec(manifest)?;
     let digest = sha256_of(&body);
     let put = server
@@ -321,7 +331,8 @@ async fn append_layer(
         "config": { "mediaType": IMAGE_CONFIG, "size": config.len(), "digest": config_digest },
         "layers": layers,
     });
-    Ok((put_manifest(server, name, Some(tag), &manifest).await?, true))
+    let digest = put_manifest(server, name, Some(tag), &manifest).await?;
+    Ok((digest, true))
 }
 
 /// The image config cosign generates for a signature image: one diff id per layer.
@@ -343,9 +354,11 @@ fn now_rfc3339() -> String {
 // sign
 
 #[derive(clap::Args, Debug)]
-#[command(after_help = "Examples:\n  arca sign releases/tool@1.4.0 --key cosign.key            # cosign's sha256-<hex>.sig tag\n  \
+#[command(
+    after_help = "Examples:\n  arca sign releases/tool@1.4.0 --key cosign.key            # cosign's sha256-<hex>.sig tag\n  \
 arca sign releases/tool@1.4.0 --key cosign.key --bundle   # cosign v3: a Sigstore bundle referrer\n\n\
-The key's password comes from COSIGN_PASSWORD, else it is asked for.")]
+The key's password comes from COSIGN_PASSWORD, else it is asked for."
+)]
 pub struct SignArgs {
     /// `<repo>/<package>@<version|sha256:…>`.
     reference: String,
@@ -395,10 +408,15 @@ async fn sign_legacy(server: &Server, r: &VersionRef, subject: &Subject, key: &S
 
 async fn sign_bundle(server: &Server, name: &str, subject: &Subject, key: &SigningKey) -> anyhow::Result<String> {
     let bundle = arca_trust::cosign::sign_image(&subject.digest, key).map_err(|e| anyhow::anyhow!("signing: {e}"))?;
-    push_referrer(server, name, subject, BUNDLE_MEDIA_TYPE, bundle.to_json().into_bytes(), None, &[
-        (BUNDLE_CONTENT_ANNOTATION, "dsse-envelope"),
-        (BUNDLE_PREDICATE_TYPE_ANNOTATION, SIGN_PREDICATE_TYPE),
-    ])
+    push_referrer(
+        server,
+        name,
+        subject,
+        BUNDLE_MEDIA_TYPE,
+        bundle.to_json().into_bytes(),
+        None,
+        &[(BUNDLE_CONTENT_ANNOTATION, "dsse-envelope"), (BUNDLE_PREDICATE_TYPE_ANNOTATION, SIGN_PREDICATE_TYPE)],
+    )
     .await
 }
 
@@ -528,7 +546,12 @@ fn why_none(checked: &[Checked]) -> String {
 }
 
 /// The signatures of the `.sig` tag, each checked with `key`.
-async fn legacy_signatures(server: &Server, name: &str, subject: &Subject, key: &PublicKey) -> anyhow::Result<Vec<Checked>> {
+async fn legacy_signatures(
+    server: &Server,
+    name: &str,
+    subject: &Subject,
+    key: &PublicKey,
+) -> anyhow::Result<Vec<Checked>> {
     let tag = subject.tag("sig");
     let Some(body) = manifest_opt(server, name, &tag).await? else { return Ok(Vec::new()) };
     let manifest: Value = serde_json::from_slice(&body).unwrap_or(Value::Null);
@@ -555,7 +578,12 @@ async fn legacy_signatures(server: &Server, name: &str, subject: &Subject, key: 
 
 /// The Sigstore bundle referrers of `subject`, each checked with `key`. Bundles of other predicate
 /// types are attestations, not signatures: reported, never counted.
-async fn bundle_signatures(server: &Server, name: &str, subject: &Subject, key: &PublicKey) -> anyhow::Result<Vec<Checked>> {
+async fn bundle_signatures(
+    server: &Server,
+    name: &str,
+    subject: &Subject,
+    key: &PublicKey,
+) -> anyhow::Result<Vec<Checked>> {
     let mut out = Vec::new();
     for referrer in referrers(server, name, &subject.digest).await? {
         let artifact_type = referrer["artifactType"].as_str().unwrap_or_default();
@@ -594,7 +622,9 @@ async fn bundle_layer(server: &Server, name: &str, digest: &str) -> anyhow::Resu
 
 /// The descriptors of `GET /v2/<name>/referrers/<digest>`.
 async fn referrers(server: &Server, name: &str, digest: &str) -> anyhow::Result<Vec<Value>> {
-    let rb = server.request(Method::GET, &format!("/v2/{name}/referrers/{digest}")).header(reqwest::header::ACCEPT, OCI_INDEX);
+    let rb = server
+        .request(Method::GET, &format!("/v2/{name}/referrers/{digest}"))
+        .header(reqwest::header::ACCEPT, OCI_INDEX);
     let response = rb.send().await.map_err(|e| anyhow::anyhow!("listing referrers: {e}"))?;
     if response.status() == StatusCode::NOT_FOUND {
         return Ok(Vec::new());
@@ -610,10 +640,12 @@ async fn referrers(server: &Server, name: &str, digest: &str) -> anyhow::Result<
 // attest
 
 #[derive(clap::Args, Debug)]
-#[command(after_help = "Examples:\n  arca attest releases/tool@1.4.0 --predicate provenance.json --type slsaprovenance1 --key cosign.key\n  \
+#[command(
+    after_help = "Examples:\n  arca attest releases/tool@1.4.0 --predicate provenance.json --type slsaprovenance1 --key cosign.key\n  \
 arca attest releases/tool@1.4.0 --predicate bom.json --type cyclonedx --key cosign.key\n\n\
 Types: slsaprovenance (https://slsa.dev/provenance/v0.2), slsaprovenance1 (…/v1), spdxjson \
-(https://spdx.dev/Document), cyclonedx (https://cyclonedx.org/bom), vuln, custom, or any URI.")]
+(https://spdx.dev/Document), cyclonedx (https://cyclonedx.org/bom), vuln, custom, or any URI."
+)]
 pub struct AttestArgs {
     /// `<repo>/<package>@<version|sha256:…>`.
     reference: String,
@@ -706,7 +738,9 @@ pub async fn sbom(server: &Server, command: &SbomCommand) -> anyhow::Result<()> 
 fn sbom_media_type(bytes: &[u8]) -> Result<&'static str, String> {
     let format = match arca_sbom::parse(bytes, None) {
         Ok(sbom) => Some(sbom.format),
-        Err(e) if arca_sbom::sniff(bytes).is_none() => return Err(format!("not an SBOM (SPDX or CycloneDX JSON): {e}")),
+        Err(e) if arca_sbom::sniff(bytes).is_none() => {
+            return Err(format!("not an SBOM (SPDX or CycloneDX JSON): {e}"));
+        }
         Err(e) => return Err(format!("the SBOM does not parse: {e}")),
     };
     Ok(match format {

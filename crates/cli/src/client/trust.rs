@@ -18,6 +18,7 @@ pub enum TrustCommand {
     #[command(after_help = "Examples:\n  arca trust add releases ci-key --cosign-key cosign.pub\n  \
 arca trust add releases corp-ca --notation-ca ca.pem\n  arca trust add releases policy --notation-policy trustpolicy.json")]
     Add {
+        /// The repository whose attachments the root verifies.
         repository: String,
         /// The root's name (1–64 of A-Z a-z 0-9 - _ .).
         name: String,
@@ -26,12 +27,18 @@ arca trust add releases corp-ca --notation-ca ca.pem\n  arca trust add releases 
     },
     /// List a repository's trust roots.
     Ls {
+        /// The repository.
         repository: String,
         #[command(flatten)]
         out: OutputFlag,
     },
     /// Remove a trust root.
-    Rm { repository: String, name: String },
+    Rm {
+        /// The repository.
+        repository: String,
+        /// The root's name.
+        name: String,
+    },
 }
 
 #[derive(clap::Args, Debug)]
@@ -105,7 +112,13 @@ async fn ls(server: &Server, repository: &str, out: OutputFlag) -> anyhow::Resul
     }
     println!("NAME\tKIND\tFINGERPRINT\tCREATED");
     for r in &roots {
-        println!("{}\t{}\t{}\t{}", text_of(&r["name"]), text_of(&r["kind"]), text_of(&r["fingerprint"]), text_of(&r["created"]));
+        println!(
+            "{}\t{}\t{}\t{}",
+            text_of(&r["name"]),
+            text_of(&r["kind"]),
+            text_of(&r["fingerprint"]),
+            text_of(&r["created"])
+        );
     }
     Ok(())
 }
@@ -116,9 +129,11 @@ pub fn version_path(r: &VersionRef, aspect: &str) -> String {
 }
 
 #[derive(clap::Args, Debug)]
-#[command(after_help = "Examples:\n  arca attachments releases/tool@1.4.0\n  arca attachments prod/app@sha256:… --output json\n\n\
+#[command(
+    after_help = "Examples:\n  arca attachments releases/tool@1.4.0\n  arca attachments prod/app@sha256:… --output json\n\n\
 Verdicts are the server's, against the repository's trust roots (`arca trust ls`); `arca verify --key` \
-checks signatures on this machine instead.")]
+checks signatures on this machine instead."
+)]
 pub struct AttachmentsArgs {
     /// `<repo>/<package>@<version|sha256:…>`.
     reference: String,
@@ -128,8 +143,9 @@ pub struct AttachmentsArgs {
 
 pub async fn attachments(server: &Server, args: &AttachmentsArgs) -> anyhow::Result<()> {
     let r = VersionRef::parse(&args.reference)?;
-    let view =
-        server.get_json(&version_path(&r, "attachments"), &format!("reading the attachments of {}", args.reference)).await?;
+    let view = server
+        .get_json(&version_path(&r, "attachments"), &format!("reading the attachments of {}", args.reference))
+        .await?;
     if args.out.output == Output::Json {
         return print_json(&view);
     }
@@ -140,9 +156,9 @@ pub async fn attachments(server: &Server, args: &AttachmentsArgs) -> anyhow::Res
     } else {
         println!("KIND\tVERDICT\tATTACHMENT\tEXPLANATION");
         for a in &attachments {
-            let predicate = a["facts"]["predicate_type"].as_str().map(|p| format!(" [{p}]")).unwrap_or_default();
+            let facts = facts_of(&a["facts"]);
             println!(
-                "{}\t{}\t{}\t{}{predicate}",
+                "{}\t{}\t{}\t{}{facts}",
                 text_of(&a["kind"]),
                 text_of(&a["verdict"]),
                 text_of(&a["digest"]),
@@ -150,7 +166,9 @@ pub async fn attachments(server: &Server, args: &AttachmentsArgs) -> anyhow::Res
             );
         }
     }
-    let signers: Vec<String> = view["signed_by"].as_array().into_iter().flatten().map(text_of).collect();
+    let mut signers: Vec<String> = view["signed_by"].as_array().into_iter().flatten().map(text_of).collect();
+    signers.sort();
+    signers.dedup();
     if !signers.is_empty() {
         println!("signed by: {}", signers.join(", "));
     }
@@ -158,6 +176,21 @@ pub async fn attachments(server: &Server, args: &AttachmentsArgs) -> anyhow::Res
         print_provenance(p);
     }
     Ok(())
+}
+
+/// What the server learnt from an attachment, in brackets: its predicate type, its SBOM.
+fn facts_of(facts: &Value) -> String {
+    let mut parts = Vec::new();
+    if let Some(p) = facts["predicate_type"].as_str() {
+        parts.push(p.to_owned());
+    }
+    if facts["sbom"].is_object() {
+        let sbom = &facts["sbom"];
+        let n = sbom["components"].as_u64().unwrap_or(0);
+        let s = if n == 1 { "" } else { "s" };
+        parts.push(format!("{} {}, {n} component{s}", text_of(&sbom["format"]), text_of(&sbom["spec_version"])));
+    }
+    if parts.is_empty() { String::new() } else { format!(" [{}]", parts.join("; ")) }
 }
 
 fn print_provenance(p: &Value) {

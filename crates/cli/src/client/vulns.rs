@@ -11,7 +11,7 @@ use super::reference::VersionRef;
 use super::{Failure, Output, OutputFlag, print_json};
 use arca_vuln::model::MAX_RECORD_BYTES;
 use reqwest::Method;
-use serde_json::{Value, json};
+use serde_json::Value;
 use std::io::{IsTerminal, Read};
 use std::path::{Component, Path, PathBuf};
 
@@ -76,7 +76,7 @@ pub async fn advisories(server: &Server, command: &AdvisoriesCommand) -> anyhow:
         }
         if batch.len() == BATCH {
             send_batch(server, &mut batch, &mut totals, &mut sent).await?;
-            if chatty || sent % 10_000 == 0 {
+            if chatty || sent.is_multiple_of(10_000) {
                 eprintln!("{sent} records sent, {} stored", totals.stored);
             }
         }
@@ -102,7 +102,12 @@ pub async fn advisories(server: &Server, command: &AdvisoriesCommand) -> anyhow:
     Ok(())
 }
 
-async fn send_batch(server: &Server, batch: &mut Vec<Value>, totals: &mut Totals, sent: &mut usize) -> anyhow::Result<()> {
+async fn send_batch(
+    server: &Server,
+    batch: &mut Vec<Value>,
+    totals: &mut Totals,
+    sent: &mut usize,
+) -> anyhow::Result<()> {
     let rb = server.request(Method::POST, "/api/v1/advisories").json(&*batch);
     let answer: Value = server.send(rb, "importing advisories").await?.json().await?;
     totals.add(&answer, *sent);
@@ -234,7 +239,7 @@ pub async fn vulns(server: &Server, args: &VulnsArgs) -> anyhow::Result<()> {
     }
     let mut findings = view["findings"].as_array().cloned().unwrap_or_default();
     findings.sort_by(|a, b| {
-        let key = |f: &Value| (severity_rank(f["severity"].as_str().unwrap_or("")), f["score"].as_f64().unwrap_or(0.0));
+        let key = |f: &Value| (severity_rank(f["severity"].as_str().unwrap_or("")), score(&f["score"]).unwrap_or(0.0));
         let (ra, sa) = key(a);
         let (rb, sb) = key(b);
         rb.cmp(&ra).then(sb.total_cmp(&sa)).then_with(|| text(&a["advisory"]).cmp(&text(&b["advisory"])))
@@ -250,7 +255,7 @@ pub async fn vulns(server: &Server, args: &VulnsArgs) -> anyhow::Result<()> {
     }
     println!("ADVISORY\tPACKAGE\tINSTALLED\tFIXED\tSEVERITY");
     for f in &findings {
-        let severity = match f["score"].as_f64() {
+        let severity = match score(&f["score"]) {
             Some(score) => format!("{} ({score:.1})", text(&f["severity"])),
             None => text(&f["severity"]),
         };
@@ -264,6 +269,11 @@ pub async fn vulns(server: &Server, args: &VulnsArgs) -> anyhow::Result<()> {
         );
     }
     Ok(())
+}
+
+/// A CVSS base score, which the API gives as text (`"9.8"`) or a number.
+fn score(v: &Value) -> Option<f64> {
+    v.as_f64().or_else(|| v.as_str()?.parse().ok())
 }
 
 /// Worst first: critical 5 … none 1, unknown 0.
@@ -285,6 +295,7 @@ fn text(v: &Value) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use serde_json::json;
 
     #[test]
     fn rejected_positions_are_shifted_to_the_import() {

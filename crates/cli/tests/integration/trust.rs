@@ -4,7 +4,7 @@
 //! by `arca attest`, and an SBOM attached to a generic version matched against OSV advisories
 //! imported before and after it (`arca vulns`). The formats are cross-checked with `arca_trust`.
 
-use crate::harness::{Registry, arca, http};
+use crate::harness::{Registry, arca, header, http};
 use arca_trust::{PublicKey, SigningKey};
 use std::path::Path;
 use std::process::Output;
@@ -46,9 +46,14 @@ fn fails_in(registry: &Registry, dir: &Path, code: i32, args: &[&str]) -> String
 
 /// A registry with a generic repository `rel` holding `rel/<package>@1.0`.
 fn with_version(package: &str) -> (Registry, tempfile::TempDir) {
+    with_version_in(package, &[])
+}
+
+/// The same with more `arca repo create` flags.
+fn with_version_in(package: &str, repo_flags: &[&str]) -> (Registry, tempfile::TempDir) {
     let registry = Registry::serve(&[]);
     let dir = tempfile::tempdir().unwrap();
-    ok_in(&registry, dir.path(), &["repo", "create", "rel", "--format", "generic"]);
+    ok_in(&registry, dir.path(), &[&["repo", "create", "rel", "--format", "generic"][..], repo_flags].concat());
     let file = dir.path().join("tool.bin");
     std::fs::write(&file, format!("{package} 1.0")).unwrap();
     ok_in(&registry, dir.path(), &["push", &format!("rel/{package}@1.0"), file.to_str().unwrap(), "--no-provenance"]);
@@ -77,15 +82,40 @@ fn digest_of(registry: &Registry, dir: &Path, reference: &str) -> String {
 /// GET on the registry; the body, asserting 200.
 fn get(registry: &Registry, url_path: &str) -> Vec<u8> {
     let accept = [("Accept", "application/vnd.oci.image.manifest.v1+json")];
-    let (status, _, body) = http(registry.host(), "GET", url_path, &accept, b"");
+    let (status, head, body) = http(registry.host(), "GET", url_path, &accept, b"");
     assert_eq!(status, 200, "GET {url_path}: {}", String::from_utf8_lossy(&body));
+    if header(&head, "transfer-encoding").is_some_and(|v| v.eq_ignore_ascii_case("chunked")) {
+        return dechunk(&body);
+    }
     body
+}
+
+/// The payload of an HTTP/1.1 chunked body.
+fn dechunk(mut raw: &[u8]) -> Vec<u8> {
+    let mut out = Vec::new();
+    while let Some(end) = raw.windows(2).position(|w| w == b"\r\n") {
+        let size = std::str::from_utf8(&raw[..end]).unwrap().split(';').next().unwrap().trim();
+        let size = usize::from_str_radix(size, 16).expect("chunk size");
+        if size == 0 {
+            break;
+        }
+        out.extend_from_slice(&raw[end + 2..end + 2 + size]);
+        raw = &raw[end + 2 + size + 2..];
+    }
+    out
+}
+
+fn json_at(registry: &Registry, url_path: &str) -> serde_json::Value {
+    serde_json::from_slice(&get(registry, url_path)).unwrap_or_else(|e| panic!("GET {url_path}: {e}"))
 }
 
 /// The text `arca attachments` prints for `reference`: one line per attachment.
 fn attachment_line(registry: &Registry, dir: &Path, reference: &str, kind: &str) -> String {
     let text = ok_in(registry, dir, &["attachments", reference]);
-    text.lines().find(|l| l.starts_with(&format!("{kind}\t"))).unwrap_or_else(|| panic!("no {kind} in:\n{text}")).to_owned()
+    text.lines()
+        .find(|l| l.starts_with(&format!("{kind}\t")))
+        .unwrap_or_else(|| panic!("no {kind} in:\n{text}"))
+        .to_owned()
 }
 
 #[test]
@@ -120,7 +150,7 @@ fn trust_keygen_sign_verify_and_the_servers_verdicts() {
     // The `.sig` layer is cosign's: a simple-signing payload that arca_trust verifies.
     let digest = digest_of(&registry, dir, "rel/tool@1.0");
     let tag = format!("{}.sig", digest.replace(':', "-"));
-    let manifest: serde_json::Value = serde_json::from_slice(&get(&registry, &format!("/v2/rel/tool/manifests/{tag}"))).unwrap();
+    let manifest: serde_json::Value = json_at(&registry, &format!("/v2/rel/tool/manifests/{tag}"));
     let layers = manifest["layers"].as_array().unwrap();
     assert_eq!(layers.len(), 1);
     assert_eq!(layers[0]["mediaType"], "application/vnd.dev.cosign.simplesigning.v1+json");
@@ -131,15 +161,11 @@ fn trust_keygen_sign_verify_and_the_servers_verdicts() {
     let claims = arca_trust::simple_signing::claims(&payload).unwrap();
     assert_eq!(claims.docker_reference.as_deref(), Some(format!("{}/rel/tool", registry.host()).as_str()));
 
-    // Signing again with the same key adds nothing; another key appends a layer, like cosign.
+    // Signing again with the same key adds nothing (cosign's signatures are randomised: the same
+    // payload verifying under the same key is the same signature).
     ok_in(&registry, dir, &["sign", "rel/tool@1.0", "--key", path(&key_a)]);
-    ok_in(&registry, dir, &["sign", &format!("rel/tool@{digest}"), "--key", path(&b.join("cosign.key"))]);
-    let manifest: serde_json::Value = serde_json::from_slice(&get(&registry, &format!("/v2/rel/tool/manifests/{tag}"))).unwrap();
-    assert_eq!(manifest["layers"].as_array().unwrap().len(), 2, "{manifest}");
-    let json = ok_in(&registry, dir, &["verify", "rel/tool@1.0", "--key", path(&pub_b), "--output", "json"]);
-    let report: serde_json::Value = serde_json::from_str(&json).unwrap();
-    assert_eq!(report["verified"], true, "{report}");
-    assert_eq!(report["signatures"].as_array().unwrap().len(), 2, "{report}");
+    let again = json_at(&registry, &format!("/v2/rel/tool/manifests/{tag}"));
+    assert_eq!(again, manifest, "no second layer");
 
     // The server: untrusted until the key is a trust root of the repository, then valid.
     let line = attachment_line(&registry, dir, "rel/tool@1.0", "cosign-signature");
@@ -157,6 +183,44 @@ fn trust_keygen_sign_verify_and_the_servers_verdicts() {
     fails_in(&registry, dir, 2, &["trust", "add", "rel", "k", "--cosign-key", path(&key_a)]);
 }
 
+/// A second key's signature is appended to the `.sig` manifest, like cosign's; both verify.
+fn second_signature_appends(repo_flags: &[&str]) {
+    let (registry, dir) = with_version_in("tool", repo_flags);
+    let dir = dir.path();
+    let (a, b) = (keygen(&registry, dir, "a"), keygen(&registry, dir, "b"));
+    ok_in(&registry, dir, &["sign", "rel/tool@1.0", "--key", path(&a.join("cosign.key"))]);
+    let digest = digest_of(&registry, dir, "rel/tool@1.0");
+    ok_in(&registry, dir, &["sign", &format!("rel/tool@{digest}"), "--key", path(&b.join("cosign.key"))]);
+    let tag = format!("{}.sig", digest.replace(':', "-"));
+    let manifest = json_at(&registry, &format!("/v2/rel/tool/manifests/{tag}"));
+    assert_eq!(manifest["layers"].as_array().unwrap().len(), 2, "{manifest}");
+    for key in [&a, &b] {
+        let json = ok_in(
+            &registry,
+            dir,
+            &["verify", "rel/tool@1.0", "--key", path(&key.join("cosign.pub")), "--output", "json"],
+        );
+        let report: serde_json::Value = serde_json::from_str(&json).unwrap();
+        assert_eq!(report["verified"], true, "{report}");
+        assert_eq!(report["signatures"].as_array().unwrap().len(), 2, "{report}");
+    }
+    let c = keygen(&registry, dir, "c");
+    let none = fails_in(&registry, dir, 5, &["verify", "rel/tool@1.0", "--key", path(&c.join("cosign.pub"))]);
+    assert!(none.contains("no signature by this key: 2 signatures by another key"), "{none}");
+}
+
+#[test]
+fn trust_a_second_signature_appends_where_signature_tags_may_move() {
+    second_signature_appends(&["--mutable-tag", "sha256-*"]);
+}
+
+/// A repository without mutable tags (every generic one by default) still lets cosign's
+/// `sha256-<hex>.sig` tag move: a second signature appends a layer, as cosign itself does.
+#[test]
+fn trust_a_second_signature_appends_in_a_default_generic_repository() {
+    second_signature_appends(&[]);
+}
+
 #[test]
 fn trust_bundle_signatures_verify_on_the_client_and_the_server() {
     let (registry, dir) = with_version("app");
@@ -172,8 +236,7 @@ fn trust_bundle_signatures_verify_on_the_client_and_the_server() {
 
     // The referrer is cosign v3's: a bundle v0.3 whose statement is about the version's digest.
     let digest = digest_of(&registry, dir, "rel/app@1.0");
-    let index: serde_json::Value =
-        serde_json::from_slice(&get(&registry, &format!("/v2/rel/app/referrers/{digest}"))).unwrap();
+    let index: serde_json::Value = json_at(&registry, &format!("/v2/rel/app/referrers/{digest}"));
     let found = index["manifests"].as_array().unwrap().iter().find(|m| m["digest"] == referrer.trim());
     assert_eq!(found.expect("listed as a referrer")["artifactType"], "application/vnd.dev.sigstore.bundle.v0.3+json");
 
@@ -202,12 +265,13 @@ fn trust_attested_provenance_is_shown_once_verified() {
     let predicate = dir.join("provenance.json");
     std::fs::write(&predicate, SLSA_V1).unwrap();
     let key = a.join("cosign.key");
-    let att = ["attest", "rel/tool@1.0", "--predicate", path(&predicate), "--type", "slsaprovenance1", "--key", path(&key)];
+    let att =
+        ["attest", "rel/tool@1.0", "--predicate", path(&predicate), "--type", "slsaprovenance1", "--key", path(&key)];
     ok_in(&registry, dir, &att);
     ok_in(&registry, dir, &att);
     let digest = digest_of(&registry, dir, "rel/tool@1.0");
     let tag = format!("{}.att", digest.replace(':', "-"));
-    let manifest: serde_json::Value = serde_json::from_slice(&get(&registry, &format!("/v2/rel/tool/manifests/{tag}"))).unwrap();
+    let manifest: serde_json::Value = json_at(&registry, &format!("/v2/rel/tool/manifests/{tag}"));
     let layers = manifest["layers"].as_array().unwrap();
     assert_eq!(layers.len(), 1, "the same attestation is not added twice: {manifest}");
     assert_eq!(layers[0]["mediaType"], "application/vnd.dsse.envelope.v1+json");
@@ -256,8 +320,11 @@ fn trust_sbom_on_a_generic_version_meets_advisories_before_and_after_it() {
     // An advisory known before the SBOM arrives.
     let before = dir.join("osv-before");
     std::fs::create_dir_all(before.join("npm")).unwrap();
-    std::fs::write(before.join("npm/GHSA-aaaa-0001.json"), osv("GHSA-aaaa-0001", "CVSS:3.1/AV:N/AC:L/PR:N/UI:N/S:U/C:H/I:H/A:H"))
-        .unwrap();
+    std::fs::write(
+        before.join("npm/GHSA-aaaa-0001.json"),
+        osv("GHSA-aaaa-0001", "CVSS:3.1/AV:N/AC:L/PR:N/UI:N/S:U/C:H/I:H/A:H"),
+    )
+    .unwrap();
     std::fs::write(before.join("npm/broken.json"), "{\"no\": \"id\"}").unwrap();
     let imported = ok_in(&registry, dir, &["advisories", "import", path(&before)]);
     assert!(imported.contains("received 1, stored 1, rejected 1"), "{imported}");
@@ -267,27 +334,32 @@ fn trust_sbom_on_a_generic_version_meets_advisories_before_and_after_it() {
     let referrer = ok_in(&registry, dir, &["sbom", "attach", "rel/web@1.0", path(&bom)]);
     assert!(referrer.trim().starts_with("sha256:"), "{referrer}");
     let digest = digest_of(&registry, dir, "rel/web@1.0");
-    let index: serde_json::Value =
-        serde_json::from_slice(&get(&registry, &format!("/v2/rel/web/referrers/{digest}"))).unwrap();
+    let index: serde_json::Value = json_at(&registry, &format!("/v2/rel/web/referrers/{digest}"));
     assert_eq!(index["manifests"][0]["artifactType"], "application/vnd.cyclonedx+json", "{index}");
 
+    let sbom = attachment_line(&registry, dir, "rel/web@1.0", "sbom");
+    assert!(sbom.contains("1 component"), "the server read the SBOM: {sbom}");
     let findings = ok_in(&registry, dir, &["vulns", "rel/web@1.0"]);
     let line = findings.lines().find(|l| l.starts_with("GHSA-aaaa-0001\t")).unwrap_or_else(|| panic!("{findings}"));
-    assert!(line.contains("4.17.20\t4.17.21\tcritical"), "{line}");
+    assert!(line.contains("4.17.20\t4.17.21\tcritical (9.8)"), "{line}");
 
     // One imported after (from an all.zip): matched against the stored SBOM retroactively.
     let zip_path = dir.join("all.zip");
     let mut zip = zip::ZipWriter::new(std::fs::File::create(&zip_path).unwrap());
     zip.start_file("GHSA-bbbb-0002.json", zip::write::SimpleFileOptions::default()).unwrap();
-    std::io::Write::write_all(&mut zip, osv("GHSA-bbbb-0002", "CVSS:3.1/AV:N/AC:L/PR:N/UI:N/S:U/C:H/I:N/A:N").as_bytes())
-        .unwrap();
+    std::io::Write::write_all(
+        &mut zip,
+        osv("GHSA-bbbb-0002", "CVSS:3.1/AV:N/AC:L/PR:N/UI:N/S:U/C:H/I:N/A:N").as_bytes(),
+    )
+    .unwrap();
     zip.finish().unwrap();
     let imported = ok_in(&registry, dir, &["advisories", "import", path(&zip_path)]);
     assert!(imported.contains("received 1, stored 1, rejected 0"), "{imported}");
     let findings = ok_in(&registry, dir, &["vulns", "rel/web@1.0"]);
-    let ids: Vec<&str> = findings.lines().filter_map(|l| l.split('\t').next()).filter(|id| id.starts_with("GHSA")).collect();
+    let ids: Vec<&str> =
+        findings.lines().filter_map(|l| l.split('\t').next()).filter(|id| id.starts_with("GHSA")).collect();
     assert_eq!(ids, ["GHSA-aaaa-0001", "GHSA-bbbb-0002"], "worst first:\n{findings}");
-    assert!(findings.contains("4.17.21\thigh"), "{findings}");
+    assert!(findings.contains("4.17.21\thigh (7.5)"), "{findings}");
     let json: serde_json::Value =
         serde_json::from_str(&ok_in(&registry, dir, &["vulns", "rel/web@1.0", "--output", "json"])).unwrap();
     assert_eq!(json["scanned"], true, "{json}");

@@ -156,11 +156,14 @@ impl Registry {
             tracing::warn!(repository = %roots_of, root = %b, "a stored trust root no longer parses");
         }
         let cached = self.ports.attachment_index.attachment_verdicts(&subject.digest, &roots.id).await?;
-        let mut by_digest: BTreeMap<Digest, AttachmentReport> =
-            cached.iter().map(|v| (v.attachment.clone(), AttachmentReport::of(v))).collect();
+        let mut cached: BTreeMap<Digest, AttachmentVerdict> =
+            cached.into_iter().map(|v| (v.attachment.clone(), v)).collect();
+        // Only what is attached now: a replaced cosign tag or a deleted referrer leaves a stale row.
+        let mut reports = Vec::new();
         let mut fresh = Vec::new();
         for (record, suffix) in self.attachment_records(name, &subject.digest).await? {
-            if by_digest.contains_key(&record.digest) {
+            if let Some(row) = cached.remove(&record.digest) {
+                reports.push(AttachmentReport::of(&row));
                 continue;
             }
             let attachment = self.read_attachment(&record, suffix).await?;
@@ -168,12 +171,12 @@ impl Registry {
             if let Some(sbom) = &checked.sbom {
                 self.index_sbom(&subject.digest, &record.digest, sbom).await?;
             }
-            let verdict = cache_row(&record.digest, &roots.id, &subject.digest, &checked, self.now());
-            by_digest.insert(record.digest.clone(), AttachmentReport::of(&verdict));
-            fresh.push(verdict);
+            let row = cache_row(&record.digest, &roots.id, &subject.digest, &checked, self.now());
+            reports.push(AttachmentReport::of(&row));
+            fresh.push(row);
         }
         self.ports.attachment_index.put_attachment_verdicts(&fresh).await?;
-        Ok(by_digest.into_values().collect())
+        Ok(reports)
     }
 
     /// The manifests attached to `subject` in `name`: referrers, cosign tags, fallback index children;
@@ -211,8 +214,11 @@ impl Registry {
         let body = self.read_blob(&record.digest, self.config.max_manifest_bytes as u64).await?.unwrap_or_default();
         let manifest: RawAttachment = serde_json::from_slice(&body).unwrap_or_default();
         let mut layers = Vec::new();
+        // oras attaches an SBOM under its artifact type with layers of any media type.
+        let artifact_type = manifest.artifact_type.as_deref().or(record.artifact_type.as_deref()).unwrap_or_default();
+        let sbom_artifact = arca_sbom::is_sbom_media_type(artifact_type) || tag_suffix.as_deref() == Some("sbom");
         for d in manifest.layers.iter().take(MAX_LAYERS) {
-            let limit = if arca_sbom::is_sbom_media_type(&d.media_type) || tag_suffix.as_deref() == Some("sbom") {
+            let limit = if sbom_artifact || arca_sbom::is_sbom_media_type(&d.media_type) {
                 MAX_SBOM_LAYER
             } else {
                 MAX_SIGNATURE_LAYER

@@ -245,8 +245,8 @@ impl Registry {
         let (record, version) = self.resolve_record(artifact).await?;
         let digest = record.digest.clone();
         let target_name = OciName { repository: target.clone(), package: artifact.name.package.clone() };
-        let facts = self.promotion_facts(&artifact.name, &target_name, &record).await?;
         let gates = parse_gates(&target_repo.gates)?;
+        let facts = self.promotion_facts(&artifact.name, &target_name, &record, &gates).await?;
         let verdicts = evaluate(&gates, &facts);
         let tag =
             version.as_ref().map(|tag| TagWrite { tag: tag.clone(), mutable: target_repo.is_mutable(tag.as_str()) });
@@ -306,10 +306,24 @@ impl Registry {
     }
 
     /// What is known and verified about `digest` of `source` on its way to `target`: signatures and
-    /// provenance verified against the target's trust roots, SBOMs, findings, approvals, arrival.
-    async fn promotion_facts(&self, source: &OciName, target: &OciName, subject: &ManifestRecord) -> Result<Facts> {
+    /// provenance verified against the target's trust roots, SBOMs, findings (only when a gate judges
+    /// the artifact itself: a release of many artifacts gated on approvals reads no attachment),
+    /// approvals, arrival.
+    async fn promotion_facts(
+        &self,
+        source: &OciName,
+        target: &OciName,
+        subject: &ManifestRecord,
+        gates: &[crate::promotion::Gate],
+    ) -> Result<Facts> {
+        use crate::promotion::Gate;
         let digest = &subject.digest;
-        let mut facts = self.artifact_facts(source, subject, &target.repository).await?;
+        let judges_artifact = gates.iter().any(|g| !matches!(g, Gate::Approvals(_) | Gate::Soak(_)));
+        let mut facts = if judges_artifact {
+            self.artifact_facts(source, subject, &target.repository).await?
+        } else {
+            Facts { now: self.now(), ..Facts::default() }
+        };
         let approvals = self.ports.promotions.approvals(target, digest).await?;
         facts.approvals = approvals.into_iter().map(|(principal, at)| Approval { principal, at }).collect();
         // In the source since it was promoted there, or, if it was pushed there, since then.
