@@ -79,7 +79,10 @@ async fn get_root(
 ) -> Result<Response, ApiError> {
     let roots = registry.trust_roots(&repository(&name)?).await?;
     let found = roots.iter().find(|r| r.name == root).ok_or_else(|| {
-        ApiError(arca_core::Error::new(arca_core::ErrorKind::NotFound, format!("{name} has no trust root named {root:?}")))
+        ApiError(arca_core::Error::new(
+            arca_core::ErrorKind::NotFound,
+            format!("{name} has no trust root named {root:?}"),
+        ))
     })?;
     Ok(classed("api_trust", Json(root_json(found))))
 }

@@ -152,7 +152,9 @@ impl Roots {
 
     /// The root's name for a key fingerprint a verifier reported, else the fingerprint.
     fn name_of(&self, signer: &str) -> String {
-        (self.cosign.iter()).find(|(_, k)| k.fingerprint() == signer).map_or_else(|| signer.to_owned(), |(n, _)| n.clone())
+        (self.cosign.iter())
+            .find(|(_, k)| k.fingerprint() == signer)
+            .map_or_else(|| signer.to_owned(), |(n, _)| n.clone())
     }
 }
 
@@ -316,7 +318,8 @@ fn attestation(att: &Attachment, subject: &Subject<'_>, roots: &Roots) -> Checke
     let keys = roots.cosign_keys();
     let mut checked = Checked::new(Kind::CosignAttestation, Verdict::invalid("no DSSE envelope in the attachment"));
     let mut verdicts = Vec::new();
-    for layer in att.layers.iter().filter(|l| l.media_type == DSSE_ENVELOPE || att.tag_suffix.as_deref() == Some("att")) {
+    for layer in att.layers.iter().filter(|l| l.media_type == DSSE_ENVELOPE || att.tag_suffix.as_deref() == Some("att"))
+    {
         let bytes = match layer_bytes(layer) {
             Ok(b) => b,
             Err(v) => {
@@ -337,7 +340,9 @@ fn attestation(att: &Attachment, subject: &Subject<'_>, roots: &Roots) -> Checke
             (Some(s), _) if !s.covers(subject.digest.hex()) => {
                 Verdict::invalid(format!("the statement is about another artifact, not {}", subject.digest))
             }
-            (Some(_), true) => Verdict::UntrustedKey { signer: "no cosign key is trusted by this repository".to_owned() },
+            (Some(_), true) => {
+                Verdict::UntrustedKey { signer: "no cosign key is trusted by this repository".to_owned() }
+            }
             (Some(_), false) => arca_trust::dsse::verify(&envelope, &keys),
         };
         if let Some(s) = &statement {

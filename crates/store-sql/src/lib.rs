@@ -39,9 +39,9 @@ mod quota;
 mod repositories;
 mod retention;
 mod search;
-mod trust;
 mod sql;
 mod sqlite;
+mod trust;
 mod unit_of_work;
 mod uploads;
 

@@ -9,8 +9,8 @@ use crate::{SqlMetaStore, audit};
 use arca_core::Result;
 use arca_core::audit::NewAuditEntry;
 use arca_core::meta::{
-    AdvisoryStore, AttachmentIndex, AttachmentVerdict, ComponentHit, ComponentQuery, Finding, IndexedComponent,
-    Millis, StoredAdvisory, TrustRoot, TrustRootKind, TrustRootStore,
+    AdvisoryStore, AttachmentIndex, AttachmentVerdict, ComponentHit, ComponentQuery, Finding, IndexedComponent, Millis,
+    StoredAdvisory, TrustRoot, TrustRootKind, TrustRootStore,
 };
 use arca_types::{Digest, RepoName};
 use async_trait::async_trait;
@@ -386,11 +386,12 @@ impl AdvisoryStore for SqlMetaStore {
     }
 
     async fn findings(&self, subject: &Digest) -> Result<Vec<Finding>> {
-        let rows = query(format!("SELECT {FINDING_COLUMNS} FROM findings WHERE subject = $1 ORDER BY advisory, package"))
-            .bind(subject.as_str())
-            .fetch_all(&mut self.db.read().await?)
-            .await
-            .map_err(db_err("reading findings"))?;
+        let rows =
+            query(format!("SELECT {FINDING_COLUMNS} FROM findings WHERE subject = $1 ORDER BY advisory, package"))
+                .bind(subject.as_str())
+                .fetch_all(&mut self.db.read().await?)
+                .await
+                .map_err(db_err("reading findings"))?;
         rows.iter().map(finding_from_row).collect()
     }
 

@@ -23,10 +23,10 @@ mod catalog;
 mod collection;
 mod manifests;
 mod promotions;
-mod trust;
 mod properties;
 mod repositories;
 mod search;
+mod trust;
 mod unit_of_work;
 mod uploads;
 
@@ -150,10 +150,10 @@ use catalog::*;
 use collection::*;
 use manifests::*;
 use promotions::*;
-use trust::*;
 use properties::*;
 use repositories::*;
 use search::*;
+use trust::*;
 use unit_of_work::*;
 use uploads::*;
 

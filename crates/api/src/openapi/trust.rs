@@ -51,9 +51,13 @@ fn version_get(id: &str, summary: &str, answer: Value) -> Value {
 pub(super) fn paths() -> Value {
     let base = "/api/v1/repositories/{name}/packages/{package}/versions/{version}";
     let scanned = json!({ "scanned": { "type": "boolean" } });
-    let attachments = version_view("attachments", schema("Attachment"), json!({
+    let attachments = version_view(
+        "attachments",
+        schema("Attachment"),
+        json!({
         "signed_by": { "type": "array", "items": text() },
-        "provenance": { "type": "array", "items": schema("Provenance") } }));
+        "provenance": { "type": "array", "items": schema("Provenance") } }),
+    );
     let mut paths = json!({
         "/api/v1/repositories/{name}/trust-roots": {
             "x-arca-route": crate::trust::TRUST_ROOTS,
@@ -122,10 +126,18 @@ pub(super) fn paths() -> Value {
     });
     let views = [
         ("attachments", "getAttachments", "A version's signatures, attestations and SBOMs, each verified", attachments),
-        ("components", "getComponents", "The components of a version's SBOMs",
-            version_view("components", schema("Component"), scanned.clone())),
-        ("vulnerabilities", "getVulnerabilities", "A version's findings, worst first",
-            version_view("findings", schema("Finding"), scanned)),
+        (
+            "components",
+            "getComponents",
+            "The components of a version's SBOMs",
+            version_view("components", schema("Component"), scanned.clone()),
+        ),
+        (
+            "vulnerabilities",
+            "getVulnerabilities",
+            "A version's findings, worst first",
+            version_view("findings", schema("Finding"), scanned),
+        ),
     ];
     for (suffix, id, summary, answer) in views {
         paths[format!("{base}/{suffix}")] = version_get(id, summary, answer);

@@ -389,3 +389,44 @@ fn trust_bad_input_is_refused_with_the_reason() {
     assert!(String::from_utf8_lossy(&wrong.stderr).contains("wrong password"), "{wrong:?}");
     fails_in(&registry, dir, 2, &["advisories", "import", path(&not_sbom)]);
 }
+
+/// `arca push --key` in CI signs the SLSA provenance it records: a repository trusting the key
+/// shows it as verified provenance (builder, source, commit, invocation).
+#[test]
+fn trust_push_with_a_key_records_signed_provenance() {
+    let registry = Registry::serve(&[]);
+    let dir = tempfile::tempdir().unwrap();
+    let dir = dir.path();
+    ok_in(&registry, dir, &["repo", "create", "rel", "--format", "generic"]);
+    let keys = keygen(&registry, dir, "ci");
+    let file = dir.join("tool.bin");
+    std::fs::write(&file, "signed provenance").unwrap();
+    let out = arca()
+        .current_dir(dir)
+        .env("COSIGN_PASSWORD", PASSWORD)
+        .env("GITHUB_ACTIONS", "true")
+        .env("GITHUB_SERVER_URL", "https://github.com")
+        .env("GITHUB_REPOSITORY", "acme/tool")
+        .env("GITHUB_SHA", "0123456789abcdef0123456789abcdef01234567")
+        .env("GITHUB_REF", "refs/heads/main")
+        .env("GITHUB_RUN_ID", "987654")
+        .env("GITHUB_RUN_ATTEMPT", "1")
+        .env("GITHUB_WORKFLOW_REF", "acme/tool/.github/workflows/release.yml@refs/heads/main")
+        .args(["--server", &registry.url(), "push", "rel/tool@1.0", path(&file), "--key"])
+        .arg(keys.join("cosign.key"))
+        .stdin(std::process::Stdio::null())
+        .output()
+        .expect("run arca");
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    ok_in(&registry, dir, &["trust", "add", "rel", "ci", "--cosign-key", path(&keys.join("cosign.pub"))]);
+    let view: serde_json::Value =
+        serde_json::from_str(&ok_in(&registry, dir, &["attachments", "rel/tool@1.0", "--output", "json"])).unwrap();
+    let kinds: Vec<(&str, &str)> = (view["attachments"].as_array().unwrap().iter())
+        .map(|a| (a["kind"].as_str().unwrap(), a["verdict"].as_str().unwrap()))
+        .collect();
+    assert_eq!(kinds, [("cosign-attestation", "valid")], "{view}");
+    let p = &view["provenance"][0];
+    assert_eq!(p["source_repository"], "https://github.com/acme/tool", "{view}");
+    assert_eq!(p["commit"], "0123456789abcdef0123456789abcdef01234567");
+    assert!(p["builder_id"].as_str().unwrap().contains("release.yml"), "{view}");
+}

@@ -181,7 +181,11 @@ impl Registry {
 
     /// The manifests attached to `subject` in `name`: referrers, cosign tags, fallback index children;
     /// each once, with its cosign tag suffix when found that way.
-    async fn attachment_records(&self, name: &OciName, subject: &Digest) -> Result<Vec<(ManifestRecord, Option<String>)>> {
+    async fn attachment_records(
+        &self,
+        name: &OciName,
+        subject: &Digest,
+    ) -> Result<Vec<(ManifestRecord, Option<String>)>> {
         let mut found: HashMap<Digest, (ManifestRecord, Option<String>)> = HashMap::new();
         for r in self.ports.manifests.referrers(name, subject).await? {
             found.entry(r.digest.clone()).or_insert((r, None));

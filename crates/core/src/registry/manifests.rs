@@ -206,7 +206,8 @@ fn tag_writes(repo: &Repository, reference: &Reference, extra: Vec<Tag>) -> Vec<
 fn is_attachment_tag(tag: &str) -> bool {
     let base = ["sig", "att", "sbom"].iter().find_map(|s| tag.strip_suffix(&format!(".{s}"))).unwrap_or(tag);
     let hex_of = |alg: &str, len: usize| {
-        base.strip_prefix(alg).is_some_and(|h| h.len() == len && h.bytes().all(|b| matches!(b, b'0'..=b'9' | b'a'..=b'f')))
+        base.strip_prefix(alg)
+            .is_some_and(|h| h.len() == len && h.bytes().all(|b| matches!(b, b'0'..=b'9' | b'a'..=b'f')))
     };
     hex_of("sha256-", 64) || hex_of("sha512-", 128)
 }

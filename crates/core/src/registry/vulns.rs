@@ -224,7 +224,8 @@ fn packages_of(advisory: &Advisory) -> Vec<(String, String)> {
 /// A component of an SBOM as the index keeps it.
 fn indexed(c: &arca_sbom::Component) -> IndexedComponent {
     let version = c.version.clone().or_else(|| c.purl.as_ref().and_then(|p| p.version.clone()));
-    let osv = c.purl.as_ref().and_then(|p| arca_vuln::osv_package(&p.ty, p.namespace.as_deref(), &p.name, &p.qualifiers));
+    let osv =
+        c.purl.as_ref().and_then(|p| arca_vuln::osv_package(&p.ty, p.namespace.as_deref(), &p.name, &p.qualifiers));
     let osv = osv.map(|(eco, name)| {
         let name = arca_vuln::matching::normalize_name(&eco, &name);
         (eco, name)

@@ -81,9 +81,8 @@ fn supply_chain_crates_are_pure() {
     let deps = normal_deps(&metadata());
     for krate in ["arca-trust", "arca-notation", "arca-sbom", "arca-vuln"] {
         let all = closure(&deps, krate);
-        let bad: Vec<_> = (INFRASTRUCTURE.iter().copied().chain(["tokio", "async-trait"]))
-            .filter(|i| all.contains(*i))
-            .collect();
+        let bad: Vec<_> =
+            (INFRASTRUCTURE.iter().copied().chain(["tokio", "async-trait"])).filter(|i| all.contains(*i)).collect();
         assert!(bad.is_empty(), "{krate} must not depend on {bad:?} (see ARCHITECTURE.md)");
         let arca: Vec<_> = all.iter().filter(|d| d.starts_with("arca-") && *d != "arca-types").collect();
         assert!(arca.is_empty(), "{krate} may use arca-types only, not {arca:?}");

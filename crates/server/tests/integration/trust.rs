@@ -318,7 +318,8 @@ async fn an_sbom_on_a_generic_version_is_indexed_and_advisories_flag_it_retroact
 
     let base = "/api/v1/repositories/files/packages/tool/versions/1.0";
     let components = get(&c, &format!("{base}/components")).await;
-    let names: Vec<&str> = components["components"].as_array().unwrap().iter().map(|c| c["name"].as_str().unwrap()).collect();
+    let names: Vec<&str> =
+        components["components"].as_array().unwrap().iter().map(|c| c["name"].as_str().unwrap()).collect();
     assert_eq!(names, ["Jinja2", "lodash"], "{components}");
     assert_eq!(components["scanned"], true);
     let lodash = &components["components"][1];
@@ -345,7 +346,8 @@ async fn an_sbom_on_a_generic_version_is_indexed_and_advisories_flag_it_retroact
     assert_eq!(report["stored"], 1, "{report}");
     assert_eq!(report["rejected"].as_array().unwrap().len(), 1, "{report}");
     let findings = get(&c, &format!("{base}/vulnerabilities")).await;
-    let ids: Vec<&str> = findings["findings"].as_array().unwrap().iter().map(|f| f["advisory"].as_str().unwrap()).collect();
+    let ids: Vec<&str> =
+        findings["findings"].as_array().unwrap().iter().map(|f| f["advisory"].as_str().unwrap()).collect();
     assert_eq!(ids, ["GHSA-aaaa-0001", "GHSA-bbbb-0002"], "worst first: {findings}");
     let audit = get(&c, "/api/v1/audit?action=finding.new").await;
     let text = audit.to_string();
@@ -361,7 +363,11 @@ async fn an_sbom_on_a_generic_version_is_indexed_and_advisories_flag_it_retroact
     ] {
         let hits = get(&c, &format!("/api/v1/components?{query}")).await;
         let first = &hits["results"][0];
-        assert_eq!((first["repository"].as_str(), first["version"].as_str()), (Some("files"), Some("1.0")), "{query}: {hits}");
+        assert_eq!(
+            (first["repository"].as_str(), first["version"].as_str()),
+            (Some("files"), Some("1.0")),
+            "{query}: {hits}"
+        );
         assert_eq!(first["stage"], "prod");
     }
     for query in ["purl=pkg:npm/lodash@4.17.21", "name=lodash&range=%3E%3D4.17.21", "license=GPL-3.0"] {
@@ -373,9 +379,13 @@ async fn an_sbom_on_a_generic_version_is_indexed_and_advisories_flag_it_retroact
 
     // Coverage: one version, with SBOM, scanned, not free of high findings.
     let coverage = get(&c, "/api/v1/coverage").await;
-    let files = coverage["repositories"].as_array().unwrap().iter().find(|r| r["repository"] == "files").unwrap().clone();
-    assert_eq!(files, json!({"repository": "files", "versions": 1, "signed": 0, "with_sbom": 1,
-                             "with_provenance": 0, "free_of_high": 0}));
+    let files =
+        coverage["repositories"].as_array().unwrap().iter().find(|r| r["repository"] == "files").unwrap().clone();
+    assert_eq!(
+        files,
+        json!({"repository": "files", "versions": 1, "signed": 0, "with_sbom": 1,
+                             "with_provenance": 0, "free_of_high": 0})
+    );
     let metrics = c.get("/metrics").await.text().await.unwrap();
     assert!(metrics.contains("arca_versions_with_sbom{repository=\"files\"} 1"), "{metrics}");
     assert!(metrics.contains("arca_findings_new_total"), "{metrics}");
@@ -425,7 +435,13 @@ async fn gates_judge_verified_signatures_provenance_and_findings() {
     )
     .await;
     assert_eq!(status, 200);
-    let (status, answer) = send(&c, reqwest::Method::POST, "/api/v1/promotions", Some(json!({"artifact": "dev/app@1.0", "to": "prod", "dry_run": true}))).await;
+    let (status, answer) = send(
+        &c,
+        reqwest::Method::POST,
+        "/api/v1/promotions",
+        Some(json!({"artifact": "dev/app@1.0", "to": "prod", "dry_run": true})),
+    )
+    .await;
     assert_eq!(status, 422, "{answer}");
     assert!(answer.to_string().contains("CVE-2026-0001 (critical)"), "{answer}");
 }
@@ -437,7 +453,9 @@ fn notation_pki() -> (Vec<u8>, Vec<Vec<u8>>, String) {
     use rcgen::{KeyUsagePurpose, PKCS_ECDSA_P256_SHA256};
     let named = |cn: &str| {
         let mut p = CertificateParams::new(Vec::<String>::new()).unwrap();
-        for (t, v) in [(DnType::CountryName, "US"), (DnType::StateOrProvinceName, "WA"), (DnType::OrganizationName, "acme")] {
+        for (t, v) in
+            [(DnType::CountryName, "US"), (DnType::StateOrProvinceName, "WA"), (DnType::OrganizationName, "acme")]
+        {
             p.distinguished_name.push(t, v);
         }
         p.distinguished_name.push(DnType::CommonName, cn);
@@ -467,10 +485,11 @@ fn notation_jws(pkcs8: &[u8], chain: &[Vec<u8>], digest: &str, size: usize) -> V
         "cty": "application/vnd.cncf.notary.payload.v1+json", "io.cncf.notary.signingScheme": "notary.x509",
         "io.cncf.notary.signingTime": "2026-05-01T10:00:00Z"});
     let payload = json!({"targetArtifact": {"mediaType": OCI_MANIFEST, "digest": digest, "size": size}});
-    let (protected, payload) = (URL_SAFE_NO_PAD.encode(protected.to_string()), URL_SAFE_NO_PAD.encode(payload.to_string()));
+    let (protected, payload) =
+        (URL_SAFE_NO_PAD.encode(protected.to_string()), URL_SAFE_NO_PAD.encode(payload.to_string()));
     let rng = ring::rand::SystemRandom::new();
-    let key =
-        ring::signature::EcdsaKeyPair::from_pkcs8(&ring::signature::ECDSA_P256_SHA256_FIXED_SIGNING, pkcs8, &rng).unwrap();
+    let key = ring::signature::EcdsaKeyPair::from_pkcs8(&ring::signature::ECDSA_P256_SHA256_FIXED_SIGNING, pkcs8, &rng)
+        .unwrap();
     let signature = key.sign(&rng, format!("{protected}.{payload}").as_bytes()).unwrap();
     json!({"payload": payload, "protected": protected, "signature": URL_SAFE_NO_PAD.encode(signature.as_ref()),
            "header": {"x5c": chain.iter().map(|c| STANDARD.encode(c)).collect::<Vec<_>>()}})
@@ -491,8 +510,14 @@ async fn a_notation_signature_verifies_against_the_trust_store_and_policy() {
     let thumbprint = json!({"io.cncf.notary.x509chain.thumbprint#S256": "[]"});
     let l = layer(&c, "dev/app", "application/jose+json", &envelope, thumbprint).await;
     let subject = json!({"mediaType": OCI_MANIFEST, "digest": digest, "size": manifest.len()});
-    attach(&c, "dev/app", None, vec![l], json!({"artifactType": "application/vnd.cncf.notary.signature", "subject": subject}))
-        .await;
+    attach(
+        &c,
+        "dev/app",
+        None,
+        vec![l],
+        json!({"artifactType": "application/vnd.cncf.notary.signature", "subject": subject}),
+    )
+    .await;
 
     let view = get(&c, &attachments_path("dev/app", "1.0")).await;
     assert_eq!(verdicts(&view), [("notation".into(), "untrusted_key".into())], "no policy yet: {view}");

@@ -53,12 +53,18 @@ pub(super) async fn attachment_verdicts_are_cached_per_set_of_roots(store: &dyn 
     let subject = digest("image");
     let first = [verdict("sig", "roots-1", &subject, r#"{"verdict":"untrusted_key","signer":"k"}"#)];
     store.put_attachment_verdicts(&first).await.unwrap();
-    store.put_attachment_verdicts(&[verdict("sig", "roots-2", &subject, r#"{"verdict":"valid","signer":"k"}"#)]).await.unwrap();
+    store
+        .put_attachment_verdicts(&[verdict("sig", "roots-2", &subject, r#"{"verdict":"valid","signer":"k"}"#)])
+        .await
+        .unwrap();
     assert_eq!(store.attachment_verdicts(&subject, "roots-1").await.unwrap(), first);
     let second = store.attachment_verdicts(&subject, "roots-2").await.unwrap();
     assert_eq!(second.len(), 1);
     assert!(second[0].verdict.contains("valid"));
-    store.put_attachment_verdicts(&[verdict("sig", "roots-1", &subject, r#"{"verdict":"invalid","reason":"x"}"#)]).await.unwrap();
+    store
+        .put_attachment_verdicts(&[verdict("sig", "roots-1", &subject, r#"{"verdict":"invalid","reason":"x"}"#)])
+        .await
+        .unwrap();
     let again = store.attachment_verdicts(&subject, "roots-1").await.unwrap();
     assert_eq!(again.len(), 1, "replaced, not added");
     assert!(again[0].verdict.contains("invalid"));
@@ -94,13 +100,20 @@ pub(super) async fn components_are_indexed_per_sbom_and_found_by_purl_name_and_l
     store.put_components(subject, &digest("sbom-2"), std::slice::from_ref(&lodash)).await.unwrap();
     assert_eq!(store.components(subject).await.unwrap(), [jinja.clone(), lodash.clone()], "deduplicated");
 
-    let find = |q: ComponentQuery| async move { store.find_components(&ComponentQuery { limit: 10, ..q }).await.unwrap() };
+    let find =
+        |q: ComponentQuery| async move { store.find_components(&ComponentQuery { limit: 10, ..q }).await.unwrap() };
     let hits = find(ComponentQuery { purl: Some("pkg:npm/lodash".into()), ..Default::default() }).await;
     assert_eq!(hits.len(), 1, "one version, whichever SBOMs list it");
-    assert_eq!((hits[0].repository.as_str(), hits[0].package.as_str(), hits[0].version.as_str()), ("dev", "app", "1.0"));
+    assert_eq!(
+        (hits[0].repository.as_str(), hits[0].package.as_str(), hits[0].version.as_str()),
+        ("dev", "app", "1.0")
+    );
     assert_eq!(hits[0].component, lodash);
-    let by_version =
-        find(ComponentQuery { purl: Some("pkg:npm/lodash".into()), version: Some("4.17.21".into()), ..Default::default() });
+    let by_version = find(ComponentQuery {
+        purl: Some("pkg:npm/lodash".into()),
+        version: Some("4.17.21".into()),
+        ..Default::default()
+    });
     assert!(by_version.await.is_empty());
     assert_eq!(find(ComponentQuery { license: Some("BSD-3-Clause".into()), ..Default::default() }).await.len(), 1);
     assert_eq!(find(ComponentQuery { license: Some("BSD".into()), ..Default::default() }).await.len(), 0, "whole ids");
