@@ -346,18 +346,7 @@ impl AdvisoryStore for SqlMetaStore {
 
     async fn settle_advisory(&self, advisory: &str, findings: &[Finding]) -> Result<Vec<Finding>> {
         let mut tx = self.db.write().await?;
-        let before = query(format!("SELECT {FINDING_COLUMNS} FROM findings WHERE advisory = $1"))
-            .bind(advisory)
-            .fetch_all(&mut tx)
-            .await
-            .map_err(db_err("reading findings"))?;
-        let before: Vec<Finding> = before.iter().map(finding_from_row).collect::<Result<_>>()?;
-        query("DELETE FROM findings WHERE advisory = $1")
-            .bind(advisory)
-            .execute(&mut tx)
-            .await
-            .map_err(db_err("recording findings"))?;
-        let new = insert_findings(&mut tx, findings, &before).await?;
+        let new = swap_findings(&mut tx, "advisory", advisory, findings).await?;
         query("UPDATE advisories SET evaluated = 1 WHERE id = $1")
             .bind(advisory)
             .execute(&mut tx)
@@ -369,18 +358,7 @@ impl AdvisoryStore for SqlMetaStore {
 
     async fn replace_findings(&self, subject: &Digest, findings: &[Finding]) -> Result<Vec<Finding>> {
         let mut tx = self.db.write().await?;
-        let before = query(format!("SELECT {FINDING_COLUMNS} FROM findings WHERE subject = $1"))
-            .bind(subject.as_str())
-            .fetch_all(&mut tx)
-            .await
-            .map_err(db_err("reading findings"))?;
-        let before: Vec<Finding> = before.iter().map(finding_from_row).collect::<Result<_>>()?;
-        query("DELETE FROM findings WHERE subject = $1")
-            .bind(subject.as_str())
-            .execute(&mut tx)
-            .await
-            .map_err(db_err("recording findings"))?;
-        let new = insert_findings(&mut tx, findings, &before).await?;
+        let new = swap_findings(&mut tx, "subject", subject.as_str(), findings).await?;
         tx.commit().await.map_err(db_err("recording findings"))?;
         Ok(new)
     }
@@ -403,6 +381,28 @@ impl AdvisoryStore for SqlMetaStore {
         let n: i64 = col(&row, 0)?;
         Ok(crate::db::to_u64(n))
     }
+}
+
+/// Replaces the findings whose `column` (`subject` or `advisory`, fixed text) is `value` with
+/// `findings`, in `tx`; the ones that are new.
+async fn swap_findings(
+    tx: &mut crate::db::Tx,
+    column: &'static str,
+    value: &str,
+    findings: &[Finding],
+) -> Result<Vec<Finding>> {
+    let before = query(format!("SELECT {FINDING_COLUMNS} FROM findings WHERE {column} = $1"))
+        .bind(value)
+        .fetch_all(&mut *tx)
+        .await
+        .map_err(db_err("reading findings"))?;
+    let before: Vec<Finding> = before.iter().map(finding_from_row).collect::<Result<_>>()?;
+    query(format!("DELETE FROM findings WHERE {column} = $1"))
+        .bind(value)
+        .execute(&mut *tx)
+        .await
+        .map_err(db_err("recording findings"))?;
+    insert_findings(tx, findings, &before).await
 }
 
 /// Inserts findings (keeping the `found_at` of any that was there before); the ones that are new.
