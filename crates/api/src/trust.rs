@@ -49,8 +49,15 @@ pub(crate) fn routes() -> Router<Arc<Registry>> {
         .route(COVERAGE, get(coverage))
 }
 
+/// A request of advisories carries at most this many bytes (1000 records; `arca advisories import`
+/// sends 4 MiB at most).
+const MAX_ADVISORY_REQUEST: usize = 16 << 20;
+
 pub(crate) fn advisory_routes(state: Advisories) -> Router {
-    Router::new().route(ADVISORIES, axum::routing::get(advisory_count).post(import)).with_state(state)
+    Router::new()
+        .route(ADVISORIES, axum::routing::get(advisory_count).post(import))
+        .layer(axum::extract::DefaultBodyLimit::max(MAX_ADVISORY_REQUEST))
+        .with_state(state)
 }
 
 fn repository(name: &str) -> Result<RepoName, ApiError> {
@@ -198,6 +205,11 @@ async fn components(
     RawQuery(query): RawQuery,
 ) -> Result<Response, ApiError> {
     let params = QueryParams::parse(query.as_deref().unwrap_or(""));
+    for (key, max) in [("purl", 1000), ("name", 1000), ("license", 200), ("range", 200)] {
+        if params.get(key).is_some_and(|v| v.len() > max) {
+            return Err(bad_request(format!("{key} is longer than {max} bytes")));
+        }
+    }
     let mut q = ComponentQuery {
         name: params.get("name"),
         license: params.get("license"),
@@ -243,7 +255,8 @@ async fn advisory_count(State(a): State<Advisories>) -> Result<Response, ApiErro
 /// versions appear before the answer (unless another node runs it: then on its next run).
 async fn import(State(a): State<Advisories>, caller: Caller, body: axum::body::Bytes) -> Result<Response, ApiError> {
     let records: Vec<serde_json::Value> = match serde_json::from_slice(&body) {
-        Ok(serde_json::Value::Array(records)) => records,
+        Ok(serde_json::Value::Array(records)) if records.iter().all(serde_json::Value::is_object) => records,
+        Ok(serde_json::Value::Array(_)) => return Err(bad_request("every OSV record must be a JSON object")),
         Ok(_) => return Err(bad_request("expected a JSON array of OSV records")),
         Err(e) => return Err(bad_request(e.to_string())),
     };

@@ -166,7 +166,8 @@ fn paths() -> Value {
                 "operationId": "createRepository", "tags": ["repositories"], "summary": "Create a repository",
                 "requestBody": body(schema("NewRepository")),
                 "responses": responses(("201", ok("created", schema("Repository"))),
-                    &[("400", "invalid body or name"), ("409", "a repository of that name exists")])
+                    &[("400", "invalid body or name"),
+                      ("409", "a repository of that name exists, or it would promote from itself")])
             }
         },
         "/api/v1/repositories/{name}": {
@@ -183,7 +184,8 @@ fn paths() -> Value {
                 "operationId": "updateRepository", "tags": ["repositories"], "summary": "Change a repository's policy",
                 "requestBody": body(schema("PolicyChange")),
                 "responses": responses(("200", ok("the repository after the change", schema("Repository"))),
-                    &[("400", "invalid name or body"), ("404", "no such repository")])
+                    &[("400", "invalid name or body"), ("404", "no such repository"),
+                      ("409", "the repository would promote from itself")])
             },
             "delete": {
                 "operationId": "deleteRepository", "tags": ["repositories"], "summary": "Delete an empty repository",

@@ -17,6 +17,8 @@ use std::path::{Component, Path, PathBuf};
 
 /// Records per request (the server takes at most 1000).
 const BATCH: usize = 500;
+/// A batch is sent once its records reach this many bytes too (the server takes 16 MiB a request).
+const BATCH_BYTES: usize = 4 << 20;
 
 #[derive(clap::Subcommand, Debug)]
 pub enum AdvisoriesCommand {
@@ -68,13 +70,18 @@ pub async fn advisories(server: &Server, command: &AdvisoriesCommand) -> anyhow:
     let mut totals = Totals::default();
     let mut batch: Vec<Value> = Vec::with_capacity(BATCH);
     let mut sent = 0usize;
+    let mut bytes = 0usize;
     let chatty = std::io::stderr().is_terminal();
     for record in records {
         match record {
-            Ok(value) => batch.push(value),
+            Ok(value) => {
+                bytes += value.to_string().len();
+                batch.push(value);
+            }
             Err(reason) => totals.rejected.push(reason),
         }
-        if batch.len() == BATCH {
+        if batch.len() == BATCH || bytes >= BATCH_BYTES {
+            bytes = 0;
             send_batch(server, &mut batch, &mut totals, &mut sent).await?;
             if chatty || sent.is_multiple_of(10_000) {
                 eprintln!("{sent} records sent, {} stored", totals.stored);

@@ -566,3 +566,28 @@ async fn a_notation_signature_verifies_against_the_trust_store_and_policy() {
     .await;
     assert_eq!(status, 400, "{answer}");
 }
+
+#[tokio::test]
+async fn advisory_imports_take_large_batches_and_refuse_too_many_records() {
+    let dir = tempfile::tempdir().unwrap();
+    let server = start(dir.path()).await;
+    let c = Client::new(&server);
+    // 600 records with long details: about 3.6 MB, past the 2 MB default body limit of other routes.
+    let details = "x".repeat(6000);
+    let records: Vec<Value> = (0..600)
+        .map(|i| {
+            let mut a = lodash_advisory(&format!("GHSA-big-{i:04}"), "4.17.21", "CVSS:3.1/AV:N/AC:L/PR:N/UI:N/S:U/C:H/I:H/A:H");
+            a["details"] = json!(details);
+            a
+        })
+        .collect();
+    let (status, report) = send(&c, reqwest::Method::POST, "/api/v1/advisories", Some(json!(records))).await;
+    assert_eq!((status, report["stored"].clone()), (200, json!(600)), "{report}");
+    assert_eq!(get(&c, "/api/v1/advisories").await["advisories"], 600);
+
+    let too_many: Vec<Value> = (0..1001).map(|i| json!({"id": format!("X-{i}")})).collect();
+    let (status, answer) = send(&c, reqwest::Method::POST, "/api/v1/advisories", Some(json!(too_many))).await;
+    assert_eq!(status, 400, "{answer}");
+    let (status, _) = send(&c, reqwest::Method::POST, "/api/v1/advisories", Some(json!({"id": "not an array"}))).await;
+    assert_eq!(status, 400);
+}
