@@ -106,3 +106,57 @@ async fn three_nodes_share_uploads_tags_and_refusals() {
     }
     db.drop().await;
 }
+
+/// Issue 12, point 4, on PostgreSQL: two nodes promoting different digests into one immutable tag at
+/// once end with exactly one winner (the other refused with `409 tag_immutable`), the tag pointing at
+/// the winner's digest and the history recording only the winner.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn racing_promotions_on_two_nodes_have_one_winner() {
+    let db = PgScratch::create().await;
+    let data = tempfile::tempdir().unwrap();
+    let nodes = three_nodes(&db, data.path()).await;
+    let [a, b] = [Client::new(&nodes[0]), Client::new(&nodes[1])];
+    for body in [
+        serde_json::json!({"name": "dev-a"}),
+        serde_json::json!({"name": "dev-b"}),
+        serde_json::json!({"name": "release", "promote_from": ["dev-a", "dev-b"]}),
+    ] {
+        let r = a.http.post(a.url("/api/v1/repositories")).json(&body).send().await.unwrap();
+        assert_eq!(r.status(), 201);
+    }
+    for n in 0..6 {
+        for (node, repo) in [(&a, "dev-a"), (&b, "dev-b")] {
+            let manifest = node.push_image_parts(&format!("{repo}/app"), format!("{repo} {n}").as_bytes()).await;
+            assert_eq!(node.put_manifest(&format!("{repo}/app"), &format!("{n}.0"), &manifest).await.status(), 201);
+        }
+    }
+    for n in 0..6 {
+        let promote = |node: &Client, repo: &str| {
+            let body = serde_json::json!({"artifact": format!("{repo}/app@{n}.0"), "to": "release"});
+            node.http.post(node.url("/api/v1/promotions")).json(&body).send()
+        };
+        let (ra, rb) = tokio::join!(promote(&a, "dev-a"), promote(&b, "dev-b"));
+        let (ra, rb) = (ra.unwrap(), rb.unwrap());
+        let mut statuses = [ra.status().as_u16(), rb.status().as_u16()];
+        let loser = if ra.status() == 409 { ra } else { rb };
+        statuses.sort_unstable();
+        assert_eq!(statuses, [200, 409], "exactly one winner of {n}.0");
+        let refusal: serde_json::Value = loser.json().await.unwrap();
+        assert_eq!(refusal["error"]["code"], "tag_immutable", "{refusal}");
+        let history: serde_json::Value =
+            a.get("/api/v1/promotions?repository=release&package=app&limit=100").await.json().await.unwrap();
+        let recorded: Vec<&serde_json::Value> =
+            history["history"].as_array().unwrap().iter().filter(|h| h["version"] == format!("{n}.0")).collect();
+        assert_eq!(recorded.len(), 1, "only the winner is recorded: {history}");
+        let tagged = b.get(&format!("/v2/release/app/manifests/{n}.0")).await;
+        assert_eq!(
+            tagged.headers()["docker-content-digest"].to_str().unwrap(),
+            recorded[0]["digest"],
+            "the tag is the winner's"
+        );
+    }
+    for node in nodes {
+        node.stop().await;
+    }
+    db.drop().await;
+}
