@@ -177,6 +177,21 @@ impl AttachmentIndex for SqlMetaStore {
         tx.commit().await.map_err(db_err("indexing components"))
     }
 
+    async fn forget_sboms_except(&self, subject: &Digest, keep: &[Digest]) -> Result<u64> {
+        let mut tx = self.db.write().await?;
+        let (f, where_) = other_sboms(subject, keep);
+        let count = f.bind(format!("SELECT COUNT(DISTINCT sbom) FROM sbom_components {where_}"));
+        let row = count.fetch_one(&mut tx).await.map_err(db_err("forgetting components"))?;
+        let sboms: i64 = col(&row, 0)?;
+        if sboms > 0 {
+            let (f, where_) = other_sboms(subject, keep);
+            let delete = f.bind(format!("DELETE FROM sbom_components {where_}"));
+            delete.execute(&mut tx).await.map_err(db_err("forgetting components"))?;
+        }
+        tx.commit().await.map_err(db_err("forgetting components"))?;
+        Ok(crate::db::to_u64(sboms))
+    }
+
     async fn has_sbom(&self, subject: &Digest) -> Result<bool> {
         let row = query("SELECT 1 FROM sbom_components WHERE subject = $1 LIMIT 1")
             .bind(subject.as_str())
@@ -254,6 +269,19 @@ impl AttachmentIndex for SqlMetaStore {
         .map_err(db_err("reading components"))?;
         rows.iter().map(|row| Ok((digest_col(row, 0)?, component_from_row(row, 1)?))).collect()
     }
+}
+
+/// The rows of `subject`'s SBOMs other than `keep`: the filter and its WHERE clause.
+fn other_sboms(subject: &Digest, keep: &[Digest]) -> (Filter, String) {
+    let mut f = Filter::default();
+    let p = f.text(subject.as_str());
+    f.clauses.push(format!("subject = {p}"));
+    if !keep.is_empty() {
+        let list: Vec<String> = keep.iter().map(|d| f.text(d.as_str())).collect();
+        f.clauses.push(format!("sbom NOT IN ({})", list.join(", ")));
+    }
+    let where_ = f.where_clause();
+    (f, where_)
 }
 
 /// `|MIT|Apache-2.0|`: every license between bars, so `LIKE '%|MIT|%'` finds one exactly.

@@ -130,6 +130,7 @@ macro_rules! meta_checks {
             attachment_verdicts_are_cached_per_set_of_roots,
             components_are_indexed_per_sbom_and_found_by_purl_name_and_license,
             advisories_are_replaced_by_newer_versions_and_findings_keep_their_first_time,
+            forgetting_sboms_keeps_only_those_still_attached,
         }
     };
 }

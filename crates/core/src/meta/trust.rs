@@ -122,6 +122,8 @@ pub trait AttachmentIndex: Send + Sync + 'static {
     async fn sbom_indexed(&self, subject: &Digest, sbom: &Digest) -> Result<bool>;
     /// Indexes (replaces) the components of one SBOM attachment of `subject`.
     async fn put_components(&self, subject: &Digest, sbom: &Digest, components: &[IndexedComponent]) -> Result<()>;
+    /// Forgets the components of `subject`'s SBOMs other than `keep`; how many SBOMs were forgotten.
+    async fn forget_sboms_except(&self, subject: &Digest, keep: &[Digest]) -> Result<u64>;
     /// Whether any SBOM attached to `subject` was indexed (even one listing no component).
     async fn has_sbom(&self, subject: &Digest) -> Result<bool>;
     /// The components of every SBOM attached to `subject`, deduplicated.

@@ -176,6 +176,15 @@ impl Registry {
             fresh.push(row);
         }
         self.ports.attachment_index.put_attachment_verdicts(&fresh).await?;
+        // What is left of the cache was attached once and is no more (a deleted referrer, a replaced
+        // cosign tag): an SBOM among them no longer lists the artifact's components.
+        if cached
+            .values()
+            .any(|row| row.kind == attachments::Kind::Sbom.as_str() || row.facts.contains("\"components\""))
+        {
+            let keep: Vec<Digest> = reports.iter().filter(|r| r.has_sbom()).map(|r| r.digest.clone()).collect();
+            self.forget_sboms_except(&subject.digest, &keep).await?;
+        }
         Ok(reports)
     }
 

@@ -54,6 +54,11 @@ impl Registry {
     pub(super) async fn index_sbom(&self, subject: &Digest, sbom_digest: &Digest, sbom: &Sbom) -> Result<()> {
         let components: Vec<IndexedComponent> = sbom.components.iter().map(indexed).collect();
         self.ports.attachment_index.put_components(subject, sbom_digest, &components).await?;
+        self.match_components(subject).await
+    }
+
+    /// Matches every indexed component of `subject` against the stored advisories: its findings.
+    async fn match_components(&self, subject: &Digest) -> Result<()> {
         let all = self.ports.attachment_index.components(subject).await?;
         let mut advisories = AdvisoryCache::default();
         let mut findings = Vec::new();
@@ -64,6 +69,15 @@ impl Registry {
         }
         let new = self.ports.advisories.replace_findings(subject, &findings).await?;
         self.announce(&new).await
+    }
+
+    /// Drops the components of `subject`'s SBOMs other than `keep` (no longer attached) and matches
+    /// what remains again.
+    pub(super) async fn forget_sboms_except(&self, subject: &Digest, keep: &[Digest]) -> Result<()> {
+        if self.ports.attachment_index.forget_sboms_except(subject, keep).await? == 0 {
+            return Ok(());
+        }
+        self.match_components(subject).await
     }
 
     /// The components of the SBOMs attached to `subject`.

@@ -576,7 +576,8 @@ async fn advisory_imports_take_large_batches_and_refuse_too_many_records() {
     let details = "x".repeat(6000);
     let records: Vec<Value> = (0..600)
         .map(|i| {
-            let mut a = lodash_advisory(&format!("GHSA-big-{i:04}"), "4.17.21", "CVSS:3.1/AV:N/AC:L/PR:N/UI:N/S:U/C:H/I:H/A:H");
+            let mut a =
+                lodash_advisory(&format!("GHSA-big-{i:04}"), "4.17.21", "CVSS:3.1/AV:N/AC:L/PR:N/UI:N/S:U/C:H/I:H/A:H");
             a["details"] = json!(details);
             a
         })
@@ -590,4 +591,36 @@ async fn advisory_imports_take_large_batches_and_refuse_too_many_records() {
     assert_eq!(status, 400, "{answer}");
     let (status, _) = send(&c, reqwest::Method::POST, "/api/v1/advisories", Some(json!({"id": "not an array"}))).await;
     assert_eq!(status, 400);
+}
+
+#[tokio::test]
+async fn deleting_an_sbom_takes_its_components_and_findings_with_it() {
+    let dir = tempfile::tempdir().unwrap();
+    let server = start(dir.path()).await;
+    let c = Client::new(&server);
+    let digest = image(&c, "dev/app", "1.0").await;
+    let critical = "CVSS:3.1/AV:N/AC:L/PR:N/UI:N/S:U/C:H/I:H/A:H";
+    let advisory = json!([lodash_advisory("GHSA-cccc-0003", "4.17.21", critical)]);
+    assert_eq!(send(&c, reqwest::Method::POST, "/api/v1/advisories", Some(advisory)).await.0, 200);
+    let l = layer(&c, "dev/app", "application/vnd.cyclonedx+json", &cyclonedx(), json!({})).await;
+    let subject = json!({"mediaType": OCI_MANIFEST, "digest": digest, "size": 1});
+    let sbom = attach(
+        &c,
+        "dev/app",
+        None,
+        vec![l],
+        json!({"artifactType": "application/vnd.cyclonedx+json", "subject": subject}),
+    )
+    .await;
+    let base = "/api/v1/repositories/dev/packages/app/versions/1.0";
+    assert_eq!(get(&c, &format!("{base}/vulnerabilities")).await["findings"].as_array().unwrap().len(), 1);
+
+    let r = c.http.delete(c.url(&format!("/v2/dev/app/manifests/{sbom}"))).send().await.unwrap();
+    assert_eq!(r.status(), 202);
+    let components = get(&c, &format!("{base}/components")).await;
+    assert_eq!(components["components"], json!([]), "{components}");
+    assert_eq!(components["scanned"], false);
+    assert_eq!(get(&c, &format!("{base}/vulnerabilities")).await["findings"], json!([]));
+    let hits = get(&c, "/api/v1/components?purl=pkg:npm/lodash").await;
+    assert_eq!(hits["results"], json!([]));
 }

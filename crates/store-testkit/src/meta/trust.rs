@@ -171,3 +171,16 @@ pub(super) async fn advisories_are_replaced_by_newer_versions_and_findings_keep_
     assert_eq!(store.findings(&subject).await.unwrap().len(), 1, "replaced: GHSA-1 no longer applies");
     assert_eq!(store.advisory_count().await.unwrap(), 1);
 }
+
+pub(super) async fn forgetting_sboms_keeps_only_those_still_attached(store: &dyn MetaStore) {
+    let subject = digest("image");
+    let lodash = component("lodash", "4.17.20", "npm", &["MIT"]);
+    let jinja = component("jinja2", "2.11.2", "PyPI", &["BSD-3-Clause"]);
+    store.put_components(&subject, &digest("sbom-a"), std::slice::from_ref(&lodash)).await.unwrap();
+    store.put_components(&subject, &digest("sbom-b"), std::slice::from_ref(&jinja)).await.unwrap();
+    assert_eq!(store.forget_sboms_except(&subject, &[digest("sbom-a"), digest("sbom-b")]).await.unwrap(), 0);
+    assert_eq!(store.forget_sboms_except(&subject, &[digest("sbom-a")]).await.unwrap(), 1);
+    assert_eq!(store.components(&subject).await.unwrap(), [lodash]);
+    assert_eq!(store.forget_sboms_except(&subject, &[]).await.unwrap(), 1);
+    assert!(!store.has_sbom(&subject).await.unwrap(), "nothing attached: not scanned any more");
+}
