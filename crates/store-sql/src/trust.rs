@@ -192,6 +192,21 @@ impl AttachmentIndex for SqlMetaStore {
         Ok(crate::db::to_u64(sboms))
     }
 
+    async fn forget_orphans(&self) -> Result<u64> {
+        let mut tx = self.db.write().await?;
+        let mut forgotten = 0;
+        for sql in [
+            "DELETE FROM sbom_components WHERE subject NOT IN (SELECT digest FROM manifests)",
+            "DELETE FROM findings WHERE subject NOT IN (SELECT digest FROM manifests)",
+            "DELETE FROM attachment_verdicts WHERE subject NOT IN (SELECT digest FROM manifests) \
+             OR attachment NOT IN (SELECT digest FROM manifests)",
+        ] {
+            forgotten += query(sql).execute(&mut tx).await.map_err(db_err("forgetting orphaned trust facts"))?;
+        }
+        tx.commit().await.map_err(db_err("forgetting orphaned trust facts"))?;
+        Ok(forgotten)
+    }
+
     async fn has_sbom(&self, subject: &Digest) -> Result<bool> {
         let row = query("SELECT 1 FROM sbom_components WHERE subject = $1 LIMIT 1")
             .bind(subject.as_str())

@@ -131,6 +131,7 @@ macro_rules! meta_checks {
             components_are_indexed_per_sbom_and_found_by_purl_name_and_license,
             advisories_are_replaced_by_newer_versions_and_findings_keep_their_first_time,
             forgetting_sboms_keeps_only_those_still_attached,
+            facts_of_artifacts_deleted_everywhere_are_forgotten,
         }
     };
 }

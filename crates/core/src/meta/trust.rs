@@ -124,6 +124,9 @@ pub trait AttachmentIndex: Send + Sync + 'static {
     async fn put_components(&self, subject: &Digest, sbom: &Digest, components: &[IndexedComponent]) -> Result<()>;
     /// Forgets the components of `subject`'s SBOMs other than `keep`; how many SBOMs were forgotten.
     async fn forget_sboms_except(&self, subject: &Digest, keep: &[Digest]) -> Result<u64>;
+    /// Forgets verdicts, components and findings of artifacts no repository holds any more (their
+    /// manifest deleted everywhere); how many rows went.
+    async fn forget_orphans(&self) -> Result<u64>;
     /// Whether any SBOM attached to `subject` was indexed (even one listing no component).
     async fn has_sbom(&self, subject: &Digest) -> Result<bool>;
     /// The components of every SBOM attached to `subject`, deduplicated.

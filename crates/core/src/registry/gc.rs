@@ -76,6 +76,11 @@ impl Registry {
         if report.blobs > 0 {
             tracing::info!(blobs = report.blobs, bytes = report.bytes, resumed = report.resumed, "garbage collected");
         }
+        // What was verified and matched about artifacts deleted everywhere goes too.
+        let orphans = self.ports.attachment_index.forget_orphans().await?;
+        if orphans > 0 {
+            tracing::info!(rows = orphans, "forgot verdicts, components and findings of deleted artifacts");
+        }
         Ok(report)
     }
 

@@ -184,3 +184,26 @@ pub(super) async fn forgetting_sboms_keeps_only_those_still_attached(store: &dyn
     assert_eq!(store.forget_sboms_except(&subject, &[]).await.unwrap(), 1);
     assert!(!store.has_sbom(&subject).await.unwrap(), "nothing attached: not scanned any more");
 }
+
+pub(super) async fn facts_of_artifacts_deleted_everywhere_are_forgotten(store: &dyn MetaStore) {
+    create_repositories(store, &["dev"]).await;
+    let kept = manifest("dev/app", "kept");
+    put(store, &kept, Some(immutable("1.0"))).await;
+    let gone = digest("deleted long ago");
+    for subject in [&kept.record.digest, &gone] {
+        store.put_components(subject, &digest("sbom"), &[component("lodash", "1.0.0", "npm", &[])]).await.unwrap();
+        store.replace_findings(subject, &[finding(subject, "GHSA-1", T0)]).await.unwrap();
+    }
+    let v = verdict("sig", "roots", &gone, r#"{"verdict":"valid","signer":"k"}"#);
+    store.put_attachment_verdicts(&[v]).await.unwrap();
+    assert_eq!(
+        store.forget_orphans().await.unwrap(),
+        4,
+        "the deleted artifact's SBOM (its marker and component), finding, verdict"
+    );
+    assert!(!store.has_sbom(&gone).await.unwrap());
+    assert!(store.findings(&gone).await.unwrap().is_empty());
+    assert!(store.attachment_verdicts(&gone, "roots").await.unwrap().is_empty());
+    assert!(store.has_sbom(&kept.record.digest).await.unwrap(), "what a repository holds stays");
+    assert_eq!(store.findings(&kept.record.digest).await.unwrap().len(), 1);
+}
