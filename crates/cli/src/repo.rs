@@ -67,7 +67,8 @@ pub struct PromotionFlags {
     #[arg(long = "promote-from", value_name = "REPO")]
     pub promote_from: Vec<String>,
     /// A gate promotions into it must pass (repeatable): signed, sbom, provenance,
-    /// max-severity=<critical|high|medium|low>, approvals=<n>, soak=<duration>.
+    /// max-severity=<critical|high|medium|low>, approvals=<n>, soak=<duration>, cel=<expression>
+    /// (docs/cel.md).
     #[arg(long = "gate", value_name = "GATE")]
     pub gates: Vec<String>,
     /// A gate a manifest pull from it must pass (repeatable): signed, sbom, provenance,

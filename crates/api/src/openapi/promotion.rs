@@ -22,9 +22,10 @@ fn artifact_gates() -> String {
 /// pattern).
 pub(super) fn gate() -> Value {
     json!({ "type": "string", "maxLength": 300,
-        "pattern": format!("^({}|approvals=([1-9][0-9]?|100)|soak=[0-9]{{1,4}}[smhd])$", artifact_gates()),
+        "pattern": format!("^({}|approvals=([1-9][0-9]?|100)|soak=[0-9]{{1,4}}[smhd]|cel=.+)$", artifact_gates()),
         "description": "signed[=<key glob>], sbom, provenance[=<builder glob>[,<source glob>]], \
-            max-severity=<critical|high|medium|low>[;allow=<id>[@<expiry>],…], approvals=<n>, soak=<duration>" })
+            max-severity=<critical|high|medium|low>[;allow=<id>[@<expiry>],…], approvals=<n>, soak=<duration>, \
+            cel=<CEL expression over the promotion's facts> (see docs/cel.md; compiled when configured)" })
 }
 
 /// A pull gate: one judged on the artifact itself.

@@ -28,6 +28,32 @@ pub struct Facts {
     pub approvals: Vec<Approval>,
     /// When the version arrived in the source repository (its stage), if known.
     pub arrived_at: Option<Millis>,
+    /// The version promoted, as the source holds it (for `cel=` gates).
+    pub artifact: ArtifactFacts,
+    /// The repository it is promoted from.
+    pub source: StageFacts,
+    /// The repository it is promoted into.
+    pub target: StageFacts,
+}
+
+/// Which version is promoted: the `artifact` of a `cel=` gate.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct ArtifactFacts {
+    pub repository: String,
+    pub package: String,
+    /// The tag it is promoted by; `None` when promoted by digest.
+    pub version: Option<String>,
+    pub digest: String,
+    pub media_type: String,
+    /// When the manifest was pushed to the source.
+    pub created_at: Millis,
+}
+
+/// A repository on a promotion's path: the `source` and `target` of a `cel=` gate.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct StageFacts {
+    pub repository: String,
+    pub stage: Option<String>,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -78,6 +104,7 @@ pub fn evaluate(gates: &[Gate], facts: &Facts) -> Vec<Verdict> {
                 Gate::MaxSeverity { at, allow } => max_severity(*at, allow, facts),
                 Gate::Approvals(n) => approvals(*n, facts),
                 Gate::Soak(age) => soak(age, facts),
+                Gate::Cel(expression) => super::cel::judge(expression, facts),
             };
             Verdict { gate: gate.to_string(), passed, reason }
         })

@@ -95,6 +95,10 @@ pub enum Gate {
     /// `soak=<duration>` (`24h`, `7d`; see [`Age`]): the version has been in the source
     /// repository at least that long.
     Soak(Age),
+    /// `cel=<expression>`: a CEL expression over the facts (see [`super::cel`]) that must evaluate to
+    /// `true`. [`Gate::parse`] compiles it, so a gate built by it holds an expression that parses;
+    /// the text is kept as written (trimmed).
+    Cel(String),
 }
 
 /// An allowlisted advisory of a `max-severity` gate: `CVE-2024-1234` or `CVE-2024-1234@2027-01-01`.
@@ -146,10 +150,9 @@ pub enum GateProblem {
     UnexpectedValue(&'static str),
     #[error("{0}")]
     Invalid(String),
-    /// A `cel=` gate: understood, but this build has no CEL evaluator. Refused when configured so
-    /// that it neither passes nor fails silently.
-    #[error("cel gates are not supported by this build yet")]
-    CelUnsupported,
+    /// A `cel=` expression that does not compile: the parser's message.
+    #[error("{0}")]
+    Cel(String),
     #[error("the gate is {len} bytes; at most {MAX_GATE_BYTES} are allowed")]
     TooLong { len: usize },
 }
@@ -187,9 +190,13 @@ impl Gate {
             None => (trimmed, None),
         };
         if name == "cel" {
-            return match value {
-                Some(expression) if !expression.trim().is_empty() => Err(fail(GateProblem::CelUnsupported)),
-                _ => Err(invalid("`cel` needs an expression: `cel=<expression>`".into())),
+            let expression = value.map(str::trim).unwrap_or_default();
+            if expression.is_empty() {
+                return Err(invalid("`cel` needs an expression: `cel=<expression>`".into()));
+            }
+            return match super::cel::compile(expression) {
+                Ok(_) => Ok(Self::Cel(expression.to_owned())),
+                Err(why) => Err(fail(GateProblem::Cel(why))),
             };
         }
         if trimmed.chars().any(|c| c.is_whitespace() || c.is_control()) {
@@ -247,7 +254,7 @@ impl Gate {
         }
     }
 
-    /// The gate's name: `signed`, `sbom`, `provenance`, `max-severity`, `approvals` or `soak`.
+    /// The gate's name: `signed`, `sbom`, `provenance`, `max-severity`, `approvals`, `soak` or `cel`.
     pub fn name(&self) -> &'static str {
         match self {
             Self::Signed { .. } => "signed",
@@ -256,6 +263,7 @@ impl Gate {
             Self::MaxSeverity { .. } => "max-severity",
             Self::Approvals(_) => "approvals",
             Self::Soak(_) => "soak",
+            Self::Cel(_) => "cel",
         }
     }
 }
@@ -306,6 +314,7 @@ impl fmt::Display for Gate {
             }
             Self::Approvals(n) => write!(f, "={n}"),
             Self::Soak(age) => write!(f, "={age}"),
+            Self::Cel(expression) => write!(f, "={expression}"),
         }
     }
 }

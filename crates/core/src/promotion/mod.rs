@@ -20,7 +20,7 @@
 //! | `max-severity=<severity>;allow=<id>[@<expiry>],…` | … not counting allowlisted advisories |
 //! | `approvals=<n>` | n distinct principals allowed to promote approved it (1 ≤ n ≤ 100) |
 //! | `soak=<duration>` | the version has been in the source stage that long (`24h`, `7d`) |
-//! | `cel=<expression>` | refused for now: this build has no CEL evaluator |
+//! | `cel=<expression>` | the [CEL](https://cel.dev) expression over the promotion's facts evaluates to `true` |
 //!
 //! - Globs are `*` (any run) and `?` (one character), everything else literal; a provenance builder
 //!   glob cannot contain `,`. `provenance=*,<source glob>` checks only the source.
@@ -31,27 +31,32 @@
 //!   with an optional expiry, `YYYY-MM-DD` (the start of that day, UTC) or an RFC 3339 time: the
 //!   finding stops blocking until then (`CVE-2024-1234@2027-01-01`), and blocks again after it.
 //! - Durations are [`Age`](crate::retention::Age)s: a whole number and `s`, `m`, `h`, `d` or `w`.
+//! - A `cel=` expression may contain spaces; it is compiled when the gate is parsed (a syntax error
+//!   is refused with the parser's message), is at most [`MAX_CEL_BYTES`], and sees the facts
+//!   described in [`cel`](self::cel) (and `docs/cel.md`). Anything but `true` fails: `false`
+//!   ("expression is false"), another type or an evaluation error such as a missing field
+//!   ("expression failed: …").
 //!
 //! The canonical text ([`Gate`]'s `Display`) is the gate as written, with the severity in lower
 //! case and numbers without leading zeros; it parses back to the same gate.
 
+pub mod cel;
 mod evaluate;
 mod gate;
 pub mod record;
 
-pub use evaluate::{Approval, Facts, Finding, Verdict, VerifiedProvenance, VerifiedSignature, evaluate};
+pub use self::cel::MAX_CEL_BYTES;
+pub use evaluate::{
+    Approval, ArtifactFacts, Facts, Finding, StageFacts, Verdict, VerifiedProvenance, VerifiedSignature, evaluate,
+};
 pub use gate::{Allowed, Expiry, Gate, GateError, GateProblem, MAX_APPROVALS, MAX_GATE_BYTES, Severity, parse_gates};
 
 use crate::error::{Error, ErrorKind};
 
 impl From<GateError> for Error {
-    /// A `cel=` gate is [`ErrorKind::Unsupported`]; any other bad gate an invalid request.
+    /// A bad gate is an invalid request.
     fn from(e: GateError) -> Self {
-        let kind = match e.problem() {
-            GateProblem::CelUnsupported => ErrorKind::Unsupported,
-            _ => ErrorKind::InvalidRequest,
-        };
-        Error::new(kind, e.to_string())
+        Error::new(ErrorKind::InvalidRequest, e.to_string())
     }
 }
 

@@ -50,7 +50,35 @@ fn gate_text() -> impl Strategy<Value = String> {
         (severity(), allowed).prop_map(|(s, a)| format!("max-severity={s}{a}")),
         (1..=100u32).prop_map(|n| format!("approvals={n}")),
         (0..1000u32, prop::sample::select(vec!["s", "m", "h", "d", "w"])).prop_map(|(n, u)| format!("soak={n}{u}")),
+        cel_gate(),
     ]
+}
+
+/// CEL-looking text: names of the fact schema, operators, literals and macros in any order (most of
+/// it does not parse).
+fn cel_text() -> impl Strategy<Value = String> {
+    const PARTS: &str = "signatures#findings#approvals#artifact.version#now#arrived_at#scanned#size(#(#)#[#]#,#.# #\n\
+        #&&#||#!#==#>=#<#-#+#?#:#2#'a'#\"^[0-9]+$\"#true#null#.exists(f, #.all(a, #.map(x, #f.id#a.principal\
+        #.matches(#duration(\"1h\")#timestamp(0)";
+    let parts: Vec<&str> = PARTS.split('#').collect();
+    prop::collection::vec(prop::sample::select(parts), 0..16).prop_map(|parts| format!("cel={}", parts.concat()))
+}
+
+/// Expressions that parse, over every variable of the fact schema.
+fn cel_gate() -> impl Strategy<Value = String> {
+    prop::sample::select(vec![
+        "cel=size(signatures) >= 1",
+        "cel=signatures.exists(s, s.signer.startsWith('ci'))",
+        "cel=provenance.all(p, p.source_repository != null)",
+        "cel=sboms.size() > 0 && scanned",
+        "cel=!findings.exists(f, f.severity == 'critical')",
+        "cel=approvals.exists(a, a.principal == 'alice' && now - a.at < duration('48h'))",
+        "cel=arrived_at != null && now - arrived_at > duration('1h')",
+        "cel=artifact.version.matches('^[0-9]+$') || source.stage == target.stage",
+        "cel=size(findings)",
+        "cel=artifact.missing",
+    ])
+    .prop_map(str::to_owned)
 }
 
 fn facts() -> impl Strategy<Value = Facts> {
@@ -77,6 +105,7 @@ fn facts() -> impl Strategy<Value = Facts> {
             scanned,
             approvals: approvers.into_iter().map(|p| Approval { principal: p.into(), at: NOW }).collect(),
             arrived_at: arrived.map(|ago| NOW - ago),
+            ..Facts::default()
         })
 }
 
@@ -90,7 +119,13 @@ proptest! {
 
     #[test]
     fn parsing_never_panics_and_what_parses_round_trips(
-        text in prop_oneof![any::<String>(), "[a-z=;,@:*?.0-9 A-Z+-]{0,40}", gate_text().prop_map(|t| t.replace('1', ";"))]
+        text in prop_oneof![
+            any::<String>(),
+            "[a-z=;,@:*?.0-9 A-Z+-]{0,40}",
+            gate_text().prop_map(|t| t.replace('1', ";")),
+            cel_text(),
+            "cel=[ -~\n\t]{0,40}",
+        ]
     ) {
         if let Ok(gate) = Gate::parse(&text) {
             let canonical = gate.to_string();
@@ -107,6 +142,19 @@ proptest! {
         for (verdict, gate) in verdicts.iter().zip(&gates) {
             prop_assert_eq!(&verdict.gate, &gate.to_string());
             prop_assert!(!verdict.reason.is_empty());
+        }
+    }
+
+    #[test]
+    fn a_cel_gate_holds_is_false_or_fails_and_says_which(text in prop_oneof![cel_gate(), cel_text()], facts in facts()) {
+        if let Ok(gate) = Gate::parse(&text) {
+            let verdict = &evaluate(std::slice::from_ref(&gate), &facts)[0];
+            let reason = verdict.reason.as_str();
+            prop_assert_eq!(verdict.passed, reason == "expression holds", "{}", reason);
+            prop_assert!(
+                verdict.passed || reason == "expression is false" || reason.starts_with("expression failed: "),
+                "{}", reason
+            );
         }
     }
 

@@ -16,7 +16,7 @@ use super::promotion_record::RecordInput;
 use crate::audit::{Actor, Outcome};
 use crate::auth::{Action, Principal};
 use crate::meta::{ManifestRecord, NewPromotion, PromotionKind, Repository, TagWrite};
-use crate::promotion::{Approval, Facts, Verdict, evaluate, parse_gates};
+use crate::promotion::{Approval, ArtifactFacts, Facts, StageFacts, Verdict, evaluate, parse_gates};
 use crate::{Error, ErrorKind, Result};
 use arca_types::{Digest, OciName, Reference, RepoName, Tag};
 use serde::Serialize;
@@ -116,6 +116,14 @@ pub struct ReleaseOutcome {
     pub dry_run: bool,
     pub committed: bool,
     pub promotions: Vec<Checklist>,
+}
+
+/// The repositories a promotion goes between, and the version (tag) it promotes, if by tag.
+#[derive(Clone, Copy)]
+struct Path<'a> {
+    source: &'a Repository,
+    target: &'a Repository,
+    version: Option<&'a Tag>,
 }
 
 /// A promotion checked and ready to commit.
@@ -246,7 +254,8 @@ impl Registry {
         let digest = record.digest.clone();
         let target_name = OciName { repository: target.clone(), package: artifact.name.package.clone() };
         let gates = parse_gates(&target_repo.gates)?;
-        let facts = self.promotion_facts(&artifact.name, &target_name, &record, &gates).await?;
+        let path = Path { source: &source_repo, target: &target_repo, version: version.as_ref() };
+        let facts = self.promotion_facts(&artifact.name, &target_name, &record, &gates, path).await?;
         let verdicts = evaluate(&gates, &facts);
         let tag =
             version.as_ref().map(|tag| TagWrite { tag: tag.clone(), mutable: target_repo.is_mutable(tag.as_str()) });
@@ -308,13 +317,14 @@ impl Registry {
     /// What is known and verified about `digest` of `source` on its way to `target`: signatures and
     /// provenance verified against the target's trust roots, SBOMs, findings (only when a gate judges
     /// the artifact itself: a release of many artifacts gated on approvals reads no attachment),
-    /// approvals, arrival.
+    /// approvals, arrival, and which version goes from which stage to which (for `cel=` gates).
     async fn promotion_facts(
         &self,
         source: &OciName,
         target: &OciName,
         subject: &ManifestRecord,
         gates: &[crate::promotion::Gate],
+        path: Path<'_>,
     ) -> Result<Facts> {
         use crate::promotion::Gate;
         let digest = &subject.digest;
@@ -328,6 +338,17 @@ impl Registry {
         facts.approvals = approvals.into_iter().map(|(principal, at)| Approval { principal, at }).collect();
         // In the source since it was promoted there, or, if it was pushed there, since then.
         facts.arrived_at = self.ports.promotions.arrived(source, digest).await?.or(Some(subject.created_at));
+        facts.artifact = ArtifactFacts {
+            repository: source.repository.to_string(),
+            package: source.package.to_string(),
+            version: path.version.map(ToString::to_string),
+            digest: digest.to_string(),
+            media_type: subject.media_type.clone(),
+            created_at: subject.created_at,
+        };
+        let stage = |repo: &Repository| StageFacts { repository: repo.name.to_string(), stage: repo.stage.clone() };
+        facts.source = stage(path.source);
+        facts.target = stage(path.target);
         Ok(facts)
     }
 

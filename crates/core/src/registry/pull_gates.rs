@@ -45,12 +45,12 @@ pub(super) fn sboms(referrers: &[ManifestRecord]) -> Vec<String> {
 /// A repository's pull gates from their texts: the gates judged on the artifact itself only.
 pub(super) fn parse(texts: &[String]) -> Result<Vec<Gate>> {
     let gates = parse_gates(texts)?;
-    if let Some(gate) = gates.iter().find(|g| matches!(g, Gate::Approvals(_) | Gate::Soak(_))) {
+    if let Some(gate) = gates.iter().find(|g| matches!(g, Gate::Approvals(_) | Gate::Soak(_) | Gate::Cel(_))) {
         return Err(Error::new(
             ErrorKind::InvalidRequest,
             format!(
                 "pull gate `{gate}`: a pull is judged on the artifact (signed, sbom, provenance, max-severity), \
-                 not on approvals or time in a stage"
+                 not on approvals, time in a stage or an expression"
             ),
         ));
     }

@@ -273,7 +273,8 @@ async fn gates_that_need_verified_facts_fail_with_the_reason_and_bad_gates_are_r
     let (server, _) = start(dir.path()).await;
     let c = Client::new(&server);
     assert_eq!(post(&c, "/api/v1/repositories", json!({"name": "dev"})).await.0, 201);
-    for (gate, code) in [("cel=true", "unsupported"), ("approvals=0", "invalid_request"), ("sigend", "invalid_request")]
+    for (gate, code) in
+        [("cel=true &&", "invalid_request"), ("approvals=0", "invalid_request"), ("sigend", "invalid_request")]
     {
         let (status, answer) =
             post(&c, "/api/v1/repositories", json!({"name": "bad", "promote_from": ["dev"], "gates": [gate]})).await;
@@ -392,4 +393,53 @@ async fn retention_keeps_the_candidate_of_a_stage_that_promotes_onward() {
     );
     assert!(s.decision("dev", "4.0").await.starts_with("delete"), "neither promoted, deployed nor the newest");
     assert!(s.decision("scratch", "5.0").await.starts_with("delete"), "scratch promotes nowhere: its newest may go");
+}
+
+#[tokio::test]
+async fn a_cel_gate_is_judged_over_the_facts_and_a_bad_expression_is_refused() {
+    let dir = tempfile::tempdir().unwrap();
+    let (server, _) = start(dir.path()).await;
+    let c = Client::new(&server);
+    let gate = r#"cel=source.stage == "dev" && artifact.version.matches("^[0-9]+\\.[0-9]+$") && approvals.exists(a, a.principal == "anonymous")"#;
+    for body in [
+        json!({"name": "dev", "stage": "dev"}),
+        json!({"name": "prod", "stage": "prod", "promote_from": ["dev"], "gates": [gate]}),
+    ] {
+        let (status, answer) = post(&c, "/api/v1/repositories", body).await;
+        assert_eq!(status, 201, "{answer}");
+    }
+    let (digest, _) = image_with_signature(&c, "dev/app", "1.0", "app").await;
+    let promote = json!({"artifact": "dev/app@1.0", "to": "prod"});
+
+    // Not approved yet: the expression is false.
+    let (status, refused) = post(&c, "/api/v1/promotions", promote.clone()).await;
+    assert_eq!(status, 422, "{refused}");
+    assert_eq!(verdict(&refused, gate)["passed"], false);
+    assert_eq!(verdict(&refused, gate)["reason"], "expression is false", "{refused}");
+    assert!(refused["error"]["message"].as_str().unwrap().contains("expression is false"), "{refused}");
+
+    // Approved: it holds. By digest the version is null, so `matches` fails, and says so.
+    let (status, approved) = post(&c, "/api/v1/promotions/approvals", promote.clone()).await;
+    assert_eq!(status, 200, "{approved}");
+    let by_digest = json!({"artifact": format!("dev/app@{digest}"), "to": "prod", "dry_run": true});
+    let (status, failed) = post(&c, "/api/v1/promotions", by_digest).await;
+    assert_eq!(status, 422, "{failed}");
+    assert!(verdict(&failed, gate)["reason"].as_str().unwrap().starts_with("expression failed: "), "{failed}");
+    let (status, done) = post(&c, "/api/v1/promotions", promote).await;
+    assert_eq!(status, 200, "{done}");
+    assert_eq!((verdict(&done, gate)["passed"].clone(), done["committed"].clone()), (json!(true), json!(true)));
+    assert_eq!(verdict(&done, gate)["reason"], "expression holds");
+
+    // A syntax error is refused when configured, with the parser's message; the gate stays as it was.
+    let url = c.url("/api/v1/repositories/prod");
+    let r = c.http.patch(url).json(&json!({"gates": ["cel=size(signatures >= 2"]})).send().await.unwrap();
+    assert_eq!(r.status().as_u16(), 400);
+    let answer: Value = r.json().await.unwrap();
+    assert_eq!(answer["error"]["code"], "invalid_request", "{answer}");
+    assert_eq!(
+        answer["error"]["message"],
+        "gate `cel=size(signatures >= 2`: the expression does not parse: missing ')' at '<EOF>' (at 1:21)"
+    );
+    let (_, prod) = get(&c, "/api/v1/repositories/prod").await;
+    assert_eq!(prod["gates"], json!([gate]), "{prod}");
 }

@@ -78,6 +78,8 @@ async fn pull_gates_refuse_what_fails_them_but_not_referrers_heads_or_publishers
 
     let (status, bad) = admin.post("/api/v1/repositories", json!({"name": "dev", "pull_gates": ["approvals=1"]})).await;
     assert_eq!(status, 400, "approvals judge no pull: {bad}");
+    let (status, bad) = admin.post("/api/v1/repositories", json!({"name": "dev", "pull_gates": ["cel=true"]})).await;
+    assert_eq!(status, 400, "nor does an expression over a promotion's facts: {bad}");
     let (status, _) = admin.post("/api/v1/repositories", json!({"name": "dev", "pull_gates": ["sbom"]})).await;
     assert_eq!(status, 201);
     let (bare, _) = publisher.image("dev/app", "1.0", false).await;

@@ -1,5 +1,6 @@
 //! Unit tests of promotion gates: each parse error, each gate passing and failing, and its reason.
 
+mod cel;
 mod parse;
 mod verdicts;
 
