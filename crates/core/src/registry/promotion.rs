@@ -77,6 +77,20 @@ impl Caller<'_> {
     }
 }
 
+impl Registry {
+    /// [`Caller::may`], with a refusal audited as the enforcement point audits its own (action
+    /// `request`, outcome denied): promotion decides on repositories named in the body, so its
+    /// refusals are made here.
+    pub(super) async fn permit(&self, caller: Caller<'_>, action: Action, repository: &RepoName) -> Result<()> {
+        let Err(refusal) = caller.may(action, repository) else { return Ok(()) };
+        let entry = caller.actor.entry(self.now(), "request", repository.as_str(), Outcome::Denied);
+        if let Err(e) = self.ports.audit.append_audit(&entry.with_detail(refusal.message.clone())).await {
+            tracing::error!(error = %e, "recording a refused promotion in the audit log");
+        }
+        Err(refusal)
+    }
+}
+
 /// The answer to a promotion: each gate with its verdict, and what was done.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct Checklist {
@@ -205,8 +219,8 @@ impl Registry {
         target: &RepoName,
         caller: Caller<'_>,
     ) -> Result<Vec<(String, crate::meta::Millis)>> {
-        caller.may(Action::Read, &artifact.name.repository)?;
-        caller.may(Action::Promote, target)?;
+        self.permit(caller, Action::Read, &artifact.name.repository).await?;
+        self.permit(caller, Action::Promote, target).await?;
         let target_repo = self.get_repository(target).await?;
         self.check_edge(&artifact.name.repository, &target_repo)?;
         let (digest, _) = self.resolve(artifact).await?;
@@ -236,8 +250,8 @@ impl Registry {
         caller: Caller<'_>,
         seen: &mut Vec<Repository>,
     ) -> Result<Prepared> {
-        caller.may(Action::Read, &artifact.name.repository)?;
-        caller.may(Action::Promote, target)?;
+        self.permit(caller, Action::Read, &artifact.name.repository).await?;
+        self.permit(caller, Action::Promote, target).await?;
         let source_repo = self.repository_once(seen, &artifact.name.repository).await?;
         let target_repo = self.repository_once(seen, target).await?;
         self.check_edge(&source_repo.name, &target_repo)?;

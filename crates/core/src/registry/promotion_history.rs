@@ -127,7 +127,7 @@ impl Registry {
         limit: usize,
         caller: Caller<'_>,
     ) -> Result<Vec<HistoryEntry>> {
-        caller.may(Action::Read, &name.repository)?;
+        self.permit(caller, Action::Read, &name.repository).await?;
         self.get_repository(&name.repository).await?;
         let records = self.ports.promotions.promotions(name, limit.min(MAX_HISTORY)).await?;
         Ok(records.into_iter().map(HistoryEntry::from).collect())
@@ -142,7 +142,7 @@ impl Registry {
         to: &RollbackTo,
         caller: Caller<'_>,
     ) -> Result<HistoryEntry> {
-        caller.may(Action::Promote, &name.repository)?;
+        self.permit(caller, Action::Promote, &name.repository).await?;
         let repo = self.get_repository(&name.repository).await?;
         let history = self.ports.promotions.promotions(name, MAX_HISTORY).await?;
         let current = history.first().ok_or_else(|| {
@@ -193,7 +193,7 @@ impl Registry {
         caller: Caller<'_>,
     ) -> Result<DeploymentView> {
         check_environment(environment)?;
-        caller.may(Action::Promote, &artifact.name.repository)?;
+        self.permit(caller, Action::Promote, &artifact.name.repository).await?;
         let (digest, _) = self.resolve(artifact).await?;
         let now = self.now();
         let audit =

@@ -142,4 +142,14 @@ async fn promoting_needs_read_on_the_source_and_promote_on_the_target() {
     let (status, _) =
         publisher.post("/api/v1/promotions/rollback", json!({"repository": "dev", "package": "app"})).await;
     assert_eq!(status, 403, "rolling back is promoting");
+    // Each refusal the use case made is audited like the enforcement point's, with who and why.
+    let (_, audit) = admin.status(reqwest::Method::GET, "/api/v1/audit?outcome=denied&limit=100").await;
+    let audit: Value = serde_json::from_str(&audit).unwrap();
+    let denied: Vec<&Value> =
+        audit["entries"].as_array().unwrap().iter().filter(|e| e["action"] == "request").collect();
+    let said = |who: &str, what: &str| {
+        denied.iter().any(|e| e["actor"] == who && e["detail"].as_str().is_some_and(|d| d.contains(what)))
+    };
+    assert!(said("promoter", "may not read in repository stage"), "{audit}");
+    assert!(said("publisher", "may not promote in repository dev"), "{audit}");
 }
