@@ -58,6 +58,7 @@ const KEYS: &[(&str, &str, bool)] = &[
     ("gc.interval_secs", "86400", false),
     ("gc.grace_secs", "3600", false),
     ("promotion.rollback_window_secs", "2592000", false),
+    ("promotion.approval_ttl_secs", "0", false),
     ("oci.auto_create", "true", false),
     ("oci.body_idle_timeout_secs", "60", false),
     ("oci.default_mutable_tags", "[\"latest\"]", false),
@@ -347,6 +348,11 @@ impl Settings {
                         .map_err(|_| ConfigError("gc.grace_secs must not be negative".into()))?,
                 ),
                 rollback_window_ms: positive("promotion.rollback_window_secs")? as i64 * 1000,
+                approval_ttl_ms: i64::try_from(raw.int("promotion.approval_ttl_secs"))
+                    .ok()
+                    .filter(|s| *s >= 0)
+                    .ok_or_else(|| ConfigError("promotion.approval_ttl_secs must not be negative".into()))?
+                    .saturating_mul(1000),
             },
             upload_reap_interval_secs: positive("oci.upload_reap_interval_secs")?,
             scrub_mib_per_hour: u64::try_from(raw.int("blobs.scrub_mib_per_hour"))

@@ -96,7 +96,8 @@ impl PromotionStore for SqlMetaStore {
         let mut tx = self.db.write().await?;
         let done = query(
             "INSERT INTO approvals (repository, package, digest, principal, at) VALUES ($1, $2, $3, $4, $5) \
-             ON CONFLICT DO NOTHING",
+             ON CONFLICT (repository, package, digest, principal) DO UPDATE SET at = excluded.at \
+             WHERE approvals.at < excluded.at",
         )
         .bind(target.repository.as_str())
         .bind(target.package.as_str())

@@ -500,7 +500,8 @@ pub trait PromotionStore: Send + Sync + 'static {
     async fn arrived(&self, target: &OciName, digest: &Digest) -> Result<Option<Millis>>;
     /// Who approved promoting `digest` into `target`, and when.
     async fn approvals(&self, target: &OciName, digest: &Digest) -> Result<Vec<(String, Millis)>>;
-    /// Records `principal`'s approval (again: its time is kept); `false` if it was there already.
+    /// Records `principal`'s approval (again: its time moves on, so an approval that expired can be
+    /// renewed); `false` if it was there already at that time or later.
     async fn approve(
         &self,
         target: &OciName,

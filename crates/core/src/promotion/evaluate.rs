@@ -24,8 +24,11 @@ pub struct Facts {
     pub findings: Vec<Finding>,
     /// Whether any scan result exists: an unscanned version fails `max-severity`.
     pub scanned: bool,
-    /// Approvals by principals allowed to promote into the target repository.
+    /// Approvals by principals allowed to promote into the target repository (unexpired).
     pub approvals: Vec<Approval>,
+    /// Approvals recorded but past their time to live (`promotion.approval_ttl_secs`): they no
+    /// longer count, and the verdict says so.
+    pub expired_approvals: Vec<Approval>,
     /// When the version arrived in the source repository (its stage), if known.
     pub arrived_at: Option<Millis>,
     /// The version promoted, as the source holds it (for `cel=` gates).
@@ -215,11 +218,16 @@ fn approvals(required: u32, facts: &Facts) -> (bool, String) {
     let have = principals.len();
     let required_n = required as usize;
     let count = format!("{have} of {required} required approvals");
-    match have {
+    let (passed, mut reason) = match have {
         0 => (false, format!("no approvals; {required} required")),
         _ if have >= required_n => (true, format!("approved by {}: {count}", quoted(&principals))),
         _ => (false, format!("approved by {}: {count}, {} missing", quoted(&principals), required_n - have)),
+    };
+    let expired = distinct(facts.expired_approvals.iter().map(|a| a.principal.as_str()));
+    if !expired.is_empty() {
+        reason += &format!("; expired: {}", quoted(&expired));
     }
+    (passed, reason)
 }
 
 fn soak(age: &Age, facts: &Facts) -> (bool, String) {

@@ -66,6 +66,8 @@ pub struct RegistryConfig {
     pub gc_grace: std::time::Duration,
     /// Retention keeps what was promoted within this window, so a rollback finds it.
     pub rollback_window_ms: i64,
+    /// An approval counts toward an `approvals=<n>` gate for this long (0: for ever).
+    pub approval_ttl_ms: i64,
 }
 
 impl Default for RegistryConfig {
@@ -79,6 +81,7 @@ impl Default for RegistryConfig {
             verify_reads_up_to_bytes: 4 << 20,
             gc_grace: std::time::Duration::from_secs(3600),
             rollback_window_ms: 30 * 24 * 3600 * 1000,
+            approval_ttl_ms: 0,
         }
     }
 }

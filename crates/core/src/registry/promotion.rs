@@ -349,7 +349,11 @@ impl Registry {
             Facts { now: self.now(), ..Facts::default() }
         };
         let approvals = self.ports.promotions.approvals(target, digest).await?;
-        facts.approvals = approvals.into_iter().map(|(principal, at)| Approval { principal, at }).collect();
+        let ttl = self.config.approval_ttl_ms;
+        let now = self.now();
+        (facts.approvals, facts.expired_approvals) = (approvals.into_iter())
+            .map(|(principal, at)| Approval { principal, at })
+            .partition(|a| ttl == 0 || now.saturating_sub(a.at) < ttl);
         // In the source since it was promoted there, or, if it was pushed there, since then.
         facts.arrived_at = self.ports.promotions.arrived(source, digest).await?.or(Some(subject.created_at));
         facts.artifact = ArtifactFacts {

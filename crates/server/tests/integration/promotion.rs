@@ -443,3 +443,33 @@ async fn a_cel_gate_is_judged_over_the_facts_and_a_bad_expression_is_refused() {
     let (_, prod) = get(&c, "/api/v1/repositories/prod").await;
     assert_eq!(prod["gates"], json!([gate]), "{prod}");
 }
+
+/// `promotion.approval_ttl_secs`: an approval older than that no longer counts (the verdict names
+/// it as expired); approving again renews it.
+#[tokio::test]
+async fn approvals_expire_after_their_time_to_live_and_can_be_renewed() {
+    let dir = tempfile::tempdir().unwrap();
+    let clock = ManualClock::new();
+    let seams = Seams { clock: Some(clock.clone()), ..Default::default() };
+    let adjust = |s: &mut arca_server::Settings| {
+        s.gc_interval_secs = 0;
+        s.registry.approval_ttl_ms = 3_600_000;
+    };
+    let server = TestServer::start_seamed(dir.path(), adjust, seams).await;
+    let c = Client::new(&server);
+    for body in [json!({"name": "dev"}), json!({"name": "prod", "promote_from": ["dev"], "gates": ["approvals=1"]})] {
+        assert_eq!(post(&c, "/api/v1/repositories", body).await.0, 201);
+    }
+    image_with_signature(&c, "dev/app", "1.0", "ttl").await;
+    let promote = json!({"artifact": "dev/app@1.0", "to": "prod", "dry_run": true});
+    assert_eq!(post(&c, "/api/v1/promotions/approvals", json!({"artifact": "dev/app@1.0", "to": "prod"})).await.0, 200);
+    assert_eq!(post(&c, "/api/v1/promotions", promote.clone()).await.0, 200, "approved within the hour");
+
+    clock.advance(2 * HOUR);
+    let (status, refused) = post(&c, "/api/v1/promotions", promote.clone()).await;
+    assert_eq!(status, 422, "{refused}");
+    assert!(refused.to_string().contains("expired: `anonymous`"), "{refused}");
+
+    assert_eq!(post(&c, "/api/v1/promotions/approvals", json!({"artifact": "dev/app@1.0", "to": "prod"})).await.0, 200);
+    assert_eq!(post(&c, "/api/v1/promotions", promote).await.0, 200, "renewed");
+}

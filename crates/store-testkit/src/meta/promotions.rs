@@ -114,10 +114,11 @@ pub(super) async fn promotions_approvals_and_deployments_round_trip(store: &dyn 
 
     let prod = oci_name("prod/app");
     assert!(store.approve(&prod, &b, "alice", T0, &audit("approve")).await.expect("approve"));
-    assert!(!store.approve(&prod, &b, "alice", T0 + 5, &audit("approve")).await.expect("again"), "once each");
+    assert!(!store.approve(&prod, &b, "alice", T0, &audit("approve")).await.expect("again"), "once each");
     assert!(store.approve(&prod, &b, "bob", T0 + 1, &audit("approve")).await.expect("bob"));
+    assert!(store.approve(&prod, &b, "alice", T0 + 5, &audit("approve")).await.expect("renewed"), "renewed");
     let approvals = store.approvals(&prod, &b).await.expect("approvals");
-    assert_eq!(approvals, [("alice".to_owned(), T0), ("bob".to_owned(), T0 + 1)]);
+    assert_eq!(approvals, [("bob".to_owned(), T0 + 1), ("alice".to_owned(), T0 + 5)]);
     assert!(store.approvals(&prod, &a).await.expect("approvals").is_empty(), "per digest");
 
     for (env, d) in [("eu", &a), ("us", &a), ("eu", &b)] {
