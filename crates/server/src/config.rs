@@ -348,8 +348,7 @@ impl Settings {
                         .map_err(|_| ConfigError("gc.grace_secs must not be negative".into()))?,
                 ),
                 rollback_window_ms: positive("promotion.rollback_window_secs")? as i64 * 1000,
-                approval_ttl_ms: i64::try_from(raw.int("promotion.approval_ttl_secs"))
-                    .ok()
+                approval_ttl_ms: Some(raw.int("promotion.approval_ttl_secs"))
                     .filter(|s| *s >= 0)
                     .ok_or_else(|| ConfigError("promotion.approval_ttl_secs must not be negative".into()))?
                     .saturating_mul(1000),
