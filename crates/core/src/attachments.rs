@@ -426,12 +426,11 @@ fn notation(att: &Attachment, subject: &Subject<'_>, roots: &Roots) -> Checked {
 /// after any registry host (arca does not know every name clients reach it by), else the path itself
 /// (which then selects the wildcard policy, if any).
 fn matching_scope(policy: &TrustPolicy, path: &str) -> String {
-    let scope = path;
     (policy.policies.iter())
         .flat_map(|p| p.registry_scopes.iter().flatten())
         .map(String::as_str)
-        .find(|s| *s == scope || s.split_once('/').is_some_and(|(_, p)| p == path))
-        .map_or_else(|| scope.to_owned(), str::to_owned)
+        .find(|s| *s == path || s.split_once('/').is_some_and(|(_, p)| p == path))
+        .map_or_else(|| path.to_owned(), str::to_owned)
 }
 
 fn sbom_or_other(att: &Attachment, artifact_type: &str) -> Checked {

@@ -178,10 +178,7 @@ impl Registry {
         self.ports.attachment_index.put_attachment_verdicts(&fresh).await?;
         // What is left of the cache was attached once and is no more (a deleted referrer, a replaced
         // cosign tag): an SBOM among them no longer lists the artifact's components.
-        if cached
-            .values()
-            .any(|row| row.kind == attachments::Kind::Sbom.as_str() || row.facts.contains("\"components\""))
-        {
+        if cached.values().map(AttachmentReport::of).any(|r| r.has_sbom()) {
             let keep: Vec<Digest> = reports.iter().filter(|r| r.has_sbom()).map(|r| r.digest.clone()).collect();
             self.forget_sboms_except(&subject.digest, &keep).await?;
         }
@@ -393,7 +390,7 @@ impl Registry {
 }
 
 /// The subject digest a cosign tag (`sha256-<hex>`, with `.sig`, `.att` or `.sbom`) names.
-fn cosign_subject(tag: &str) -> Option<Digest> {
+pub(super) fn cosign_subject(tag: &str) -> Option<Digest> {
     let base = ["sig", "att", "sbom"].iter().find_map(|s| tag.strip_suffix(&format!(".{s}"))).unwrap_or(tag);
     let (algorithm, hex) = base.split_once('-')?;
     Digest::parse(&format!("{algorithm}:{hex}")).ok()

@@ -61,7 +61,8 @@ impl Registry {
             let page = self.search(&query).await?;
             for hit in &page.hits {
                 seen += 1;
-                if is_attachment_tag(&hit.version) {
+                // cosign's `sha256-<hex>[.sig|.att|.sbom]` tags are attachments, not versions.
+                if super::attachments::cosign_subject(&hit.version).is_some() {
                     continue;
                 }
                 let Ok(name) = OciName::parse(&format!("{}/{}", hit.repository, hit.package)) else { continue };
@@ -85,9 +86,4 @@ impl Registry {
         }
         Ok(c)
     }
-}
-
-/// cosign's `sha256-<hex>[.sig|.att|.sbom]` tags: attachments, not versions.
-fn is_attachment_tag(tag: &str) -> bool {
-    tag.starts_with("sha256-") || tag.starts_with("sha512-")
 }

@@ -194,22 +194,13 @@ fn tag_writes(repo: &Repository, reference: &Reference, extra: Vec<Tag>) -> Vec<
     }
     tags.into_iter()
         .map(|tag| {
-            let mutable = repo.is_mutable(tag.as_str()) || is_attachment_tag(tag.as_str());
+            // cosign's `sha256-<hex>.sig|att|sbom` tags and the referrers fallback index `sha256-<hex>`
+            // move by design (cosign adds a signature by pushing the tag's manifest again with one
+            // more layer), so tag immutability never holds them.
+            let mutable = repo.is_mutable(tag.as_str()) || super::attachments::cosign_subject(tag.as_str()).is_some();
             TagWrite { tag, mutable }
         })
         .collect()
-}
-
-/// cosign's `sha256-<hex>.sig|att|sbom` tags and the referrers fallback index `sha256-<hex>`: they
-/// move by design (cosign adds a signature by pushing the tag's manifest again with one more layer),
-/// so tag immutability never holds them.
-fn is_attachment_tag(tag: &str) -> bool {
-    let base = ["sig", "att", "sbom"].iter().find_map(|s| tag.strip_suffix(&format!(".{s}"))).unwrap_or(tag);
-    let hex_of = |alg: &str, len: usize| {
-        base.strip_prefix(alg)
-            .is_some_and(|h| h.len() == len && h.bytes().all(|b| matches!(b, b'0'..=b'9' | b'a'..=b'f')))
-    };
-    hex_of("sha256-", 64) || hex_of("sha512-", 128)
 }
 
 fn missing_reference(name: &OciName, digest: &Digest, kind: RefKind) -> Error {
