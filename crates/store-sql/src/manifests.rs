@@ -211,22 +211,31 @@ async fn insert_references(
 /// row before reading it makes concurrent writers of one tag serialize on that row: the loser sees
 /// the winner's digest.
 pub(crate) async fn point_tag(tx: &mut Tx, name: &OciName, tag: &TagWrite, digest: &Digest, now: i64) -> Result<()> {
-    let sql = if tag.mutable {
-        "INSERT INTO tags (repository, package, name, digest, updated_at) VALUES ($1, $2, $3, $4, $5) \
-         ON CONFLICT (repository, package, name) DO UPDATE SET digest = excluded.digest, updated_at = excluded.updated_at"
-    } else {
-        "INSERT INTO tags (repository, package, name, digest, updated_at) VALUES ($1, $2, $3, $4, $5) \
-         ON CONFLICT (repository, package, name) DO NOTHING"
+    let sql = match (tag.mutable, &tag.replaces) {
+        (true, _) => {
+            "INSERT INTO tags (repository, package, name, digest, updated_at) VALUES ($1, $2, $3, $4, $5) \
+             ON CONFLICT (repository, package, name) DO UPDATE SET digest = excluded.digest, updated_at = excluded.updated_at"
+        }
+        (false, Some(_)) => {
+            "INSERT INTO tags (repository, package, name, digest, updated_at) VALUES ($1, $2, $3, $4, $5) \
+             ON CONFLICT (repository, package, name) DO UPDATE SET digest = excluded.digest, updated_at = excluded.updated_at \
+             WHERE tags.digest = $6"
+        }
+        (false, None) => {
+            "INSERT INTO tags (repository, package, name, digest, updated_at) VALUES ($1, $2, $3, $4, $5) \
+             ON CONFLICT (repository, package, name) DO NOTHING"
+        }
     };
-    let done = query(sql)
+    let mut statement = query(sql)
         .bind(name.repository.as_str())
         .bind(name.package.as_str())
         .bind(tag.tag.as_str())
         .bind(digest.as_str())
-        .bind(now)
-        .execute(&mut *tx)
-        .await
-        .map_err(db_err("pointing a tag"))?;
+        .bind(now);
+    if let Some(replaces) = &tag.replaces {
+        statement = statement.bind(replaces.as_str());
+    }
+    let done = statement.execute(&mut *tx).await.map_err(db_err("pointing a tag"))?;
     if tag.mutable || done == 1 {
         return Ok(());
     }

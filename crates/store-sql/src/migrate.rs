@@ -77,6 +77,12 @@ const MIGRATIONS: &[Migration] = &[
         sqlite: include_str!("../migrations/sqlite/0010_trust.sql"),
         postgres: include_str!("../migrations/postgres/0010_trust.sql"),
     },
+    Migration {
+        version: 11,
+        name: "published_files",
+        sqlite: include_str!("../migrations/sqlite/0011_published_files.sql"),
+        postgres: include_str!("../migrations/postgres/0011_published_files.sql"),
+    },
 ];
 
 /// Any 64-bit number, the same in every arca: the advisory lock that serializes migrations.

@@ -1,12 +1,12 @@
 //! Packages: the catalog. A row is created by the first blob link or manifest in a package; the
 //! package counts as present (in the catalog, for its tag list) while it holds a manifest or a blob.
 
-use crate::db::{Db, Tx, col, db_err, limit};
+use crate::db::{Db, Tx, col, corrupt, db_err, limit};
 use crate::repositories;
 use crate::sql::query;
 use arca_core::Result;
-use arca_core::meta::{Millis, Page};
-use arca_types::OciName;
+use arca_core::meta::{FileClaim, FileName, Millis, Page};
+use arca_types::{Digest, OciName};
 
 /// Full names (`repo/package`) of present packages after `page.last`, in byte order: one range scan
 /// of `packages_by_full_name`, probing each row's manifests and blob links by primary key.
@@ -62,4 +62,35 @@ pub(crate) async fn is_present(tx: &mut Tx, name: &OciName) -> Result<bool> {
     .await
     .map_err(db_err("reading a package"))?;
     Ok(col::<i64>(&row, 0)? != 0)
+}
+
+/// Claims a file name in its repository (see `UnitOfWork::claim_file_name`). The insert comes first
+/// so racing claims serialize on the row; the loser reads the winner's digest.
+pub(crate) async fn claim_file_name(tx: &mut Tx, name: &FileName<'_>, now: i64) -> Result<FileClaim> {
+    let inserted = query(
+        "INSERT INTO published_files (repository, file_name, package, digest, published_at) \
+         VALUES ($1, $2, $3, $4, $5) ON CONFLICT (repository, file_name) DO NOTHING",
+    )
+    .bind(name.repository.as_str())
+    .bind(name.file)
+    .bind(name.package.as_str())
+    .bind(name.digest.as_str())
+    .bind(now)
+    .execute(&mut *tx)
+    .await
+    .map_err(db_err("claiming a file name"))?;
+    if inserted == 1 {
+        return Ok(FileClaim::New);
+    }
+    let row = query("SELECT digest FROM published_files WHERE repository = $1 AND file_name = $2")
+        .bind(name.repository.as_str())
+        .bind(name.file)
+        .fetch_one(&mut *tx)
+        .await
+        .map_err(db_err("reading a file name"))?;
+    let digest: String = col(&row, 0)?;
+    if digest == name.digest.as_str() {
+        return Ok(FileClaim::Same);
+    }
+    Ok(FileClaim::Taken(Digest::parse(&digest).map_err(|e| corrupt("published file digest", &digest, e))?))
 }

@@ -91,10 +91,12 @@ impl RepositoryStore for SqlMetaStore {
             ));
         }
         // Packages emptied by deletes keep their row; with no content left they go with the repository,
-        // as does its retention policy.
-        for sql in
-            ["DELETE FROM packages WHERE repository = $1", "DELETE FROM retention_policies WHERE repository = $1"]
-        {
+        // as do its retention policy and the file names it ever published.
+        for sql in [
+            "DELETE FROM packages WHERE repository = $1",
+            "DELETE FROM retention_policies WHERE repository = $1",
+            "DELETE FROM published_files WHERE repository = $1",
+        ] {
             query(sql).bind(name.as_str()).execute(&mut tx).await.map_err(db_err("deleting a repository"))?;
         }
         let done = query("DELETE FROM repositories WHERE name = $1")

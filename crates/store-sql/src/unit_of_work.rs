@@ -3,11 +3,12 @@
 //! at once. Dropped uncommitted, the transaction rolls back.
 
 use crate::db::{Dialect, Tx, db_err};
-use crate::{SqlMetaStore, audit, blobs, manifests, promotions, properties, retention, uploads};
+use crate::{SqlMetaStore, audit, blobs, manifests, packages, promotions, properties, retention, uploads};
 use arca_core::Result;
 use arca_core::audit::NewAuditEntry;
 use arca_core::meta::{
-    Copied, Millis, NewManifest, NewPromotion, Recorded, RefKind, TagWrite, Transactions, UnitOfWork,
+    Copied, FileClaim, FileName, Millis, NewManifest, NewPromotion, Recorded, RefKind, TagWrite, Transactions,
+    UnitOfWork,
 };
 use arca_types::{Digest, OciName, Tag};
 use async_trait::async_trait;
@@ -103,6 +104,10 @@ impl UnitOfWork for SqlUnitOfWork {
             self.grown.insert(to.repository.to_string());
         }
         Ok(copied)
+    }
+
+    async fn claim_file_name(&mut self, name: &FileName<'_>, now: Millis) -> Result<FileClaim> {
+        packages::claim_file_name(&mut self.tx, name, now).await
     }
 
     async fn record_promotion(&mut self, promotion: &NewPromotion, entry: &NewAuditEntry) -> Result<u64> {

@@ -31,8 +31,8 @@ mod unit_of_work;
 mod uploads;
 
 use arca_core::meta::{
-    Format, ManifestRecord, MetaStore, Millis, NewManifest, Page, RefKind, RepoKind, Repository, TagWrite,
-    UploadSession,
+    FileClaim, FileName, Format, ManifestRecord, MetaStore, Millis, NewManifest, Page, RefKind, RepoKind, Repository,
+    TagWrite, UploadSession,
 };
 use arca_core::{ErrorKind, Result};
 use arca_types::{Digest, DigestAlgorithm, OciName, RepoName, Tag};
@@ -111,6 +111,8 @@ macro_rules! meta_checks {
             unit_of_work_leaves_no_trace_when_a_later_write_fails,
             unit_of_work_commits_every_aggregate_at_once,
             unit_of_work_finds_missing_references_in_the_package,
+            file_names_are_claimed_once_for_good,
+            an_immutable_tag_moves_only_from_the_digest_it_replaces,
             blobs_are_listed_in_digest_order_by_page,
             references_to_unrecorded_content_are_found,
             closed_uploads_are_remembered_until_forgotten,
@@ -283,11 +285,11 @@ pub fn referrer(name: &str, seed: &str, subject: &Digest, artifact_type: &str) -
 }
 
 pub fn mutable(t: &str) -> TagWrite {
-    TagWrite { tag: tag(t), mutable: true }
+    TagWrite::new(tag(t), true)
 }
 
 pub fn immutable(t: &str) -> TagWrite {
-    TagWrite { tag: tag(t), mutable: false }
+    TagWrite::new(tag(t), false)
 }
 
 pub fn page(last: Option<&str>, limit: usize) -> Page {

@@ -372,6 +372,12 @@ impl AuthService {
         }
     }
 
+    /// The persisted server secret `name`, `default` on first use (a key whose format the caller
+    /// knows, such as a PKCS#8 document).
+    pub async fn server_secret_or(&self, name: &str, default: &[u8]) -> Result<Vec<u8>> {
+        self.store.server_secret(name, default).await
+    }
+
     /// The persisted server secret `name`, generated on first use.
     pub async fn server_secret(&self, name: &str) -> Result<Vec<u8>> {
         self.store.server_secret(name, &secret::random_bytes(32)?).await

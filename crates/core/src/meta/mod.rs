@@ -7,7 +7,7 @@
 use crate::Result;
 use crate::audit::{AuditLog, NewAuditEntry};
 use crate::auth::AuthStore;
-use arca_types::{Digest, OciName, RepoName, Tag};
+use arca_types::{Digest, OciName, PackageName, RepoName, Tag};
 use async_trait::async_trait;
 
 mod trust;
@@ -123,6 +123,16 @@ pub struct TagWrite {
     pub tag: Tag,
     /// Whether an existing tag may be moved to another digest (from the repository's policy).
     pub mutable: bool,
+    /// An immutable tag that may move only from this digest (compare and swap): a PyPI release
+    /// grows a file at a time, each upload re-pointing the version at a manifest with one more file;
+    /// of two racing uploads, the one whose starting point moved meanwhile gets `TagImmutable`.
+    pub replaces: Option<Digest>,
+}
+
+impl TagWrite {
+    pub fn new(tag: Tag, mutable: bool) -> Self {
+        Self { tag, mutable, replaces: None }
+    }
 }
 
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -147,6 +157,26 @@ pub trait RepositoryStore: Send + Sync + 'static {
     async fn update_repository(&self, repo: &Repository, audit: &NewAuditEntry) -> Result<bool>;
     /// Deletes an empty repository; `Conflict` if it still holds packages; `false` if absent.
     async fn delete_repository(&self, name: &RepoName, audit: &NewAuditEntry) -> Result<bool>;
+}
+
+/// What claiming a file name found.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum FileClaim {
+    /// The name was never published in the repository: it is now, with this digest.
+    New,
+    /// The name was published with these same bytes before.
+    Same,
+    /// The name was published with other bytes (its digest); it can never be reused.
+    Taken(Digest),
+}
+
+/// A file name published in a repository (see [`UnitOfWork::claim_file_name`]).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct FileName<'a> {
+    pub repository: &'a RepoName,
+    pub package: &'a PackageName,
+    pub file: &'a str,
+    pub digest: &'a Digest,
 }
 
 /// What recording a blob found.
@@ -432,6 +462,9 @@ pub trait UnitOfWork: Send {
     /// its referrers (transitively), their references (blob links) and the `sha256-…` tags of
     /// referrers (cosign's tag scheme) — pointers only, no bytes. `NotFound` if `from` lacks it.
     async fn copy_artifact(&mut self, from: &OciName, to: &OciName, digest: &Digest, now: Millis) -> Result<Copied>;
+    /// Claims a file name in its repository for good: names are never reused, even after their file is
+    /// deleted (PyPI's rule; npm's for versions). Racing claims of one name have one winner.
+    async fn claim_file_name(&mut self, name: &FileName<'_>, now: Millis) -> Result<FileClaim>;
     /// Records a promotion or rollback with its audit entry; its id (the entry's sequence number).
     async fn record_promotion(&mut self, promotion: &NewPromotion, audit: &NewAuditEntry) -> Result<u64>;
     /// Makes everything durable at once.

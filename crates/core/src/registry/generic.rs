@@ -234,7 +234,7 @@ impl Registry {
             },
             references: parsed.required,
         };
-        let tag = TagWrite { tag: version.clone(), mutable: false };
+        let tag = TagWrite::new(version.clone(), false);
         let file_list: Vec<&str> = files.iter().map(|f| f.name.as_str()).collect();
         let audit = actor
             .entry(now, "generic.publish", version_target(name, version), Outcome::Success)

@@ -198,7 +198,7 @@ fn tag_writes(repo: &Repository, reference: &Reference, extra: Vec<Tag>) -> Vec<
             // move by design (cosign adds a signature by pushing the tag's manifest again with one
             // more layer), so tag immutability never holds them.
             let mutable = repo.is_mutable(tag.as_str()) || super::attachments::cosign_subject(tag.as_str()).is_some();
-            TagWrite { tag, mutable }
+            TagWrite::new(tag, mutable)
         })
         .collect()
 }

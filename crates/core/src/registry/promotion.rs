@@ -271,8 +271,7 @@ impl Registry {
         let path = Path { source: &source_repo, target: &target_repo, version: version.as_ref() };
         let facts = self.promotion_facts(&artifact.name, &target_name, &record, &gates, path).await?;
         let verdicts = evaluate(&gates, &facts);
-        let tag =
-            version.as_ref().map(|tag| TagWrite { tag: tag.clone(), mutable: target_repo.is_mutable(tag.as_str()) });
+        let tag = version.as_ref().map(|tag| TagWrite::new(tag.clone(), target_repo.is_mutable(tag.as_str())));
         Ok(Prepared {
             source: artifact.name.clone(),
             subject: record,

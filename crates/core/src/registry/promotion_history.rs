@@ -174,7 +174,7 @@ impl Registry {
         };
         let mut uow = self.ports.transactions.begin().await?;
         if let Some(tag) = tag {
-            uow.tag_manifest(name, &TagWrite { tag: tag.clone(), mutable: true }, &digest, now).await?;
+            uow.tag_manifest(name, &TagWrite::new(tag.clone(), true), &digest, now).await?;
         }
         let target = tag.map_or_else(|| name.to_string(), |t| format!("{name}:{t}"));
         let audit = caller.actor.entry(now, "promotion.rollback", target, Outcome::Success);

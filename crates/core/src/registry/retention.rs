@@ -77,6 +77,7 @@ impl Registry {
         let input = PlanInput {
             items: &items,
             scheme: repository.format.version_scheme(),
+            tags_of: repository.format,
             now: self.now(),
             shared_blobs: &shared,
         };

@@ -3,7 +3,7 @@
 use super::duration::ago;
 use super::policy::{Order, Policy, RuleAction};
 use crate::meta::Millis;
-use arca_types::{PushTime, Pushed, VersionScheme};
+use arca_types::{Ecosystem, PushTime, Pushed, VersionScheme};
 use serde::Serialize;
 use std::cmp::Ordering;
 use std::collections::{BTreeMap, HashMap, HashSet};
@@ -43,6 +43,9 @@ pub struct PlanInput<'a> {
     /// The repository's manifests; each `(package, digest)` once (repeats are ignored).
     pub items: &'a [Item],
     pub scheme: VersionScheme,
+    /// How the repository's format spells versions as tags (PyPI's `1.0+local` is the tag
+    /// `1.0_local`): the scheme orders the versions the tags stand for.
+    pub tags_of: Ecosystem,
     pub now: Millis,
     /// Blobs referenced by something outside `items` (another repository, or manifests not given):
     /// never freed.
@@ -115,6 +118,8 @@ pub(super) struct Version<'a> {
     pub(super) manifest: usize,
     pub(super) item: &'a Item,
     pub(super) tag: Option<&'a TagInfo>,
+    /// The version the tag stands for (see [`PlanInput::tags_of`]).
+    pub(super) version: &'a str,
 }
 
 impl<'a> Version<'a> {
@@ -126,7 +131,7 @@ impl<'a> Version<'a> {
     /// pushed when the manifest was.
     fn pushed(&self) -> Pushed<'a> {
         match self.tag {
-            Some(t) => Pushed { version: &t.name, at: PushTime(t.updated_at) },
+            Some(t) => Pushed { version: self.version, at: PushTime(t.updated_at) },
             None => Pushed { version: "", at: PushTime(self.item.pushed_at) },
         }
     }
@@ -161,11 +166,16 @@ pub fn plan(policy: &Policy, input: &PlanInput<'_>) -> Plan {
             Manifest { item, tags }
         })
         .collect();
-    let versions: Vec<Version<'_>> = (manifests.iter().enumerate())
-        .flat_map(|(manifest, m)| {
-            let tags: Vec<Option<&TagInfo>> =
-                if m.tags.is_empty() { vec![None] } else { m.tags.iter().copied().map(Some).collect() };
-            tags.into_iter().map(move |tag| Version { manifest, item: m.item, tag })
+    let spelled: Vec<Vec<String>> =
+        manifests.iter().map(|m| m.tags.iter().map(|t| input.tags_of.tag_version(&t.name)).collect()).collect();
+    let versions: Vec<Version<'_>> = (manifests.iter().zip(&spelled).enumerate())
+        .flat_map(|(manifest, (m, spelled))| {
+            let tags: Vec<(Option<&TagInfo>, &str)> = if m.tags.is_empty() {
+                vec![(None, "")]
+            } else {
+                m.tags.iter().zip(spelled).map(|(t, v)| (Some(*t), v.as_str())).collect()
+            };
+            tags.into_iter().map(move |(tag, version)| Version { manifest, item: m.item, tag, version })
         })
         .collect();
 

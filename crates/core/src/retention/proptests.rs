@@ -90,7 +90,7 @@ fn scheme() -> impl Strategy<Value = VersionScheme> {
 }
 
 fn run(policy: &Policy, items: &[Item], scheme: VersionScheme, shared: &HashSet<String>) -> Plan {
-    plan(policy, &PlanInput { items, scheme, now: NOW, shared_blobs: shared })
+    plan(policy, &PlanInput { items, scheme, tags_of: arca_types::Ecosystem::Generic, now: NOW, shared_blobs: shared })
 }
 
 /// Digests of the manifests some item of which is kept.

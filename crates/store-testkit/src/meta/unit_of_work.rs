@@ -82,3 +82,43 @@ pub(super) async fn unit_of_work_finds_missing_references_in_the_package(store: 
     work.record_blob(&fresh, 5, Some(&app), T0).await.expect("record_blob");
     assert_eq!(work.missing_reference(&app, &[(fresh, RefKind::Layer)]).await.expect("check"), None);
 }
+
+pub(super) async fn file_names_are_claimed_once_for_good(store: &dyn MetaStore) {
+    create_repositories(store, &["py"]).await;
+    let (repo, package) = (arca_types::RepoName::parse("py").unwrap(), arca_types::PackageName::parse("demo").unwrap());
+    let claim = |file: &'static str, d: &'static str| {
+        let (repo, package) = (repo.clone(), package.clone());
+        async move {
+            let digest = digest(d);
+            let name = FileName { repository: &repo, package: &package, file, digest: &digest };
+            let mut work = store.begin().await.expect("begin");
+            let claimed = work.claim_file_name(&name, T0).await.expect("claim");
+            work.commit().await.expect("commit");
+            claimed
+        }
+    };
+    assert_eq!(claim("demo-1.0.tar.gz", "a").await, FileClaim::New);
+    assert_eq!(claim("demo-1.0.tar.gz", "a").await, FileClaim::Same, "the same bytes again");
+    assert_eq!(claim("demo-1.0.tar.gz", "b").await, FileClaim::Taken(digest("a")), "other bytes: never");
+    assert_eq!(claim("demo-1.0-py3-none-any.whl", "b").await, FileClaim::New);
+    // A claim rolled back claims nothing.
+    let (digest_c, file) = (digest("c"), "demo-2.0.tar.gz");
+    let mut work = store.begin().await.expect("begin");
+    let name = FileName { repository: &repo, package: &package, file, digest: &digest_c };
+    assert_eq!(work.claim_file_name(&name, T0).await.expect("claim"), FileClaim::New);
+    drop(work);
+    assert_eq!(claim(file, "d").await, FileClaim::New);
+}
+
+pub(super) async fn an_immutable_tag_moves_only_from_the_digest_it_replaces(store: &dyn MetaStore) {
+    create_repositories(store, &["py"]).await;
+    let (first, second, third) = (manifest("py/demo", "one"), manifest("py/demo", "two"), manifest("py/demo", "three"));
+    store.put_manifest(&first, Some(&immutable("1.0")), &audit("put")).await.expect("first");
+    let from = |d: &Digest| TagWrite { replaces: Some(d.clone()), ..immutable("1.0") };
+    store.put_manifest(&second, Some(&from(&first.record.digest)), &audit("put")).await.expect("moves from first");
+    assert_eq!(by_tag(store, "py/demo", "1.0").await, Some(second.record.clone()));
+    // A writer that started from `first` lost the race: the tag is at `second` now.
+    let stale = store.put_manifest(&third, Some(&from(&first.record.digest)), &audit("put")).await;
+    assert_eq!(stale.expect_err("moved meanwhile").kind, arca_core::ErrorKind::TagImmutable);
+    assert_eq!(by_tag(store, "py/demo", "1.0").await, Some(second.record));
+}

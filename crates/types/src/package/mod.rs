@@ -11,6 +11,7 @@
 //! rules of [`crate::PackageName`].
 
 mod rules;
+mod stored;
 
 pub use rules::{MAX_CRATE_NAME_LEN, MAX_NPM_NAME_LEN, MAX_PACKAGE_NAME_LEN};
 

@@ -34,7 +34,10 @@ pub(super) fn manifest(package: &str, digest: &str, days: i64, tags: &[&str]) ->
 pub(super) fn run_with(policy: &str, items: &[Item], scheme: VersionScheme, shared: &[&str]) -> Plan {
     let policy = Policy::parse(policy).unwrap_or_else(|e| panic!("{e}"));
     let shared_blobs: HashSet<String> = shared.iter().map(|s| (*s).to_owned()).collect();
-    plan(&policy, &PlanInput { items, scheme, now: NOW, shared_blobs: &shared_blobs })
+    plan(
+        &policy,
+        &PlanInput { items, scheme, tags_of: arca_types::Ecosystem::Generic, now: NOW, shared_blobs: &shared_blobs },
+    )
 }
 
 /// The plan under the SemVer scheme, nothing shared.
