@@ -151,6 +151,8 @@ arca token ls; arca token revoke <id>"
     Promote(client::promote::PromoteArgs),
     /// Approve a version's promotion into a repository (for its `approvals=<n>` gate).
     Approve(client::promote::ApproveArgs),
+    /// Yank a PyPI release (pip skips it unless pinned), or un-yank it with --undo.
+    Yank(client::packages::YankArgs),
     /// Make an earlier promoted digest current again in a repository.
     Rollback(client::promote::RollbackArgs),
     /// A package's promotions and rollbacks in a repository, newest first.
@@ -265,6 +267,7 @@ fn run(cli: &Cli) -> anyhow::Result<()> {
             Command::Storage(command) => client::storage::storage(&remote()?, command).await,
             Command::Promote(args) => client::promote::promote(&remote()?, args).await,
             Command::Approve(args) => client::promote::approve(&remote()?, args).await,
+            Command::Yank(args) => client::packages::yank(&remote()?, args).await,
             Command::Rollback(args) => client::promote::rollback(&remote()?, args).await,
             Command::History(args) => client::promote::history(&remote()?, args).await,
             Command::Where(args) => client::promote::where_is(&remote()?, args).await,

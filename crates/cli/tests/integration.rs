@@ -27,6 +27,8 @@ mod generic_oras;
 mod oras;
 #[path = "integration/promote.rs"]
 mod promote;
+#[path = "integration/pypi.rs"]
+mod pypi;
 #[path = "integration/serve.rs"]
 mod serve;
 #[path = "integration/skopeo.rs"]

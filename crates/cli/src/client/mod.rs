@@ -8,6 +8,7 @@
 
 pub mod credentials;
 pub mod http;
+pub mod packages;
 pub mod promote;
 pub mod pull;
 pub mod push;
