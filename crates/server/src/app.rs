@@ -85,7 +85,8 @@ impl App {
             .map_err(|_| StartupError("the promotion signing key is not 32 bytes".into()))?;
         let signer = Arc::new(crate::signer::Ed25519Signer::from_seed(&seed));
         let registry = Registry::new(blobs, meta, settings.registry.clone()).with_upload_key(upload_key);
-        let registry = Arc::new(registry.with_clock(clock.clone()).with_signer(signer));
+        let registry = registry.with_clock(clock.clone()).with_signer(signer).with_npm_key(npm_key(&auth).await?);
+        let registry = Arc::new(registry);
         let jobs = Arc::new(jobs(&registry, claims, clock, settings));
         refuse_lost_database(&auth, blobs_on_disk, settings).await?;
         let generated_admin_password = if settings.auth_enabled {
@@ -130,6 +131,8 @@ impl App {
             }),
             Arc::new(arca_proto_oci::OciProtocol::new(self.registry.clone())),
             Arc::new(arca_proto_generic::GenericProtocol::new(self.registry.clone())),
+            Arc::new(arca_proto_pypi::PypiProtocol::new(self.registry.clone())),
+            Arc::new(arca_proto_npm::NpmProtocol::new(self.registry.clone(), self.auth.clone())),
             Arc::new(arca_api::ApiProtocol::new(self.registry.clone(), self.auth.clone(), self.jobs.clone())),
         ];
         protocols.extend(self.extra_protocols.iter().cloned());
@@ -222,6 +225,18 @@ const SCRUB_RUNS_PER_HOUR: u64 = 6;
 /// How often each node looks for advisories no node has matched yet (an import runs the job at once;
 /// this catches imports whose run another node held).
 const ADVISORY_INTERVAL_SECS: u64 = 300;
+
+/// The server secret holding the npm registry's signing key (PKCS#8, ECDSA P-256).
+const NPM_KEY_SECRET: &str = "npm-registry-signing-key";
+
+/// The npm registry's signing key: made on first start, then the same on every node and restart, so
+/// `dist.signatures` made once stay valid under the keys `/-/npm/v1/keys` publishes.
+async fn npm_key(auth: &AuthService) -> Result<arca_npm::RegistryKey, StartupError> {
+    let bad = |e: arca_npm::NpmError| StartupError(format!("npm signing key: {e}"));
+    let (_, fresh) = arca_npm::RegistryKey::generate().map_err(bad)?;
+    let pkcs8 = auth.server_secret_or(NPM_KEY_SECRET, &fresh).await.map_err(err("npm signing key"))?;
+    arca_npm::RegistryKey::from_pkcs8(&pkcs8).map_err(bad)
+}
 
 fn err(what: &'static str) -> impl Fn(arca_core::Error) -> StartupError {
     move |e| StartupError(format!("{what}: {e}"))

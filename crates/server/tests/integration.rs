@@ -30,6 +30,10 @@ mod generic;
 mod hostile;
 #[path = "integration/multinode.rs"]
 mod multinode;
+#[path = "integration/npm.rs"]
+mod npm;
+#[path = "integration/npm_clients.rs"]
+mod npm_clients;
 #[path = "integration/ops.rs"]
 mod ops;
 #[path = "integration/policy.rs"]
@@ -42,6 +46,10 @@ mod promotion;
 mod protocol_seam;
 #[path = "integration/pull_gates.rs"]
 mod pull_gates;
+#[path = "integration/pypi.rs"]
+mod pypi;
+#[path = "integration/pypi_clients.rs"]
+mod pypi_clients;
 #[path = "integration/quota.rs"]
 mod quota;
 #[path = "integration/restart.rs"]

@@ -5,6 +5,7 @@
 //! blob store), metadata second (one transaction), so a crash never leaves a row pointing at nothing.
 
 mod attachments;
+mod blob_reader;
 mod blobs;
 pub mod coverage;
 pub mod gc;
@@ -13,12 +14,15 @@ mod glob;
 pub mod jobs;
 mod locks;
 mod manifests;
+pub mod npm;
+pub mod package_manifest;
 pub mod promotion;
 pub mod promotion_history;
 mod promotion_record;
 pub mod promotion_stats;
 mod pull_gates;
 mod pulls;
+pub mod pypi;
 mod repositories;
 pub mod retention;
 pub mod scrub;
@@ -166,6 +170,8 @@ pub struct Registry {
     coverage_cache: coverage::CoverageCache,
     /// Signs promotion records (`with_signer`).
     signer: Option<Arc<dyn crate::promotion::record::Signer>>,
+    /// Signs npm versions (`dist.signatures`; `with_npm_key`).
+    npm_key: Option<Arc<arca_npm::RegistryKey>>,
 }
 
 impl Registry {
@@ -190,6 +196,7 @@ impl Registry {
             finding_events: vulns::FindingEvents::default(),
             coverage_cache: coverage::CoverageCache::default(),
             signer: None,
+            npm_key: None,
         }
     }
 

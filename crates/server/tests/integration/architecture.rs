@@ -74,12 +74,12 @@ fn types_and_core_depend_on_no_infrastructure() {
     }
 }
 
-/// The supply-chain crates are pure: parsers and verifiers over bytes, with no I/O stack, no async
+/// The supply-chain and package-format crates are pure: parsers and verifiers over bytes, with no I/O stack, no async
 /// runtime and nothing of arca but its value types (so `core` can call them, never the reverse).
 #[test]
 fn supply_chain_crates_are_pure() {
     let deps = normal_deps(&metadata());
-    for krate in ["arca-trust", "arca-notation", "arca-sbom", "arca-vuln"] {
+    for krate in ["arca-trust", "arca-notation", "arca-sbom", "arca-vuln", "arca-pypi", "arca-npm"] {
         let all = closure(&deps, krate);
         let bad: Vec<_> =
             (INFRASTRUCTURE.iter().copied().chain(["tokio", "async-trait"])).filter(|i| all.contains(*i)).collect();

@@ -117,6 +117,8 @@ fn cases() -> Vec<(&'static str, Method, String, Who)> {
     use Who::*;
     let v2 = "/v2/{*rest}";
     let generic = "/generic/{*rest}";
+    let (pypi_root, pypi) = ("/pypi/{repo}", "/pypi/{repo}/{*rest}");
+    let npm = "/npm/{repo}/{*rest}";
     let version = "/api/v1/repositories/{name}/packages/{*rest}";
     let (retention, plan) = ("/api/v1/repositories/{name}/retention", "/api/v1/repositories/{name}/retention/plan");
     let (roots, root) = ("/api/v1/repositories/{name}/trust-roots", "/api/v1/repositories/{name}/trust-roots/{root}");
@@ -194,6 +196,32 @@ fn cases() -> Vec<(&'static str, Method, String, Who)> {
         (generic, Method::DELETE, "/generic/dev/tool/2.0?uploadId=abc".into(), PublishDev),
         (generic, Method::DELETE, "/generic/dev/tool/1.0/a.bin".into(), DeleteDev),
         (generic, Method::GET, "/generic/not-an-endpoint".into(), Authenticated),
+        (pypi, Method::GET, "/pypi/dev/simple/".into(), ReadDev),
+        (pypi, Method::GET, "/pypi/dev/simple/demo/".into(), ReadDev),
+        (pypi, Method::HEAD, "/pypi/dev/simple/demo/".into(), ReadDev),
+        (pypi, Method::GET, "/pypi/dev/simple/Demo".into(), ReadDev),
+        (pypi, Method::GET, "/pypi/dev/files/demo/1.0/demo-1.0.tar.gz".into(), ReadDev),
+        (pypi, Method::GET, "/pypi/dev/files/demo/1.0/demo-1.0-py3-none-any.whl.metadata".into(), ReadDev),
+        (pypi, Method::POST, "/pypi/dev/legacy/".into(), PublishDev),
+        (pypi_root, Method::POST, "/pypi/dev".into(), PublishDev),
+        (pypi, Method::GET, "/pypi/dev/not-an-endpoint".into(), Authenticated),
+        (npm, Method::GET, "/npm/dev/left-pad".into(), ReadDev),
+        (npm, Method::GET, "/npm/dev/@s%2fp".into(), ReadDev),
+        (npm, Method::GET, "/npm/dev/left-pad/-/left-pad-1.0.0.tgz".into(), ReadDev),
+        (npm, Method::PUT, "/npm/dev/left-pad".into(), PublishDev),
+        (npm, Method::PUT, "/npm/dev/left-pad/-rev/1-abc".into(), DeleteDev),
+        (npm, Method::DELETE, "/npm/dev/left-pad/-rev/1-abc".into(), DeleteDev),
+        (npm, Method::GET, "/npm/dev/-/package/left-pad/dist-tags".into(), ReadDev),
+        (npm, Method::PUT, "/npm/dev/-/package/left-pad/dist-tags/beta".into(), PublishDev),
+        (npm, Method::DELETE, "/npm/dev/-/package/left-pad/dist-tags/beta".into(), PublishDev),
+        (npm, Method::GET, "/npm/dev/-/whoami".into(), Authenticated),
+        (npm, Method::GET, "/npm/dev/-/ping".into(), ReadDev),
+        (npm, Method::GET, "/npm/dev/-/v1/search?text=x".into(), ReadDev),
+        (npm, Method::POST, "/npm/dev/-/npm/v1/security/advisories/bulk".into(), ReadDev),
+        (npm, Method::GET, "/npm/dev/-/npm/v1/keys".into(), ReadDev),
+        // `npm login` checks the password in its body itself (a bad one: 401 from the handler).
+        (npm, Method::PUT, "/npm/dev/-/user/org.couchdb.user:nobody".into(), Anyone),
+        (npm, Method::GET, "/npm/dev/-/not-an-endpoint".into(), Authenticated),
         (version, Method::GET, "/api/v1/repositories/dev/packages/tool/versions/1.0".into(), ReadDev),
         (version, Method::GET, "/api/v1/repositories/dev/packages/tool/versions/1.0/properties".into(), ReadDev),
         (version, Method::PATCH, "/api/v1/repositories/dev/packages/tool/versions/1.0/properties".into(), PublishDev),

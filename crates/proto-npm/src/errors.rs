@@ -1,0 +1,90 @@
+//! npm's error dialect, in one place: `{"error": "…"}` (what npm prints) with the status the public
+//! registry uses (a version published again: 403; unknown: 404).
+
+use crate::route::RouteError;
+use arca_core::{Error, ErrorKind};
+use arca_http::Refusal;
+use axum::response::{IntoResponse, Response};
+use http::{HeaderValue, StatusCode, header};
+
+pub(crate) type Reply = Result<Response, NpmFailure>;
+
+/// A refusal in npm's dialect.
+#[derive(Debug)]
+pub(crate) struct NpmFailure {
+    status: StatusCode,
+    message: String,
+}
+
+impl NpmFailure {
+    pub(crate) fn status(status: StatusCode, message: impl Into<String>) -> Self {
+        Self { status, message: message.into() }
+    }
+
+    pub(crate) fn bad(message: impl Into<String>) -> Self {
+        Self::status(StatusCode::BAD_REQUEST, message)
+    }
+}
+
+fn status(kind: ErrorKind) -> StatusCode {
+    use ErrorKind as K;
+    match kind {
+        K::NameUnknown | K::ManifestUnknown | K::BlobUnknown | K::NotFound => StatusCode::NOT_FOUND,
+        K::Unauthorized => StatusCode::UNAUTHORIZED,
+        // The public registry answers a version published twice with 403.
+        K::Denied | K::Conflict | K::TagImmutable => StatusCode::FORBIDDEN,
+        K::RangeNotSatisfiable => StatusCode::RANGE_NOT_SATISFIABLE,
+        K::PreconditionFailed => StatusCode::PRECONDITION_FAILED,
+        K::TooLarge => StatusCode::PAYLOAD_TOO_LARGE,
+        K::Unavailable => StatusCode::SERVICE_UNAVAILABLE,
+        K::InsufficientStorage => StatusCode::INSUFFICIENT_STORAGE,
+        K::Internal => StatusCode::INTERNAL_SERVER_ERROR,
+        _ => StatusCode::BAD_REQUEST,
+    }
+}
+
+impl From<Error> for NpmFailure {
+    fn from(e: Error) -> Self {
+        let status = status(e.kind);
+        if status == StatusCode::INTERNAL_SERVER_ERROR {
+            tracing::error!(error = %e.message, "npm request failed");
+            return Self::status(status, "internal error");
+        }
+        Self::status(status, e.message)
+    }
+}
+
+impl From<arca_npm::NpmError> for NpmFailure {
+    fn from(e: arca_npm::NpmError) -> Self {
+        Self::bad(e.to_string())
+    }
+}
+
+impl IntoResponse for NpmFailure {
+    fn into_response(self) -> Response {
+        (self.status, axum::Json(arca_npm::error_body(&self.message))).into_response()
+    }
+}
+
+pub(crate) fn route_error(e: RouteError) -> Response {
+    match e {
+        RouteError::NotFound => NpmFailure::status(StatusCode::NOT_FOUND, "Not found"),
+        RouteError::MethodNotAllowed => NpmFailure::status(StatusCode::METHOD_NOT_ALLOWED, "method not allowed"),
+        RouteError::Invalid(message) => NpmFailure::bad(message),
+    }
+    .into_response()
+}
+
+/// The enforcement point's refusal: 401 with a Basic challenge, 403, 429 or 503.
+pub(crate) fn refusal(refusal: &Refusal) -> Response {
+    let mut response = NpmFailure::status(refusal.status(), refusal.message()).into_response();
+    let headers = response.headers_mut();
+    if matches!(refusal, Refusal::Unauthenticated { .. }) {
+        headers.insert(header::WWW_AUTHENTICATE, HeaderValue::from_static("Basic realm=\"arca\""));
+    }
+    if let Some(secs) = refusal.retry_after() {
+        headers.insert(header::RETRY_AFTER, HeaderValue::from(secs));
+    }
+    response.extensions_mut().insert(arca_core::observe::RouteClass("auth_refused"));
+    response
+}

@@ -1,0 +1,91 @@
+//! Packuments (full, or abbreviated when the client asks for `application/vnd.npm.install-v1+json`)
+//! with an ETag, and tarballs.
+
+use crate::errors::{NpmFailure, Reply};
+use arca_core::registry::Registry;
+use arca_core::registry::npm::NpmPackage;
+use arca_core::{Error, ErrorKind};
+use arca_http::conditional::{self, ETag, Outcome};
+use arca_npm::Packument;
+use arca_types::{Digest, RepoName};
+use axum::body::Body;
+use axum::response::Response;
+use http::request::Parts;
+use http::{StatusCode, header};
+use sha2::Digest as _;
+
+/// The base of tarball URLs: the host the client reached, then `/npm/<repo>`.
+pub(crate) fn base_url(parts: &Parts, repository: &RepoName) -> String {
+    format!("{}/npm/{repository}", arca_http::external_base(parts))
+}
+
+fn packument_of(package: NpmPackage) -> Packument {
+    let versions: Vec<_> = package.versions.into_iter().map(|v| v.stored).collect();
+    let created = versions.iter().map(|v| v.published.clone()).min().unwrap_or_default();
+    let modified = versions.iter().map(|v| v.published.clone()).max().unwrap_or_default();
+    let latest = package.dist_tags.get("latest").cloned();
+    let readme = versions
+        .iter()
+        .find(|v| Some(&v.version) == latest.as_ref())
+        .or_else(|| versions.last())
+        .and_then(|v| arca_npm::readme_of(&v.manifest));
+    Packument { name: package.name, versions, dist_tags: package.dist_tags, created, modified, readme }
+}
+
+pub(crate) async fn packument(
+    registry: &Registry,
+    repository: &RepoName,
+    name: &str,
+    head: bool,
+    parts: &Parts,
+) -> Reply {
+    let package = registry.npm_package(repository, name, &base_url(parts, repository)).await?;
+    let accept = parts.headers.get(header::ACCEPT).and_then(|v| v.to_str().ok());
+    let packument = packument_of(package);
+    let (document, content_type) = if arca_npm::wants_abbreviated(accept) {
+        (arca_npm::render_abbreviated(&packument), "application/vnd.npm.install-v1+json")
+    } else {
+        (arca_npm::render_full(&packument), "application/json")
+    };
+    let body = serde_json::to_vec(&document).map_err(|e| Error::new(ErrorKind::Internal, e.to_string()))?;
+    let digest = Digest::parse(&format!("sha256:{}", hex::encode(sha2::Sha256::digest(&body))))
+        .map_err(|e| Error::new(ErrorKind::Internal, e.to_string()))?;
+    let etag = ETag::of(&digest);
+    let builder = Response::builder()
+        .header(header::CONTENT_TYPE, content_type)
+        .header(header::ETAG, etag.header_value())
+        .header(header::CACHE_CONTROL, "max-age=0, must-revalidate")
+        .header(header::VARY, "Accept");
+    if conditional::evaluate(&parts.method, &parts.headers, &etag).map_err(NpmFailure::from)? == Outcome::NotModified {
+        return Ok(conditional::not_modified(builder));
+    }
+    let builder = builder.header(header::CONTENT_LENGTH, body.len());
+    Ok(builder.body(if head { Body::empty() } else { Body::from(body) }).expect("valid response"))
+}
+
+pub(crate) async fn tarball(
+    registry: &Registry,
+    repository: &RepoName,
+    name: &str,
+    file: &str,
+    head: bool,
+    parts: &Parts,
+) -> Reply {
+    let (stored, digest, size) = registry.npm_tarball(repository, name, file).await?;
+    let etag = ETag::of(&digest);
+    let headers = || {
+        Response::builder()
+            .header(header::CONTENT_TYPE, "application/octet-stream")
+            .header(header::CONTENT_LENGTH, size)
+            .header(header::ETAG, etag.header_value())
+            .header(header::CACHE_CONTROL, "public, max-age=31536000, immutable")
+    };
+    if conditional::evaluate(&parts.method, &parts.headers, &etag).map_err(NpmFailure::from)? == Outcome::NotModified {
+        return Ok(conditional::not_modified(headers()));
+    }
+    if head {
+        return Ok(headers().status(StatusCode::OK).body(Body::empty()).expect("valid response"));
+    }
+    let read = registry.get_blob(&stored, &digest, None).await?;
+    Ok(headers().status(StatusCode::OK).body(Body::from_stream(read.stream)).expect("valid response"))
+}
