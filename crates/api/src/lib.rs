@@ -160,16 +160,7 @@ impl IntoResponse for ApiError {
 pub fn refusal(refusal: &arca_http::Refusal) -> Response {
     let code = refusal.code().to_ascii_lowercase();
     let body = serde_json::json!({ "error": { "code": code, "message": refusal.message() } });
-    let mut response = (refusal.status(), axum::Json(body)).into_response();
-    let headers = response.headers_mut();
-    if matches!(refusal, arca_http::Refusal::Unauthenticated { .. }) {
-        headers.insert(http::header::WWW_AUTHENTICATE, http::HeaderValue::from_static("Basic realm=\"arca\""));
-    }
-    if let Some(secs) = refusal.retry_after() {
-        headers.insert(http::header::RETRY_AFTER, http::HeaderValue::from(secs));
-    }
-    response.extensions_mut().insert(arca_core::observe::RouteClass("auth_refused"));
-    response
+    arca_http::finish_refusal((refusal.status(), axum::Json(body)).into_response(), refusal)
 }
 
 fn bad_request(message: impl Into<String>) -> ApiError {

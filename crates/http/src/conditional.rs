@@ -29,6 +29,11 @@ impl ETag {
         Self(digest.as_str().to_owned())
     }
 
+    /// The entity tag of a document rendered for a response (its SHA-256).
+    pub fn of_content(content: &[u8]) -> Self {
+        Self::of(&arca_core::hasher::digest_of(arca_types::DigestAlgorithm::Sha256, content))
+    }
+
     /// The `ETag` header's value: the tag in double quotes.
     pub fn header_value(&self) -> HeaderValue {
         crate::header_value(&format!("\"{}\"", self.0))
@@ -209,6 +214,29 @@ pub fn not_modified(mut builder: http::response::Builder) -> Response {
         headers.remove(header::CONTENT_RANGE);
     }
     builder.status(StatusCode::NOT_MODIFIED).body(Body::empty()).expect("valid response")
+}
+
+/// A rendered document that changes with what it lists (an index page, a packument): its ETag is its
+/// hash, clients keep it but revalidate (`max-age=0, must-revalidate`), and one that has it gets a
+/// 304 without the body. `head`: the headers only.
+pub fn document(
+    parts: &http::request::Parts,
+    body: Vec<u8>,
+    content_type: &'static str,
+    head: bool,
+) -> Result<axum::response::Response, Error> {
+    let etag = ETag::of_content(&body);
+    let builder = axum::response::Response::builder()
+        .header(header::CONTENT_TYPE, content_type)
+        .header(header::ETAG, etag.header_value())
+        .header(header::CACHE_CONTROL, "max-age=0, must-revalidate")
+        .header(header::VARY, "Accept");
+    if evaluate(&parts.method, &parts.headers, &etag)? == Outcome::NotModified {
+        return Ok(not_modified(builder));
+    }
+    let builder = builder.header(header::CONTENT_LENGTH, body.len());
+    let body = if head { axum::body::Body::empty() } else { axum::body::Body::from(body) };
+    Ok(builder.body(body).expect("valid response"))
 }
 
 #[cfg(test)]

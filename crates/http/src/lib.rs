@@ -15,7 +15,7 @@ pub mod conditional;
 mod protocol;
 pub mod range;
 
-pub use protocol::{Access, Protocol, Refusal, parse_once, parsed, serve_all};
+pub use protocol::{Access, Protocol, Refusal, finish_refusal, parse_once, parsed, serve_all};
 
 use http::HeaderValue;
 

@@ -92,6 +92,21 @@ pub trait Protocol: Send + Sync + 'static {
     fn refuse(&self, parts: &Parts, refusal: &Refusal) -> Response;
 }
 
+/// Completes a refusal rendered in a protocol's format with what every protocol sends alike: a Basic
+/// challenge on 401 (clients then send the credentials they were given), `Retry-After` when locked
+/// out, and the route class `auth_refused` for the metrics.
+pub fn finish_refusal(mut response: Response, refusal: &Refusal) -> Response {
+    let headers = response.headers_mut();
+    if matches!(refusal, Refusal::Unauthenticated { .. }) {
+        headers.insert(http::header::WWW_AUTHENTICATE, http::HeaderValue::from_static("Basic realm=\"arca\""));
+    }
+    if let Some(secs) = refusal.retry_after() {
+        headers.insert(http::header::RETRY_AFTER, http::HeaderValue::from(secs));
+    }
+    response.extensions_mut().insert(arca_core::observe::RouteClass("auth_refused"));
+    response
+}
+
 /// A request line's parse, kept in the request's extensions for its handler.
 #[derive(Clone)]
 struct Parsed<E, R>(Result<E, R>);

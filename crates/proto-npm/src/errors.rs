@@ -5,7 +5,7 @@ use crate::route::RouteError;
 use arca_core::{Error, ErrorKind};
 use arca_http::Refusal;
 use axum::response::{IntoResponse, Response};
-use http::{HeaderValue, StatusCode, header};
+use http::StatusCode;
 
 pub(crate) type Reply = Result<Response, NpmFailure>;
 
@@ -77,14 +77,5 @@ pub(crate) fn route_error(e: RouteError) -> Response {
 
 /// The enforcement point's refusal: 401 with a Basic challenge, 403, 429 or 503.
 pub(crate) fn refusal(refusal: &Refusal) -> Response {
-    let mut response = NpmFailure::status(refusal.status(), refusal.message()).into_response();
-    let headers = response.headers_mut();
-    if matches!(refusal, Refusal::Unauthenticated { .. }) {
-        headers.insert(header::WWW_AUTHENTICATE, HeaderValue::from_static("Basic realm=\"arca\""));
-    }
-    if let Some(secs) = refusal.retry_after() {
-        headers.insert(header::RETRY_AFTER, HeaderValue::from(secs));
-    }
-    response.extensions_mut().insert(arca_core::observe::RouteClass("auth_refused"));
-    response
+    arca_http::finish_refusal(NpmFailure::status(refusal.status(), refusal.message()).into_response(), refusal)
 }

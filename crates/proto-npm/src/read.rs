@@ -7,12 +7,11 @@ use arca_core::registry::npm::NpmPackage;
 use arca_core::{Error, ErrorKind};
 use arca_http::conditional::{self, ETag, Outcome};
 use arca_npm::Packument;
-use arca_types::{Digest, RepoName};
+use arca_types::RepoName;
 use axum::body::Body;
 use axum::response::Response;
 use http::request::Parts;
 use http::{StatusCode, header};
-use sha2::Digest as _;
 
 /// The base of tarball URLs: the host the client reached, then `/npm/<repo>`.
 pub(crate) fn base_url(parts: &Parts, repository: &RepoName) -> String {
@@ -48,19 +47,7 @@ pub(crate) async fn packument(
         (arca_npm::render_full(&packument), "application/json")
     };
     let body = serde_json::to_vec(&document).map_err(|e| Error::new(ErrorKind::Internal, e.to_string()))?;
-    let digest = Digest::parse(&format!("sha256:{}", hex::encode(sha2::Sha256::digest(&body))))
-        .map_err(|e| Error::new(ErrorKind::Internal, e.to_string()))?;
-    let etag = ETag::of(&digest);
-    let builder = Response::builder()
-        .header(header::CONTENT_TYPE, content_type)
-        .header(header::ETAG, etag.header_value())
-        .header(header::CACHE_CONTROL, "max-age=0, must-revalidate")
-        .header(header::VARY, "Accept");
-    if conditional::evaluate(&parts.method, &parts.headers, &etag).map_err(NpmFailure::from)? == Outcome::NotModified {
-        return Ok(conditional::not_modified(builder));
-    }
-    let builder = builder.header(header::CONTENT_LENGTH, body.len());
-    Ok(builder.body(if head { Body::empty() } else { Body::from(body) }).expect("valid response"))
+    Ok(conditional::document(parts, body, content_type, head)?)
 }
 
 pub(crate) async fn tarball(

@@ -14,13 +14,10 @@ use axum::response::{IntoResponse, Response};
 use http::request::Parts;
 use http::{StatusCode, header};
 use percent_encoding::{AsciiSet, NON_ALPHANUMERIC, utf8_percent_encode};
-use sha2::Digest as _;
 
 /// Characters a path segment of a file URL may keep as they are.
 const SEGMENT: &AsciiSet = &NON_ALPHANUMERIC.remove(b'-').remove(b'.').remove(b'_').remove(b'~').remove(b'!');
 
-/// Index pages change with every upload: clients may keep them, but must ask again (a 304 is cheap).
-const PAGE_CACHE: &str = "max-age=0, must-revalidate";
 /// Files never change.
 const FILE_CACHE: &str = "public, max-age=31536000, immutable";
 
@@ -44,20 +41,7 @@ fn not_acceptable() -> Response {
 
 /// A rendered page with its ETag, or a 304 when the client has it.
 fn page(body: Vec<u8>, content_type: &'static str, head: bool, parts: &Parts) -> Reply {
-    let digest = Digest::parse(&format!("sha256:{}", hex::encode(sha2::Sha256::digest(&body))))
-        .map_err(|e| Error::new(ErrorKind::Internal, e.to_string()))?;
-    let etag = ETag::of(&digest);
-    let builder = Response::builder()
-        .header(header::CONTENT_TYPE, content_type)
-        .header(header::ETAG, etag.header_value())
-        .header(header::CACHE_CONTROL, PAGE_CACHE)
-        .header(header::VARY, "Accept");
-    if conditional::evaluate(&parts.method, &parts.headers, &etag).map_err(PypiError)? == Outcome::NotModified {
-        return Ok(conditional::not_modified(builder));
-    }
-    let builder = builder.header(header::CONTENT_LENGTH, body.len());
-    let body = if head { Body::empty() } else { Body::from(body) };
-    Ok(builder.body(body).expect("valid response"))
+    Ok(conditional::document(parts, body, content_type, head)?)
 }
 
 pub(crate) async fn index(registry: &Registry, repository: &RepoName, head: bool, parts: &Parts) -> Reply {

@@ -5,6 +5,7 @@
 //! advisories, offline. Needs node and npm (on the machine; `.ci/run` checks them).
 
 use crate::auth::{ADMIN_PASSWORD, auth_settings, setup};
+use crate::support::{ok, run, text};
 use arca_core::audit::Actor;
 use arca_core::auth::Permission;
 use arca_core::meta::Format;
@@ -13,7 +14,7 @@ use arca_server::testing::TestServer;
 use arca_types::RepoName;
 use serde_json::{Value, json};
 use std::path::{Path, PathBuf};
-use std::process::{Command, Output, Stdio};
+use std::process::{Command, Stdio};
 
 const CI_PASSWORD: &str = "ci-password-for-npm-tests";
 
@@ -65,25 +66,6 @@ impl Npm {
             .env_remove("NODE_OPTIONS");
         cmd
     }
-}
-
-async fn run(mut cmd: Command) -> Output {
-    let shown = format!("{cmd:?}");
-    tokio::task::spawn_blocking(move || cmd.output())
-        .await
-        .unwrap()
-        .unwrap_or_else(|e| panic!("running {shown}: {e} (node and npm are needed)"))
-}
-
-fn text(out: &Output) -> String {
-    format!("{}{}", String::from_utf8_lossy(&out.stdout), String::from_utf8_lossy(&out.stderr))
-}
-
-async fn ok(cmd: Command) -> String {
-    let shown = format!("{cmd:?}");
-    let out = run(cmd).await;
-    assert!(out.status.success(), "{shown} failed:\n{}", text(&out));
-    String::from_utf8_lossy(&out.stdout).into_owned()
 }
 
 fn package(dir: &Path, name: &str, version: &str, extra: Value) -> PathBuf {

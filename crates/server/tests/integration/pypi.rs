@@ -281,3 +281,63 @@ async fn pages_negotiate_their_format_revalidate_and_show_yanked_releases() {
     let html = get("text/html").await.unwrap().text().await.unwrap();
     assert!(html.contains("data-yanked=\"broken &lt;build&gt;\""), "{html}");
 }
+
+/// A PEP 740 attestation of `filename` with `sha256`, shaped as `pypi-attestations` writes it
+/// (certificate and signature are placeholders: keyless Sigstore cannot be verified offline).
+fn attestation(filename: &str, sha256: &str) -> Value {
+    use base64::Engine as _;
+    let b64 = |b: &[u8]| base64::engine::general_purpose::STANDARD.encode(b);
+    let statement = json!({
+        "_type": "https://in-toto.io/Statement/v1",
+        "subject": [{"name": filename, "digest": {"sha256": sha256}}],
+        "predicateType": "https://docs.pypi.org/attestations/publish/v1",
+        "predicate": null,
+    });
+    json!({
+        "version": 1,
+        "verification_material": {
+            "certificate": b64(b"0\x82\x02\xec certificate DER"),
+            "transparency_entries": [{"logIndex": "1", "kindVersion": {"kind": "dsse", "version": "0.0.1"}}],
+        },
+        "envelope": {"statement": b64(statement.to_string().as_bytes()), "signature": b64(b"0E\x02!signature")},
+    })
+}
+
+#[tokio::test]
+async fn attestations_are_checked_served_as_provenance_and_kept_as_referrers() {
+    let server = TestServer::start().await;
+    let c = Client::new(&server);
+    pypi_repo(&c, "py").await;
+    let bytes = wheel("demo", "3.0", "a");
+    let sha = sha256(&bytes)["sha256:".len()..].to_owned();
+    let name = wheel_name("demo", "3.0");
+    let about_other = json!([attestation("demo-3.0-py3-none-any.whl", &"0".repeat(64))]).to_string();
+    let mut fields = twine_fields("demo", "3.0", &sha, false);
+    fields.push(("attestations", &about_other));
+    let r = upload(&c, "py", &fields, &name, &bytes).await;
+    assert_eq!(r.status(), StatusCode::BAD_REQUEST, "an attestation of other bytes is refused");
+
+    let good = json!([attestation(&name, &sha)]).to_string();
+    let mut fields = twine_fields("demo", "3.0", &sha, false);
+    fields.push(("attestations", &good));
+    let r = upload(&c, "py", &fields, &name, &bytes).await;
+    assert_eq!(r.status(), StatusCode::OK, "{}", r.text().await.unwrap());
+    let page = project_json(&c, "py", "demo").await;
+    let url = page["files"][0]["provenance"].as_str().expect("a provenance URL").to_owned();
+    let url = reqwest::Url::parse(&c.url("/pypi/py/simple/demo/")).unwrap().join(&url).unwrap();
+    let provenance: Value = c.http.get(url).send().await.unwrap().json().await.unwrap();
+    assert_eq!(provenance["version"], 1);
+    assert_eq!(provenance["attestation_bundles"][0]["attestations"], serde_json::from_str::<Value>(&good).unwrap());
+
+    // A second file joins the release: the provenance referrer follows the release's new manifest.
+    let sdist_name = "demo-3.0-py2.py3-none-any.whl";
+    let other = wheel("demo", "3.0", "b");
+    let other_sha = sha256(&other)["sha256:".len()..].to_owned();
+    let r = upload(&c, "py", &twine_fields("demo", "3.0", &other_sha, false), sdist_name, &other).await;
+    assert_eq!(r.status(), StatusCode::OK);
+    let manifest = c.get("/v2/py/demo/manifests/3.0").await;
+    let digest = manifest.headers()["docker-content-digest"].to_str().unwrap().to_owned();
+    let referrers: Value = c.get(&format!("/v2/py/demo/referrers/{digest}")).await.json().await.unwrap();
+    assert_eq!(referrers["manifests"].as_array().unwrap().len(), 1, "{referrers}");
+    assert_eq!(referrers["manifests"][0]["artifactType"], "application/vnd.pypi.integrity.v1+json");
+}

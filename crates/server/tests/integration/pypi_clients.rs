@@ -5,6 +5,7 @@
 //! (`ARCA_TEST_PYTHON`, default `.ci/venv/bin/python`).
 
 use crate::auth::{ADMIN_PASSWORD, auth_settings, setup};
+use crate::support::{ok, run, text};
 use arca_core::audit::Actor;
 use arca_core::auth::Permission;
 use arca_core::meta::Format;
@@ -12,7 +13,7 @@ use arca_core::registry::NewRepository;
 use arca_server::testing::TestServer;
 use arca_types::RepoName;
 use std::path::{Path, PathBuf};
-use std::process::{Command, Output, Stdio};
+use std::process::{Command, Stdio};
 
 /// The Python of the test venv (see the module doc).
 fn python() -> PathBuf {
@@ -51,25 +52,6 @@ impl Py {
             .env_remove("UV_INDEX_URL");
         cmd
     }
-}
-
-async fn run(mut cmd: Command) -> Output {
-    let shown = format!("{cmd:?}");
-    tokio::task::spawn_blocking(move || cmd.output())
-        .await
-        .unwrap()
-        .unwrap_or_else(|e| panic!("running {shown}: {e} (.ci/run installs the test venv)"))
-}
-
-fn text(out: &Output) -> String {
-    format!("{}{}", String::from_utf8_lossy(&out.stdout), String::from_utf8_lossy(&out.stderr))
-}
-
-async fn ok(cmd: Command) -> String {
-    let shown = format!("{cmd:?}");
-    let out = run(cmd).await;
-    assert!(out.status.success(), "{shown} failed:\n{}", text(&out));
-    text(&out)
 }
 
 /// Builds `name` at `version` (a wheel and an sdist) into `<dir>/dist-<name>-<version>`.

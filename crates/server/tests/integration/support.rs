@@ -97,3 +97,26 @@ pub async fn read_until_closed(stream: &mut (impl tokio::io::AsyncRead + Unpin))
     read.await.expect("the server closes the connection");
     String::from_utf8_lossy(&received).into_owned()
 }
+
+/// Runs a real client (twine, pip, npm, …) off the async runtime; panics, naming it, if it cannot
+/// start.
+pub async fn run(mut cmd: std::process::Command) -> std::process::Output {
+    let shown = format!("{cmd:?}");
+    tokio::task::spawn_blocking(move || cmd.output())
+        .await
+        .unwrap()
+        .unwrap_or_else(|e| panic!("running {shown}: {e} (bash .ci/run installs the test clients)"))
+}
+
+/// Everything a command printed, stdout then stderr.
+pub fn text(out: &std::process::Output) -> String {
+    format!("{}{}", String::from_utf8_lossy(&out.stdout), String::from_utf8_lossy(&out.stderr))
+}
+
+/// Runs a command that must succeed; its stdout.
+pub async fn ok(cmd: std::process::Command) -> String {
+    let shown = format!("{cmd:?}");
+    let out = run(cmd).await;
+    assert!(out.status.success(), "{shown} failed:\n{}", text(&out));
+    String::from_utf8_lossy(&out.stdout).into_owned()
+}
