@@ -60,7 +60,8 @@ fuzz_target!(|s: &str| {
     reversed.reverse();
     let shared = HashSet::from(["sha256:base".to_owned()]);
     for scheme in VersionScheme::ALL {
-        let input = PlanInput { items: &items, scheme, now: NOW, shared_blobs: &shared };
+        let tags_of = arca_types::Ecosystem::Generic;
+        let input = PlanInput { items: &items, scheme, tags_of, now: NOW, shared_blobs: &shared };
         let planned = plan(&policy, &input);
         assert_eq!(planned, plan(&policy, &PlanInput { items: &reversed, ..input }));
 
