@@ -342,12 +342,7 @@ impl Registry {
 
     async fn read_small(&self, name: &OciName, digest: &Digest) -> Result<Vec<u8>> {
         let read = self.get_blob(name, digest, None).await?;
-        let mut bytes = Vec::new();
-        let mut stream = read.stream;
-        while let Some(chunk) = futures_util::StreamExt::next(&mut stream).await {
-            bytes.extend_from_slice(&chunk?);
-        }
-        Ok(bytes)
+        super::package_manifest::collect(Some(read.stream)).await
     }
 
     /// The tarball of a version, by its file name (`<unscoped name>-<version>.tgz`).

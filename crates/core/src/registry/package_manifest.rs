@@ -155,7 +155,7 @@ impl Registry {
     }
 }
 
-async fn collect(body: Option<crate::blob::ByteStream>) -> Result<Vec<u8>> {
+pub(super) async fn collect(body: Option<crate::blob::ByteStream>) -> Result<Vec<u8>> {
     let mut bytes = Vec::new();
     if let Some(mut body) = body {
         while let Some(chunk) = body.next().await {
