@@ -1,6 +1,6 @@
 //! `/api/v1/repositories/{name}/packages/{package}/versions[/{version}[/properties]]`: a package's
 //! versions; a version with its files, digests, sizes and properties; deleting it; reading and editing
-//! its properties.
+//! its properties. `…/packages/{package}/status`: the package's lifecycle state (PEP 792).
 //!
 //! The package may contain `/`, so the path after `packages/` is read from its end:
 //! `<package…>/versions` (a `GET` of a path ending so lists versions), `<package…>/versions/<version>`
@@ -8,6 +8,7 @@
 
 use crate::{ApiError, bad_request};
 use arca_core::audit::Actor;
+use arca_core::meta::{Lifecycle, PackageStatus};
 use arca_core::observe::RouteClass;
 use arca_core::registry::Registry;
 use arca_types::{OciName, PackageName, RepoName, Tag};
@@ -37,6 +38,8 @@ enum Target {
     Versions(OciName),
     Version(OciName, Tag),
     Properties(OciName, Tag),
+    /// The package's lifecycle state (`<package…>/status`; PEP 792 for PyPI).
+    Status(OciName),
     /// What is attached to a version (tag or digest), verified: `attachments`, `components` or
     /// `vulnerabilities`.
     Trust(OciName, arca_types::Reference, Aspect),
@@ -51,6 +54,7 @@ impl Target {
             Self::Versions(_) => "GET, HEAD",
             Self::Version(..) => "GET, HEAD, DELETE",
             Self::Properties(..) => "GET, HEAD, PUT, PATCH",
+            Self::Status(_) => "GET, HEAD, PUT",
             Self::Trust(..) => "GET, HEAD",
         }
     }
@@ -71,6 +75,12 @@ fn parse_target(repo: &str, rest: &str, method: &Method) -> Result<Target, ApiEr
     {
         let reference = arca_types::Reference::parse(version).map_err(|e| bad_request(e.to_string()))?;
         return Ok(Target::Trust(oci_name(repo, package)?, reference, aspect));
+    }
+    // `<package…>/versions/status` stays a version named `status`.
+    if let Some(package) =
+        rest.strip_suffix("/status").filter(|p| !p.contains("/versions/") && !p.ends_with("/versions"))
+    {
+        return Ok(Target::Status(oci_name(repo, package)?));
     }
     let (path, properties) = match rest.strip_suffix("/properties") {
         Some(r) => (r, true),
@@ -196,11 +206,39 @@ async fn handle(
             let now = registry.set_version_properties(&name, &version, clear, &add, &actor).await?;
             Ok(classed(Json(serde_json::json!({ "properties": properties_json(now) }))))
         }
+        (Target::Status(name), Method::GET | Method::HEAD) => {
+            Ok(classed(Json(status_json(&name, &registry.package_status(&name).await?))))
+        }
+        (Target::Status(name), Method::PUT) => {
+            let body = serde_json::from_slice(&body).map_err(|e| bad_request(e.to_string()))?;
+            let status: StatusBody = crate::repositories::object_body(body)?;
+            let status = PackageStatus { status: status.status, reason: status.reason.filter(|r| !r.is_empty()) };
+            registry.set_package_status(&name, &status, &actor).await?;
+            Ok(classed(Json(status_json(&name, &status))))
+        }
         (Target::Trust(name, reference, aspect), Method::GET | Method::HEAD) => {
             Ok(classed(Json(crate::trust::version_view(&registry, &name, &reference, aspect).await?)))
         }
         (target, method) => Ok(not_allowed(target.allow(), &method)),
     }
+}
+
+/// Body of `PUT …/status`: `{"status": "archived", "reason": "…"}`.
+#[derive(Debug, serde::Deserialize)]
+#[serde(deny_unknown_fields)]
+struct StatusBody {
+    status: Lifecycle,
+    #[serde(default)]
+    reason: Option<String>,
+}
+
+fn status_json(name: &OciName, status: &PackageStatus) -> serde_json::Value {
+    serde_json::json!({
+        "repository": name.repository.as_str(),
+        "package": name.package.as_str(),
+        "status": status.status,
+        "reason": status.reason,
+    })
 }
 
 fn unknown(name: &OciName, version: &Tag) -> ApiError {
@@ -238,5 +276,9 @@ mod tests {
             parse_target("rel", "t/versions/1/properties", &Method::POST).unwrap().allow(),
             "GET, HEAD, PUT, PATCH"
         );
+        let t = parse_target("rel", "team/tool/status", &Method::PUT).unwrap();
+        assert!(matches!(t, Target::Status(ref n) if n.to_string() == "rel/team/tool"));
+        let t = parse_target("rel", "tool/versions/status", &Method::PUT).unwrap();
+        assert!(matches!(t, Target::Version(_, ref v) if v.as_str() == "status"), "a version named status");
     }
 }

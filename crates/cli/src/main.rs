@@ -153,6 +153,8 @@ arca token ls; arca token revoke <id>"
     Approve(client::promote::ApproveArgs),
     /// Yank a PyPI release (pip skips it unless pinned), or un-yank it with --undo.
     Yank(client::packages::YankArgs),
+    /// Show or set a package's lifecycle state: active, archived, quarantined, deprecated (PEP 792).
+    PackageStatus(client::packages::PackageStatusArgs),
     /// Make an earlier promoted digest current again in a repository.
     Rollback(client::promote::RollbackArgs),
     /// A package's promotions and rollbacks in a repository, newest first.
@@ -268,6 +270,7 @@ fn run(cli: &Cli) -> anyhow::Result<()> {
             Command::Promote(args) => client::promote::promote(&remote()?, args).await,
             Command::Approve(args) => client::promote::approve(&remote()?, args).await,
             Command::Yank(args) => client::packages::yank(&remote()?, args).await,
+            Command::PackageStatus(args) => client::packages::package_status(&remote()?, args).await,
             Command::Rollback(args) => client::promote::rollback(&remote()?, args).await,
             Command::History(args) => client::promote::history(&remote()?, args).await,
             Command::Where(args) => client::promote::where_is(&remote()?, args).await,

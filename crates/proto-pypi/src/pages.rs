@@ -3,11 +3,12 @@
 
 use crate::errors::{PypiError, Reply, plain};
 use crate::route::FilePart;
+use arca_core::meta::{Lifecycle, PackageStatus};
 use arca_core::registry::Registry;
 use arca_core::registry::pypi::{PypiFile, PypiRelease};
 use arca_core::{Error, ErrorKind};
 use arca_http::conditional::{self, ETag, Outcome};
-use arca_pypi::simple::{self, ProjectFile, ProjectList, ProjectPage, SimpleFormat};
+use arca_pypi::simple::{self, ProjectFile, ProjectList, ProjectPage, ProjectStatus, SimpleFormat};
 use arca_types::{Digest, OciName, RepoName};
 use axum::body::Body;
 use axum::response::{IntoResponse, Response};
@@ -58,19 +59,14 @@ pub(crate) async fn project(
     parts: &Parts,
 ) -> Reply {
     let Some((format, content_type)) = format_of(parts) else { return Ok(not_acceptable()) };
-    let releases = registry.pypi_releases(repository, project).await?;
-    if releases.is_empty() {
-        return Err(
-            Error::new(ErrorKind::NotFound, format!("project {project} has no releases in {repository}")).into()
-        );
-    }
-    let page_of = project_page(project, &releases);
+    let found = registry.pypi_project(repository, project).await?;
+    let page_of = project_page(project, &found.releases, &found.status);
     page(simple::render_project(&page_of, format), content_type, head, parts)
 }
 
 /// A project page; file URLs are relative to it (`/pypi/<repo>/simple/<project>/`), so the index
 /// answers the same whatever host or proxy the client reached it through.
-fn project_page(project: &str, releases: &[PypiRelease]) -> ProjectPage {
+fn project_page(project: &str, releases: &[PypiRelease], status: &PackageStatus) -> ProjectPage {
     let files = releases
         .iter()
         .flat_map(|release| release.files.iter().map(move |f| project_file(project, release, f)))
@@ -79,7 +75,9 @@ fn project_page(project: &str, releases: &[PypiRelease]) -> ProjectPage {
         name: project.to_owned(),
         versions: releases.iter().map(|r| r.version.clone()).collect(),
         files,
-        status: None,
+        // Active is what a page without a status means (PEP 792): said only when it is not.
+        status: (status.status != Lifecycle::Active)
+            .then(|| ProjectStatus { status: status.status.as_str().to_owned(), reason: status.reason.clone() }),
     }
 }
 

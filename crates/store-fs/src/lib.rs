@@ -17,6 +17,7 @@
 //! every directory they created and then the directory the blob landed in. Once one of them returns,
 //! the bytes survive a crash or a power loss.
 
+mod batch;
 mod direct;
 mod reader;
 mod writer;
@@ -199,7 +200,7 @@ impl BlobStore for FsBlobStore {
     }
 
     async fn put_small_many(&self, items: Vec<(Digest, Bytes)>) -> Result<()> {
-        let jobs: Vec<(PathBuf, PathBuf, Bytes)> = items
+        let jobs: Vec<batch::Job> = items
             .into_iter()
             .map(|(digest, content)| (self.temp_path("put"), self.blob_path(&digest), content))
             .filter(|(_, target, content)| !stored_whole(target, content.len()))
@@ -207,9 +208,8 @@ impl BlobStore for FsBlobStore {
         if jobs.is_empty() {
             return Ok(());
         }
-        let root = self.root.blobs.clone();
         blocking(move || {
-            let written = write_all_synced(&root, &jobs);
+            let written = batch::write_all_synced(&jobs);
             if written.is_err() {
                 for (temp, ..) in &jobs {
                     let _ = fs::remove_file(temp);
@@ -319,35 +319,13 @@ fn move_into_place(from: &Path, to: &Path) -> io::Result<()> {
     sync_dir(dir)
 }
 
-/// Writes every file, makes them durable with one sync of the filesystem (instead of an fsync each),
-/// moves them into place, and syncs once more for the new directory entries. A temp file left behind
-/// by an error is the caller's to remove.
-fn write_all_synced(root: &Path, jobs: &[(PathBuf, PathBuf, Bytes)]) -> io::Result<()> {
-    use std::io::Write as _;
-    for (temp, _, content) in jobs {
-        let mut options = fs::OpenOptions::new();
-        options.write(true).create_new(true);
-        #[cfg(unix)]
-        std::os::unix::fs::OpenOptionsExt::mode(&mut options, FILE_MODE);
-        options.open(temp)?.write_all(content)?;
-    }
-    let filesystem = fs::File::open(root)?;
-    rustix::fs::syncfs(&filesystem)?;
-    for (temp, target, _) in jobs {
-        ensure_dir(target.parent().ok_or_else(|| io::Error::other("blob path has no parent"))?)?;
-        fs::rename(temp, target)?;
-    }
-    rustix::fs::syncfs(&filesystem)?;
-    Ok(())
-}
-
-/// Writes a new file and fsyncs it.
 /// Whether `path` holds content of `len` bytes already: stored (content-addressed: same digest, same
 /// bytes), unless damaged to another size.
 fn stored_whole(path: &Path, len: usize) -> bool {
     fs::metadata(path).is_ok_and(|m| m.is_file() && m.len() == len as u64)
 }
 
+/// Writes a new file and fsyncs it.
 fn write_synced(path: &Path, content: &[u8]) -> io::Result<()> {
     use std::io::Write as _;
     let mut options = fs::OpenOptions::new();

@@ -4,7 +4,7 @@ use crate::db::{Dialect, Tx, col, corrupt, db_err, limit, to_i64, to_u64};
 use crate::sql::{Row, query};
 use crate::{SqlMetaStore, audit, packages};
 use arca_core::audit::NewAuditEntry;
-use arca_core::meta::{ManifestRecord, ManifestStore, NewManifest, Page, Recorded, RefKind, TagWrite};
+use arca_core::meta::{ManifestRecord, ManifestStore, NewManifest, PackageStatus, Page, Recorded, RefKind, TagWrite};
 use arca_core::{Error, ErrorKind, Result};
 use arca_types::{Digest, OciName, Tag};
 use async_trait::async_trait;
@@ -71,6 +71,10 @@ impl ManifestStore for SqlMetaStore {
 
     async fn list_packages(&self, page: &Page) -> Result<Vec<String>> {
         packages::list(&self.db, page).await
+    }
+
+    async fn package_status(&self, name: &OciName) -> Result<Option<PackageStatus>> {
+        packages::status(&self.db, name).await
     }
 
     async fn referrers(&self, name: &OciName, subject: &Digest) -> Result<Vec<ManifestRecord>> {

@@ -83,6 +83,12 @@ const MIGRATIONS: &[Migration] = &[
         sqlite: include_str!("../migrations/sqlite/0011_published_files.sql"),
         postgres: include_str!("../migrations/postgres/0011_published_files.sql"),
     },
+    Migration {
+        version: 12,
+        name: "package_status",
+        sqlite: include_str!("../migrations/sqlite/0012_package_status.sql"),
+        postgres: include_str!("../migrations/postgres/0012_package_status.sql"),
+    },
 ];
 
 /// Any 64-bit number, the same in every arca: the advisory lock that serializes migrations.

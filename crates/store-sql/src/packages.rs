@@ -5,7 +5,7 @@ use crate::db::{Db, Tx, col, corrupt, db_err, limit};
 use crate::repositories;
 use crate::sql::query;
 use arca_core::Result;
-use arca_core::meta::{FileClaim, FileName, Millis, Page};
+use arca_core::meta::{FileClaim, FileName, Lifecycle, Millis, PackageStatus, Page};
 use arca_types::{Digest, OciName};
 
 /// Full names (`repo/package`) of present packages after `page.last`, in byte order: one range scan
@@ -93,4 +93,35 @@ pub(crate) async fn claim_file_name(tx: &mut Tx, name: &FileName<'_>, now: i64) 
         return Ok(FileClaim::Same);
     }
     Ok(FileClaim::Taken(Digest::parse(&digest).map_err(|e| corrupt("published file digest", &digest, e))?))
+}
+
+/// The package's lifecycle state; `None` if the package is unknown.
+pub(crate) async fn status(db: &Db, name: &OciName) -> Result<Option<PackageStatus>> {
+    let row = query("SELECT status, status_reason FROM packages WHERE repository = $1 AND name = $2")
+        .bind(name.repository.as_str())
+        .bind(name.package.as_str())
+        .fetch_optional(&mut db.read().await?)
+        .await
+        .map_err(db_err("reading a package's status"))?;
+    let Some(row) = row else { return Ok(None) };
+    let stored: Option<String> = col(&row, 0)?;
+    let status = match stored.as_deref() {
+        None => Lifecycle::Active,
+        Some(s) => Lifecycle::parse(s).ok_or_else(|| corrupt("package status", s, "not a lifecycle state"))?,
+    };
+    Ok(Some(PackageStatus { status, reason: col(&row, 1)? }))
+}
+
+/// Sets the package's lifecycle state (active is stored as NULL); `false` if the package is unknown.
+pub(crate) async fn set_status(tx: &mut Tx, name: &OciName, status: &PackageStatus) -> Result<bool> {
+    let stored = (status.status != Lifecycle::Active).then_some(status.status.as_str());
+    let updated = query("UPDATE packages SET status = $1, status_reason = $2 WHERE repository = $3 AND name = $4")
+        .bind(stored)
+        .bind(status.reason.as_deref())
+        .bind(name.repository.as_str())
+        .bind(name.package.as_str())
+        .execute(&mut *tx)
+        .await
+        .map_err(db_err("setting a package's status"))?;
+    Ok(updated == 1)
 }

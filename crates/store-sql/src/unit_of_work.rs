@@ -7,8 +7,8 @@ use crate::{SqlMetaStore, audit, blobs, manifests, packages, promotions, propert
 use arca_core::Result;
 use arca_core::audit::NewAuditEntry;
 use arca_core::meta::{
-    Copied, FileClaim, FileName, Millis, NewManifest, NewPromotion, Recorded, RefKind, TagWrite, Transactions,
-    UnitOfWork,
+    Copied, FileClaim, FileName, Millis, NewManifest, NewPromotion, PackageStatus, Recorded, RefKind, TagWrite,
+    Transactions, UnitOfWork,
 };
 use arca_types::{Digest, OciName, Tag};
 use async_trait::async_trait;
@@ -108,6 +108,10 @@ impl UnitOfWork for SqlUnitOfWork {
 
     async fn claim_file_name(&mut self, name: &FileName<'_>, now: Millis) -> Result<FileClaim> {
         packages::claim_file_name(&mut self.tx, name, now).await
+    }
+
+    async fn set_package_status(&mut self, name: &OciName, status: &PackageStatus) -> Result<bool> {
+        packages::set_status(&mut self.tx, name, status).await
     }
 
     async fn record_promotion(&mut self, promotion: &NewPromotion, entry: &NewAuditEntry) -> Result<u64> {

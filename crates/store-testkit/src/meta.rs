@@ -113,6 +113,7 @@ macro_rules! meta_checks {
             unit_of_work_finds_missing_references_in_the_package,
             file_names_are_claimed_once_for_good,
             an_immutable_tag_moves_only_from_the_digest_it_replaces,
+            a_package_status_is_kept_on_the_package,
             blobs_are_listed_in_digest_order_by_page,
             references_to_unrecorded_content_are_found,
             closed_uploads_are_remembered_until_forgotten,

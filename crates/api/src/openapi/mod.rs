@@ -261,6 +261,24 @@ fn paths() -> Value {
                     &[("400", "invalid name, version or body"), ("404", "no such version")])
             }
         },
+        "/api/v1/repositories/{name}/packages/{package}/status": {
+            "x-arca-route": version_route,
+            "parameters": [repo(), package()],
+            "get": {
+                "operationId": "getPackageStatus", "tags": ["versions"],
+                "summary": "A package's lifecycle state (PEP 792; `active` unless set)",
+                "responses": responses(("200", ok("the state", schema("PackageStatus"))),
+                    &[("400", "invalid name"), ("404", "no such package")])
+            },
+            "put": {
+                "operationId": "setPackageStatus", "tags": ["versions"],
+                "summary": "Set a package's lifecycle state (audited): `archived` and `quarantined` refuse \
+                    uploads, `quarantined` hides a PyPI project's files",
+                "requestBody": body(schema("PackageStatusChange")),
+                "responses": responses(("200", ok("the state now", schema("PackageStatus"))),
+                    &[("400", "invalid name or body"), ("404", "no such package")])
+            }
+        },
         "/api/v1/search": {
             "x-arca-route": "/api/v1/search",
             "get": {
@@ -485,6 +503,17 @@ fn schemas() -> Value {
             "type": "string", "maxLength": 4096, "pattern": "^[^\\u0000-\\u001f\\u007f-\\u009f]*$",
             "description": "printable (no control character), at most 4096 bytes of UTF-8"
         },
+        "PackageStatus": {
+            "type": "object", "required": ["repository", "package", "status", "reason"],
+            "properties": { "repository": text(), "package": text(), "status": schema("Lifecycle"),
+                "reason": { "type": ["string", "null"] } }
+        },
+        "PackageStatusChange": {
+            "type": "object", "required": ["status"], "additionalProperties": false,
+            "properties": { "status": schema("Lifecycle"),
+                "reason": { "type": ["string", "null"], "maxLength": 1024, "description": "one line, shown to clients" } }
+        },
+        "Lifecycle": { "type": "string", "enum": ["active", "archived", "quarantined", "deprecated"] },
         "PropertyChange": {
             "type": "object", "required": ["properties"], "additionalProperties": false,
             "properties": { "properties": { "type": "object",

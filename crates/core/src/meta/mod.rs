@@ -179,6 +179,52 @@ pub struct FileName<'a> {
     pub digest: &'a Digest,
 }
 
+/// Where a package is in its life, as PEP 792 names it (and PyPI's index shows it): set by its
+/// maintainers, the same for every version.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, serde::Serialize, serde::Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Lifecycle {
+    /// Maintained: what every package is until told otherwise.
+    #[default]
+    Active,
+    /// Not expected to change again: new uploads are refused.
+    Archived,
+    /// Unsafe to use (malware, a compromise): its files are hidden and uploads refused.
+    Quarantined,
+    /// Superseded or obsolete; still served.
+    Deprecated,
+}
+
+impl Lifecycle {
+    pub const ALL: [Self; 4] = [Self::Active, Self::Archived, Self::Quarantined, Self::Deprecated];
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::Active => "active",
+            Self::Archived => "archived",
+            Self::Quarantined => "quarantined",
+            Self::Deprecated => "deprecated",
+        }
+    }
+
+    pub fn parse(s: &str) -> Option<Self> {
+        Self::ALL.into_iter().find(|l| l.as_str() == s)
+    }
+
+    /// Whether new versions or files may be published to a package in this state.
+    pub fn accepts_uploads(self) -> bool {
+        matches!(self, Self::Active | Self::Deprecated)
+    }
+}
+
+/// A package's lifecycle state and why (shown to clients).
+#[derive(Debug, Clone, PartialEq, Eq, Default, serde::Serialize, serde::Deserialize)]
+pub struct PackageStatus {
+    pub status: Lifecycle,
+    #[serde(default)]
+    pub reason: Option<String>,
+}
+
 /// What recording a blob found.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Recorded {
@@ -327,6 +373,8 @@ pub trait ManifestStore: Send + Sync + 'static {
     async fn list_packages(&self, page: &Page) -> Result<Vec<String>>;
     /// Manifests of this package whose `subject` is `subject`, ordered by digest.
     async fn referrers(&self, name: &OciName, subject: &Digest) -> Result<Vec<ManifestRecord>>;
+    /// The package's lifecycle state (active when never set); `None` if the package is unknown.
+    async fn package_status(&self, name: &OciName) -> Result<Option<PackageStatus>>;
     /// `false` if the tag did not exist.
     async fn delete_tag(&self, name: &OciName, tag: &Tag, audit: &NewAuditEntry) -> Result<bool>;
     /// Deletes a manifest and every tag pointing at it; `false` if it did not exist.
@@ -465,6 +513,8 @@ pub trait UnitOfWork: Send {
     /// Claims a file name in its repository for good: names are never reused, even after their file is
     /// deleted (PyPI's rule; npm's for versions). Racing claims of one name have one winner.
     async fn claim_file_name(&mut self, name: &FileName<'_>, now: Millis) -> Result<FileClaim>;
+    /// Sets a package's lifecycle state; `false` if the package is unknown.
+    async fn set_package_status(&mut self, name: &OciName, status: &PackageStatus) -> Result<bool>;
     /// Records a promotion or rollback with its audit entry; its id (the entry's sequence number).
     async fn record_promotion(&mut self, promotion: &NewPromotion, audit: &NewAuditEntry) -> Result<u64>;
     /// Makes everything durable at once.

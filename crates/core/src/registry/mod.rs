@@ -7,6 +7,7 @@
 mod attachments;
 mod blob_reader;
 mod blobs;
+mod content_cache;
 pub mod coverage;
 pub mod gc;
 pub mod generic;
@@ -16,6 +17,7 @@ mod locks;
 mod manifests;
 pub mod npm;
 pub mod package_manifest;
+mod package_status;
 pub mod promotion;
 pub mod promotion_history;
 mod promotion_record;
@@ -153,6 +155,10 @@ impl Ports {
     }
 }
 
+/// Memory each cache of parsed package documents may hold: 10 000 versions' manifests, or their
+/// `package.json` documents, with room to spare.
+const PARSED_CACHE_BYTES: usize = 32 << 20;
+
 pub struct Registry {
     blobs: Arc<dyn BlobStore>,
     ports: Ports,
@@ -172,6 +178,10 @@ pub struct Registry {
     signer: Option<Arc<dyn crate::promotion::record::Signer>>,
     /// Signs npm versions (`dist.signatures`; `with_npm_key`).
     npm_key: Option<Arc<arca_npm::RegistryKey>>,
+    /// Package version manifests by digest (`package_manifest`).
+    parsed_manifests: content_cache::ContentCache<package_manifest::PackageManifest>,
+    /// npm versions' `package.json` by digest.
+    parsed_documents: content_cache::ContentCache<serde_json::Value>,
 }
 
 impl Registry {
@@ -197,6 +207,8 @@ impl Registry {
             coverage_cache: coverage::CoverageCache::default(),
             signer: None,
             npm_key: None,
+            parsed_manifests: content_cache::ContentCache::new(PARSED_CACHE_BYTES),
+            parsed_documents: content_cache::ContentCache::new(PARSED_CACHE_BYTES),
         }
     }
 

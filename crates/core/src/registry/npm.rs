@@ -19,12 +19,14 @@ use super::package_manifest::{Layer, PackageManifest};
 use crate::audit::{Actor, Outcome};
 use crate::blob::ByteStream;
 use crate::hasher::digest_of;
-use crate::meta::{FileClaim, FileName, Format, Repository, TagWrite};
+use crate::meta::{FileClaim, FileName, Format, Repository, SearchHit, TagWrite};
 use crate::time::rfc3339;
 use crate::{Error, ErrorKind, Result};
 use arca_npm::{PublishRequest, RegistryKey, StoredVersion, TarballDigests, TarballLimits};
 use arca_types::{Digest, DigestAlgorithm, Ecosystem, OciName, PackageId, RepoName, SemVer, Tag};
+use futures_util::{StreamExt, TryStreamExt};
 use std::collections::BTreeMap;
+use std::sync::Arc;
 
 /// The `artifactType` of a version's manifest.
 pub const NPM_ARTIFACT_TYPE: &str = "application/vnd.arca.npm.v1";
@@ -145,6 +147,7 @@ impl Registry {
         let name = package_name(publish.repository, &req.name)?;
         let tag = version_tag(&req.version)?;
         let dist_tags = req.dist_tags.iter().map(|(t, _)| dist_tag(t)).collect::<Result<Vec<_>>>()?;
+        self.check_accepts_uploads(&name).await?;
         if self.package_manifest(&name, &tag).await?.is_some() {
             return Err(cannot_republish(&req.version));
         }
@@ -276,31 +279,40 @@ impl Registry {
         }
         let stored = package_name(repository, name)?;
         let page = self.versions(&stored, MAX_VERSIONS, None).await?;
-        let mut versions = Vec::new();
-        let mut by_digest: BTreeMap<Digest, String> = BTreeMap::new();
-        let mut tags = Vec::new();
-        for hit in page.hits {
-            let version = Ecosystem::Npm.tag_version(&hit.version);
-            if SemVer::parse(&version).is_err() {
-                tags.push((hit.version, hit.digest));
-                continue;
-            }
-            let manifest = self.package_manifest_at(&stored, &hit.digest).await?;
-            if manifest.artifact_type != NPM_ARTIFACT_TYPE {
-                continue;
-            }
-            let deprecated = hit.properties.iter().find(|(k, _)| k == DEPRECATED).map(|(_, v)| v.clone());
-            let v = self.npm_version(&stored, name, hit.digest.clone(), &manifest, deprecated, base_url).await?;
-            by_digest.insert(hit.digest, v.stored.version.clone());
-            versions.push(v);
-        }
+        let (version_hits, tags): (Vec<_>, Vec<_>) =
+            page.hits.into_iter().partition(|hit| SemVer::parse(&Ecosystem::Npm.tag_version(&hit.version)).is_ok());
+        let versions: Vec<NpmVersion> = futures_util::stream::iter(version_hits)
+            .map(|hit| self.npm_listed_version(&stored, name, hit, base_url))
+            .buffered(super::package_manifest::READ_AHEAD)
+            .try_filter_map(|version| std::future::ready(Ok(version)))
+            .try_collect()
+            .await?;
+        let mut versions = versions;
+        let by_digest: BTreeMap<&Digest, &str> =
+            versions.iter().map(|v| (&v.digest, v.stored.version.as_str())).collect();
+        let dist_tags =
+            tags.into_iter().filter_map(|hit| Some((hit.version, (*by_digest.get(&hit.digest)?).to_owned()))).collect();
         if versions.is_empty() {
             return Err(Error::new(ErrorKind::NotFound, format!("package {name} has no versions in {repository}")));
         }
         versions.sort_by(|a, b| Ecosystem::Npm.version_scheme().compare(&a.stored.version, &b.stored.version));
-        let dist_tags =
-            tags.into_iter().filter_map(|(tag, digest)| Some((tag, by_digest.get(&digest)?.clone()))).collect();
         Ok(NpmPackage { name: name.to_owned(), versions, dist_tags })
+    }
+
+    /// A version a listing of the package found; `None` when its manifest is not an npm version's.
+    async fn npm_listed_version(
+        &self,
+        stored: &OciName,
+        name: &str,
+        hit: SearchHit,
+        base_url: &str,
+    ) -> Result<Option<NpmVersion>> {
+        let manifest = self.package_manifest_at(stored, &hit.digest).await?;
+        if manifest.artifact_type != NPM_ARTIFACT_TYPE {
+            return Ok(None);
+        }
+        let deprecated = hit.properties.iter().find(|(k, _)| k == DEPRECATED).map(|(_, v)| v.clone());
+        self.npm_version(stored, name, hit.digest, &manifest, deprecated, base_url).await.map(Some)
     }
 
     async fn npm_version(
@@ -315,8 +327,7 @@ impl Registry {
         let corrupt = || Error::new(ErrorKind::Internal, format!("npm version manifest {digest} lacks a layer"));
         let tarball = manifest.layers.iter().find(|l| l.media_type == TARBALL_TYPE).ok_or_else(corrupt)?;
         let package_json = manifest.layers.iter().find(|l| l.media_type == PACKAGE_JSON_TYPE).ok_or_else(corrupt)?;
-        let bytes = self.read_small(stored, &package_json.digest).await?;
-        let package: serde_json::Value = serde_json::from_slice(&bytes).unwrap_or_default();
+        let package = self.package_json(stored, &package_json.digest).await?;
         let version = manifest.annotation(VERSION).unwrap_or_default().to_owned();
         let note = |key: &str| manifest.annotation(key).map(str::to_owned);
         let signatures = match (note(KEY_ID), note(SIGNATURE)) {
@@ -325,7 +336,7 @@ impl Registry {
         };
         let stored_version = StoredVersion {
             tarball_url: format!("{base_url}/{}", arca_npm::tarball_path(name, &version)),
-            manifest: package,
+            manifest: (*package).clone(),
             integrity: note(INTEGRITY).unwrap_or_default(),
             shasum: note(SHASUM).unwrap_or_default(),
             file_count: note(FILE_COUNT).and_then(|n| n.parse().ok()),
@@ -340,9 +351,18 @@ impl Registry {
         Ok(NpmVersion { digest, stored: stored_version, tarball: (tarball.digest.clone(), tarball.size) })
     }
 
-    async fn read_small(&self, name: &OciName, digest: &Digest) -> Result<Vec<u8>> {
-        let read = self.get_blob(name, digest, None).await?;
-        super::package_manifest::collect(Some(read.stream)).await
+    /// A version's `package.json`, parsed; from the cache when read before. `digest` comes from the
+    /// version's manifest, which `stored` holds.
+    async fn package_json(&self, stored: &OciName, digest: &Digest) -> Result<Arc<serde_json::Value>> {
+        if let Some(document) = self.parsed_documents.get(digest) {
+            return Ok(document);
+        }
+        let read = self.get_blob(stored, digest, None).await?;
+        let bytes = super::package_manifest::collect(Some(read.stream)).await?;
+        let document: Arc<serde_json::Value> = Arc::new(serde_json::from_slice(&bytes).unwrap_or_default());
+        // A JSON tree takes several times its text (a node and a string per value).
+        self.parsed_documents.put(digest, document.clone(), 4 * bytes.len());
+        Ok(document)
     }
 
     /// The tarball of a version, by its file name (`<unscoped name>-<version>.tgz`).

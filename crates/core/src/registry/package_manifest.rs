@@ -10,8 +10,14 @@ use crate::{Error, ErrorKind, Result};
 use arca_types::{Digest, DigestAlgorithm, OciName, Reference, Tag};
 use futures_util::StreamExt;
 use std::collections::BTreeMap;
+use std::sync::Arc;
 
 const OCI_MANIFEST: &str = "application/vnd.oci.image.manifest.v1+json";
+
+/// Versions read at once while a page of every version is built (a packument, a PyPI project
+/// page): a cold read of 10 000 versions waits on the metadata store and the disk for each, and
+/// these waits overlap.
+pub(super) const READ_AHEAD: usize = 16;
 
 /// One file of a version (or a file the format derives from one, like a wheel's core metadata).
 #[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
@@ -99,21 +105,29 @@ impl Registry {
         &self,
         name: &OciName,
         version: &Tag,
-    ) -> Result<Option<(Digest, PackageManifest)>> {
-        let read = match self.get_manifest(name, &Reference::Tag(version.clone()), true).await {
-            Ok(read) => read,
+    ) -> Result<Option<(Digest, Arc<PackageManifest>)>> {
+        let record = match self.manifest_record(name, &Reference::Tag(version.clone())).await {
+            Ok(record) => record,
             Err(e) if e.kind == ErrorKind::ManifestUnknown => return Ok(None),
             Err(e) => return Err(e),
         };
-        let bytes = collect(read.body).await?;
-        let manifest = PackageManifest::parse(&read.record.digest, &bytes)?;
-        Ok(Some((read.record.digest, manifest)))
+        let manifest = self.package_manifest_at(name, &record.digest).await?;
+        Ok(Some((record.digest, manifest)))
     }
 
-    /// The manifest of a digest, parsed.
-    pub(super) async fn package_manifest_at(&self, name: &OciName, digest: &Digest) -> Result<PackageManifest> {
+    /// The manifest of a digest `name` holds, parsed; from the cache when a caller read it before.
+    /// The cache is consulted before asking whether `name` holds the digest, so callers pass only
+    /// digests they found under `name` (by a tag, in a listing).
+    pub(super) async fn package_manifest_at(&self, name: &OciName, digest: &Digest) -> Result<Arc<PackageManifest>> {
+        if let Some(manifest) = self.parsed_manifests.get(digest) {
+            return Ok(manifest);
+        }
         let read = self.get_manifest(name, &Reference::Digest(digest.clone()), true).await?;
-        PackageManifest::parse(digest, &collect(read.body).await?)
+        let bytes = collect(read.body).await?;
+        let manifest = Arc::new(PackageManifest::parse(digest, &bytes)?);
+        // Parsed, a manifest takes about twice its JSON (strings, map nodes).
+        self.parsed_manifests.put(digest, manifest.clone(), 2 * bytes.len());
+        Ok(manifest)
     }
 
     /// Stores the manifest's bytes and its config (durable before any row names them) and records

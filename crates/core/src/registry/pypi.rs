@@ -30,11 +30,12 @@ use super::package_manifest::{Layer, PackageManifest};
 use crate::audit::{Actor, Outcome};
 use crate::blob::ByteStream;
 use crate::hasher::digest_of;
-use crate::meta::{FileClaim, FileName, Format, Millis, Repository, TagWrite};
+use crate::meta::{FileClaim, FileName, Format, Lifecycle, Millis, PackageStatus, Repository, TagWrite};
 use crate::time::rfc3339;
 use crate::{Error, ErrorKind, Result};
 use arca_pypi::{CoreMetadata, DistFilename, Limits, UploadForm};
 use arca_types::{Digest, DigestAlgorithm, Ecosystem, OciName, PackageId, Pep440, RepoName, Tag};
+use futures_util::{StreamExt, TryStreamExt};
 use std::collections::BTreeMap;
 
 /// The `artifactType` of a release's manifest.
@@ -88,6 +89,13 @@ impl PypiRelease {
     pub fn file(&self, filename: &str) -> Option<&PypiFile> {
         self.files.iter().find(|f| f.filename == filename)
     }
+}
+
+/// A project's page: its status and its releases.
+#[derive(Debug, Clone)]
+pub struct PypiProject {
+    pub status: PackageStatus,
+    pub releases: Vec<PypiRelease>,
 }
 
 /// One upload: a file already stored ([`Registry::stage_pypi_file`]) and the form that came with it.
@@ -175,6 +183,7 @@ impl Registry {
             ));
         }
         let name = project_name(upload.repository, &upload.form.name)?;
+        self.check_accepts_uploads(&name).await?;
         let (version, tag) = release_tag(&upload.form.version)?;
         let metadata = self.extract_core_metadata(&file, &upload.blob).await?;
         let parsed = CoreMetadata::parse(&metadata).map_err(pypi_error)?;
@@ -231,12 +240,13 @@ impl Registry {
             return Err(already_exists(upload.filename, "this release has other bytes under that name"));
         }
         let now = self.now();
-        let mut manifest = current.as_ref().map(|(_, m)| m.clone()).unwrap_or_else(|| PackageManifest {
-            artifact_type: PYPI_ARTIFACT_TYPE.into(),
-            layers: Vec::new(),
-            annotations: BTreeMap::from([(CREATED.into(), rfc3339(now)), (VERSION.into(), new.version.to_owned())]),
-            subject: None,
-        });
+        let mut manifest =
+            current.as_ref().map(|(_, m)| PackageManifest::clone(m)).unwrap_or_else(|| PackageManifest {
+                artifact_type: PYPI_ARTIFACT_TYPE.into(),
+                layers: Vec::new(),
+                annotations: BTreeMap::from([(CREATED.into(), rfc3339(now)), (VERSION.into(), new.version.to_owned())]),
+                subject: None,
+            });
         manifest.layers.push(new.layer(now));
         manifest.layers.extend(derived.iter().cloned());
         let mut work = self.ports.transactions.begin().await?;
@@ -319,7 +329,7 @@ impl Registry {
         Ok(())
     }
 
-    /// A release of a project; `None` if the project has no such version.
+    /// A release of a project; `None` if the project has no such version, or is quarantined.
     pub async fn pypi_release(
         &self,
         repository: &RepoName,
@@ -328,6 +338,9 @@ impl Registry {
     ) -> Result<Option<PypiRelease>> {
         let name = project_name(repository, project)?;
         let (_, tag) = release_tag(version)?;
+        if self.is_quarantined(&name).await? {
+            return Ok(None);
+        }
         let Some((digest, manifest)) = self.package_manifest(&name, &tag).await? else {
             return Ok(None);
         };
@@ -335,21 +348,38 @@ impl Registry {
         Ok(Some(release_of(digest, &manifest, &properties)))
     }
 
-    /// Every release of a project, in PEP 440 order; empty if there is none (or no such project).
-    pub async fn pypi_releases(&self, repository: &RepoName, project: &str) -> Result<Vec<PypiRelease>> {
+    /// A project's status (PEP 792) and every release, in PEP 440 order: none for a quarantined
+    /// project (its files are not offered); `NotFound` for a project never published.
+    pub async fn pypi_project(&self, repository: &RepoName, project: &str) -> Result<PypiProject> {
         let repo = self.get_repository(repository).await?;
         if repo.format != Format::Pypi {
             return Err(not_pypi(repository, repo.format));
         }
         let name = project_name(repository, project)?;
-        let page = self.versions(&name, MAX_RELEASES, None).await?;
-        let mut releases = Vec::with_capacity(page.hits.len());
-        for hit in page.hits {
-            let manifest = self.package_manifest_at(&name, &hit.digest).await?;
-            if manifest.artifact_type == PYPI_ARTIFACT_TYPE {
-                releases.push(release_of(hit.digest, &manifest, &hit.properties));
-            }
+        let unknown = || Error::new(ErrorKind::NotFound, format!("project {project} has no releases in {repository}"));
+        let status = self.ports.manifests.package_status(&name).await?.ok_or_else(unknown)?;
+        if status.status == Lifecycle::Quarantined {
+            return Ok(PypiProject { status, releases: Vec::new() });
         }
+        let releases = self.pypi_releases(&name).await?;
+        if releases.is_empty() && status.status == Lifecycle::Active {
+            return Err(unknown());
+        }
+        Ok(PypiProject { status, releases })
+    }
+
+    async fn pypi_releases(&self, name: &OciName) -> Result<Vec<PypiRelease>> {
+        let page = self.versions(name, MAX_RELEASES, None).await?;
+        let mut releases: Vec<PypiRelease> = futures_util::stream::iter(page.hits)
+            .map(|hit| async move {
+                let manifest = self.package_manifest_at(name, &hit.digest).await?;
+                let release = manifest.artifact_type == PYPI_ARTIFACT_TYPE;
+                Ok::<_, Error>(release.then(|| release_of(hit.digest, &manifest, &hit.properties)))
+            })
+            .buffered(super::package_manifest::READ_AHEAD)
+            .try_filter_map(|release| std::future::ready(Ok(release)))
+            .try_collect()
+            .await?;
         releases.sort_by(|a, b| Ecosystem::Pypi.version_scheme().compare(&a.version, &b.version));
         Ok(releases)
     }

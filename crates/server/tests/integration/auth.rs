@@ -226,6 +226,8 @@ fn cases() -> Vec<(&'static str, Method, String, Who)> {
         (version, Method::GET, "/api/v1/repositories/dev/packages/tool/versions/1.0/properties".into(), ReadDev),
         (version, Method::PATCH, "/api/v1/repositories/dev/packages/tool/versions/1.0/properties".into(), PublishDev),
         (version, Method::PUT, "/api/v1/repositories/dev/packages/tool/versions/1.0/properties".into(), PublishDev),
+        (version, Method::GET, "/api/v1/repositories/dev/packages/tool/status".into(), ReadDev),
+        (version, Method::PUT, "/api/v1/repositories/dev/packages/tool/status".into(), PublishDev),
         (version, Method::DELETE, "/api/v1/repositories/dev/packages/tool/versions/9.9".into(), DeleteDev),
         (version, Method::GET, "/api/v1/repositories/dev/packages/tool/versions".into(), ReadDev),
         ("/api/v1/repositories/{name}/packages", Method::GET, "/api/v1/repositories/dev/packages".into(), ReadDev),

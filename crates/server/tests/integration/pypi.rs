@@ -341,3 +341,62 @@ async fn attestations_are_checked_served_as_provenance_and_kept_as_referrers() {
     assert_eq!(referrers["manifests"].as_array().unwrap().len(), 1, "{referrers}");
     assert_eq!(referrers["manifests"][0]["artifactType"], "application/vnd.pypi.integrity.v1+json");
 }
+
+/// PEP 792: a project's status, set through the management API, is on both page formats; archived
+/// and quarantined refuse uploads (400, as Warehouse refuses); quarantined withholds every file; the
+/// change is audited; active again restores everything.
+#[tokio::test]
+async fn a_project_status_is_shown_and_enforced() {
+    let server = TestServer::start().await;
+    let c = Client::new(&server);
+    pypi_repo(&c, "py").await;
+    assert_eq!(upload_wheel(&c, "py", "demo", "1.0", "a").await.status(), StatusCode::OK);
+    let status_url = c.url("/api/v1/repositories/py/packages/demo/status");
+    let set = |body: Value| c.http.put(&status_url).json(&body).send();
+    let status: Value = c.http.get(&status_url).send().await.unwrap().json().await.unwrap();
+    assert_eq!((status["status"].as_str(), &status["reason"]), (Some("active"), &Value::Null));
+    assert_eq!(project_json(&c, "py", "demo").await.get("project-status"), None, "active goes unsaid");
+
+    let r = set(json!({"status": "archived", "reason": "moved to <demo2>"})).await.unwrap();
+    assert_eq!(r.status(), StatusCode::OK, "{}", r.text().await.unwrap());
+    let page = project_json(&c, "py", "demo").await;
+    assert_eq!(page["project-status"], json!({"status": "archived", "reason": "moved to <demo2>"}));
+    assert_eq!(page["files"].as_array().unwrap().len(), 1, "an archived project is still served");
+    let html = c.http.get(c.url("/pypi/py/simple/demo/")).header("accept", "text/html").send().await.unwrap();
+    let html = html.text().await.unwrap();
+    assert!(html.contains(r#"<meta name="pypi:project-status" content="archived">"#), "{html}");
+    assert!(html.contains(r#"<meta name="pypi:project-status-reason" content="moved to &lt;demo2&gt;">"#), "{html}");
+    let r = upload_wheel(&c, "py", "demo", "2.0", "b").await;
+    assert_eq!(r.status(), StatusCode::BAD_REQUEST);
+    assert!(r.text().await.unwrap().contains("archived"));
+
+    assert_eq!(set(json!({"status": "quarantined"})).await.unwrap().status(), StatusCode::OK);
+    let page = project_json(&c, "py", "demo").await;
+    assert_eq!(page["project-status"], json!({"status": "quarantined"}));
+    assert_eq!((page["files"].as_array().unwrap().len(), page["versions"].as_array().unwrap().len()), (0, 0));
+    let file = c.url(&format!("/pypi/py/files/demo/1.0/{}", wheel_name("demo", "1.0")));
+    assert_eq!(c.http.get(&file).send().await.unwrap().status(), StatusCode::NOT_FOUND, "files withheld");
+    assert_eq!(upload_wheel(&c, "py", "demo", "2.0", "b").await.status(), StatusCode::BAD_REQUEST);
+
+    assert_eq!(set(json!({"status": "active"})).await.unwrap().status(), StatusCode::OK);
+    assert_eq!(c.http.get(&file).send().await.unwrap().status(), StatusCode::OK);
+    assert_eq!(upload_wheel(&c, "py", "demo", "2.0", "b").await.status(), StatusCode::OK);
+    assert_eq!(project_json(&c, "py", "demo").await["files"].as_array().unwrap().len(), 2);
+
+    // Refusals: an unknown state or field, a reason with a line break, a package never published.
+    for bad in [
+        json!({"status": "gone"}),
+        json!({"status": "archived", "why": "x"}),
+        json!({"status": "archived", "reason": "a\nb"}),
+    ] {
+        assert_eq!(set(bad).await.unwrap().status(), StatusCode::BAD_REQUEST);
+    }
+    let r = c.http.put(c.url("/api/v1/repositories/py/packages/nothing/status")).json(&json!({"status": "archived"}));
+    assert_eq!(r.send().await.unwrap().status(), StatusCode::NOT_FOUND);
+    let audit: Value = c.get("/api/v1/audit?action=package.status&limit=10").await.json().await.unwrap();
+    let changes: Vec<_> = audit["entries"].as_array().unwrap().iter().map(|e| e["detail"].clone()).collect();
+    assert_eq!(changes.len(), 3, "{audit}");
+    for detail in ["archived: moved to <demo2>", "quarantined", "active"] {
+        assert!(changes.contains(&json!(detail)), "{detail} in {audit}");
+    }
+}

@@ -69,7 +69,7 @@ async fn postgres_nodes_starting_together_migrate_once() {
         .expect("count migrations");
     let _ = conn.close().await;
     db.drop().await;
-    assert_eq!(applied, 11, "each of the eleven migrations is applied once");
+    assert_eq!(applied, 12, "each of the twelve migrations is applied once");
 }
 
 /// Eight pushes of different manifests under one immutable tag, at once: exactly one wins, and the

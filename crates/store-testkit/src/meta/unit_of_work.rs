@@ -122,3 +122,30 @@ pub(super) async fn an_immutable_tag_moves_only_from_the_digest_it_replaces(stor
     assert_eq!(stale.expect_err("moved meanwhile").kind, arca_core::ErrorKind::TagImmutable);
     assert_eq!(by_tag(store, "py/demo", "1.0").await, Some(second.record));
 }
+
+pub(super) async fn a_package_status_is_kept_on_the_package(store: &dyn MetaStore) {
+    use arca_core::meta::{Lifecycle, PackageStatus};
+    create_repositories(store, &["py"]).await;
+    let (demo, unknown) = (oci_name("py/demo"), oci_name("py/nothing"));
+    store.put_manifest(&manifest("py/demo", "one"), Some(&immutable("1.0")), &audit("put")).await.expect("put");
+    assert_eq!(store.package_status(&demo).await.expect("status"), Some(PackageStatus::default()), "active");
+    assert_eq!(store.package_status(&unknown).await.expect("status"), None);
+    let archived = PackageStatus { status: Lifecycle::Archived, reason: Some("use demo2".into()) };
+    let set = |name: OciName, status: PackageStatus| async move {
+        let mut work = store.begin().await.expect("begin");
+        let found = work.set_package_status(&name, &status).await.expect("set");
+        work.commit().await.expect("commit");
+        found
+    };
+    assert!(set(demo.clone(), archived.clone()).await);
+    assert_eq!(store.package_status(&demo).await.expect("status"), Some(archived.clone()));
+    assert!(!set(unknown.clone(), archived.clone()).await, "a state is set on a known package only");
+    assert_eq!(store.package_status(&unknown).await.expect("status"), None);
+    // A change rolled back changes nothing; active again clears the reason.
+    let mut work = store.begin().await.expect("begin");
+    work.set_package_status(&demo, &PackageStatus::default()).await.expect("set");
+    drop(work);
+    assert_eq!(store.package_status(&demo).await.expect("status"), Some(archived));
+    assert!(set(demo.clone(), PackageStatus::default()).await);
+    assert_eq!(store.package_status(&demo).await.expect("status"), Some(PackageStatus::default()));
+}
