@@ -1,6 +1,7 @@
 //! A PyPI release through the CLI against `arca serve`: uploaded as twine sends it (the fields twine
 //! 7.0.0 sent for the fixture wheel, captured), seen by `arca ls`, `arca info` and `arca search`, and
-//! yanked and un-yanked with `arca yank` (PEP 592 on the JSON page).
+//! yanked and un-yanked with `arca yank` (PEP 592 on the JSON page); its status set with `arca
+//! package-status` (PEP 792).
 
 use crate::harness::{Registry, arca, http, workspace_root};
 use serde_json::Value;
@@ -68,4 +69,21 @@ fn a_pypi_release_is_listed_searched_and_yanked_by_the_cli() {
     assert_eq!(yanked(&registry), Value::Bool(false));
     let refused = client(&registry, &["yank", "py/arca-demo@9.9"]);
     assert!(!refused.status.success(), "an unknown release cannot be yanked");
+}
+
+#[test]
+fn a_project_status_is_shown_and_set_by_the_cli() {
+    let registry = Registry::serve(&[]);
+    ok(&registry, &["repo", "create", "py", "--format", "pypi"]);
+    upload_fixture(&registry);
+    assert_eq!(ok(&registry, &["package-status", "py/Arca_Demo"]).trim(), "py/Arca_Demo: active");
+    let set = ok(&registry, &["package-status", "py/Arca_Demo", "deprecated", "--reason", "use arca-demo2"]);
+    assert_eq!(set.trim(), "py/Arca_Demo: deprecated (use arca-demo2)");
+    let accept = [("Accept", "application/vnd.pypi.simple.v1+json")];
+    let (_, _, body) = http(registry.host(), "GET", "/pypi/py/simple/arca-demo/", &accept, b"");
+    let page: Value = serde_json::from_slice(&body).unwrap();
+    assert_eq!(page["project-status"], serde_json::json!({"status": "deprecated", "reason": "use arca-demo2"}));
+    let refused = client(&registry, &["package-status", "py/arca-demo", "retired"]);
+    assert!(!refused.status.success(), "not a PEP 792 status");
+    assert!(String::from_utf8_lossy(&refused.stderr).contains("unknown variant"), "{refused:?}");
 }

@@ -133,3 +133,23 @@ async fn a_provenance_bundle_is_kept_as_a_referrer_and_other_formats_refuse_npm(
     assert_eq!(status, StatusCode::BAD_REQUEST);
     assert!(answer["error"].as_str().unwrap().contains("generic"), "{answer}");
 }
+
+/// An archived package accepts no publish (403, npm's refusal status), before any other check.
+#[tokio::test]
+async fn an_archived_package_refuses_publishes() {
+    let server = TestServer::start().await;
+    let c = Client::new(&server);
+    npm_repo(&c, "js").await;
+    let publish = fixture("publish-unscoped.json");
+    assert_eq!(put(&c, "/npm/js/arca-demo", &publish).await.0, StatusCode::CREATED);
+    let status = c.url("/api/v1/repositories/js/packages/arca-demo/status");
+    let r = c.http.put(&status).json(&json!({"status": "archived"})).send().await.unwrap();
+    assert_eq!(r.status(), StatusCode::OK);
+    let (code, answer) = put(&c, "/npm/js/arca-demo", &publish).await;
+    assert_eq!(code, StatusCode::FORBIDDEN);
+    assert!(answer["error"].as_str().unwrap().contains("archived"), "{answer}");
+    c.http.put(&status).json(&json!({"status": "active"})).send().await.unwrap();
+    let (code, answer) = put(&c, "/npm/js/arca-demo", &publish).await;
+    assert_eq!(code, StatusCode::FORBIDDEN, "the version exists");
+    assert!(!answer["error"].as_str().unwrap().contains("archived"), "{answer}");
+}
