@@ -295,7 +295,7 @@ impl Registry {
         if versions.is_empty() {
             return Err(Error::new(ErrorKind::NotFound, format!("package {name} has no versions in {repository}")));
         }
-        versions.sort_by(|a, b| Ecosystem::Npm.version_scheme().compare(&a.stored.version, &b.stored.version));
+        Ecosystem::Npm.version_scheme().sort_by_version(&mut versions, |v| &v.stored.version);
         Ok(NpmPackage { name: name.to_owned(), versions, dist_tags })
     }
 

@@ -380,7 +380,7 @@ impl Registry {
             .try_filter_map(|release| std::future::ready(Ok(release)))
             .try_collect()
             .await?;
-        releases.sort_by(|a, b| Ecosystem::Pypi.version_scheme().compare(&a.version, &b.version));
+        Ecosystem::Pypi.version_scheme().sort_by_version(&mut releases, |r| &r.version);
         Ok(releases)
     }
 

@@ -79,7 +79,9 @@ fn types_and_core_depend_on_no_infrastructure() {
 #[test]
 fn supply_chain_crates_are_pure() {
     let deps = normal_deps(&metadata());
-    for krate in ["arca-trust", "arca-notation", "arca-sbom", "arca-vuln", "arca-pypi", "arca-npm", "arca-cargo", "arca-maven"] {
+    for krate in
+        ["arca-trust", "arca-notation", "arca-sbom", "arca-vuln", "arca-pypi", "arca-npm", "arca-cargo", "arca-maven"]
+    {
         let all = closure(&deps, krate);
         let bad: Vec<_> =
             (INFRASTRUCTURE.iter().copied().chain(["tokio", "async-trait"])).filter(|i| all.contains(*i)).collect();

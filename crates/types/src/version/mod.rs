@@ -113,6 +113,29 @@ impl VersionScheme {
         self.precedence(a, b).then_with(|| a.as_bytes().cmp(b.as_bytes()))
     }
 
+    /// Sorts `items` by [`Self::compare`] of the version each holds, parsing every version once
+    /// (a sort with [`Self::compare`] parses both sides of every comparison: 10 000 versions, some
+    /// 130 000 comparisons).
+    pub fn sort_by_version<T>(self, items: &mut [T], version_of: impl Fn(&T) -> &str) {
+        items.sort_by_cached_key(|item| {
+            let version = version_of(item);
+            (self.sort_key(version), version.to_owned())
+        });
+    }
+
+    /// What [`Self::precedence`] compares, parsed: `None` (before every `Some`) when the scheme
+    /// cannot parse `version` or orders by bytes alone.
+    fn sort_key(self, version: &str) -> Option<SortKey> {
+        match self {
+            Self::SemVer => {
+                SemVer::parse(version.strip_prefix('v').unwrap_or(version)).ok().map(|v| SortKey::SemVer(Precedence(v)))
+            }
+            Self::Pep440 => Pep440::parse(version).ok().map(SortKey::Pep440),
+            Self::Maven => MavenVersion::parse(version).ok().map(SortKey::Maven),
+            Self::Lexical | Self::PushTime => None,
+        }
+    }
+
     /// Orders pushed versions: by push time (then text) for `PushTime`, by [`Self::compare`] (then
     /// push time) for the others.
     pub fn compare_pushed(self, a: Pushed<'_>, b: Pushed<'_>) -> Ordering {
@@ -131,6 +154,15 @@ impl VersionScheme {
             Self::Lexical | Self::PushTime => true,
         }
     }
+}
+
+/// A parsed version as [`VersionScheme::sort_by_version`] orders it; one scheme's keys are all of
+/// one variant.
+#[derive(PartialEq, Eq, PartialOrd, Ord)]
+enum SortKey {
+    SemVer(Precedence),
+    Pep440(Pep440),
+    Maven(MavenVersion),
 }
 
 /// SemVer by precedence alone: as a scheme, `1.0.0+a` and `1.0.0+b` are the same version.
@@ -210,3 +242,31 @@ pub(crate) mod laws {
 #[cfg(test)]
 #[path = "scheme_tests.rs"]
 mod scheme_tests;
+
+#[cfg(test)]
+mod sort_tests {
+    use super::VersionScheme;
+    use proptest::prelude::*;
+
+    fn version() -> impl Strategy<Value = String> {
+        prop_oneof![
+            "v?[0-9]{1,2}\\.[0-9]{1,2}\\.[0-9]{1,2}(-(rc|alpha)\\.[0-9])?(\\+b[0-9])?",
+            "[0-9]!?[0-9]{1,2}(\\.[0-9]{1,2}){0,2}((a|b|rc)[0-9])?(\\.post[0-9])?(\\+l[0-9])?",
+            "[0-9]{1,2}(\\.[0-9]{1,2}){0,2}(-(SNAPSHOT|alpha-1|sp))?",
+            "[a-z0-9.+-]{0,6}",
+        ]
+    }
+
+    proptest! {
+        #[test]
+        fn sorting_on_parsed_keys_is_sorting_with_compare(versions in prop::collection::vec(version(), 0..40)) {
+            for scheme in VersionScheme::ALL {
+                let mut by_keys = versions.clone();
+                scheme.sort_by_version(&mut by_keys, String::as_str);
+                let mut by_compare = versions.clone();
+                by_compare.sort_by(|a, b| scheme.compare(a, b));
+                prop_assert_eq!(by_keys, by_compare, "{}", scheme);
+            }
+        }
+    }
+}
