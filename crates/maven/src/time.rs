@@ -6,9 +6,10 @@
 //!
 //! Maven formats both with `SimpleDateFormat` in UTC (maven-resolver-provider's
 //! `RemoteSnapshotMetadata`, the model's `Versioning.setLastUpdatedTimestamp`). No date library:
-//! the civil-date arithmetic is Howard Hinnant's, as in `arca_core::time`.
+//! the civil-date arithmetic is `arca_types::calendar`'s.
 
 use crate::error::{MavenError, quote};
+use arca_types::calendar::{self, CivilTime};
 use std::fmt;
 
 /// A UTC instant to the second, between 0000-01-01T00:00:00 and 9999-12-31T23:59:59 (what four
@@ -71,29 +72,21 @@ impl Timestamp {
         let n = |s: &str| s.parse::<i64>().unwrap_or(-1);
         let (year, month, day) = (n(&date[..4]), n(&date[4..6]), n(&date[6..]));
         let (hour, minute, second) = (n(&time[..2]), n(&time[2..4]), n(&time[4..]));
-        if !(1..=12).contains(&month) || day < 1 || day > days_in_month(year, month) {
+        if !(1..=12).contains(&month) || day < 1 || day > calendar::days_in_month(year, month) {
             return Err(MavenError::invalid(format!("timestamp {} has no such date", quote(text))));
         }
         if hour > 23 || minute > 59 || second > 59 {
             return Err(MavenError::invalid(format!("timestamp {} has no such time of day", quote(text))));
         }
-        let secs = days_from_civil(year, month, day) * 86_400 + hour * 3600 + minute * 60 + second;
+        let civil = CivilTime { year, month, day, hour, minute, second };
+        let secs = civil.to_unix_seconds().ok_or_else(|| bad_timestamp(text, "yyyyMMdd.HHmmss"))?;
         Ok(Self { secs })
     }
 
     /// `[year, month, day, hour, minute, second]`.
     fn civil(self) -> [i64; 6] {
-        let (days, rem) = (self.secs.div_euclid(86_400), self.secs.rem_euclid(86_400));
-        let z = days + 719_468;
-        let era = z.div_euclid(146_097);
-        let doe = z - era * 146_097;
-        let yoe = (doe - doe / 1460 + doe / 36_524 - doe / 146_096) / 365;
-        let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
-        let mp = (5 * doy + 2) / 153;
-        let day = doy - (153 * mp + 2) / 5 + 1;
-        let month = if mp < 10 { mp + 3 } else { mp - 9 };
-        let year = yoe + era * 400 + i64::from(month <= 2);
-        [year, month, day, rem / 3600, rem % 3600 / 60, rem % 60]
+        let t = CivilTime::from_unix_seconds(self.secs);
+        [t.year, t.month, t.day, t.hour, t.minute, t.second]
     }
 }
 
@@ -106,27 +99,6 @@ impl fmt::Display for Timestamp {
 
 fn bad_timestamp(text: &str, form: &str) -> MavenError {
     MavenError::invalid(format!("timestamp {} is not {form} (UTC)", quote(text)))
-}
-
-fn days_in_month(year: i64, month: i64) -> i64 {
-    let leap = (year % 4 == 0 && year % 100 != 0) || year % 400 == 0;
-    match month {
-        2 if leap => 29,
-        2 => 28,
-        4 | 6 | 9 | 11 => 30,
-        _ => 31,
-    }
-}
-
-/// Days since the epoch of a proleptic Gregorian date (Hinnant's `days_from_civil`).
-fn days_from_civil(year: i64, month: i64, day: i64) -> i64 {
-    let year = if month <= 2 { year - 1 } else { year };
-    let era = year.div_euclid(400);
-    let yoe = year - era * 400;
-    let mp = if month > 2 { month - 3 } else { month + 9 };
-    let doy = (153 * mp + 2) / 5 + day - 1;
-    let doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
-    era * 146_097 + doe - 719_468
 }
 
 #[cfg(test)]

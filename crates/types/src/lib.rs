@@ -4,6 +4,7 @@
 //! sees untrusted input (request paths, headers, manifest fields), so each has property tests and a
 //! fuzz target (`fuzz/`).
 
+pub mod calendar;
 mod digest;
 pub mod media;
 mod name;

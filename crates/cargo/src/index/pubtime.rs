@@ -3,6 +3,7 @@
 //! length check (cargo-util-schemas' `parse_pubtime`), and drops a line whose `pubtime` does not
 //! parse, so this is the only spelling ever written.
 
+use arca_types::calendar::{self, CivilTime};
 use std::fmt;
 
 /// A publication time, in whole seconds since the Unix epoch.
@@ -12,7 +13,6 @@ pub struct Pubtime(i64);
 /// Years 0 to 9999: what the four-digit format can spell.
 const MIN_SECONDS: i64 = -62_167_219_200;
 const MAX_SECONDS: i64 = 253_402_300_799;
-const DAY: i64 = 86_400;
 
 impl Pubtime {
     /// A time in seconds since the epoch, if the format can spell it (years 0 to 9999).
@@ -42,62 +42,28 @@ impl Pubtime {
             let digits = &text[from..to];
             digits.bytes().all(|c| c.is_ascii_digit()).then(|| digits.parse().ok())?
         };
-        let (year, month, day) = (field(0, 4)?, field(5, 7)?, field(8, 10)?);
-        let (hour, minute, second) = (field(11, 13)?, field(14, 16)?, field(17, 19)?);
-        let valid = (1..=12).contains(&month)
-            && (1..=days_in_month(year, month)).contains(&day)
-            && hour < 24
-            && minute < 60
-            && second < 60;
-        valid.then(|| Self(days_from_civil(year, month, day) * DAY + hour * 3600 + minute * 60 + second))
+        let civil = CivilTime {
+            year: field(0, 4)?,
+            month: field(5, 7)?,
+            day: field(8, 10)?,
+            hour: field(11, 13)?,
+            minute: field(14, 16)?,
+            second: field(17, 19)?,
+        };
+        civil.to_unix_seconds().map(Self)
     }
 }
 
 impl fmt::Display for Pubtime {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        let (days, secs) = (self.0.div_euclid(DAY), self.0.rem_euclid(DAY));
-        let (year, month, day) = civil_from_days(days);
-        let (hour, minute, second) = (secs / 3600, secs % 3600 / 60, secs % 60);
-        write!(f, "{year:04}-{month:02}-{day:02}T{hour:02}:{minute:02}:{second:02}Z")
+        f.write_str(&calendar::format_rfc3339(self.0))
     }
-}
-
-fn days_in_month(year: i64, month: i64) -> i64 {
-    let leap = year % 4 == 0 && (year % 100 != 0 || year % 400 == 0);
-    match month {
-        2 if leap => 29,
-        2 => 28,
-        4 | 6 | 9 | 11 => 30,
-        _ => 31,
-    }
-}
-
-/// `(year, month, day)` of a day since the epoch (Howard Hinnant's `civil_from_days`).
-fn civil_from_days(days: i64) -> (i64, i64, i64) {
-    let z = days + 719_468;
-    let era = z.div_euclid(146_097);
-    let doe = z - era * 146_097;
-    let yoe = (doe - doe / 1460 + doe / 36_524 - doe / 146_096) / 365;
-    let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
-    let mp = (5 * doy + 2) / 153;
-    let day = doy - (153 * mp + 2) / 5 + 1;
-    let month = if mp < 10 { mp + 3 } else { mp - 9 };
-    (yoe + era * 400 + i64::from(month <= 2), month, day)
-}
-
-/// Days since the epoch of a proleptic Gregorian date (Hinnant's `days_from_civil`).
-fn days_from_civil(year: i64, month: i64, day: i64) -> i64 {
-    let year = if month <= 2 { year - 1 } else { year };
-    let era = year.div_euclid(400);
-    let yoe = year - era * 400;
-    let mp = if month > 2 { month - 3 } else { month + 9 };
-    let doy = (153 * mp + 2) / 5 + day - 1;
-    era * 146_097 + yoe * 365 + yoe / 4 - yoe / 100 + doy - 719_468
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+    use arca_types::calendar::DAY;
 
     #[test]
     fn formats_like_crates_io() {
