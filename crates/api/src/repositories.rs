@@ -68,6 +68,9 @@ struct CreateBody {
     /// Gates a manifest pull from it must pass.
     #[serde(default)]
     pull_gates: Vec<String>,
+    /// npm: `npm unpublish` may remove versions.
+    #[serde(default)]
+    allow_unpublish: bool,
 }
 
 /// A non-negative integer as JSON Schema has it: `1000` or `1000.0` (a number with no fraction).
@@ -115,6 +118,9 @@ struct PolicyChange {
     /// A list (`[]`: no pull gates).
     #[serde(default, deserialize_with = "present")]
     pull_gates: Option<Vec<String>>,
+    /// `true` or `false` (`null` is refused).
+    #[serde(default, deserialize_with = "present")]
+    allow_unpublish: Option<bool>,
 }
 
 /// Repository names from a request body.
@@ -174,6 +180,7 @@ async fn create(
         promote_from: repo_names(&body.promote_from)?,
         gates: body.gates,
         pull_gates: body.pull_gates,
+        allow_unpublish: body.allow_unpublish,
         ..NewRepository::parse(&body.name, &body.format)?
     };
     let repo = registry.create_repository(new, &actor(caller)).await?;
@@ -214,6 +221,9 @@ async fn update(
     if let Some(gates) = change.pull_gates {
         repo.pull_gates = gates;
     }
+    if let Some(allow) = change.allow_unpublish {
+        repo.allow_unpublish = allow;
+    }
     registry.declare_repository(repo.clone(), &actor(caller)).await?;
     Ok(classed("api_repositories", Json(registry.get_repository(&repo.name).await?)))
 }
@@ -241,6 +251,7 @@ mod tests {
             promote_from: Vec::new(),
             gates: Vec::new(),
             pull_gates: Vec::new(),
+            allow_unpublish: false,
         }
     }
 

@@ -58,6 +58,10 @@ pub struct PolicyFlags {
     pub quota_bytes: Option<u64>,
     #[command(flatten)]
     pub promotion: PromotionFlags,
+    /// npm repositories: let `npm unpublish` remove versions (`--allow-unpublish=false` turns it
+    /// off again). Off by default: versions are immutable.
+    #[arg(long, value_name = "BOOL", num_args = 0..=1, default_missing_value = "true", require_equals = true)]
+    pub allow_unpublish: Option<bool>,
 }
 
 /// Where versions are promoted into a repository from, and the gates they pass on the way.
@@ -88,7 +92,7 @@ pub async fn run(command: &RepoCommand, settings: Settings) -> anyhow::Result<()
     let registry = &app.registry;
     match command {
         RepoCommand::Create { name, format, policy } => {
-            let PolicyFlags { mutable_tags, stage, quota_bytes, promotion } = policy;
+            let PolicyFlags { mutable_tags, stage, quota_bytes, promotion, allow_unpublish } = policy;
             // No `--mutable-tag`: every tag immutable, whatever the format's default.
             let new = NewRepository {
                 stage: stage.clone(),
@@ -97,13 +101,14 @@ pub async fn run(command: &RepoCommand, settings: Settings) -> anyhow::Result<()
                 promote_from: promotion.sources()?,
                 gates: promotion.gates.clone(),
                 pull_gates: promotion.pull_gates.clone(),
+                allow_unpublish: allow_unpublish.unwrap_or(false),
                 ..NewRepository::parse(name, format)?
             };
             let repo = registry.create_repository(new, &arca_core::audit::Actor::system()).await?;
             println!("created repository {name} ({})", repo.format);
         }
         RepoCommand::Update { name, policy, no_gates, no_pull_gates } => {
-            let PolicyFlags { mutable_tags, stage, quota_bytes, promotion } = policy;
+            let PolicyFlags { mutable_tags, stage, quota_bytes, promotion, allow_unpublish } = policy;
             let mut repo = NewRepository::from(registry.get_repository(&RepoName::parse(name)?).await?);
             if !mutable_tags.is_empty() {
                 repo.mutable_tags = Some(mutable_tags.clone());
@@ -122,6 +127,9 @@ pub async fn run(command: &RepoCommand, settings: Settings) -> anyhow::Result<()
             }
             if *no_pull_gates || !promotion.pull_gates.is_empty() {
                 repo.pull_gates = promotion.pull_gates.clone();
+            }
+            if let Some(allow) = allow_unpublish {
+                repo.allow_unpublish = *allow;
             }
             registry.declare_repository(repo, &arca_core::audit::Actor::system()).await?;
             println!("updated repository {name}");

@@ -1,7 +1,8 @@
 //! An npm registry under `/npm/<repo>/`: packuments (full and abbreviated), tarballs, `npm publish`
 //! (the body parsed as it streams, the tarball stored without being held), dist-tags, deprecate,
-//! `npm login` (the legacy CouchDB flow, issuing an arca token), `whoami`, `ping`, search, `npm
-//! audit` answered from imported OSV advisories, and the registry's signing keys.
+//! unpublish where the repository allows it, `npm login` (the legacy CouchDB flow, issuing an arca
+//! token), `whoami`, `ping`, search, `npm audit` answered from imported OSV advisories, and the
+//! registry's signing keys.
 //!
 //! Shape: [`route::parse`] (pure, fuzzed) → [`route::Endpoint`] → one handler per variant calling
 //! `arca_core::registry::Registry` (module `npm`). Errors are npm's `{"error": "…"}` with the status
@@ -15,6 +16,7 @@ mod misc;
 mod publish;
 mod read;
 pub mod route;
+mod unpublish;
 
 use arca_core::auth::{Action, AuthService, Need};
 use arca_core::registry::Registry;
@@ -119,10 +121,9 @@ async fn dispatch(npm: &Npm, endpoint: Endpoint, parts: &Parts, body: axum::body
         E::Publish { repository, name } => {
             publish::publish(npm.registry.clone(), &repository, &name, parts, body).await
         }
-        E::Unpublish { name, .. } => Err(errors::NpmFailure::status(
-            http::StatusCode::METHOD_NOT_ALLOWED,
-            format!("{name}: versions are immutable in arca; unpublish is not allowed"),
-        )),
+        E::Unpublish { repository, name, what } => {
+            unpublish::unpublish(registry, &repository, &name, what, parts, body).await
+        }
         E::DistTags { repository, name } => misc::dist_tags(registry, &repository, &name, parts).await,
         E::SetDistTag { repository, name, tag } => {
             misc::set_dist_tag(registry, &repository, &name, &tag, parts, body).await

@@ -19,7 +19,7 @@ pub enum Endpoint {
     Packument { repository: RepoName, name: String, head: bool },
     Tarball { repository: RepoName, name: String, file: String, head: bool },
     Publish { repository: RepoName, name: String },
-    Unpublish { repository: RepoName, name: String },
+    Unpublish { repository: RepoName, name: String, what: Unpublish },
     DistTags { repository: RepoName, name: String },
     SetDistTag { repository: RepoName, name: String, tag: String },
     RemoveDistTag { repository: RepoName, name: String, tag: String },
@@ -29,6 +29,18 @@ pub enum Endpoint {
     Search { repository: RepoName },
     Audit { repository: RepoName },
     Keys { repository: RepoName },
+}
+
+/// What an unpublish request removes, as libnpmpublish sends it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Unpublish {
+    /// `PUT <name>/-rev/<rev>`: the document re-sent without the versions to remove.
+    Rewrite,
+    /// `DELETE <name>/-/<file>/-rev/<rev>`: the tarball of a version (removed with it already,
+    /// unless the rewrite was skipped).
+    Tarball(String),
+    /// `DELETE <name>/-rev/<rev>`: the whole package.
+    Package,
 }
 
 impl Endpoint {
@@ -146,8 +158,11 @@ fn package_endpoint(method: &Method, repository: RepoName, segments: &[&str]) ->
             check_file(file)?;
             Ok(Endpoint::Tarball { repository, name, file: (*file).to_owned(), head: method == Method::HEAD })
         }
-        (["-rev", _], &Method::PUT | &Method::DELETE) | (["-", _, "-rev", _], &Method::DELETE) => {
-            Ok(Endpoint::Unpublish { repository, name })
+        (["-rev", _], &Method::PUT) => Ok(Endpoint::Unpublish { repository, name, what: Unpublish::Rewrite }),
+        (["-rev", _], &Method::DELETE) => Ok(Endpoint::Unpublish { repository, name, what: Unpublish::Package }),
+        (["-", file, "-rev", _], &Method::DELETE) if file.ends_with(".tgz") => {
+            check_file(file)?;
+            Ok(Endpoint::Unpublish { repository, name, what: Unpublish::Tarball((*file).to_owned()) })
         }
         ([] | ["-", _], _) => Err(RouteError::MethodNotAllowed),
         _ => Err(RouteError::NotFound),
@@ -205,9 +220,14 @@ mod tests {
             parse(&Method::PUT, "/npm/js/@s%2fp", None),
             Ok(Endpoint::Publish { repository: repo(), name: "@s/p".into() })
         );
-        let unpublish = Ok(Endpoint::Unpublish { repository: repo(), name: "p".into() });
-        assert_eq!(parse(&Method::PUT, "/npm/js/p/-rev/1-abc", None), unpublish);
-        assert_eq!(parse(&Method::DELETE, "/npm/js/p/-/p-1.0.0.tgz/-rev/1-abc", None), unpublish);
+        let unpublish = |what| Ok(Endpoint::Unpublish { repository: repo(), name: "p".into(), what });
+        assert_eq!(parse(&Method::PUT, "/npm/js/p/-rev/1-abc", None), unpublish(Unpublish::Rewrite));
+        assert_eq!(parse(&Method::DELETE, "/npm/js/p/-rev/1-abc", None), unpublish(Unpublish::Package));
+        let tarball = Unpublish::Tarball("p-1.0.0.tgz".into());
+        assert_eq!(parse(&Method::DELETE, "/npm/js/p/-/p-1.0.0.tgz/-rev/1-abc", None), unpublish(tarball));
+        let traversal = parse(&Method::DELETE, "/npm/js/p/-/..%2fx.tgz/-rev/1", None);
+        assert!(matches!(traversal, Err(RouteError::Invalid(_))), "{traversal:?}");
+        assert_eq!(parse(&Method::DELETE, "/npm/js/p/-/p.txt/-rev/1", None), Err(RouteError::NotFound));
     }
 
     #[test]

@@ -271,6 +271,7 @@ async fn declare_repositories(registry: &Registry, settings: &Settings) -> arca_
             promote_from,
             gates: declared.gates.clone(),
             pull_gates: declared.pull_gates.clone(),
+            allow_unpublish: declared.allow_unpublish,
             ..new
         };
         registry.declare_repository(new, &Actor::system()).await?;

@@ -102,6 +102,9 @@ pub struct RepositoryConfig {
     /// With auth enabled, anyone may read this repository without credentials.
     #[serde(default, skip_serializing_if = "std::ops::Not::not")]
     pub anonymous_read: bool,
+    /// npm repositories: `npm unpublish` may remove versions (off: versions are immutable).
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub allow_unpublish: bool,
 }
 
 fn default_format() -> String {

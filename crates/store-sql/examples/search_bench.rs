@@ -46,6 +46,7 @@ async fn fill(store: &SqlMetaStore, path: &str, versions: usize) {
             promote_from: Vec::new(),
             gates: Vec::new(),
             pull_gates: Vec::new(),
+            allow_unpublish: false,
         };
         store.create_repository(&repo, &entry()).await.expect("create repository");
     }

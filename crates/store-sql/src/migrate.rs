@@ -89,6 +89,12 @@ const MIGRATIONS: &[Migration] = &[
         sqlite: include_str!("../migrations/sqlite/0012_package_status.sql"),
         postgres: include_str!("../migrations/postgres/0012_package_status.sql"),
     },
+    Migration {
+        version: 13,
+        name: "allow_unpublish",
+        sqlite: include_str!("../migrations/sqlite/0013_allow_unpublish.sql"),
+        postgres: include_str!("../migrations/postgres/0013_allow_unpublish.sql"),
+    },
 ];
 
 /// Any 64-bit number, the same in every arca: the advisory lock that serializes migrations.

@@ -21,7 +21,7 @@ impl RepositoryStore for SqlMetaStore {
         let mut tx = self.db.write().await?;
         let done = query(
             "INSERT INTO repositories (name, format, kind, stage, mutable_tags, created_at, quota_bytes, promote_from, \
-             gates, pull_gates) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10) ON CONFLICT (name) DO NOTHING",
+             gates, pull_gates, allow_unpublish) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11) ON CONFLICT (name) DO NOTHING",
         )
         .bind(repo.name.as_str())
         .bind(repo.format.as_str())
@@ -33,6 +33,7 @@ impl RepositoryStore for SqlMetaStore {
         .bind(json(&repo.promote_from))
         .bind(json(&repo.gates))
         .bind(json(&repo.pull_gates))
+        .bind(i64::from(repo.allow_unpublish))
         .execute(&mut tx)
         .await
         .map_err(db_err("creating a repository"))?;
@@ -60,7 +61,7 @@ impl RepositoryStore for SqlMetaStore {
         let mut tx = self.db.write().await?;
         let done = query(
             "UPDATE repositories SET kind = $1, stage = $2, mutable_tags = $3, quota_bytes = $4, promote_from = $5, \
-             gates = $6, pull_gates = $7 WHERE name = $8",
+             gates = $6, pull_gates = $7, allow_unpublish = $8 WHERE name = $9",
         )
         .bind(repo.kind.as_str())
         .bind(repo.stage.as_deref())
@@ -69,6 +70,7 @@ impl RepositoryStore for SqlMetaStore {
         .bind(json(&repo.promote_from))
         .bind(json(&repo.gates))
         .bind(json(&repo.pull_gates))
+        .bind(i64::from(repo.allow_unpublish))
         .bind(repo.name.as_str())
         .execute(&mut tx)
         .await
@@ -113,8 +115,7 @@ pub(crate) fn unknown(name: &RepoName) -> Error {
 }
 
 /// The columns `repository_from_row` reads, in its order.
-const COLUMNS: &str =
-    "name, format, kind, stage, mutable_tags, created_at, quota_bytes, promote_from, gates, pull_gates";
+const COLUMNS: &str = "name, format, kind, stage, mutable_tags, created_at, quota_bytes, promote_from, gates, pull_gates, allow_unpublish";
 
 /// A list column's JSON text.
 fn json<T: serde::Serialize>(items: &[T]) -> String {
@@ -138,6 +139,7 @@ fn repository_from_row(row: &Row) -> Result<Repository> {
         promote_from: json_list(row, 7, "promotion sources")?,
         gates: json_list(row, 8, "promotion gates")?,
         pull_gates: json_list(row, 9, "pull gates")?,
+        allow_unpublish: col::<i64>(row, 10)? != 0,
     })
 }
 

@@ -219,6 +219,7 @@ pub fn repository(name: &str) -> Repository {
         promote_from: Vec::new(),
         gates: Vec::new(),
         pull_gates: Vec::new(),
+        allow_unpublish: false,
     }
 }
 

@@ -451,7 +451,7 @@ fn schemas() -> Value {
         "Repository": {
             "type": "object",
             "required": ["name", "format", "kind", "stage", "mutable_tags", "created_at", "quota_bytes", "promote_from", "gates",
-                "pull_gates"],
+                "pull_gates", "allow_unpublish"],
             "properties": {
                 "name": text(), "format": schema("Format"),
                 "kind": { "type": "string", "enum": ["hosted", "remote", "virtual"] },
@@ -461,7 +461,8 @@ fn schemas() -> Value {
                 "quota_bytes": { "type": ["integer", "null"], "description": "bytes it may hold; `null`: no quota" },
                 "promote_from": { "type": "array", "items": text(), "description": "repositories promoting into it" },
                 "gates": { "type": "array", "items": text(), "description": "gates of promotions into it" },
-                "pull_gates": { "type": "array", "items": text(), "description": "gates of manifest pulls from it" } }
+                "pull_gates": { "type": "array", "items": text(), "description": "gates of manifest pulls from it" },
+                "allow_unpublish": { "type": "boolean", "description": "npm: `npm unpublish` may remove versions" } }
         },
         "Digest": {
             "type": "string", "pattern": "^(sha256:[a-f0-9]{64}|sha512:[a-f0-9]{128})$",
@@ -479,7 +480,9 @@ fn schemas() -> Value {
                 "gates": { "type": "array", "items": promotion::gate(), "maxItems": 100,
                     "description": "gates a promotion into it must pass" },
                 "pull_gates": { "type": "array", "items": promotion::pull_gate(), "maxItems": 100,
-                    "description": "gates a manifest pull from it must pass (referrers and publishers exempt)" } }
+                    "description": "gates a manifest pull from it must pass (referrers and publishers exempt)" },
+                "allow_unpublish": { "type": "boolean",
+                    "description": "npm repositories only: `npm unpublish` may remove versions (default: immutable)" } }
         },
         "PolicyChange": {
             "type": "object", "additionalProperties": false,
@@ -492,7 +495,8 @@ fn schemas() -> Value {
                 "gates": { "type": "array", "items": promotion::gate(), "maxItems": 100,
                     "description": "replaces the list (`[]`: no gates)" },
                 "pull_gates": { "type": "array", "items": promotion::pull_gate(), "maxItems": 100,
-                    "description": "replaces the list (`[]`: no pull gates)" } }
+                    "description": "replaces the list (`[]`: no pull gates)" },
+                "allow_unpublish": { "type": "boolean", "description": "npm repositories only" } }
         },
         "Properties": {
             "type": "object", "description": "each key with its values, sorted",

@@ -349,18 +349,22 @@ pub async fn repo(server: &Server, command: &crate::repo::RepoCommand) -> anyhow
     use crate::repo::RepoCommand as C;
     match command {
         C::Create { name, format, policy } => {
-            let crate::repo::PolicyFlags { mutable_tags, stage, quota_bytes, promotion } = policy;
+            let crate::repo::PolicyFlags { mutable_tags, stage, quota_bytes, promotion, allow_unpublish } = policy;
             let body = json!({
                 "name": name, "format": format, "mutable_tags": mutable_tags, "stage": stage, "quota_bytes": quota_bytes,
                 "promote_from": promotion.promote_from, "gates": promotion.gates, "pull_gates": promotion.pull_gates,
+                "allow_unpublish": allow_unpublish.unwrap_or(false),
             });
             let rb = server.request(Method::POST, "/api/v1/repositories").json(&body);
             server.send(rb, &format!("creating repository {name}")).await?;
             println!("created repository {name} ({format})");
         }
         C::Update { name, policy, no_gates, no_pull_gates } => {
-            let crate::repo::PolicyFlags { mutable_tags, stage, quota_bytes, promotion } = policy;
+            let crate::repo::PolicyFlags { mutable_tags, stage, quota_bytes, promotion, allow_unpublish } = policy;
             let mut body = serde_json::Map::new();
+            if let Some(allow) = allow_unpublish {
+                body.insert("allow_unpublish".into(), json!(allow));
+            }
             if !mutable_tags.is_empty() {
                 body.insert("mutable_tags".into(), json!(mutable_tags));
             }

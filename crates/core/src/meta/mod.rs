@@ -68,6 +68,10 @@ pub struct Repository {
     /// `max-severity=…`), as canonical texts; referrers and principals who may publish here are exempt.
     #[serde(default)]
     pub pull_gates: Vec<String>,
+    /// Whether its format's client may remove published versions (`npm unpublish`); off by default:
+    /// versions are immutable.
+    #[serde(default)]
+    pub allow_unpublish: bool,
 }
 
 impl Repository {

@@ -16,6 +16,7 @@ pub mod jobs;
 mod locks;
 mod manifests;
 pub mod npm;
+pub mod npm_unpublish;
 pub mod package_manifest;
 mod package_status;
 pub mod promotion;

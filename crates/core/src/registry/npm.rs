@@ -368,10 +368,7 @@ impl Registry {
     /// The tarball of a version, by its file name (`<unscoped name>-<version>.tgz`).
     pub async fn npm_tarball(&self, repository: &RepoName, name: &str, file: &str) -> Result<(OciName, Digest, u64)> {
         let unknown = || Error::new(ErrorKind::NotFound, format!("{name} has no tarball {file}"));
-        let unscoped = name.rsplit('/').next().unwrap_or(name);
-        let version =
-            file.strip_prefix(unscoped).and_then(|r| r.strip_prefix('-')).and_then(|r| r.strip_suffix(".tgz"));
-        let version = version.ok_or_else(unknown)?;
+        let version = tarball_version(name, file).ok_or_else(unknown)?;
         let stored = package_name(repository, name)?;
         let tag = version_tag(version).map_err(|_| unknown())?;
         let (_, manifest) = self.package_manifest(&stored, &tag).await?.ok_or_else(unknown)?;
@@ -464,8 +461,14 @@ impl Registry {
     }
 }
 
+/// The version a tarball's file name (`<unscoped name>-<version>.tgz`) stands for.
+pub fn tarball_version<'a>(name: &str, file: &'a str) -> Option<&'a str> {
+    let unscoped = name.rsplit('/').next().unwrap_or(name);
+    file.strip_prefix(unscoped).and_then(|r| r.strip_prefix('-')).and_then(|r| r.strip_suffix(".tgz"))
+}
+
 /// The most versions of one package a packument lists.
-const MAX_VERSIONS: usize = 100_000;
+pub(super) const MAX_VERSIONS: usize = 100_000;
 
 fn cannot_republish(version: &str) -> Error {
     Error::new(ErrorKind::Conflict, format!("You cannot publish over the previously published versions: {version}"))

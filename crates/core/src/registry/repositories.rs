@@ -31,6 +31,8 @@ pub struct NewRepository {
     pub gates: Vec<String>,
     /// Gates a manifest pull must pass: `signed`, `sbom`, `provenance`, `max-severity` (kept canonical).
     pub pull_gates: Vec<String>,
+    /// Whether the format's client may remove published versions (npm only: `npm unpublish`).
+    pub allow_unpublish: bool,
 }
 
 impl NewRepository {
@@ -45,6 +47,7 @@ impl NewRepository {
             promote_from: Vec::new(),
             gates: Vec::new(),
             pull_gates: Vec::new(),
+            allow_unpublish: false,
         }
     }
 
@@ -72,6 +75,7 @@ impl From<Repository> for NewRepository {
             promote_from: repo.promote_from,
             gates: repo.gates,
             pull_gates: repo.pull_gates,
+            allow_unpublish: repo.allow_unpublish,
         }
     }
 }
@@ -85,6 +89,12 @@ impl Registry {
         let pull_gates = super::pull_gates::parse(&new.pull_gates)?;
         if new.promote_from.contains(&new.name) {
             return Err(Error::new(ErrorKind::Conflict, format!("repository {} cannot promote from itself", new.name)));
+        }
+        if new.allow_unpublish && new.format != Format::Npm {
+            return Err(Error::new(
+                ErrorKind::InvalidRequest,
+                format!("allow_unpublish applies to npm repositories; {} holds {} packages", new.name, new.format),
+            ));
         }
         let mut promote_from = new.promote_from;
         promote_from.sort();
@@ -104,6 +114,7 @@ impl Registry {
             promote_from,
             gates: gates.iter().map(ToString::to_string).collect(),
             pull_gates: pull_gates.iter().map(ToString::to_string).collect(),
+            allow_unpublish: new.allow_unpublish,
         })
     }
 
@@ -290,8 +301,8 @@ fn policy(repo: &Repository) -> String {
         repo.kind,
         from.join(","),
         repo.gates.join(" "),
-        if repo.pull_gates.is_empty() { String::new() } else { format!(" pull_gates={}", repo.pull_gates.join(" ")) }
-    )
+        if repo.pull_gates.is_empty() { String::new() } else { format!(" pull_gates={}", repo.pull_gates.join(" ")) },
+    ) + if repo.allow_unpublish { " allow_unpublish=true" } else { "" }
 }
 
 #[cfg(test)]
@@ -310,6 +321,7 @@ mod tests {
             promote_from: Vec::new(),
             gates: Vec::new(),
             pull_gates: Vec::new(),
+            allow_unpublish: false,
         }
     }
 

@@ -153,3 +153,43 @@ async fn an_archived_package_refuses_publishes() {
     assert_eq!(code, StatusCode::FORBIDDEN, "the version exists");
     assert!(!answer["error"].as_str().unwrap().contains("archived"), "{answer}");
 }
+
+/// Unpublish over HTTP (libnpmpublish's requests): refused (405) until the repository allows it
+/// (`allow_unpublish`, npm repositories only); a rewrite carrying attachments is refused; the
+/// version removed is gone from the packument and its tarball, and never published again.
+#[tokio::test]
+async fn unpublish_follows_the_repository_policy() {
+    let server = TestServer::start().await;
+    let c = Client::new(&server);
+    npm_repo(&c, "js").await;
+    let publish = fixture("publish-unscoped.json");
+    let version = publish["versions"].as_object().unwrap().keys().next().unwrap().clone();
+    assert_eq!(put(&c, "/npm/js/arca-demo", &publish).await.0, StatusCode::CREATED);
+    let rewrite = json!({"_id": "arca-demo", "name": "arca-demo", "dist-tags": {}, "versions": {}});
+
+    let (status, answer) = put(&c, "/npm/js/arca-demo/-rev/1-x", &rewrite).await;
+    assert_eq!(status, StatusCode::METHOD_NOT_ALLOWED, "{answer}");
+    assert!(answer["error"].as_str().unwrap().contains("--allow-unpublish"), "{answer}");
+    let policy = |repo: &str| c.http.patch(c.url(&format!("/api/v1/repositories/{repo}")));
+    let r = c.http.post(c.url("/api/v1/repositories")).json(&json!({"name": "files", "format": "generic"})).send();
+    assert_eq!(r.await.unwrap().status(), StatusCode::CREATED);
+    let r = policy("files").json(&json!({"allow_unpublish": true})).send().await.unwrap();
+    assert_eq!(r.status(), StatusCode::BAD_REQUEST, "npm repositories only");
+    let r = policy("js").json(&json!({"allow_unpublish": true})).send().await.unwrap();
+    assert_eq!(r.status(), StatusCode::OK);
+
+    let (status, _) = put(&c, "/npm/js/arca-demo/-rev/1-x", &publish).await;
+    assert_eq!(status, StatusCode::BAD_REQUEST, "a rewrite carries no tarball");
+    assert_eq!(c.get("/npm/js/arca-demo").await.status(), StatusCode::OK, "still there");
+    let (status, answer) = put(&c, "/npm/js/arca-demo/-rev/1-x", &rewrite).await;
+    assert_eq!(status, StatusCode::OK, "{answer}");
+    assert_eq!(c.get("/npm/js/arca-demo").await.status(), StatusCode::NOT_FOUND);
+    let tarball = format!("/npm/js/arca-demo/-/arca-demo-{version}.tgz");
+    assert_eq!(c.get(&tarball).await.status(), StatusCode::NOT_FOUND);
+    let r = c.http.delete(c.url(&format!("{tarball}/-rev/2-x"))).send().await.unwrap();
+    assert_eq!(r.status(), StatusCode::OK, "the tarball went with its version");
+    let (status, answer) = put(&c, "/npm/js/arca-demo", &publish).await;
+    assert_eq!(status, StatusCode::FORBIDDEN, "never published again: {answer}");
+    let r = c.http.delete(c.url("/npm/js/arca-demo/-rev/3-x")).send().await.unwrap();
+    assert_eq!(r.status(), StatusCode::NOT_FOUND, "nothing left to unpublish");
+}

@@ -80,33 +80,45 @@ fn package(dir: &Path, name: &str, version: &str, extra: Value) -> PathBuf {
     path
 }
 
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn npm_publishes_installs_tags_deprecates_and_audits_through_a_login_token() {
-    let dir = tempfile::tempdir().unwrap();
-    let (app, _) = setup(dir.path()).await;
+/// A server with auth on and an npm repository `js` in which `ci` may do `grants`.
+async fn server_with_ci(dir: &Path, grants: &str) -> TestServer {
+    let (app, _) = setup(dir).await;
     let repo = RepoName::parse("js").unwrap();
     app.registry.create_repository(NewRepository::new(repo, Format::Npm), &Actor::system()).await.unwrap();
-    let grants = vec![Permission::parse("js:read,publish").unwrap()];
+    let grants = vec![Permission::parse(grants).unwrap()];
     app.auth.add_user(&Actor::system(), "ci", Some(CI_PASSWORD), grants).await.unwrap();
     drop(app);
-    let server = TestServer::start_in(dir.path(), auth_settings).await;
-    let http = reqwest::Client::new();
-    let registry = format!("{}/npm/js/", server.url());
+    TestServer::start_in(dir, auth_settings).await
+}
 
-    // `npm login --auth-type=legacy` is this request: the password for a token.
+/// `npm login --auth-type=legacy` as `ci` (that request: the password for a token), and an npm
+/// configured with the token.
+async fn login_as_ci(server: &TestServer, dir: &Path) -> (Npm, String) {
+    let registry = format!("{}/npm/js/", server.url());
     let login = format!("{registry}-/user/org.couchdb.user:ci");
     let body =
         json!({"_id": "org.couchdb.user:ci", "name": "ci", "password": CI_PASSWORD, "type": "user", "roles": []});
-    let r = http.put(&login).json(&body).send().await.unwrap();
+    let r = reqwest::Client::new().put(&login).json(&body).send().await.unwrap();
     assert_eq!(r.status(), 201);
     let token = r.json::<Value>().await.unwrap()["token"].as_str().unwrap().to_owned();
-    let wrong = json!({"name": "ci", "password": "wrong"});
-    assert_eq!(http.put(&login).json(&wrong).send().await.unwrap().status(), 401);
-
-    let npm = Npm { home: dir.path().join("home"), registry: registry.clone() };
+    let npm = Npm { home: dir.join("home"), registry };
     std::fs::create_dir_all(&npm.home).unwrap();
     let auth_line = format!("//{}/npm/js/:_authToken={token}\n", server.host());
     std::fs::write(npm.home.join(".npmrc"), auth_line).unwrap();
+    (npm, token)
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn npm_publishes_installs_tags_deprecates_and_audits_through_a_login_token() {
+    let dir = tempfile::tempdir().unwrap();
+    let server = server_with_ci(dir.path(), "js:read,publish").await;
+    let http = reqwest::Client::new();
+    let registry = format!("{}/npm/js/", server.url());
+
+    let wrong = json!({"name": "ci", "password": "wrong"});
+    let login = format!("{registry}-/user/org.couchdb.user:ci");
+    assert_eq!(http.put(&login).json(&wrong).send().await.unwrap().status(), 401);
+    let (npm, token) = login_as_ci(&server, dir.path()).await;
     let here = dir.path();
     assert_eq!(ok(npm.cmd(here, &["whoami"])).await.trim(), "ci");
 
@@ -189,4 +201,48 @@ async fn npm_publishes_installs_tags_deprecates_and_audits_through_a_login_token
     let audit = run(npm.cmd(&app_dir, &["audit", "--json"])).await;
     let report: Value = serde_json::from_slice(&audit.stdout).unwrap_or_else(|_| panic!("{}", text(&audit)));
     assert_eq!(report["vulnerabilities"]["arca-npm-lib"]["severity"], "high", "{report}");
+}
+
+/// `npm unpublish` is refused (E405) while the repository keeps versions immutable; once it allows
+/// unpublishing, `pkg@version` removes the version (latest moves back), the version can never be
+/// published again, and `--force` removes the package.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn npm_unpublishes_only_where_the_repository_allows_it() {
+    let dir = tempfile::tempdir().unwrap();
+    let server = server_with_ci(dir.path(), "js:read,publish,delete").await;
+    let (npm, _) = login_as_ci(&server, dir.path()).await;
+    let here = dir.path();
+    for version in ["1.0.0", "1.1.0"] {
+        ok(npm.cmd(&package(here, "arca-npm-gone", version, json!({})), &["publish"])).await;
+    }
+
+    let refused = run(npm.cmd(here, &["unpublish", "arca-npm-gone@1.1.0"])).await;
+    assert!(!refused.status.success(), "immutable by default");
+    assert!(text(&refused).contains("E405") && text(&refused).contains("immutable"), "{}", text(&refused));
+
+    let policy = reqwest::Client::new()
+        .patch(format!("{}/api/v1/repositories/js", server.url()))
+        .basic_auth("admin", Some(ADMIN_PASSWORD))
+        .json(&json!({"allow_unpublish": true}))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(policy.status(), 200);
+    assert_eq!(policy.json::<Value>().await.unwrap()["allow_unpublish"], true);
+
+    ok(npm.cmd(here, &["unpublish", "arca-npm-gone@1.1.0"])).await;
+    let view: Value = serde_json::from_str(&ok(npm.cmd(here, &["view", "arca-npm-gone", "--json"])).await).unwrap();
+    assert_eq!(view["versions"], json!(["1.0.0"]));
+    assert_eq!(view["dist-tags"]["latest"], "1.0.0", "latest moved back");
+    let tarball = format!("{}/npm/js/arca-npm-gone/-/arca-npm-gone-1.1.0.tgz", server.url());
+    let fetched = reqwest::Client::new().get(&tarball).basic_auth("admin", Some(ADMIN_PASSWORD)).send().await;
+    assert_eq!(fetched.unwrap().status(), 404);
+    let again = run(npm.cmd(&package(here, "arca-npm-gone", "1.1.0", json!({"description": "other"})), &["publish"]));
+    let again = again.await;
+    assert!(!again.status.success(), "an unpublished version is never published again");
+    assert!(text(&again).contains("cannot publish over the previously published versions"), "{}", text(&again));
+
+    ok(npm.cmd(here, &["unpublish", "arca-npm-gone", "--force"])).await;
+    let gone = run(npm.cmd(here, &["view", "arca-npm-gone", "--json"])).await;
+    assert!(!gone.status.success() && text(&gone).contains("E404"), "{}", text(&gone));
 }

@@ -69,7 +69,8 @@ async fn postgres_nodes_starting_together_migrate_once() {
         .expect("count migrations");
     let _ = conn.close().await;
     db.drop().await;
-    assert_eq!(applied, 12, "each of the twelve migrations is applied once");
+    let shipped = std::fs::read_dir(concat!(env!("CARGO_MANIFEST_DIR"), "/migrations/postgres")).unwrap().count();
+    assert_eq!(applied, shipped as i64, "each migration is applied once");
 }
 
 /// Eight pushes of different manifests under one immutable tag, at once: exactly one wins, and the

@@ -42,6 +42,7 @@ pub(super) async fn repository_keeps_every_field(store: &dyn MetaStore) {
             promote_from: (0..i).map(|n| RepoName::parse(&format!("repo{n}")).unwrap()).collect(),
             gates: (0..i).map(|n| format!("approvals={}", n + 1)).collect(),
             pull_gates: (0..i % 2).map(|_| "sbom".to_owned()).collect(),
+            allow_unpublish: i % 2 == 0,
         };
         store.create_repository(&repo, &audit("create_repository")).await.expect("create");
         assert_eq!(store.get_repository(&repo.name).await.expect("get"), Some(repo.clone()), "every field round-trips");
