@@ -5,7 +5,7 @@
 //! published again) answered in cargo's `{"errors":[{"detail"}]}` and leaving nothing. Real cargo:
 //! cargo_clients.rs.
 
-use crate::support::{Client, sha256};
+use crate::support::{Client, sha256, staged_files};
 use arca_server::testing::TestServer;
 use flate2::Compression;
 use flate2::write::GzEncoder;
@@ -90,7 +90,8 @@ async fn packages(c: &Client, repo: &str) -> Value {
 
 #[tokio::test]
 async fn a_captured_publish_is_indexed_and_downloaded_and_bad_bodies_leave_nothing() {
-    let server = TestServer::start().await;
+    let data = tempfile::tempdir().unwrap();
+    let server = TestServer::start_in(data.path(), |_| {}).await;
     let c = Client::new(&server);
     cargo_repo(&c, "rs").await;
 
@@ -131,6 +132,7 @@ async fn a_captured_publish_is_indexed_and_downloaded_and_bad_bodies_leave_nothi
         assert!(!detail(&answer).is_empty(), "{why}");
     }
     assert_eq!(packages(&c, "rs").await, json!([]), "nothing was published");
+    assert_eq!(staged_files(data.path()), Vec::<String>::new(), "no upload of a refused body is left staged");
     assert_eq!(c.get("/cargo/rs/index/ar/ca/arca_demo").await.status(), StatusCode::NOT_FOUND);
 
     // Published: the answer cargo expects, then the index line.
