@@ -269,3 +269,43 @@ async fn other_formats_refuse_crates_and_unknown_crates_are_404() {
     let yank = c.http.delete(c.url("/cargo/rs/api/v1/crates/abc/1.0.0/yank")).send().await.unwrap();
     assert_eq!(yank.status(), StatusCode::NOT_FOUND);
 }
+
+#[tokio::test]
+async fn auth_required_follows_what_anonymous_users_may_read() {
+    use crate::auth::{ADMIN_PASSWORD, auth_settings};
+    let data = tempfile::tempdir().unwrap();
+    let server = TestServer::start_in(data.path(), |s| {
+        auth_settings(s);
+        s.auth_anonymous_read = vec!["open".into()];
+    })
+    .await;
+    let http = reqwest::Client::new();
+    for name in ["open", "closed"] {
+        let r = http.post(format!("{}/api/v1/repositories", server.url())).basic_auth("admin", Some(ADMIN_PASSWORD));
+        let r = r.json(&json!({"name": name, "format": "cargo"})).send().await.unwrap();
+        assert_eq!(r.status(), StatusCode::CREATED);
+    }
+    // Readable by anyone: auth-required is false, and search works without a token (as cargo sends it).
+    let config: Value =
+        http.get(format!("{}/cargo/open/index/config.json", server.url())).send().await.unwrap().json().await.unwrap();
+    assert_eq!(config["auth-required"], false);
+    let search = http.get(format!("{}/cargo/open/api/v1/crates?q=x&per_page=5", server.url())).send().await.unwrap();
+    assert_eq!(search.status(), StatusCode::OK);
+    // Publishing still needs a token: 401 with cargo's challenge and a detail cargo prints.
+    let r = http
+        .put(format!("{}/cargo/open/api/v1/crates/new", server.url()))
+        .body(body_of("arca-x", "1.0.0"))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), StatusCode::UNAUTHORIZED);
+    assert!(r.headers()["www-authenticate"].to_str().unwrap().starts_with("Cargo login_url=\""));
+    assert!(!detail(&r.json().await.unwrap()).is_empty());
+    // Not readable by anyone: 401 until a token comes; then auth-required is true.
+    let r = http.get(format!("{}/cargo/closed/index/config.json", server.url())).send().await.unwrap();
+    assert_eq!(r.status(), StatusCode::UNAUTHORIZED);
+    let r =
+        http.get(format!("{}/cargo/closed/index/config.json", server.url())).basic_auth("admin", Some(ADMIN_PASSWORD));
+    let config: Value = r.send().await.unwrap().json().await.unwrap();
+    assert_eq!(config["auth-required"], true);
+}
