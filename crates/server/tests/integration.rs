@@ -10,6 +10,10 @@ mod auth;
 mod backup;
 #[path = "integration/bad_input.rs"]
 mod bad_input;
+#[path = "integration/cargo.rs"]
+mod cargo;
+#[path = "integration/cargo_clients.rs"]
+mod cargo_clients;
 #[path = "integration/clients_auth.rs"]
 mod clients_auth;
 #[path = "integration/conditional.rs"]

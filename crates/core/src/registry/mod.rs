@@ -7,6 +7,7 @@
 mod attachments;
 mod blob_reader;
 mod blobs;
+pub mod cargo;
 mod content_cache;
 pub mod coverage;
 pub mod gc;

@@ -1,6 +1,7 @@
 //! Reading credentials from a request: `Authorization: Basic` (user + password or token) and
-//! `Authorization: Bearer` (an API token or a registry JWT). Credentials never leave this module
-//! other than to be checked: nothing here logs.
+//! `Authorization: Bearer` (an API token or a registry JWT), and an arca token with no scheme at all
+//! (`Authorization: arca_<id>_<secret>`), which is how cargo sends a registry token. Credentials
+//! never leave this module other than to be checked: nothing here logs.
 
 use base64::Engine;
 use base64::engine::general_purpose::STANDARD;
@@ -34,6 +35,10 @@ impl std::fmt::Debug for Credentials {
 pub fn parse(headers: &HeaderMap) -> Credentials {
     let Some(value) = headers.get(AUTHORIZATION) else { return Credentials::None };
     let Ok(value) = value.to_str() else { return Credentials::Malformed };
+    // cargo sends the token verbatim, without a scheme.
+    if value.trim().starts_with(arca_core::auth::secret::TOKEN_PREFIX) && !value.trim().contains(' ') {
+        return Credentials::Bearer(value.trim().to_owned());
+    }
     let (scheme, rest) = value.trim().split_once(' ').unwrap_or((value, ""));
     let rest = rest.trim();
     if scheme.eq_ignore_ascii_case("basic") {
@@ -75,5 +80,13 @@ mod tests {
         assert_eq!(parse(&headers("Basic !!!")), Credentials::Malformed);
         assert_eq!(parse(&headers("Digest x")), Credentials::Malformed);
         assert!(!format!("{:?}", parse(&headers(&basic("alice", "hunter2")))).contains("hunter2"));
+    }
+
+    #[test]
+    fn a_bare_arca_token_is_a_bearer_token() {
+        assert_eq!(parse(&headers("arca_abc_def")), Credentials::Bearer("arca_abc_def".into()));
+        assert_eq!(parse(&headers("Bearer arca_abc_def")), Credentials::Bearer("arca_abc_def".into()));
+        assert_eq!(parse(&headers("something-else")), Credentials::Malformed);
+        assert_eq!(parse(&headers("arca_abc def")), Credentials::Malformed);
     }
 }

@@ -119,6 +119,7 @@ fn cases() -> Vec<(&'static str, Method, String, Who)> {
     let generic = "/generic/{*rest}";
     let (pypi_root, pypi) = ("/pypi/{repo}", "/pypi/{repo}/{*rest}");
     let npm = "/npm/{repo}/{*rest}";
+    let cargo = "/cargo/{repo}/{*rest}";
     let version = "/api/v1/repositories/{name}/packages/{*rest}";
     let (retention, plan) = ("/api/v1/repositories/{name}/retention", "/api/v1/repositories/{name}/retention/plan");
     let (roots, root) = ("/api/v1/repositories/{name}/trust-roots", "/api/v1/repositories/{name}/trust-roots/{root}");
@@ -222,6 +223,19 @@ fn cases() -> Vec<(&'static str, Method, String, Who)> {
         // `npm login` checks the password in its body itself (a bad one: 401 from the handler).
         (npm, Method::PUT, "/npm/dev/-/user/org.couchdb.user:nobody".into(), Anyone),
         (npm, Method::GET, "/npm/dev/-/not-an-endpoint".into(), Authenticated),
+        // cargo asks for config.json without a token first, and with it after a 401.
+        (cargo, Method::GET, "/cargo/dev/index/config.json".into(), ReadDev),
+        (cargo, Method::GET, "/cargo/dev/index/ar/ca/arca-demo".into(), ReadDev),
+        (cargo, Method::HEAD, "/cargo/dev/index/3/s/syn".into(), ReadDev),
+        (cargo, Method::GET, "/cargo/dev/api/v1/crates/arca-demo/1.0.0+b/download".into(), ReadDev),
+        (cargo, Method::GET, "/cargo/dev/api/v1/crates?q=arca&per_page=5".into(), ReadDev),
+        (cargo, Method::GET, "/cargo/dev/api/v1/crates/arca-demo/owners".into(), ReadDev),
+        (cargo, Method::PUT, "/cargo/dev/api/v1/crates/arca-demo/owners".into(), PublishDev),
+        (cargo, Method::DELETE, "/cargo/dev/api/v1/crates/arca-demo/owners".into(), PublishDev),
+        (cargo, Method::PUT, "/cargo/dev/api/v1/crates/new".into(), PublishDev),
+        (cargo, Method::DELETE, "/cargo/dev/api/v1/crates/arca-demo/1.0.0/yank".into(), PublishDev),
+        (cargo, Method::PUT, "/cargo/dev/api/v1/crates/arca-demo/1.0.0/unyank".into(), PublishDev),
+        (cargo, Method::GET, "/cargo/dev/index/AR/CA/not-an-index-path".into(), Authenticated),
         (version, Method::GET, "/api/v1/repositories/dev/packages/tool/versions/1.0".into(), ReadDev),
         (version, Method::GET, "/api/v1/repositories/dev/packages/tool/versions/1.0/properties".into(), ReadDev),
         (version, Method::PATCH, "/api/v1/repositories/dev/packages/tool/versions/1.0/properties".into(), PublishDev),
