@@ -58,6 +58,7 @@ const KEYS: &[(&str, &str, bool)] = &[
     ("gc.interval_secs", "86400", false),
     ("gc.grace_secs", "3600", false),
     ("promotion.rollback_window_secs", "2592000", false),
+    ("maven.snapshot_keep", "0", false),
     ("promotion.approval_ttl_secs", "0", false),
     ("oci.auto_create", "true", false),
     ("oci.body_idle_timeout_secs", "60", false),
@@ -102,6 +103,10 @@ pub struct RepositoryConfig {
     /// With auth enabled, anyone may read this repository without credentials.
     #[serde(default, skip_serializing_if = "std::ops::Not::not")]
     pub anonymous_read: bool,
+    /// A Maven repository: complete timestamped builds each snapshot version keeps (overrides
+    /// `maven.snapshot_keep`; 0: every build).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub maven_snapshot_keep: Option<usize>,
 }
 
 fn default_format() -> String {
@@ -352,6 +357,13 @@ impl Settings {
                     .filter(|s| *s >= 0)
                     .ok_or_else(|| ConfigError("promotion.approval_ttl_secs must not be negative".into()))?
                     .saturating_mul(1000),
+                maven_snapshot_keep: usize::try_from(raw.int("maven.snapshot_keep"))
+                    .map_err(|_| ConfigError("maven.snapshot_keep must not be negative".into()))?,
+                maven_snapshot_keep_by_repository: raw
+                    .repositories
+                    .iter()
+                    .filter_map(|(name, r)| Some((name.clone(), r.maven_snapshot_keep?)))
+                    .collect(),
             },
             upload_reap_interval_secs: positive("oci.upload_reap_interval_secs")?,
             scrub_mib_per_hour: u64::try_from(raw.int("blobs.scrub_mib_per_hour"))

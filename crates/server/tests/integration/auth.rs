@@ -119,6 +119,7 @@ fn cases() -> Vec<(&'static str, Method, String, Who)> {
     let generic = "/generic/{*rest}";
     let (pypi_root, pypi) = ("/pypi/{repo}", "/pypi/{repo}/{*rest}");
     let npm = "/npm/{repo}/{*rest}";
+    let (maven_root, maven) = ("/maven/{repo}", "/maven/{repo}/{*rest}");
     let version = "/api/v1/repositories/{name}/packages/{*rest}";
     let (retention, plan) = ("/api/v1/repositories/{name}/retention", "/api/v1/repositories/{name}/retention/plan");
     let (roots, root) = ("/api/v1/repositories/{name}/trust-roots", "/api/v1/repositories/{name}/trust-roots/{root}");
@@ -222,6 +223,18 @@ fn cases() -> Vec<(&'static str, Method, String, Who)> {
         // `npm login` checks the password in its body itself (a bad one: 401 from the handler).
         (npm, Method::PUT, "/npm/dev/-/user/org.couchdb.user:nobody".into(), Anyone),
         (npm, Method::GET, "/npm/dev/-/not-an-endpoint".into(), Authenticated),
+        (maven, Method::GET, "/maven/dev/org/example/lib/1.0/lib-1.0.jar".into(), ReadDev),
+        (maven, Method::HEAD, "/maven/dev/org/example/lib/1.0/lib-1.0.jar".into(), ReadDev),
+        (maven, Method::GET, "/maven/dev/org/example/lib/1.0/lib-1.0.jar.sha1".into(), ReadDev),
+        (maven, Method::GET, "/maven/dev/org/example/lib/maven-metadata.xml".into(), ReadDev),
+        (maven, Method::GET, "/maven/dev/org/example/lib/1.0-SNAPSHOT/maven-metadata.xml.md5".into(), ReadDev),
+        (maven, Method::GET, "/maven/dev/not/a/maven/file".into(), ReadDev),
+        (maven, Method::PUT, "/maven/dev/org/example/lib/1.0/lib-1.0.jar".into(), PublishDev),
+        (maven, Method::PUT, "/maven/dev/org/example/lib/1.0/lib-1.0.jar.sha1".into(), PublishDev),
+        (maven, Method::PUT, "/maven/dev/org/example/lib/maven-metadata.xml".into(), PublishDev),
+        (maven, Method::PUT, "/maven/dev/org/example/../lib/1.0/lib-1.0.jar".into(), PublishDev),
+        (maven, Method::POST, "/maven/dev/org/example/lib/1.0/lib-1.0.jar".into(), Authenticated),
+        (maven_root, Method::GET, "/maven/dev".into(), ReadDev),
         (version, Method::GET, "/api/v1/repositories/dev/packages/tool/versions/1.0".into(), ReadDev),
         (version, Method::GET, "/api/v1/repositories/dev/packages/tool/versions/1.0/properties".into(), ReadDev),
         (version, Method::PATCH, "/api/v1/repositories/dev/packages/tool/versions/1.0/properties".into(), PublishDev),

@@ -16,6 +16,7 @@ async fn tags_are_immutable_unless_a_pattern_allows_moving_them() {
             gates: Vec::new(),
             pull_gates: Vec::new(),
             anonymous_read: false,
+            maven_snapshot_keep: None,
         };
         s.repositories.insert("dev".into(), repo);
     })
@@ -80,6 +81,7 @@ async fn repositories_get_their_formats_default_policy_however_they_are_made() {
                 gates: Vec::new(),
                 pull_gates: Vec::new(),
                 anonymous_read: false,
+                maven_snapshot_keep: None,
             };
             s.repositories.insert(name.into(), repo);
         }
