@@ -163,7 +163,7 @@ mod tests {
     fn a_gav_is_complete_with_its_pom_and_main_artifact() {
         let builds = |layers: &[Layer], base: &str| complete_builds_of(&package(), base, layers);
         let pom = layer("lib-1.0.pom", Some("jar"));
-        assert!(builds(&[pom.clone()], "1.0").is_empty());
+        assert!(builds(std::slice::from_ref(&pom), "1.0").is_empty());
         assert!(builds(&[layer("lib-1.0.jar", None)], "1.0").is_empty(), "a jar without its POM");
         assert!(builds(&[pom.clone(), layer("lib-1.0-sources.jar", None)], "1.0").is_empty());
         assert_eq!(builds(&[pom, layer("lib-1.0.jar", None)], "1.0"), BTreeSet::from(["1.0".to_owned()]));
