@@ -485,6 +485,20 @@ mod tests {
     }
 
     #[test]
+    fn maven_snapshot_retention_is_global_or_per_repository() {
+        let dir = tempfile::tempdir().unwrap();
+        let file = dir.path().join("arca.toml");
+        std::fs::write(
+            &file,
+            "[maven]\nsnapshot_keep = 5\n[repositories.snaps]\nformat = \"maven\"\nmaven_snapshot_keep = 2\n",
+        )
+        .unwrap();
+        let s = Settings::from_raw(&RawConfig::load(Some(&file), [], &[]).unwrap()).unwrap();
+        assert_eq!(s.registry.maven_snapshot_keep_for("snaps"), 2);
+        assert_eq!(s.registry.maven_snapshot_keep_for("other"), 5);
+    }
+
+    #[test]
     fn secrets_are_masked() {
         let raw = RawConfig::load(None, [("ARCA_DATABASE".into(), "postgres://u:hunter2@h/db".into())], &[]).unwrap();
         let shown = raw.show().unwrap();
