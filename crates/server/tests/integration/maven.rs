@@ -333,6 +333,25 @@ async fn expect_100_continue_is_answered_before_the_body() {
     assert!(log.contains("HTTP/1.1 100 Continue") && log.contains("HTTP/1.1 201"), "{log}");
 }
 
+#[tokio::test]
+async fn a_refused_deploy_is_answered_before_the_body_with_a_basic_challenge() {
+    let server = TestServer::start_with(crate::auth::auth_settings).await;
+    let dir = tempfile::tempdir().unwrap();
+    let file = dir.path().join("e-1.0.jar");
+    std::fs::write(&file, vec![7u8; 256 * 1024]).unwrap();
+    let url = format!("{}/maven/libs/org/example/e/1.0/e-1.0.jar", server.url());
+    let mut curl = std::process::Command::new("curl");
+    curl.args(["-sS", "-v", "-H", "Expect: 100-continue", "-T", file.to_str().unwrap(), &url]);
+    let out = run(curl).await;
+    let log = String::from_utf8_lossy(&out.stderr);
+    assert!(log.contains("HTTP/1.1 401") && !log.contains("100 Continue"), "{log}");
+    assert!(log.contains("www-authenticate: Basic realm=\"arca\"") || log.contains("WWW-Authenticate: Basic"), "{log}");
+    // A read is challenged the same way (Maven reads without credentials first).
+    let r = reqwest::get(format!("{}/maven/libs/org/example/e/maven-metadata.xml", server.url())).await.unwrap();
+    assert_eq!(r.status(), 401);
+    assert!(r.headers()["www-authenticate"].to_str().unwrap().starts_with("Basic realm="));
+}
+
 /// The versions `/api/v1` lists for a package.
 pub async fn api_versions(server: &TestServer, repo: &str, package: &str) -> Vec<String> {
     let url = format!("{}/api/v1/repositories/{repo}/packages/{package}/versions", server.url());
