@@ -236,6 +236,15 @@ async fn snapshots_take_timestamped_builds_and_keep_the_newest() {
         404,
         "retention dropped build 1"
     );
+    // Its bytes are referenced by nothing any more: GC frees them.
+    let build1 = format!("sha256:{}", hex::encode(sha2::Sha256::digest(b"jar of 20261130.101010-1")));
+    let blob = |digest: String| m.http.head(format!("{}/v2/snaps/org/example/snap/blobs/{digest}", server.url()));
+    assert_eq!(blob(build1.clone()).send().await.unwrap().status(), 200);
+    let gc = m.http.post(format!("{}/api/v1/gc", server.url())).json(&serde_json::json!({ "grace": "0s" }));
+    assert_eq!(gc.send().await.unwrap().status(), 200);
+    assert_eq!(blob(build1).send().await.unwrap().status(), 404, "the dropped build's jar was collected");
+    let build2 = format!("sha256:{}", hex::encode(sha2::Sha256::digest(b"jar of 20261130.111010-2")));
+    assert_eq!(blob(build2).send().await.unwrap().status(), 200, "a kept build's jar stays");
     assert_eq!(m.get(&format!("{dir}/snap-1.0-20261130.111010-2.jar")).await.status(), 200);
     // Snapshot files may be replaced.
     assert_eq!(m.put(&format!("{dir}/snap-1.0-20261130.121010-3.jar"), b"rebuilt".to_vec()).await.status(), 201);

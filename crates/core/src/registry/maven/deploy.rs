@@ -213,6 +213,14 @@ impl Registry {
         let tag = TagWrite { replaces: replaces.clone(), ..TagWrite::new(gav.tag.clone(), false) };
         let stored = work.put_manifest(&recorded, Some(&tag)).await?;
         self.check_recorded(stored, &digest, recorded.record.size).await?;
+        // A snapshot's replaced manifest goes with the move, so the files of builds retention
+        // dropped (or replaced) are referenced by nothing and GC frees them. A release keeps its
+        // earlier manifests (each a subset of the current one), as PyPI releases do.
+        if gav.file.is_snapshot()
+            && let Some(previous) = replaces.as_ref().filter(|p| **p != digest)
+        {
+            work.delete_unused_manifest(&gav.name, previous).await?;
+        }
         if let Some(previous) = &replaces {
             let properties = self.ports.properties.properties(previous).await?;
             if !properties.is_empty() {
