@@ -122,6 +122,7 @@ async fn a_captured_mvn_session_replays_and_reads_back_generated_metadata() {
         "org/example/tb/tb-demo/0.1.0/tb-demo-0.1.0-javadoc.jar",
         "org/example/tb/other/maven-metadata.xml",
         "org/example/tb/tb-demo/0.1.0/maven-metadata.xml",
+        "org/example/tb/maven-metadata.xml",
     ] {
         assert_eq!(releases.get(missing).await.status(), 404, "{missing}");
     }
@@ -151,6 +152,14 @@ async fn a_half_deployed_gav_is_invisible_until_its_main_artifact_arrives() {
     assert_eq!(m.get(&format!("{dir}/half-1.0-javadoc.jar")).await.status(), 200);
     assert_eq!(m.text(&format!("{dir}/half-1.0.jar.asc")).await.1, "-----BEGIN PGP SIGNATURE-----");
 
+    // A maven-plugin's prefix is listed in its group's metadata (from its POM, Maven's derivation).
+    let plugin = std::fs::read(fixtures().join("../poms/greet-maven-plugin-1.0.0.pom")).unwrap();
+    let plugin_dir = "org/example/tb/greet-maven-plugin/1.0.0";
+    m.deploy(&format!("{plugin_dir}/greet-maven-plugin-1.0.0.pom"), &plugin).await;
+    m.deploy(&format!("{plugin_dir}/greet-maven-plugin-1.0.0.jar"), b"mojo").await;
+    let (status, group) = m.text("org/example/tb/maven-metadata.xml").await;
+    assert_eq!(status, 200, "{group}");
+    assert!(group.contains("<prefix>greet</prefix>") && group.contains("<artifactId>greet-maven-plugin</artifactId>"));
     // packaging pom: the POM alone completes the GAV; deploy-file's `bin`: the POM and the .bin.
     m.deploy("org/example/parent/2/parent-2.pom", &pom("org.example", "parent", "2", "pom")).await;
     assert_eq!(m.get("org/example/parent/maven-metadata.xml").await.status(), 200);

@@ -29,13 +29,15 @@ use super::package_manifest::{Layer, PackageManifest};
 use crate::meta::{Format, Repository};
 use crate::{Error, ErrorKind, Result};
 use arca_maven::{ArtifactFile, FileChecksums, MetadataPath, MetadataScope, SnapshotFile, Timestamp};
-use arca_types::{Digest, Ecosystem, OciName, PackageId, RepoName, Tag};
+use arca_types::{Digest, Ecosystem, OciName, PackageId, PackageName, RepoName, Tag};
 use std::sync::Arc;
 
 /// The `artifactType` of a GAV's manifest.
 pub const MAVEN_ARTIFACT_TYPE: &str = "application/vnd.arca.maven.gav.v1";
 /// Most versions of one artifact its metadata lists.
 const MAX_VERSIONS: usize = 100_000;
+/// Pages of 1000 packages group-level metadata reads at most.
+const MAX_GROUP_PAGES: usize = 10;
 
 /// A stored file of a visible GAV: where its bytes are and its checksums.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -119,8 +121,7 @@ impl Registry {
     }
 
     /// `maven-metadata.xml` of a directory, generated from what is stored: the first reading of the
-    /// path ([`MetadataPath::scopes`]) that has content. `None`: nothing there (group-level plugin
-    /// prefixes are not generated).
+    /// path ([`MetadataPath::scopes`]) that has content. `None`: nothing there.
     pub async fn maven_metadata(&self, repository: &RepoName, path: &MetadataPath) -> Result<Option<Vec<u8>>> {
         self.existing_maven_repository(repository).await?;
         for scope in path.scopes() {
@@ -129,7 +130,7 @@ impl Registry {
                 MetadataScope::Snapshot { package, base_version } => {
                     self.snapshot_metadata(repository, package, base_version).await?
                 }
-                MetadataScope::Group { .. } => None,
+                MetadataScope::Group { group_id } => self.group_metadata(repository, group_id).await?,
             };
             if found.is_some() {
                 return Ok(found);
@@ -151,6 +152,50 @@ impl Registry {
             Timestamp::from_unix_millis(newest),
         );
         Ok(Some(metadata.to_xml().into_bytes()))
+    }
+
+    /// Group-level metadata: the plugin prefixes of the group's `maven-plugin` artifacts, each read
+    /// from the POM of its newest version; `None` when the group has none.
+    async fn group_metadata(&self, repository: &RepoName, group_id: &str) -> Result<Option<Vec<u8>>> {
+        let prefix = format!("{}/", group_id.replace('.', "/"));
+        let mut plugins = Vec::new();
+        let mut last = prefix.clone();
+        for _ in 0..MAX_GROUP_PAGES {
+            let page = self.packages(repository, 1000, Some(&last)).await?;
+            let in_group: Vec<&String> = page.items.iter().take_while(|p| p.starts_with(&prefix)).collect();
+            for stored in &in_group {
+                if stored[prefix.len()..].contains('/') {
+                    continue;
+                }
+                if let Some(plugin) = self.plugin_of(repository, stored).await? {
+                    plugins.push(plugin);
+                }
+            }
+            match page.items.last() {
+                Some(next) if page.more && in_group.len() == page.items.len() => last = next.clone(),
+                _ => break,
+            }
+        }
+        if plugins.is_empty() {
+            return Ok(None);
+        }
+        Ok(Some(arca_maven::group_metadata(plugins).to_xml().into_bytes()))
+    }
+
+    /// The plugin-prefix entry of a stored package whose newest version is a `maven-plugin`.
+    async fn plugin_of(&self, repository: &RepoName, stored: &str) -> Result<Option<arca_maven::Plugin>> {
+        let Ok(package) = PackageName::parse(stored) else { return Ok(None) };
+        let name = OciName { repository: repository.clone(), package };
+        let Some(newest) = self.versions(&name, 1, None).await?.hits.into_iter().next() else { return Ok(None) };
+        let manifest = self.package_manifest_at(&name, &newest.digest).await?;
+        let is_plugin_pom = |l: &&Layer| {
+            l.annotation(layout::PACKAGING) == Some("maven-plugin")
+                && l.annotation(layout::TITLE).is_some_and(|t| t.ends_with(".pom"))
+        };
+        let Some(pom) = manifest.layers.iter().find(is_plugin_pom) else { return Ok(None) };
+        let read = self.get_blob(&name, &pom.digest, None).await?;
+        let bytes = super::package_manifest::collect(Some(read.stream)).await?;
+        Ok(arca_maven::Pom::parse(&bytes).ok().and_then(|p| p.plugin_entry()))
     }
 
     async fn snapshot_metadata(
