@@ -23,6 +23,8 @@ mod client;
 mod gc;
 #[path = "integration/generic_oras.rs"]
 mod generic_oras;
+#[path = "integration/maven.rs"]
+mod maven;
 #[path = "integration/oras.rs"]
 mod oras;
 #[path = "integration/promote.rs"]

@@ -134,6 +134,7 @@ impl App {
             Arc::new(arca_proto_pypi::PypiProtocol::new(self.registry.clone())),
             Arc::new(arca_proto_npm::NpmProtocol::new(self.registry.clone(), self.auth.clone())),
             Arc::new(arca_proto_cargo::CargoProtocol::new(self.registry.clone(), self.auth.clone(), self.gate.enabled)),
+            Arc::new(arca_proto_maven::MavenProtocol::new(self.registry.clone())),
             Arc::new(arca_api::ApiProtocol::new(self.registry.clone(), self.auth.clone(), self.jobs.clone())),
         ];
         protocols.extend(self.extra_protocols.iter().cloned());

@@ -58,6 +58,7 @@ const KEYS: &[(&str, &str, bool)] = &[
     ("gc.interval_secs", "86400", false),
     ("gc.grace_secs", "3600", false),
     ("promotion.rollback_window_secs", "2592000", false),
+    ("maven.snapshot_keep", "0", false),
     ("promotion.approval_ttl_secs", "0", false),
     ("oci.auto_create", "true", false),
     ("oci.body_idle_timeout_secs", "60", false),
@@ -105,6 +106,10 @@ pub struct RepositoryConfig {
     /// npm repositories: `npm unpublish` may remove versions (off: versions are immutable).
     #[serde(default, skip_serializing_if = "std::ops::Not::not")]
     pub allow_unpublish: bool,
+    /// A Maven repository: complete timestamped builds each snapshot version keeps (overrides
+    /// `maven.snapshot_keep`; 0: every build).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub maven_snapshot_keep: Option<usize>,
 }
 
 fn default_format() -> String {
@@ -355,6 +360,13 @@ impl Settings {
                     .filter(|s| *s >= 0)
                     .ok_or_else(|| ConfigError("promotion.approval_ttl_secs must not be negative".into()))?
                     .saturating_mul(1000),
+                maven_snapshot_keep: usize::try_from(raw.int("maven.snapshot_keep"))
+                    .map_err(|_| ConfigError("maven.snapshot_keep must not be negative".into()))?,
+                maven_snapshot_keep_by_repository: raw
+                    .repositories
+                    .iter()
+                    .filter_map(|(name, r)| Some((name.clone(), r.maven_snapshot_keep?)))
+                    .collect(),
             },
             upload_reap_interval_secs: positive("oci.upload_reap_interval_secs")?,
             scrub_mib_per_hour: u64::try_from(raw.int("blobs.scrub_mib_per_hour"))
@@ -473,6 +485,20 @@ mod tests {
         .unwrap();
         let s = Settings::from_raw(&RawConfig::load(Some(&file), [], &[]).unwrap()).unwrap();
         assert_eq!(s.auth_anonymous_read, ["pub-*", "public"]);
+    }
+
+    #[test]
+    fn maven_snapshot_retention_is_global_or_per_repository() {
+        let dir = tempfile::tempdir().unwrap();
+        let file = dir.path().join("arca.toml");
+        std::fs::write(
+            &file,
+            "[maven]\nsnapshot_keep = 5\n[repositories.snaps]\nformat = \"maven\"\nmaven_snapshot_keep = 2\n",
+        )
+        .unwrap();
+        let s = Settings::from_raw(&RawConfig::load(Some(&file), [], &[]).unwrap()).unwrap();
+        assert_eq!(s.registry.maven_snapshot_keep_for("snaps"), 2);
+        assert_eq!(s.registry.maven_snapshot_keep_for("other"), 5);
     }
 
     #[test]

@@ -32,6 +32,10 @@ mod gc;
 mod generic;
 #[path = "integration/hostile.rs"]
 mod hostile;
+#[path = "integration/maven.rs"]
+mod maven;
+#[path = "integration/maven_clients.rs"]
+mod maven_clients;
 #[path = "integration/multinode.rs"]
 mod multinode;
 #[path = "integration/npm.rs"]

@@ -16,6 +16,7 @@ mod glob;
 pub mod jobs;
 mod locks;
 mod manifests;
+pub mod maven;
 pub mod npm;
 pub mod npm_unpublish;
 pub mod package_manifest;
@@ -76,6 +77,17 @@ pub struct RegistryConfig {
     pub rollback_window_ms: i64,
     /// An approval counts toward an `approvals=<n>` gate for this long (0: for ever).
     pub approval_ttl_ms: i64,
+    /// Complete timestamped builds a Maven snapshot version keeps (0: every build).
+    pub maven_snapshot_keep: usize,
+    /// The same, per repository (`[repositories.<name>] maven_snapshot_keep`).
+    pub maven_snapshot_keep_by_repository: std::collections::BTreeMap<String, usize>,
+}
+
+impl RegistryConfig {
+    /// The builds a snapshot version of `repository` keeps (0: every build).
+    pub fn maven_snapshot_keep_for(&self, repository: &str) -> usize {
+        self.maven_snapshot_keep_by_repository.get(repository).copied().unwrap_or(self.maven_snapshot_keep)
+    }
 }
 
 impl Default for RegistryConfig {
@@ -90,6 +102,8 @@ impl Default for RegistryConfig {
             gc_grace: std::time::Duration::from_secs(3600),
             rollback_window_ms: 30 * 24 * 3600 * 1000,
             approval_ttl_ms: 0,
+            maven_snapshot_keep: 0,
+            maven_snapshot_keep_by_repository: std::collections::BTreeMap::new(),
         }
     }
 }

@@ -120,6 +120,7 @@ fn cases() -> Vec<(&'static str, Method, String, Who)> {
     let (pypi_root, pypi) = ("/pypi/{repo}", "/pypi/{repo}/{*rest}");
     let npm = "/npm/{repo}/{*rest}";
     let cargo = "/cargo/{repo}/{*rest}";
+    let (maven_root, maven) = ("/maven/{repo}", "/maven/{repo}/{*rest}");
     let version = "/api/v1/repositories/{name}/packages/{*rest}";
     let (retention, plan) = ("/api/v1/repositories/{name}/retention", "/api/v1/repositories/{name}/retention/plan");
     let (roots, root) = ("/api/v1/repositories/{name}/trust-roots", "/api/v1/repositories/{name}/trust-roots/{root}");
@@ -236,6 +237,18 @@ fn cases() -> Vec<(&'static str, Method, String, Who)> {
         (cargo, Method::DELETE, "/cargo/dev/api/v1/crates/arca-demo/1.0.0/yank".into(), PublishDev),
         (cargo, Method::PUT, "/cargo/dev/api/v1/crates/arca-demo/1.0.0/unyank".into(), PublishDev),
         (cargo, Method::GET, "/cargo/dev/index/AR/CA/not-an-index-path".into(), Authenticated),
+        (maven, Method::GET, "/maven/dev/org/example/lib/1.0/lib-1.0.jar".into(), ReadDev),
+        (maven, Method::HEAD, "/maven/dev/org/example/lib/1.0/lib-1.0.jar".into(), ReadDev),
+        (maven, Method::GET, "/maven/dev/org/example/lib/1.0/lib-1.0.jar.sha1".into(), ReadDev),
+        (maven, Method::GET, "/maven/dev/org/example/lib/maven-metadata.xml".into(), ReadDev),
+        (maven, Method::GET, "/maven/dev/org/example/lib/1.0-SNAPSHOT/maven-metadata.xml.md5".into(), ReadDev),
+        (maven, Method::GET, "/maven/dev/not/a/maven/file".into(), ReadDev),
+        (maven, Method::PUT, "/maven/dev/org/example/lib/1.0/lib-1.0.jar".into(), PublishDev),
+        (maven, Method::PUT, "/maven/dev/org/example/lib/1.0/lib-1.0.jar.sha1".into(), PublishDev),
+        (maven, Method::PUT, "/maven/dev/org/example/lib/maven-metadata.xml".into(), PublishDev),
+        (maven, Method::PUT, "/maven/dev/org/example/../lib/1.0/lib-1.0.jar".into(), PublishDev),
+        (maven, Method::POST, "/maven/dev/org/example/lib/1.0/lib-1.0.jar".into(), Authenticated),
+        (maven_root, Method::GET, "/maven/dev".into(), ReadDev),
         (version, Method::GET, "/api/v1/repositories/dev/packages/tool/versions/1.0".into(), ReadDev),
         (version, Method::GET, "/api/v1/repositories/dev/packages/tool/versions/1.0/properties".into(), ReadDev),
         (version, Method::PATCH, "/api/v1/repositories/dev/packages/tool/versions/1.0/properties".into(), PublishDev),

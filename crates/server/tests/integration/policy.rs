@@ -17,6 +17,7 @@ async fn tags_are_immutable_unless_a_pattern_allows_moving_them() {
             pull_gates: Vec::new(),
             anonymous_read: false,
             allow_unpublish: false,
+            maven_snapshot_keep: None,
         };
         s.repositories.insert("dev".into(), repo);
     })
@@ -82,6 +83,7 @@ async fn repositories_get_their_formats_default_policy_however_they_are_made() {
                 pull_gates: Vec::new(),
                 anonymous_read: false,
                 allow_unpublish: false,
+                maven_snapshot_keep: None,
             };
             s.repositories.insert(name.into(), repo);
         }

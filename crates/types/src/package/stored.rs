@@ -5,7 +5,10 @@
 //!
 //! - names: a PyPI project is stored under its PEP 503 key (`friendly-bar`), which is always an OCI
 //!   name; a scoped npm package `@scope/name` under `scope/name` (unscoped npm names have no `/`, so
-//!   the two never meet); a name with no OCI spelling (npm's legacy `~` or a leading `-`) is refused.
+//!   the two never meet); a Maven `groupId:artifactId` under its repository layout path
+//!   `group/path/artifactId` (group segments never hold a `.`, so the last component is the
+//!   artifactId, dots and all); a name with no OCI spelling (npm's legacy `~` or a leading `-`, a
+//!   Maven name with capitals) is refused.
 //! - versions: SemVer's build separator `+` becomes `_` (SemVer has no `_`), and PEP 440's epoch
 //!   separator `!` becomes `-` (a normalized PEP 440 version has neither `-` nor `_`).
 
@@ -17,6 +20,10 @@ impl PackageId {
     pub fn stored_name(&self) -> Result<PackageName, NameError> {
         match self.ecosystem {
             Ecosystem::Npm => PackageName::parse(self.name.strip_prefix('@').unwrap_or(&self.name)),
+            Ecosystem::Maven => match self.maven_coordinates() {
+                Some((group, artifact)) => PackageName::parse(&format!("{}/{artifact}", group.replace('.', "/"))),
+                None => PackageName::parse(&self.key),
+            },
             _ => PackageName::parse(&self.key),
         }
     }
@@ -27,6 +34,10 @@ impl Ecosystem {
     pub fn package_from_stored(self, stored: &str) -> String {
         match self {
             Self::Npm if stored.contains('/') => format!("@{stored}"),
+            Self::Maven => match stored.rsplit_once('/') {
+                Some((group, artifact)) => format!("{}:{artifact}", group.replace('/', ".")),
+                None => stored.to_owned(),
+            },
             _ => stored.to_owned(),
         }
     }
@@ -80,6 +91,9 @@ mod tests {
         assert_eq!(Ecosystem::Npm.package_from_stored("types/node"), "@types/node");
         assert_eq!(Ecosystem::Npm.package_from_stored("lodash"), "lodash");
         assert_eq!(Ecosystem::Pypi.package_from_stored("friendly-bar"), "friendly-bar");
+        assert_eq!(stored(Ecosystem::Maven, "org.example.tb:tb-demo.x").unwrap(), "org/example/tb/tb-demo.x");
+        assert_eq!(Ecosystem::Maven.package_from_stored("org/example/tb/tb-demo.x"), "org.example.tb:tb-demo.x");
+        assert!(stored(Ecosystem::Maven, "com.Example:lib").is_err(), "no OCI spelling: refused");
     }
 
     #[test]
