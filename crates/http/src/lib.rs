@@ -14,6 +14,7 @@ pub mod caller;
 pub mod conditional;
 mod protocol;
 pub mod range;
+pub mod status;
 
 pub use protocol::{Access, Protocol, Refusal, finish_refusal, parse_once, parsed, serve_all};
 

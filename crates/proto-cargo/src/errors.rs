@@ -5,7 +5,7 @@
 
 use crate::route::RouteError;
 use arca_cargo::CargoError;
-use arca_core::{Error, ErrorKind};
+use arca_core::Error;
 use arca_http::Refusal;
 use axum::response::{IntoResponse, Response};
 use http::StatusCode;
@@ -30,26 +30,9 @@ impl CargoFailure {
     }
 }
 
-fn status(kind: ErrorKind) -> StatusCode {
-    use ErrorKind as K;
-    match kind {
-        K::NameUnknown | K::ManifestUnknown | K::BlobUnknown | K::NotFound => StatusCode::NOT_FOUND,
-        K::Unauthorized => StatusCode::UNAUTHORIZED,
-        K::Denied => StatusCode::FORBIDDEN,
-        K::Conflict | K::TagImmutable => StatusCode::CONFLICT,
-        K::RangeNotSatisfiable => StatusCode::RANGE_NOT_SATISFIABLE,
-        K::PreconditionFailed => StatusCode::PRECONDITION_FAILED,
-        K::TooLarge => StatusCode::PAYLOAD_TOO_LARGE,
-        K::Unavailable => StatusCode::SERVICE_UNAVAILABLE,
-        K::InsufficientStorage => StatusCode::INSUFFICIENT_STORAGE,
-        K::Internal => StatusCode::INTERNAL_SERVER_ERROR,
-        _ => StatusCode::BAD_REQUEST,
-    }
-}
-
 impl From<Error> for CargoFailure {
     fn from(e: Error) -> Self {
-        let status = status(e.kind);
+        let status = arca_http::status::of_kind(e.kind, StatusCode::CONFLICT);
         if status == StatusCode::INTERNAL_SERVER_ERROR {
             tracing::error!(error = %e.message, "cargo request failed");
             return Self::status(status, "internal error");

@@ -3,10 +3,12 @@
 //! also the plain-text body (for curl and logs).
 
 use crate::route::RouteError;
-use arca_core::{Error, ErrorKind};
+use arca_core::Error;
 use arca_http::Refusal;
 use axum::response::{IntoResponse, Response};
-use http::{StatusCode, header};
+use http::StatusCode;
+
+pub(crate) use arca_http::status::with_reason_phrase as plain;
 
 pub(crate) type Reply = Result<Response, MavenError>;
 
@@ -20,47 +22,11 @@ impl From<Error> for MavenError {
     }
 }
 
-fn status(kind: ErrorKind) -> StatusCode {
-    use ErrorKind as K;
-    match kind {
-        K::NameUnknown | K::ManifestUnknown | K::BlobUnknown | K::NotFound => StatusCode::NOT_FOUND,
-        K::Unauthorized => StatusCode::UNAUTHORIZED,
-        K::Denied => StatusCode::FORBIDDEN,
-        // A redeployed release (Reposilite's answer; Nexus says 400), a POM whose coordinates
-        // disagree with its path.
-        K::Conflict | K::TagImmutable => StatusCode::CONFLICT,
-        K::RangeNotSatisfiable => StatusCode::RANGE_NOT_SATISFIABLE,
-        K::PreconditionFailed => StatusCode::PRECONDITION_FAILED,
-        K::TooLarge => StatusCode::PAYLOAD_TOO_LARGE,
-        K::Unavailable => StatusCode::SERVICE_UNAVAILABLE,
-        K::InsufficientStorage => StatusCode::INSUFFICIENT_STORAGE,
-        K::Internal => StatusCode::INTERNAL_SERVER_ERROR,
-        // A wrong checksum, a bad POM, a path that is no file of the layout, a repository of
-        // another format.
-        _ => StatusCode::BAD_REQUEST,
-    }
-}
-
-/// A response with `message` as reason phrase (ASCII, one line) and body.
-pub(crate) fn plain(status: StatusCode, message: &str) -> Response {
-    let reason: String =
-        message.chars().map(|c| if c.is_ascii() && !c.is_ascii_control() { c } else { ' ' }).take(200).collect();
-    let mut response =
-        (status, [(header::CONTENT_TYPE, "text/plain; charset=utf-8")], format!("{message}\n")).into_response();
-    if let Ok(phrase) = hyper::ext::ReasonPhrase::try_from(reason.into_bytes()) {
-        response.extensions_mut().insert(phrase);
-    }
-    response
-}
-
 impl IntoResponse for MavenError {
     fn into_response(self) -> Response {
-        let status = status(self.0.kind);
-        if status == StatusCode::INTERNAL_SERVER_ERROR {
-            tracing::error!(error = %self.0.message, "maven request failed");
-            return plain(status, "internal error");
-        }
-        plain(status, &self.0.message)
+        // A redeployed release, a POM whose coordinates disagree with its path: 409 (Reposilite's
+        // answer; Nexus says 400). A wrong checksum, a bad POM, another format's repository: 400.
+        arca_http::status::plain_error(&self.0, StatusCode::CONFLICT, "maven")
     }
 }
 

@@ -2,7 +2,7 @@
 //! registry uses (a version published again: 403; unknown: 404).
 
 use crate::route::RouteError;
-use arca_core::{Error, ErrorKind};
+use arca_core::Error;
 use arca_http::Refusal;
 use axum::response::{IntoResponse, Response};
 use http::StatusCode;
@@ -26,26 +26,9 @@ impl NpmFailure {
     }
 }
 
-fn status(kind: ErrorKind) -> StatusCode {
-    use ErrorKind as K;
-    match kind {
-        K::NameUnknown | K::ManifestUnknown | K::BlobUnknown | K::NotFound => StatusCode::NOT_FOUND,
-        K::Unauthorized => StatusCode::UNAUTHORIZED,
-        // The public registry answers a version published twice with 403.
-        K::Denied | K::Conflict | K::TagImmutable => StatusCode::FORBIDDEN,
-        K::RangeNotSatisfiable => StatusCode::RANGE_NOT_SATISFIABLE,
-        K::PreconditionFailed => StatusCode::PRECONDITION_FAILED,
-        K::TooLarge => StatusCode::PAYLOAD_TOO_LARGE,
-        K::Unavailable => StatusCode::SERVICE_UNAVAILABLE,
-        K::InsufficientStorage => StatusCode::INSUFFICIENT_STORAGE,
-        K::Internal => StatusCode::INTERNAL_SERVER_ERROR,
-        _ => StatusCode::BAD_REQUEST,
-    }
-}
-
 impl From<Error> for NpmFailure {
     fn from(e: Error) -> Self {
-        let status = status(e.kind);
+        let status = arca_http::status::of_kind(e.kind, StatusCode::FORBIDDEN);
         if status == StatusCode::INTERNAL_SERVER_ERROR {
             tracing::error!(error = %e.message, "npm request failed");
             return Self::status(status, "internal error");

@@ -2,10 +2,12 @@
 //! shows, and where `--skip-existing` looks for "already exist") and as a plain-text body.
 
 use crate::route::RouteError;
-use arca_core::{Error, ErrorKind};
+use arca_core::Error;
 use arca_http::Refusal;
 use axum::response::{IntoResponse, Response};
-use http::{StatusCode, header};
+use http::StatusCode;
+
+pub(crate) use arca_http::status::with_reason_phrase as plain;
 
 pub(crate) type Reply = Result<Response, PypiError>;
 
@@ -19,44 +21,11 @@ impl From<Error> for PypiError {
     }
 }
 
-fn status(kind: ErrorKind) -> StatusCode {
-    use ErrorKind as K;
-    match kind {
-        K::NameUnknown | K::ManifestUnknown | K::BlobUnknown | K::NotFound => StatusCode::NOT_FOUND,
-        K::Unauthorized => StatusCode::UNAUTHORIZED,
-        K::Denied => StatusCode::FORBIDDEN,
-        K::RangeNotSatisfiable => StatusCode::RANGE_NOT_SATISFIABLE,
-        K::PreconditionFailed => StatusCode::PRECONDITION_FAILED,
-        K::TooLarge => StatusCode::PAYLOAD_TOO_LARGE,
-        K::Unavailable => StatusCode::SERVICE_UNAVAILABLE,
-        K::InsufficientStorage => StatusCode::INSUFFICIENT_STORAGE,
-        K::Internal => StatusCode::INTERNAL_SERVER_ERROR,
-        // Warehouse answers every refused upload with 400 (a taken file name, a bad form or file, an
-        // exceeded quota); twine's `--skip-existing` needs exactly 400 + "already exist".
-        _ => StatusCode::BAD_REQUEST,
-    }
-}
-
-/// A response with `message` as reason phrase (ASCII, one line) and body.
-pub(crate) fn plain(status: StatusCode, message: &str) -> Response {
-    let reason: String =
-        message.chars().map(|c| if c.is_ascii() && !c.is_ascii_control() { c } else { ' ' }).take(200).collect();
-    let mut response =
-        (status, [(header::CONTENT_TYPE, "text/plain; charset=utf-8")], format!("{message}\n")).into_response();
-    if let Ok(phrase) = hyper::ext::ReasonPhrase::try_from(reason.into_bytes()) {
-        response.extensions_mut().insert(phrase);
-    }
-    response
-}
-
 impl IntoResponse for PypiError {
     fn into_response(self) -> Response {
-        let status = status(self.0.kind);
-        if status == StatusCode::INTERNAL_SERVER_ERROR {
-            tracing::error!(error = %self.0.message, "pypi request failed");
-            return plain(status, "internal error");
-        }
-        plain(status, &self.0.message)
+        // Warehouse answers every refused upload with 400 (a taken file name, a bad form or file);
+        // twine's `--skip-existing` needs exactly 400 + "already exist".
+        arca_http::status::plain_error(&self.0, StatusCode::BAD_REQUEST, "pypi")
     }
 }
 
