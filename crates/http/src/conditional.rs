@@ -225,7 +225,19 @@ pub fn document(
     content_type: &'static str,
     head: bool,
 ) -> Result<axum::response::Response, Error> {
-    let etag = ETag::of_content(&body);
+    let digest = arca_core::hasher::digest_of(arca_types::DigestAlgorithm::Sha256, &body);
+    document_of_digest(parts, bytes::Bytes::from(body), &digest, content_type, head)
+}
+
+/// [`document`] for a body whose SHA-256 is known (a document kept rendered).
+pub fn document_of_digest(
+    parts: &http::request::Parts,
+    body: bytes::Bytes,
+    digest: &Digest,
+    content_type: &'static str,
+    head: bool,
+) -> Result<axum::response::Response, Error> {
+    let etag = ETag::of(digest);
     let builder = axum::response::Response::builder()
         .header(header::CONTENT_TYPE, content_type)
         .header(header::ETAG, etag.header_value())

@@ -38,17 +38,27 @@ pub(crate) async fn packument(
     head: bool,
     parts: &Parts,
 ) -> Reply {
-    let package = registry.npm_package(repository, name, &base_url(parts, repository)).await?;
+    let listing = registry.npm_listing(repository, name).await?;
     let accept = parts.headers.get(header::ACCEPT).and_then(|v| v.to_str().ok());
-    let packument = packument_of(package);
-    let (document, content_type) = if arca_npm::wants_abbreviated(accept) {
-        (arca_npm::render_abbreviated(&packument), "application/vnd.npm.install-v1+json")
-    } else {
-        (arca_npm::render_full(&packument), "application/json")
+    let abbreviated = arca_npm::wants_abbreviated(accept);
+    let base_url = base_url(parts, repository);
+    let (kind, content_type) = if abbreviated { ("abbreviated", ABBREVIATED) } else { ("full", "application/json") };
+    let key = listing.key(&format!("{kind}\n{base_url}"));
+    let rendered = match registry.rendered(&key) {
+        Some(rendered) => rendered,
+        None => {
+            let packument = packument_of(registry.npm_package_of(listing, &base_url).await?);
+            let document =
+                if abbreviated { arca_npm::render_abbreviated(&packument) } else { arca_npm::render_full(&packument) };
+            let body = serde_json::to_vec(&document).map_err(|e| Error::new(ErrorKind::Internal, e.to_string()))?;
+            registry.keep_rendered(&key, body)
+        }
     };
-    let body = serde_json::to_vec(&document).map_err(|e| Error::new(ErrorKind::Internal, e.to_string()))?;
-    Ok(conditional::document(parts, body, content_type, head)?)
+    Ok(conditional::document_of_digest(parts, rendered.body.clone(), &rendered.digest, content_type, head)?)
 }
+
+/// The abbreviated packument's media type.
+const ABBREVIATED: &str = "application/vnd.npm.install-v1+json";
 
 pub(crate) async fn tarball(
     registry: &Registry,

@@ -28,6 +28,7 @@ pub mod promotion_stats;
 mod pull_gates;
 mod pulls;
 pub mod pypi;
+pub mod rendered;
 mod repositories;
 pub mod retention;
 pub mod scrub;
@@ -198,6 +199,8 @@ pub struct Registry {
     parsed_manifests: content_cache::ContentCache<package_manifest::PackageManifest>,
     /// npm versions' `package.json` by digest.
     parsed_documents: content_cache::ContentCache<serde_json::Value>,
+    /// Packuments by a digest of what they were rendered from (`rendered`).
+    rendered_documents: content_cache::ContentCache<rendered::Rendered>,
 }
 
 impl Registry {
@@ -225,6 +228,7 @@ impl Registry {
             npm_key: None,
             parsed_manifests: content_cache::ContentCache::new(PARSED_CACHE_BYTES),
             parsed_documents: content_cache::ContentCache::new(PARSED_CACHE_BYTES),
+            rendered_documents: content_cache::ContentCache::new(rendered::RENDERED_CACHE_BYTES),
         }
     }
 

@@ -270,6 +270,13 @@ impl Registry {
 
     /// A package with every version and dist-tag; `NotFound` when it has no version.
     pub async fn npm_package(&self, repository: &RepoName, name: &str, base_url: &str) -> Result<NpmPackage> {
+        let listing = self.npm_listing(repository, name).await?;
+        self.npm_package_of(listing, base_url).await
+    }
+
+    /// The listing of a package's versions and dist-tags: one query, and the key of what it renders
+    /// to ([`NpmListing::key`]).
+    pub async fn npm_listing(&self, repository: &RepoName, name: &str) -> Result<NpmListing> {
         let repo = self.get_repository(repository).await?;
         if repo.format != Format::Npm {
             return Err(Error::new(
@@ -279,15 +286,20 @@ impl Registry {
         }
         let stored = package_name(repository, name)?;
         let page = self.versions(&stored, MAX_VERSIONS, None).await?;
+        Ok(NpmListing { repository: repository.clone(), name: name.to_owned(), stored, hits: page.hits })
+    }
+
+    /// The package a listing found, every version read (parsed documents come from the cache).
+    pub async fn npm_package_of(&self, listing: NpmListing, base_url: &str) -> Result<NpmPackage> {
+        let NpmListing { repository, name, stored, hits } = listing;
         let (version_hits, tags): (Vec<_>, Vec<_>) =
-            page.hits.into_iter().partition(|hit| SemVer::parse(&Ecosystem::Npm.tag_version(&hit.version)).is_ok());
-        let versions: Vec<NpmVersion> = futures_util::stream::iter(version_hits)
-            .map(|hit| self.npm_listed_version(&stored, name, hit, base_url))
+            hits.into_iter().partition(|hit| SemVer::parse(&Ecosystem::Npm.tag_version(&hit.version)).is_ok());
+        let mut versions: Vec<NpmVersion> = futures_util::stream::iter(version_hits)
+            .map(|hit| self.npm_listed_version(&stored, &name, hit, base_url))
             .buffered(super::package_manifest::READ_AHEAD)
             .try_filter_map(|version| std::future::ready(Ok(version)))
             .try_collect()
             .await?;
-        let mut versions = versions;
         let by_digest: BTreeMap<&Digest, &str> =
             versions.iter().map(|v| (&v.digest, v.stored.version.as_str())).collect();
         let dist_tags =
@@ -296,7 +308,7 @@ impl Registry {
             return Err(Error::new(ErrorKind::NotFound, format!("package {name} has no versions in {repository}")));
         }
         Ecosystem::Npm.version_scheme().sort_by_version(&mut versions, |v| &v.stored.version);
-        Ok(NpmPackage { name: name.to_owned(), versions, dist_tags })
+        Ok(NpmPackage { name, versions, dist_tags })
     }
 
     /// A version a listing of the package found; `None` when its manifest is not an npm version's.
@@ -465,6 +477,23 @@ impl Registry {
 pub fn tarball_version<'a>(name: &str, file: &'a str) -> Option<&'a str> {
     let unscoped = name.rsplit('/').next().unwrap_or(name);
     file.strip_prefix(unscoped).and_then(|r| r.strip_prefix('-')).and_then(|r| r.strip_suffix(".tgz"))
+}
+
+/// What one query found of a package: its versions and dist-tags as listed.
+#[derive(Debug)]
+pub struct NpmListing {
+    repository: RepoName,
+    name: String,
+    stored: OciName,
+    hits: Vec<SearchHit>,
+}
+
+impl NpmListing {
+    /// The key of the document this listing renders to, `context` saying how (see
+    /// [`super::rendered`]).
+    pub fn key(&self, context: &str) -> Digest {
+        super::rendered::listing_key(&self.hits, context)
+    }
 }
 
 /// The most versions of one package a packument lists.

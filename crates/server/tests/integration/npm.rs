@@ -71,8 +71,25 @@ async fn a_captured_publish_is_served_and_refusals_leave_nothing() {
     assert_eq!(status, StatusCode::FORBIDDEN);
     assert!(answer["error"].as_str().unwrap().contains("cannot publish over the previously published versions"));
 
-    let full: Value = c.get("/npm/js/arca-demo").await.json().await.unwrap();
+    let first = c.get("/npm/js/arca-demo").await;
+    let etag = first.headers()["etag"].clone();
+    let full: Value = first.json().await.unwrap();
     assert_eq!(full["dist-tags"]["latest"], version.as_str());
+    // Rendered once, then served from memory: the same bytes, the same ETag, and 304 for it.
+    let again = c.get("/npm/js/arca-demo").await;
+    assert_eq!(again.headers()["etag"], etag);
+    assert_eq!(again.json::<Value>().await.unwrap(), full);
+    let revalidated = c.http.get(c.url("/npm/js/arca-demo")).header("if-none-match", etag.clone()).send();
+    assert_eq!(revalidated.await.unwrap().status(), StatusCode::NOT_MODIFIED);
+    // A deprecation (npm re-sends the document) changes what is rendered.
+    let mut deprecate = full.clone();
+    deprecate["versions"][&version]["deprecated"] = json!("use arca-demo 2");
+    assert_eq!(put(&c, "/npm/js/arca-demo", &deprecate).await.0, StatusCode::OK);
+    let changed = c.get("/npm/js/arca-demo").await;
+    assert_ne!(changed.headers()["etag"], etag);
+    let changed: Value = changed.json().await.unwrap();
+    assert_eq!(changed["versions"][&version]["deprecated"], "use arca-demo 2");
+    let full = changed;
     let dist = &full["versions"][&version]["dist"];
     assert_eq!(dist["integrity"], publish["versions"][&version]["dist"]["integrity"]);
     let tarball = dist["tarball"].as_str().unwrap();
