@@ -36,10 +36,10 @@ pub use metadata::{
     group_metadata, snapshot_metadata,
 };
 pub use path::{
-    ArtifactFile, MAX_GROUP_DEPTH, MAX_PATH_LEN, MAX_SEGMENT_LEN, METADATA_FILE, MavenPath, MetadataPath,
-    MetadataScope, Sidecar,
+    ArtifactFile, MAX_GROUP_DEPTH, MAX_MATRIX_PARAMS, MAX_PATH_LEN, MAX_SEGMENT_LEN, METADATA_FILE, MavenPath,
+    MetadataPath, MetadataScope, Sidecar, split_matrix_params,
 };
-pub use pom::{Parent, PluginDescriptor, Pom, goal_prefix_from_artifact_id};
+pub use pom::{Parent, PluginDescriptor, Pom, Scm, goal_prefix_from_artifact_id};
 pub use snapshot::{
     Redeploy, SNAPSHOT_SUFFIX, TimestampedVersion, base_version, check_version, is_snapshot, snapshots_to_drop,
 };

@@ -26,7 +26,27 @@ pub struct Pom {
     pub parent: Option<Parent>,
     /// `goalPrefix` configured for maven-plugin-plugin, if any.
     pub goal_prefix: Option<String>,
+    /// `<scm>`, the POM's own (an inherited one is the parent's business).
+    pub scm: Option<Scm>,
     properties: Vec<(String, String)>,
+}
+
+/// `<scm>`: where the project's sources are, as the POM says (expressions resolved when they can be).
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Scm {
+    /// `<url>`: the browsable repository.
+    pub url: Option<String>,
+    /// `<connection>` (or `<developerConnection>`), without Maven SCM's `scm:<provider>:` prefix.
+    pub connection: Option<String>,
+    /// `<tag>`, unless it is Maven's placeholder `HEAD`.
+    pub tag: Option<String>,
+}
+
+impl Scm {
+    /// The repository's address: the connection (a clonable URL) before the browsable URL.
+    pub fn repository(&self) -> Option<&str> {
+        self.connection.as_deref().or(self.url.as_deref())
+    }
 }
 
 /// `<parent>`: where an unset groupId or version comes from.
@@ -61,12 +81,14 @@ impl Pom {
             packaging: root.child_text("packaging").unwrap_or("jar").to_owned(),
             name: root.child_text("name").map(str::to_owned),
             goal_prefix: goal_prefix(&root),
+            scm: None,
             properties: root
                 .child("properties")
                 .map(|p| p.children.iter().map(|c| (c.name.clone(), c.text.trim().to_owned())).collect())
                 .unwrap_or_default(),
             parent,
         };
+        let pom = Self { scm: root.child("scm").map(|scm| pom.read_scm(scm)), ..pom };
         if pom.group_id.is_none() && pom.parent.is_none() {
             return Err(MavenError::invalid("the POM has no <groupId> and no <parent> to inherit one from"));
         }
@@ -127,6 +149,20 @@ impl Pom {
         Some(Plugin { name: self.display_name().to_owned(), prefix, artifact_id })
     }
 
+    /// `<scm>`'s fields, each kept only when it is non-empty and its expressions resolve.
+    fn read_scm(&self, scm: &Element) -> Scm {
+        let field = |name: &str| {
+            let text = scm.child_text(name).map(str::trim).filter(|t| !t.is_empty())?;
+            self.resolve(text).ok().filter(|t| t.len() <= MAX_RESOLVED_LEN)
+        };
+        let connection = field("connection").or_else(|| field("developerConnection"));
+        Scm {
+            url: field("url"),
+            connection: connection.map(|c| strip_scm_provider(&c).to_owned()),
+            tag: field("tag").filter(|t| t != "HEAD"),
+        }
+    }
+
     /// `value` with `${…}` expressions replaced, refusing what stays unresolved.
     fn resolve(&self, value: &str) -> Result<String, MavenError> {
         let mut out = value.to_owned();
@@ -176,6 +212,15 @@ impl Pom {
             "parent.version" => parent.map(|p| p.version.as_str()),
             _ => None,
         }
+    }
+}
+
+/// `scm:git:https://…` → `https://…`: Maven SCM URLs name their provider first (`scm:<provider>:`).
+fn strip_scm_provider(connection: &str) -> &str {
+    let Some(rest) = connection.strip_prefix("scm:") else { return connection };
+    match rest.split_once(':') {
+        Some((provider, url)) if !provider.is_empty() && provider.chars().all(|c| c.is_ascii_alphanumeric()) => url,
+        _ => rest,
     }
 }
 
@@ -283,6 +328,29 @@ impl PluginDescriptor {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn scm_is_read_with_expressions_resolved_and_providers_stripped() {
+        let pom = Pom::parse(
+            br#"<project><groupId>g</groupId><artifactId>a</artifactId><version>1.0</version>
+            <properties><org>acme</org></properties>
+            <scm><connection>scm:git:https://git.example/${org}/a.git</connection>
+            <url>https://git.example/${org}/a</url><tag>v1.0</tag></scm></project>"#,
+        )
+        .unwrap();
+        let scm = pom.scm.unwrap();
+        assert_eq!(scm.connection.as_deref(), Some("https://git.example/acme/a.git"));
+        assert_eq!(scm.url.as_deref(), Some("https://git.example/acme/a"));
+        assert_eq!((scm.tag.as_deref(), scm.repository()), (Some("v1.0"), Some("https://git.example/acme/a.git")));
+        let head = Pom::parse(
+            br#"<project><groupId>g</groupId><artifactId>a</artifactId><version>1</version>
+            <scm><url>${undefined}/x</url><tag>HEAD</tag><developerConnection>scm:svn:svn://h/r</developerConnection></scm></project>"#,
+        )
+        .unwrap();
+        assert_eq!(head.scm, Some(Scm { url: None, connection: Some("svn://h/r".into()), tag: None }));
+        assert_eq!(strip_scm_provider("scm:git@host:x.git"), "git@host:x.git");
+        assert_eq!(strip_scm_provider("https://h/x"), "https://h/x");
+    }
 
     #[test]
     fn goal_prefixes_as_maven_derives_them() {

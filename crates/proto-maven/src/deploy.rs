@@ -22,6 +22,7 @@ pub(crate) async fn file(
     registry: &Registry,
     repository: &RepoName,
     file: &ArtifactFile,
+    properties: &[(String, String)],
     parts: &Parts,
     body: Body,
 ) -> Reply {
@@ -32,6 +33,7 @@ pub(crate) async fn file(
         body: arca_http::body::stream(body),
         declared_len: arca_http::body::content_length(&parts.headers),
         actor: &actor,
+        properties,
     };
     let created = registry.deploy_maven_file(deploy).await?;
     Ok(if created {

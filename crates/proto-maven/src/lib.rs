@@ -105,6 +105,8 @@ async fn dispatch(registry: &Registry, endpoint: Endpoint, parts: &Parts, body: 
         (MavenPath::File(file), true) if file.sidecar().and_then(|s| s.checksum()).is_some() => {
             deploy::checksum(registry, repository, &file, parts, body).await
         }
-        (MavenPath::File(file), true) => deploy::file(registry, repository, &file, parts, body).await,
+        (MavenPath::File(file), true) => {
+            deploy::file(registry, repository, &file, &endpoint.properties, parts, body).await
+        }
     }
 }

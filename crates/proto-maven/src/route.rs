@@ -5,8 +5,12 @@
 //! files, `.asc` and checksum sidecars, `maven-metadata.xml` at its levels); `GET` and `HEAD` read,
 //! `PUT` deploys. A path that is no file of the layout still names its repository, so the request
 //! is authorized on it first and answered (404 for a read, 400 for a deploy) after.
+//!
+//! Artifactory's matrix parameters (`;key=value` after any segment, typically the repository's in a
+//! deployment URL: `/maven/libs;vcs.revision=3f1c2ab/org/…`) are taken out before the path is read:
+//! a deploy records them as properties of the version; a read ignores them.
 
-use arca_maven::{MavenError, MavenPath};
+use arca_maven::{MavenError, MavenPath, split_matrix_params};
 use arca_types::RepoName;
 use http::Method;
 
@@ -25,6 +29,8 @@ pub struct Endpoint {
     pub operation: Operation,
     /// The layout path below the repository, or why it is none.
     pub path: Result<MavenPath, MavenError>,
+    /// The matrix parameters of the request path, in order (`key`, one value).
+    pub properties: Vec<(String, String)>,
 }
 
 impl Endpoint {
@@ -55,7 +61,12 @@ pub enum RouteError {
 /// Parses a request line under `/maven/`.
 pub fn parse(method: &Method, path: &str, _query: Option<&str>) -> Result<Endpoint, RouteError> {
     let rest = path.strip_prefix("/maven/").ok_or(RouteError::NotFound)?;
-    let (repo, rest) = rest.split_once('/').unwrap_or((rest, ""));
+    // Parameters that cannot be read still leave the repository to authorize the request on.
+    let (rest, properties) = match split_matrix_params(rest) {
+        Ok((stripped, params)) => (stripped, Ok(params)),
+        Err(e) => (rest.split(['/', ';']).next().unwrap_or_default().to_owned(), Err(e)),
+    };
+    let (repo, rest) = rest.split_once('/').unwrap_or((&rest, ""));
     let repository = RepoName::parse(repo).map_err(|e| RouteError::Invalid(format!("repository {repo:?}: {e}")))?;
     let operation = match *method {
         Method::GET => Operation::Get,
@@ -63,7 +74,11 @@ pub fn parse(method: &Method, path: &str, _query: Option<&str>) -> Result<Endpoi
         Method::PUT => Operation::Put,
         _ => return Err(RouteError::MethodNotAllowed),
     };
-    Ok(Endpoint { repository, operation, path: MavenPath::parse(rest) })
+    let (path, properties) = match properties {
+        Ok(properties) => (MavenPath::parse(rest), properties),
+        Err(e) => (Err(e), Vec::new()),
+    };
+    Ok(Endpoint { repository, operation, path, properties })
 }
 
 #[cfg(test)]
@@ -96,6 +111,18 @@ mod tests {
         assert_eq!(parse(&Method::POST, "/maven/libs/a/b/1/b-1.jar", None), Err(RouteError::MethodNotAllowed));
         assert!(matches!(get("/maven/Bad!/a"), Err(RouteError::Invalid(_))));
         assert_eq!(get("/v2/"), Err(RouteError::NotFound));
+    }
+
+    #[test]
+    fn matrix_parameters_become_properties() {
+        let put = "/maven/libs;vcs.revision=3f1c;build.id=7/org/example/lib/1.0/lib-1.0.jar;os=linux,darwin";
+        let e = parse(&Method::PUT, put, None).unwrap();
+        assert_eq!((e.repository.as_str(), e.class()), ("libs", "maven_deploy"));
+        let keys: Vec<&str> =
+            e.properties.iter().map(|(k, v)| if k == "os" { v.as_str() } else { k.as_str() }).collect();
+        assert_eq!(keys, ["vcs.revision", "build.id", "linux", "darwin"]);
+        let bad = parse(&Method::PUT, "/maven/libs;=x/org/example/lib/1.0/lib-1.0.jar", None).unwrap();
+        assert_eq!((bad.repository.as_str(), bad.class(), bad.properties.len()), ("libs", "maven_invalid", 0));
     }
 
     proptest! {

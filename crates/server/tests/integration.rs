@@ -52,12 +52,16 @@ mod postgres;
 mod promotion;
 #[path = "integration/protocol_seam.rs"]
 mod protocol_seam;
+#[path = "integration/provenance.rs"]
+mod provenance;
 #[path = "integration/pull_gates.rs"]
 mod pull_gates;
 #[path = "integration/pypi.rs"]
 mod pypi;
 #[path = "integration/pypi_clients.rs"]
 mod pypi_clients;
+#[path = "integration/quarantine.rs"]
+mod quarantine;
 #[path = "integration/quota.rs"]
 mod quota;
 #[path = "integration/restart.rs"]

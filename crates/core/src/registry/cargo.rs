@@ -5,7 +5,10 @@
 //! it as a second layer, and the version's index line (written once, at publish, from the metadata,
 //! the server's SHA-256 of the `.crate` and the time) in an annotation beside the facts search shows.
 //! The index file of a crate is its versions' lines in SemVer order with `yanked` overlaid from the
-//! property [`YANKED`]: lines never change except `yanked`.
+//! property [`YANKED`]: lines never change except `yanked`. The version's provenance — the commit
+//! in the `.crate`'s `.cargo_vcs_info.json` and `package.repository` — becomes its properties
+//! `vcs.revision`, `vcs.path`, `vcs.dirty` and `vcs.url`, in the publish's unit of work, so search
+//! finds a crate by the commit it was built from.
 //!
 //! Names and versions collide as on crates.io. A crate is stored under its collision key
 //! (`foo_bar` for `Foo-Bar`: `PackageId::normalized`), so every spelling lands on one package, and
@@ -101,6 +104,27 @@ pub fn version_tag(version: &SemVer) -> Result<Tag> {
     Ecosystem::Cargo
         .version_tag(&version.to_string())
         .map_err(|_| bad(format!("version {version} is longer than arca stores")))
+}
+
+/// The provenance a crate carries, as the reserved properties `arca push` fills in CI: the commit
+/// cargo packaged it from (`.cargo_vcs_info.json`: `vcs.revision`, `vcs.path` below the
+/// repository's root, `vcs.dirty` when packaged with uncommitted changes) and `package.repository`
+/// (`vcs.url`). Values that are no valid property are left out.
+fn crate_provenance(krate: &NewCrate, vcs: Option<&arca_cargo::VcsInfo>) -> Vec<(String, String)> {
+    let mut found = Vec::new();
+    if let Some(vcs) = vcs {
+        found.extend(vcs.sha1.clone().map(|sha1| ("vcs.revision", sha1)));
+        found.extend(Some(("vcs.path", vcs.path_in_vcs.clone())).filter(|(_, p)| !p.is_empty()));
+        found.extend(vcs.dirty.then(|| ("vcs.dirty", "true".to_owned())));
+    }
+    found.extend(krate.repository.clone().map(|url| ("vcs.url", url)));
+    let mut properties: Vec<(String, String)> = found
+        .into_iter()
+        .filter(|(key, value)| super::generic::check_property(key, value).is_ok())
+        .map(|(key, value)| (key.to_owned(), value))
+        .collect();
+    properties.sort();
+    properties
 }
 
 fn not_cargo(repository: &RepoName, format: Format) -> Error {
@@ -207,10 +231,18 @@ impl Registry {
             Err(e) if e.kind == ErrorKind::TagImmutable => return Err(already_uploaded(&name_text, &vers_text)),
             other => self.check_recorded(other?, &digest, recorded.record.size).await?,
         }
+        let provenance = crate_provenance(krate, info.vcs.as_ref());
+        if !provenance.is_empty() {
+            work.set_properties(&digest, None, &provenance).await?;
+        }
+        let mut detail = format!("{digest} crate={} cksum={}", publish.blob.digest, publish.cksum);
+        for (key, value) in &provenance {
+            detail.push_str(&format!(" {key}={value}"));
+        }
         let audit = publish
             .actor
             .entry(now, "cargo.publish", format!("{name}@{vers_text}"), Outcome::Success)
-            .with_detail(format!("{digest} crate={} cksum={}", publish.blob.digest, publish.cksum));
+            .with_detail(detail);
         work.audit(&audit).await?;
         work.commit().await?;
         Ok(digest)
@@ -246,6 +278,18 @@ impl Registry {
             .await
             .map_err(|e| Error::new(ErrorKind::Internal, format!("reading a .crate: {e}")))?
             .map_err(cargo_error)
+    }
+
+    /// A quarantined crate's index and `.crate` files are withheld (404, saying why), as a
+    /// quarantined PyPI project's files are.
+    async fn check_not_quarantined(&self, name: &OciName) -> Result<()> {
+        if self.is_quarantined(name).await? {
+            return Err(Error::new(
+                ErrorKind::NotFound,
+                format!("crate {name} is quarantined: its files are withheld"),
+            ));
+        }
+        Ok(())
     }
 
     /// Every version of a stored crate, in SemVer order.
@@ -289,6 +333,7 @@ impl Registry {
         self.cargo_readable(repository).await?;
         let unknown = || Error::new(ErrorKind::NotFound, format!("crate `{requested}` does not exist in {repository}"));
         let name = crate_name(repository, requested).map_err(|_| unknown())?;
+        self.check_not_quarantined(&name).await?;
         let versions = self.cargo_versions(&name).await?;
         match versions.first() {
             Some(first) if first.name.to_ascii_lowercase() == requested.as_str() => Ok(versions),
@@ -319,6 +364,7 @@ impl Registry {
         let unknown = || Error::new(ErrorKind::NotFound, format!("crate `{name}` has no version {version}"));
         let stored = crate_name(repository, name).map_err(|_| unknown())?;
         let tag = version_tag(version).map_err(|_| unknown())?;
+        self.check_not_quarantined(&stored).await?;
         let (_, manifest) = self.package_manifest(&stored, &tag).await?.ok_or_else(unknown)?;
         if manifest.artifact_type != CARGO_ARTIFACT_TYPE {
             return Err(unknown());

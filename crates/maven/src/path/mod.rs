@@ -11,9 +11,11 @@
 //! (or renders one document holding both `versioning` and `plugins`, which the model allows).
 
 mod file;
+mod matrix;
 mod segment;
 
 pub use file::{ArtifactFile, Sidecar};
+pub use matrix::{MAX_MATRIX_PARAMS, split_matrix_params};
 pub use segment::{MAX_GROUP_DEPTH, MAX_PATH_LEN, MAX_SEGMENT_LEN};
 
 use crate::checksum::ChecksumAlgorithm;

@@ -19,13 +19,13 @@ fn fixture(name: &str) -> Vec<u8> {
 }
 
 /// `u32 LE ‖ JSON ‖ u32 LE ‖ .crate`, as cargo sends it.
-fn publish_body(json: &[u8], krate: &[u8]) -> Vec<u8> {
+pub(crate) fn publish_body(json: &[u8], krate: &[u8]) -> Vec<u8> {
     let len = |b: &[u8]| u32::try_from(b.len()).unwrap().to_le_bytes();
     [&len(json)[..], json, &len(krate)[..], krate].concat()
 }
 
 /// A tar entry (GNU header, as cargo writes them) for a regular file.
-fn tar_file(path: &str, data: &[u8]) -> Vec<u8> {
+pub(crate) fn tar_file(path: &str, data: &[u8]) -> Vec<u8> {
     let mut h = [0u8; 512];
     h[..path.len()].copy_from_slice(path.as_bytes());
     h[100..108].copy_from_slice(b"0000644\0");

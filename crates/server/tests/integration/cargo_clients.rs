@@ -2,7 +2,7 @@
 //! (`auth-required`: cargo sends its token, raw, on every request): `cargo publish` of a library and
 //! of a second crate depending on it (cargo's verify build downloads the first from arca), a binary
 //! depending on the second built from arca alone, `cargo yank` and `--undo`, `cargo search`,
-//! `cargo owner --list`. The registry is defined by environment variables only, with a private
+//! `cargo owner --list`, the library found by search from the commit it was packaged from. The registry is defined by environment variables only, with a private
 //! `CARGO_HOME`. Needs cargo (it builds this workspace).
 
 use crate::auth::setup;
@@ -63,6 +63,19 @@ async fn new_crate(cargo: &Cargo, dir: &Path, name: &str, kind: &str, deps: &str
     path
 }
 
+/// Makes `dir` a git repository with one commit of everything in it; its hash.
+async fn git_commit(dir: &Path) -> String {
+    let git = |args: &[&str]| {
+        let mut cmd = Command::new("git");
+        cmd.args(["-c", "user.name=ci", "-c", "user.email=ci@example.com"]).args(args).current_dir(dir);
+        cmd
+    };
+    ok(git(&["init", "-q"])).await;
+    ok(git(&["add", "."])).await;
+    ok(git(&["commit", "-q", "-m", "release"])).await;
+    ok(git(&["rev-parse", "HEAD"])).await.trim().to_owned()
+}
+
 async fn index_line(http: &reqwest::Client, server: &TestServer, token: &str, path: &str) -> Value {
     let r = http.get(format!("{}/cargo/rs/index/{path}", server.url())).header("authorization", token).send().await;
     let file = r.unwrap().text().await.unwrap();
@@ -102,7 +115,12 @@ async fn cargo_publishes_builds_yanks_and_searches_through_an_arca_token() {
     // A library, then a crate depending on it (its verify build fetches the library from arca).
     let lib_rs = "pub fn add(a: u64, b: u64) -> u64 {\n    a + b\n}\n";
     let lib = new_crate(&cargo, &work, "arca-cargo-lib", "--lib", "", ("lib.rs", lib_rs)).await;
+    let revision = git_commit(&lib).await;
     let published = ok(cargo.cmd(&lib, &["publish", "--registry", "arca", "--allow-dirty"])).await;
+    // Its provenance: the commit cargo packaged it from, found by search.
+    let search = format!("{}/api/v1/search?property=vcs.revision={revision}", server.url());
+    let found: Value = http.get(search).bearer_auth(&issued.text).send().await.unwrap().json().await.unwrap();
+    assert_eq!(found["results"][0]["package"], "arca_cargo_lib", "{found}");
     let again = run(cargo.cmd(&lib, &["publish", "--registry", "arca", "--allow-dirty", "--no-verify"])).await;
     assert!(!again.status.success(), "a version is published once: {published}");
     // cargo reads the index first and refuses by itself (the server's own refusal is in cargo.rs).

@@ -1,7 +1,8 @@
 //! The real Maven (3.8.7, Debian's plugins from `/usr/share/maven-repo`, no network) against a
 //! server with auth on, through an arca token as the `<server>` password: `mvn deploy` of a
 //! library as a release (twice: the second is refused with the reason phrase shown) and as a
-//! SNAPSHOT (twice: a new timestamped build), `mvn deploy:deploy-file`, and a consumer resolving
+//! SNAPSHOT (twice: a new timestamped build), the release found by search from its deployment URL's
+//! matrix parameters and its POM's `<scm>`, `mvn deploy:deploy-file`, and a consumer resolving
 //! both from arca alone into a fresh local repository with checksum policy `fail` on arca's
 //! repositories (`-C` cannot be used: Debian's file mirror has no checksum files at all).
 
@@ -13,6 +14,7 @@ use arca_core::meta::Format;
 use arca_core::registry::NewRepository;
 use arca_server::testing::TestServer;
 use arca_types::RepoName;
+use serde_json::Value;
 use std::path::Path;
 use std::process::{Command, Stdio};
 
@@ -64,7 +66,8 @@ fn library(dir: &Path, version: &str, greeting: &str) {
         ),
     )
     .unwrap();
-    std::fs::write(dir.join("lib/pom.xml"), pom("tb-demo", version, "")).unwrap();
+    let scm = "<scm><connection>scm:git:https://git.example/tb/demo.git</connection></scm>";
+    std::fs::write(dir.join("lib/pom.xml"), pom("tb-demo", version, scm)).unwrap();
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -89,7 +92,8 @@ async fn mvn_deploys_releases_and_snapshots_and_a_consumer_resolves_them_from_ar
     let releases = format!("{}/maven/mvn-releases", server.url());
     let snapshots = format!("{}/maven/mvn-snapshots", server.url());
     let deployer = settings(&work, &work.join("m2-deploy"), &token);
-    let to_releases = format!("-DaltDeploymentRepository=arca::default::{releases}");
+    // Artifactory's matrix parameters on the deployment URL: the build's provenance.
+    let to_releases = format!("-DaltDeploymentRepository=arca::default::{releases};vcs.revision=c0ffee42;build.id=7");
     let to_snapshots = format!("-DaltDeploymentRepository=arca-snapshots::default::{snapshots}");
 
     // A release, deployed; deployed again with other bytes: refused, the reason shown by mvn.
@@ -100,13 +104,20 @@ async fn mvn_deploys_releases_and_snapshots_and_a_consumer_resolves_them_from_ar
     assert!(!again.status.success(), "a second release deploy must fail");
     let log = text(&again);
     assert!(log.contains("409") && log.contains("is immutable"), "{log}");
+    // Found by the commit it was built from, with the repository its POM names.
+    let http = reqwest::Client::new();
+    let search = format!("{}/api/v1/search?property=vcs.revision=c0ffee42", server.url());
+    let found: Value = http.get(search).basic_auth("ci", Some(&token)).send().await.unwrap().json().await.unwrap();
+    let hit = &found["results"][0];
+    assert_eq!((hit["package"].as_str(), hit["version"].as_str()), (Some("org/example/tb/tb-demo"), Some("0.1.0")));
+    assert_eq!(hit["properties"]["vcs.url"][0], "https://git.example/tb/demo.git", "{found}");
+    assert_eq!(hit["properties"]["build.id"][0], "7", "{found}");
 
     // A SNAPSHOT, twice: two timestamped builds, the metadata pointing at the second.
     library(&work, "0.2.0-SNAPSHOT", "hello from a snapshot");
     for _ in 0..2 {
         ok(mvn(&work.join("lib"), &deployer, &["-q", "deploy", &to_snapshots])).await;
     }
-    let http = reqwest::Client::new();
     let snap = http
         .get(format!("{snapshots}/org/example/tb/tb-demo/0.2.0-SNAPSHOT/maven-metadata.xml"))
         .basic_auth("ci", Some(&token))

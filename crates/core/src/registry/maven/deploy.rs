@@ -5,7 +5,7 @@
 //! mismatch withdraws the file (and the version, if that leaves it incomplete): nothing a consumer
 //! could resolve keeps bytes that failed their checksum.
 
-use super::layout::{self, MD5, PACKAGING, SHA1, SHA512, TITLE, UPLOADED};
+use super::layout::{self, MD5, PACKAGING, SCM, SCM_TAG, SHA1, SHA512, TITLE, UPLOADED};
 use super::{MAVEN_ARTIFACT_TYPE, gav_tag, maven_error, maven_name};
 use crate::audit::{Actor, Outcome};
 use crate::blob::ByteStream;
@@ -33,6 +33,8 @@ pub struct MavenDeploy<'a> {
     pub body: ByteStream,
     pub declared_len: Option<u64>,
     pub actor: &'a Actor,
+    /// Properties the request gives the version (Artifactory's matrix parameters), checked here.
+    pub properties: &'a [(String, String)],
 }
 
 /// The GAV a file belongs to.
@@ -41,6 +43,8 @@ struct Gav<'a> {
     tag: Tag,
     file: &'a ArtifactFile,
     actor: &'a Actor,
+    /// The request's properties for the version.
+    properties: &'a [(String, String)],
 }
 
 fn retry() -> Error {
@@ -72,7 +76,11 @@ impl Registry {
             tag: gav_tag(file.base_version())?,
             file,
             actor: deploy.actor,
+            properties: deploy.properties,
         };
+        for (key, value) in deploy.properties {
+            crate::registry::generic::check_property(key, value)?;
+        }
         self.check_accepts_uploads(&gav.name).await?;
         let layer = self.store_maven_file(file, deploy.body, deploy.declared_len).await?;
         for _ in 0..MAX_ATTEMPTS {
@@ -98,6 +106,13 @@ impl Registry {
             let pom = Pom::parse(&bytes).map_err(maven_error)?;
             pom.check_against(file).map_err(maven_error)?;
             annotations.insert(PACKAGING.to_owned(), pom.packaging.clone());
+            let scm = pom.scm.unwrap_or_default();
+            if let Some(repository) = scm.repository() {
+                annotations.insert(SCM.to_owned(), repository.to_owned());
+            }
+            if let Some(tag) = scm.tag {
+                annotations.insert(SCM_TAG.to_owned(), tag);
+            }
             futures_util::stream::once(async move { Ok::<_, std::io::Error>(bytes::Bytes::from(bytes)) }).boxed()
         } else {
             body
@@ -221,16 +236,20 @@ impl Registry {
         {
             work.delete_unused_manifest(&gav.name, previous).await?;
         }
-        if let Some(previous) = &replaces {
-            let properties = self.ports.properties.properties(previous).await?;
-            if !properties.is_empty() {
-                work.set_properties(&digest, Some(&[]), &properties).await?;
-            }
+        let previous = match &replaces {
+            Some(previous) => self.ports.properties.properties(previous).await?,
+            None => Vec::new(),
+        };
+        let properties = layout::gav_properties(previous, gav.properties, &manifest.layers);
+        if !properties.is_empty() {
+            work.set_properties(&digest, None, &properties).await?;
         }
-        let audit = gav
-            .actor
-            .entry(now, action, format!("{}:{}", gav.name, gav.tag), Outcome::Success)
-            .with_detail(format!("{digest} file={}", gav.file.file_name()));
+        let mut detail = format!("{digest} file={}", gav.file.file_name());
+        for (key, value) in gav.properties {
+            detail.push_str(&format!(" {key}={value}"));
+        }
+        let audit =
+            gav.actor.entry(now, action, format!("{}:{}", gav.name, gav.tag), Outcome::Success).with_detail(detail);
         work.audit(&audit).await?;
         work.commit().await
     }
@@ -289,6 +308,7 @@ impl Registry {
             tag: gav_tag(target.base_version())?,
             file: &target,
             actor,
+            properties: &[],
         };
         let title = target.file_name();
         for _ in 0..MAX_ATTEMPTS {

@@ -20,8 +20,14 @@ pub(super) const SHA512: &str = "dev.arca.maven.sha512";
 pub(super) const UPLOADED: &str = "dev.arca.maven.uploaded";
 /// On a POM's layer: its `<packaging>`.
 pub(super) const PACKAGING: &str = "dev.arca.maven.packaging";
+/// On a POM's layer: the repository its `<scm>` names (connection, else URL).
+pub(super) const SCM: &str = "dev.arca.maven.scm";
+/// On a POM's layer: its `<scm><tag>`.
+pub(super) const SCM_TAG: &str = "dev.arca.maven.scm-tag";
 /// The annotations a staged file keeps as media type parameters (see [`staged_media_type`]).
-const STAGED_KEYS: [&str; 5] = [MD5, SHA1, SHA512, UPLOADED, PACKAGING];
+const STAGED_KEYS: [&str; 7] = [MD5, SHA1, SHA512, UPLOADED, PACKAGING, SCM, SCM_TAG];
+/// The reserved properties a POM's `<scm>` fills (the names `arca push` uses for provenance).
+const DECLARED: [(&str, &str); 2] = [(SCM, "vcs.url"), (SCM_TAG, "vcs.tag")];
 
 /// The extension of the main artifact a packaging implies, and whether a classified file of it counts.
 pub(super) fn main_artifact(packaging: &str) -> (&str, bool) {
@@ -115,7 +121,8 @@ pub(super) fn staged_media_type(layer: &Layer) -> String {
     let mut out = layer.media_type.clone();
     for key in STAGED_KEYS {
         if let Some(value) = layer.annotation(key) {
-            out.push_str(&format!("; {key}={value}"));
+            // `%` and `;` escaped: a POM's `<scm>` text may hold either.
+            out.push_str(&format!("; {key}={}", value.replace('%', "%25").replace(';', "%3B")));
         }
     }
     out
@@ -130,10 +137,35 @@ pub(super) fn staged_layer(title: &str, digest: arca_types::Digest, size: u64, m
         if let Some((key, value)) = part.split_once('=')
             && STAGED_KEYS.contains(&key)
         {
-            annotations.insert(key.to_owned(), value.to_owned());
+            annotations.insert(key.to_owned(), value.replace("%3B", ";").replace("%25", "%"));
         }
     }
     Layer { media_type: media, digest, size, annotations }
+}
+
+/// A GAV's properties after a deploy: `previous` with the keys the deploy's request gave
+/// (`given`, its matrix parameters) replaced by their values, then the provenance the newest POM
+/// declares (`vcs.url`, `vcs.tag`) for the keys still missing. Sorted by key, then value.
+pub(super) fn gav_properties(
+    previous: Vec<(String, String)>,
+    given: &[(String, String)],
+    layers: &[Layer],
+) -> Vec<(String, String)> {
+    let mut properties: Vec<(String, String)> =
+        previous.into_iter().filter(|(k, _)| !given.iter().any(|(g, _)| g == k)).collect();
+    properties.extend(given.iter().cloned());
+    let pom = layers.iter().rev().find(|l| l.annotation(TITLE).is_some_and(|t| t.ends_with(".pom")));
+    for (annotation, key) in DECLARED {
+        let declared = pom.and_then(|l| l.annotation(annotation));
+        if let Some(value) = declared.filter(|_| !properties.iter().any(|(k, _)| k == key))
+            && crate::registry::generic::check_property(key, value).is_ok()
+        {
+            properties.push((key.to_owned(), value.to_owned()));
+        }
+    }
+    properties.sort();
+    properties.dedup();
+    properties
 }
 
 #[cfg(test)]
@@ -187,10 +219,35 @@ mod tests {
         assert_eq!(retain_snapshots(&package(), "1.0-SNAPSHOT", layers.clone(), 0), layers);
     }
 
+    fn pairs(list: &[(&str, &str)]) -> Vec<(String, String)> {
+        list.iter().map(|(k, v)| ((*k).to_owned(), (*v).to_owned())).collect()
+    }
+
+    #[test]
+    fn properties_take_the_request_first_then_the_pom() {
+        let mut pom = layer("lib-1.0.pom", Some("jar"));
+        pom.annotations.insert(SCM.into(), "https://git.example/lib.git".into());
+        pom.annotations.insert(SCM_TAG.into(), "v1.0".into());
+        let layers = [pom, layer("lib-1.0.jar", None)];
+        let previous = pairs(&[("vcs.revision", "old"), ("team", "a")]);
+        let given = pairs(&[("vcs.revision", "new"), ("vcs.tag", "release-1")]);
+        assert_eq!(
+            gav_properties(previous, &given, &layers),
+            pairs(&[
+                ("team", "a"),
+                ("vcs.revision", "new"),
+                ("vcs.tag", "release-1"),
+                ("vcs.url", "https://git.example/lib.git")
+            ])
+        );
+        assert!(gav_properties(vec![], &[], &layers[1..]).is_empty(), "no POM, nothing declared");
+    }
+
     #[test]
     fn staged_files_keep_their_annotations() {
         let mut l = layer("lib-1.0.pom", Some("jar"));
         l.annotations.insert(SHA1.into(), "ab".into());
+        l.annotations.insert(SCM.into(), "svn://h/r;x=%41 ; y".into());
         let back = staged_layer("lib-1.0.pom", l.digest.clone(), 1, &staged_media_type(&l));
         assert_eq!(back, l);
     }

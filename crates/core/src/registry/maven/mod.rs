@@ -18,6 +18,13 @@
 //! `maven_snapshot_keep` of them.
 //!
 //! `maven-metadata.xml` is generated from what is stored, never taken from a client.
+//!
+//! A quarantined artifact (its package status) is withheld: its files and metadata answer 404.
+//!
+//! Provenance: the version's properties are the matrix parameters of its deploy requests
+//! (`/maven/libs;vcs.revision=3f1c2ab/…`, as Artifactory takes them; a later request's value of a
+//! key replaces the earlier ones) and, for the keys those leave unset, what the newest POM's
+//! `<scm>` declares (`vcs.url`, `vcs.tag`).
 
 mod deploy;
 mod layout;
@@ -107,6 +114,9 @@ impl Registry {
     pub async fn maven_file(&self, repository: &RepoName, file: &ArtifactFile) -> Result<Option<MavenFile>> {
         self.existing_maven_repository(repository).await?;
         let Ok(name) = maven_name(repository, file.package()) else { return Ok(None) };
+        if self.is_quarantined(&name).await? {
+            return Ok(None);
+        }
         let Some((_, manifest)) = self.gav(&name, file.base_version()).await? else { return Ok(None) };
         let title = file.file_name();
         let Some(layer) = manifest.layers.iter().find(|l| l.annotation(layout::TITLE) == Some(title.as_str())) else {
@@ -141,6 +151,9 @@ impl Registry {
 
     async fn artifact_metadata(&self, repository: &RepoName, package: &PackageId) -> Result<Option<Vec<u8>>> {
         let Ok(name) = maven_name(repository, package) else { return Ok(None) };
+        if self.is_quarantined(&name).await? {
+            return Ok(None);
+        }
         let page = self.versions(&name, MAX_VERSIONS, None).await?;
         let hits: Vec<_> =
             page.hits.iter().filter(|h| h.artifact_type.as_deref() == Some(MAVEN_ARTIFACT_TYPE)).collect();
@@ -205,6 +218,9 @@ impl Registry {
         base_version: &str,
     ) -> Result<Option<Vec<u8>>> {
         let Ok(name) = maven_name(repository, package) else { return Ok(None) };
+        if self.is_quarantined(&name).await? {
+            return Ok(None);
+        }
         let Some((_, manifest)) = self.gav(&name, base_version).await? else { return Ok(None) };
         let files = snapshot_files(package, base_version, &manifest.layers);
         let Some(newest) = files.iter().map(|f| f.uploaded).max() else { return Ok(None) };
