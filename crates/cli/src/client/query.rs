@@ -298,6 +298,21 @@ pub async fn info(server: &Server, args: &InfoArgs) -> anyhow::Result<()> {
     Ok(())
 }
 
+/// A hit's provenance for the text output: its `vcs.*` and `build.*` properties as `key=value`
+/// separated by spaces (the fourth column), or `-`.
+fn provenance_of(properties: &serde_json::Value) -> String {
+    let Some(map) = properties.as_object() else { return "-".to_owned() };
+    let pairs: Vec<String> = map
+        .iter()
+        .filter(|(k, _)| k.starts_with("vcs.") || k.starts_with("build."))
+        .flat_map(|(k, values)| {
+            let values = values.as_array().cloned().unwrap_or_default();
+            values.into_iter().map(move |v| format!("{k}={}", v.as_str().unwrap_or_default()))
+        })
+        .collect();
+    if pairs.is_empty() { "-".to_owned() } else { pairs.join(" ") }
+}
+
 pub async fn search(server: &Server, args: &SearchArgs) -> anyhow::Result<()> {
     let output = args.out.output;
     let mut query: Vec<(&str, String)> = Vec::new();
@@ -334,7 +349,15 @@ pub async fn search(server: &Server, args: &SearchArgs) -> anyhow::Result<()> {
         Output::Text => {
             for r in list_of(&page, &["results"]) {
                 let s = |k: &str| r[k].as_str().unwrap_or("-").to_owned();
-                println!("{}/{}@{}\t{}\t{}", s("repository"), s("package"), s("version"), s("digest"), s("created_at"));
+                println!(
+                    "{}/{}@{}\t{}\t{}\t{}",
+                    s("repository"),
+                    s("package"),
+                    s("version"),
+                    s("digest"),
+                    s("created_at"),
+                    provenance_of(&r["properties"])
+                );
             }
             if let Some(next) = page["next_cursor"].as_str() {
                 println!("more: --cursor {next}");
