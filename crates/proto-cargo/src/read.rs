@@ -1,11 +1,11 @@
 //! The read side: `config.json`, index files (with an ETag: cargo revalidates with
 //! `If-None-Match`, and polls after a publish, so the tag is the hash of what is served and changes
-//! the moment a version is published or yanked) and `.crate` downloads.
+//! the moment a version is published or yanked; rendered once per listing by core) and `.crate`
+//! downloads.
 
 use crate::errors::{CargoFailure, Reply};
 use arca_cargo::IndexConfig;
 use arca_core::registry::Registry;
-use arca_core::{Error, ErrorKind};
 use arca_http::conditional::{self, ETag, Outcome};
 use arca_types::{PackageId, RepoName, SemVer};
 use axum::body::Body;
@@ -44,10 +44,9 @@ pub(crate) async fn index_file(
     head: bool,
     parts: &Parts,
 ) -> Reply {
-    let versions = registry.cargo_index(repository, name).await?;
-    let file = arca_cargo::render_index_file(versions.iter().map(|v| (v.line.as_str(), v.yanked)))
-        .map_err(|e| Error::new(ErrorKind::Internal, format!("a stored index line of {name}: {e}")))?;
-    Ok(conditional::document(parts, file.into_bytes(), "text/plain; charset=utf-8", head)?)
+    let file = registry.cargo_index_file(repository, name).await?;
+    let content_type = "text/plain; charset=utf-8";
+    Ok(conditional::document_of_digest(parts, file.body.clone(), &file.digest, content_type, head)?)
 }
 
 pub(crate) async fn download(

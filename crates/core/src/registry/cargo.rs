@@ -22,6 +22,7 @@ use super::Registry;
 use super::blob_reader::BlobReader;
 use super::blobs::BlobInfo;
 use super::package_manifest::{Layer, PackageManifest};
+use super::rendered::Rendered;
 use crate::audit::{Actor, Outcome};
 use crate::blob::ByteStream;
 use crate::hasher::digest_of;
@@ -32,6 +33,7 @@ use arca_cargo::{CrateLimits, IndexLine, NewCrate, Pubtime};
 use arca_types::{Digest, DigestAlgorithm, Ecosystem, OciName, PackageId, RepoName, SemVer, Tag};
 use futures_util::{StreamExt, TryStreamExt};
 use std::collections::BTreeMap;
+use std::sync::Arc;
 
 /// The `artifactType` of a crate version's manifest.
 pub const CARGO_ARTIFACT_TYPE: &str = "application/vnd.arca.cargo.v1";
@@ -295,7 +297,12 @@ impl Registry {
     /// Every version of a stored crate, in SemVer order.
     async fn cargo_versions(&self, name: &OciName) -> Result<Vec<CargoVersion>> {
         let page = self.versions(name, MAX_VERSIONS, None).await?;
-        let mut versions: Vec<CargoVersion> = futures_util::stream::iter(page.hits)
+        self.cargo_versions_of(name, page.hits).await
+    }
+
+    /// The crate versions a listing of `name` found, in SemVer order.
+    async fn cargo_versions_of(&self, name: &OciName, hits: Vec<SearchHit>) -> Result<Vec<CargoVersion>> {
+        let mut versions: Vec<CargoVersion> = futures_util::stream::iter(hits)
             .map(|hit| self.cargo_listed_version(name, hit))
             .buffered(super::package_manifest::READ_AHEAD)
             .try_filter_map(|version| std::future::ready(Ok(version)))
@@ -326,19 +333,30 @@ impl Registry {
         }))
     }
 
-    /// The versions of the crate an index path names (`requested`, lower case); `NotFound` unless
-    /// the crate was published under a spelling that, lower-cased, is the one requested (cargo asks
-    /// for `ar/ca/arca-demo` and `ar/ca/arca_demo` as two names; crates.io serves one of them).
-    pub async fn cargo_index(&self, repository: &RepoName, requested: &PackageId) -> Result<Vec<CargoVersion>> {
+    /// The index file of the crate an index path names (`requested`, lower case): its versions'
+    /// lines in SemVer order with `yanked` overlaid, kept by its listing ([`super::rendered`]: a
+    /// publish or a yank changes the key), so a 10 000-version crate is not rendered per request.
+    /// `NotFound` unless the crate was published under a spelling that, lower-cased, is the one
+    /// requested (cargo asks for `ar/ca/arca-demo` and `ar/ca/arca_demo` as two names; crates.io
+    /// serves one of them).
+    pub async fn cargo_index_file(&self, repository: &RepoName, requested: &PackageId) -> Result<Arc<Rendered>> {
         self.cargo_readable(repository).await?;
         let unknown = || Error::new(ErrorKind::NotFound, format!("crate `{requested}` does not exist in {repository}"));
         let name = crate_name(repository, requested).map_err(|_| unknown())?;
         self.check_not_quarantined(&name).await?;
-        let versions = self.cargo_versions(&name).await?;
-        match versions.first() {
-            Some(first) if first.name.to_ascii_lowercase() == requested.as_str() => Ok(versions),
-            _ => Err(unknown()),
+        let hits = self.versions(&name, MAX_VERSIONS, None).await?.hits;
+        let key = super::rendered::listing_key(&hits, &format!("cargo index file of {requested}"));
+        if let Some(kept) = self.rendered(&key) {
+            return Ok(kept);
         }
+        let versions = self.cargo_versions_of(&name, hits).await?;
+        match versions.first() {
+            Some(first) if first.name.to_ascii_lowercase() == requested.as_str() => {}
+            _ => return Err(unknown()),
+        }
+        let file = arca_cargo::render_index_file(versions.iter().map(|v| (v.line.as_str(), v.yanked)))
+            .map_err(|e| Error::new(ErrorKind::Internal, format!("a stored index line of {requested}: {e}")))?;
+        Ok(self.keep_rendered(&key, file.into_bytes()))
     }
 
     /// Every version of a crate, under any spelling of its name; `NotFound` when it has none.
