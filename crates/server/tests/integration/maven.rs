@@ -370,6 +370,56 @@ async fn a_refused_deploy_is_answered_before_the_body_with_a_basic_challenge() {
     assert!(r.headers()["www-authenticate"].to_str().unwrap().starts_with("Basic realm="));
 }
 
+/// Gradle's `maven-publish` order: the jar first, then the POM (marked as published with Gradle
+/// metadata), then the `.module`, each with four checksums, then `maven-metadata.xml`.
+#[tokio::test]
+async fn a_gradle_publication_with_its_module_file_is_served_back() {
+    let server = TestServer::start().await;
+    let mvn = Maven::new(&server, "libs");
+    let jar = b"gradle jar bytes".to_vec();
+    let sums = arca_maven::ChecksumHasher::of(&jar);
+    let module = format!(
+        r#"{{"formatVersion":"1.1","component":{{"group":"org.example","module":"glib","version":"1.0","attributes":{{"org.gradle.status":"release"}}}},"createdBy":{{"gradle":{{"version":"8.5"}}}},"variants":[{{"name":"apiElements","attributes":{{"org.gradle.usage":"java-api"}},"files":[{{"name":"glib-1.0.jar","url":"glib-1.0.jar","size":{},"sha512":"{}","sha256":"{}","sha1":"{}","md5":"{}"}}]}}]}}"#,
+        jar.len(),
+        sums.sha512,
+        sums.sha256,
+        sums.sha1,
+        sums.md5
+    );
+    let pom = String::from_utf8(pom("org.example", "glib", "1.0", "jar"))
+        .unwrap()
+        .replace("<modelVersion>", "<!-- do_not_remove: published-with-gradle-metadata --><modelVersion>");
+    let dir = "org/example/glib/1.0";
+    for (file, body) in [
+        ("glib-1.0.jar", jar.clone()),
+        ("glib-1.0.pom", pom.into_bytes()),
+        ("glib-1.0.module", module.clone().into_bytes()),
+    ] {
+        let path = format!("{dir}/{file}");
+        let r = mvn.put(&path, body.clone()).await;
+        assert!(r.status().is_success(), "{path}: {}", r.status());
+        let sums = arca_maven::ChecksumHasher::of(&body);
+        for (ext, sum) in [("sha1", sums.sha1), ("md5", sums.md5), ("sha256", sums.sha256), ("sha512", sums.sha512)] {
+            let r = mvn.put(&format!("{path}.{ext}"), sum).await;
+            assert!(r.status().is_success(), "{path}.{ext}: {}", r.status());
+        }
+    }
+    assert!(mvn.put("org/example/glib/maven-metadata.xml", "<metadata/>").await.status().is_success());
+
+    let r = mvn.get(&format!("{dir}/glib-1.0.module")).await;
+    assert_eq!(r.status(), StatusCode::OK);
+    assert_eq!(r.headers()["content-type"], "application/json");
+    assert_eq!(
+        r.headers()["x-checksum-sha1"].to_str().unwrap(),
+        arca_maven::ChecksumHasher::of(module.as_bytes()).sha1
+    );
+    assert_eq!(r.bytes().await.unwrap().as_ref(), module.as_bytes(), "byte for byte");
+    let (_, sha256) = mvn.text(&format!("{dir}/glib-1.0.module.sha256")).await;
+    assert_eq!(sha256.trim(), arca_maven::ChecksumHasher::of(module.as_bytes()).sha256);
+    let (_, metadata) = mvn.text("org/example/glib/maven-metadata.xml").await;
+    assert!(metadata.contains("<release>1.0</release>"), "{metadata}");
+}
+
 /// The versions `/api/v1` lists for a package.
 pub async fn api_versions(server: &TestServer, repo: &str, package: &str) -> Vec<String> {
     let url = format!("{}/api/v1/repositories/{repo}/packages/{package}/versions", server.url());
