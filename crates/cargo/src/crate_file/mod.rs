@@ -10,14 +10,13 @@
 //! an archive writes outside the directory it is unpacked into.
 
 mod manifest;
-mod tar;
 
 use crate::CargoError;
 use crate::error::quote;
+use arca_tar::{Entry, Kind, Paths, TarError, TarReader};
 use flate2::read::GzDecoder;
 use std::collections::HashSet;
 use std::io::{self, Read};
-use tar::{Entry, Kind, TarError, TarReader};
 
 pub use manifest::VcsInfo;
 
@@ -65,7 +64,7 @@ pub struct CrateInfo {
 /// `name` `vers` of the publish metadata: everything under `<name>-<vers>/`, whose `Cargo.toml`
 /// names that package and version.
 pub fn inspect_crate<R: Read>(gz: R, name: &str, vers: &str, limits: &CrateLimits) -> Result<CrateInfo, CargoError> {
-    let mut reader = TarReader::new(GzDecoder::new(gz));
+    let mut reader = TarReader::new(GzDecoder::new(gz), Paths::Utf8);
     let mut scan = Scan::new(format!("{name}-{vers}"), limits);
     while let Some(entry) = reader.next_entry().map_err(tar_error)? {
         scan.entry(&entry, &mut reader)?;

@@ -8,13 +8,11 @@
 //! serve an archive that only a careful extractor can unpack safely. Links are not files: they are
 //! neither counted nor followed (npm's extraction drops them too).
 
-mod tar;
-
 use crate::{NpmError, PublishRequest};
+use arca_tar::{Entry, Kind, Paths, TarError, TarReader};
 use flate2::read::GzDecoder;
 use serde_json::Value;
 use std::io::{self, Read};
-use tar::{Entry, Kind, TarError, TarReader};
 
 /// Bounds on what one tarball may unpack to.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -45,7 +43,7 @@ pub struct TarballInfo {
 
 /// Reads a gzip-compressed npm tarball to its end, within `limits`.
 pub fn inspect_tarball<R: Read>(gz: R, limits: &TarballLimits) -> Result<TarballInfo, NpmError> {
-    let mut reader = TarReader::new(GzDecoder::new(gz));
+    let mut reader = TarReader::new(GzDecoder::new(gz), Paths::Lossy);
     let mut scan = Scan::new(limits);
     while let Some(entry) = reader.next_entry().map_err(tar_error)? {
         scan.entry(&entry, &mut reader)?;

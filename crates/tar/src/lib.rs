@@ -1,39 +1,53 @@
-//! A minimal, bounded reader of the tar archives cargo packs (GNU or ustar headers, with pax or GNU
-//! long names): arca-npm's reader, with paths kept only when they are UTF-8.
+//! A minimal, bounded reader of the tar archives package managers pack (ustar or GNU headers, with
+//! pax or GNU long names): npm tarballs and `.crate` files are read with it.
 //!
 //! Written rather than taken from the `tar` crate because a registry reads hostile archives: that
 //! crate reads a GNU long name or pax header of any declared size into memory, so a gzip bomb of a
 //! few megabytes could make it allocate gigabytes. Here every extension header is capped and every
 //! data byte is counted against the caller's budget before it is read.
+//!
+//! Architecture invariant: pure (a `Read` in, entries out): no async, no network, no filesystem.
 
 use std::io::{self, Read};
 
 const BLOCK: usize = 512;
 /// Larger pax or GNU long-name headers are refused: a path is never this long.
-const MAX_EXTENSION: u64 = 1 << 20;
+pub const MAX_EXTENSION: u64 = 1 << 20;
 
 /// What an entry is, as far as a registry cares.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub(super) enum Kind {
+pub enum Kind {
     File,
     Dir,
     Link,
     Other,
 }
 
+/// How entry paths that are not UTF-8 are read.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Paths {
+    /// Refused: cargo packages no other, and a lossy reading could make two paths look the same.
+    Utf8,
+    /// Read lossily (invalid sequences become U+FFFD), as npm does.
+    Lossy,
+}
+
 /// One entry's header, extensions applied; its data is next in the stream.
 #[derive(Debug)]
-pub(super) struct Entry {
-    /// The path as stored.
-    pub(super) path: String,
-    pub(super) kind: Kind,
-    pub(super) size: u64,
+pub struct Entry {
+    /// The path as stored (see [`Paths`]).
+    pub path: String,
+    pub kind: Kind,
+    pub size: u64,
 }
 
 #[derive(Debug)]
-pub(super) enum TarError {
+pub enum TarError {
+    /// Reading the stream failed (for a gzip stream, also a corrupt one).
     Io(io::Error),
+    /// Not a tar archive, or a damaged one: why.
     Format(&'static str),
+    /// A pax or GNU long-name header larger than [`MAX_EXTENSION`].
     ExtensionTooLarge,
 }
 
@@ -43,22 +57,23 @@ impl From<io::Error> for TarError {
     }
 }
 
-pub(super) struct TarReader<R> {
+pub struct TarReader<R> {
     inner: R,
+    paths: Paths,
 }
 
 impl<R: Read> TarReader<R> {
-    pub(super) fn new(inner: R) -> Self {
-        Self { inner }
+    pub fn new(inner: R, paths: Paths) -> Self {
+        Self { inner, paths }
     }
 
     /// The underlying stream, for draining what follows the archive.
-    pub(super) fn into_inner(self) -> R {
+    pub fn into_inner(self) -> R {
         self.inner
     }
 
     /// The next entry, or `None` at the end-of-archive block (or a clean end of stream).
-    pub(super) fn next_entry(&mut self) -> Result<Option<Entry>, TarError> {
+    pub fn next_entry(&mut self) -> Result<Option<Entry>, TarError> {
         let (mut long_path, mut pax_size) = (None::<String>, None::<u64>);
         loop {
             let Some(header) = self.read_header()? else { return Ok(None) };
@@ -76,13 +91,13 @@ impl<R: Read> TarReader<R> {
                 }
                 b'L' => {
                     let name = self.read_extension(size)?;
-                    long_path = Some(utf8(until_nul(&name))?);
+                    long_path = Some(self.path_text(until_nul(&name))?);
                 }
                 b'g' | b'K' => self.skip(size)?,
                 flag => {
                     let path = match long_path.take() {
                         Some(path) => path,
-                        None => header_path(&header)?,
+                        None => self.path_text(&header_path(&header))?,
                     };
                     let size = pax_size.take().unwrap_or(size);
                     return Ok(Some(Entry { path, kind: kind(flag), size }));
@@ -92,7 +107,7 @@ impl<R: Read> TarReader<R> {
     }
 
     /// Reads exactly `len` data bytes of the current entry, then its padding.
-    pub(super) fn read_data(&mut self, len: u64) -> Result<Vec<u8>, TarError> {
+    pub fn read_data(&mut self, len: u64) -> Result<Vec<u8>, TarError> {
         let mut data = Vec::with_capacity(usize::try_from(len.min(1 << 20)).unwrap_or(0));
         (&mut self.inner).take(len).read_to_end(&mut data)?;
         if data.len() as u64 != len {
@@ -103,7 +118,7 @@ impl<R: Read> TarReader<R> {
     }
 
     /// Skips the current entry's data and padding.
-    pub(super) fn skip(&mut self, len: u64) -> Result<(), TarError> {
+    pub fn skip(&mut self, len: u64) -> Result<(), TarError> {
         self.skip_exact(len)?;
         self.skip_exact(padding(len))
     }
@@ -121,6 +136,15 @@ impl<R: Read> TarReader<R> {
             return Err(TarError::ExtensionTooLarge);
         }
         self.read_data(size)
+    }
+
+    fn path_text(&self, bytes: &[u8]) -> Result<String, TarError> {
+        match self.paths {
+            Paths::Utf8 => {
+                String::from_utf8(bytes.to_vec()).map_err(|_| TarError::Format("an entry path is not UTF-8"))
+            }
+            Paths::Lossy => Ok(String::from_utf8_lossy(bytes).into_owned()),
+        }
     }
 
     /// A header block; `None` at a zero block or at the end of the stream between entries.
@@ -163,17 +187,10 @@ fn until_nul(field: &[u8]) -> &[u8] {
 
 /// `prefix/name` for ustar headers, `name` otherwise (GNU headers use the prefix's bytes for
 /// times: cargo writes GNU headers, whose magic is `ustar ` with a space).
-fn header_path(header: &[u8; BLOCK]) -> Result<String, TarError> {
+fn header_path(header: &[u8; BLOCK]) -> Vec<u8> {
     let name = until_nul(&header[..100]);
     let prefix = if &header[257..263] == b"ustar\0" { until_nul(&header[345..500]) } else { &[][..] };
-    let joined = if prefix.is_empty() { name.to_vec() } else { [prefix, b"/", name].concat() };
-    utf8(&joined)
-}
-
-/// A path must be UTF-8: cargo refuses to package any other, and a lossy reading could make two
-/// different paths look the same.
-fn utf8(bytes: &[u8]) -> Result<String, TarError> {
-    String::from_utf8(bytes.to_vec()).map_err(|_| TarError::Format("an entry path is not UTF-8"))
+    if prefix.is_empty() { name.to_vec() } else { [prefix, b"/", name].concat() }
 }
 
 /// The size field: octal text, or base-256 when the high bit of the first byte is set.
@@ -231,4 +248,103 @@ fn pax_records(mut data: &[u8]) -> Result<Vec<(&str, &str)>, TarError> {
         data = &data[len..];
     }
     Ok(out)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use proptest::prelude::*;
+
+    /// A header block: `magic` is `ustar\0` (ustar, with `prefix`) or `ustar ` (GNU, whose prefix
+    /// bytes hold times).
+    fn header(name: &[u8], prefix: &[u8], magic: &[u8; 6], flag: u8, size: u64) -> Vec<u8> {
+        let mut h = [0u8; BLOCK];
+        h[..name.len()].copy_from_slice(name);
+        h[124..136].copy_from_slice(format!("{size:011o}\0").as_bytes());
+        h[156] = flag;
+        h[257..263].copy_from_slice(magic);
+        h[345..345 + prefix.len()].copy_from_slice(prefix);
+        h[148..156].copy_from_slice(b"        ");
+        let sum: u32 = h.iter().map(|&b| u32::from(b)).sum();
+        h[148..155].copy_from_slice(format!("{sum:06o}\0").as_bytes());
+        h.to_vec()
+    }
+
+    fn entry(name: &[u8], prefix: &[u8], magic: &[u8; 6], flag: u8, data: &[u8]) -> Vec<u8> {
+        let mut out = header(name, prefix, magic, flag, data.len() as u64);
+        out.extend_from_slice(data);
+        out.resize(out.len().div_ceil(BLOCK) * BLOCK, 0);
+        out
+    }
+
+    fn entries(archive: &[u8], paths: Paths) -> Result<Vec<(String, Kind, Vec<u8>)>, TarError> {
+        let mut reader = TarReader::new(archive, paths);
+        let mut out = Vec::new();
+        while let Some(e) = reader.next_entry()? {
+            let data = reader.read_data(e.size)?;
+            out.push((e.path, e.kind, data));
+        }
+        Ok(out)
+    }
+
+    #[test]
+    fn ustar_prefixes_gnu_long_names_and_pax_paths() {
+        let long = "d/".repeat(80) + "file.txt";
+        let record = format!(" path={long}\n");
+        let digits = (record.len() + 3).to_string().len();
+        let pax = format!("{}{record}", record.len() + digits);
+        let archive = [
+            entry(b"name.txt", b"pre/fix", b"ustar\0", b'0', b"one"),
+            // A GNU header's prefix bytes are times, never a path.
+            entry(b"gnu.txt", b"\x01\x02", b"ustar ", b'0', b"two"),
+            entry(b"././@LongLink", b"", b"ustar ", b'L', long.as_bytes()),
+            entry(b"short", b"", b"ustar ", b'0', b"three"),
+            entry(b"PaxHeader", b"", b"ustar\0", b'x', pax.as_bytes()),
+            entry(b"short2", b"", b"ustar\0", b'0', b"four"),
+            entry(b"dir/", b"", b"ustar\0", b'5', b""),
+            entry(b"link", b"", b"ustar\0", b'2', b""),
+            vec![0u8; 2 * BLOCK],
+        ]
+        .concat();
+        let found = entries(&archive, Paths::Utf8).unwrap();
+        let paths: Vec<&str> = found.iter().map(|(p, _, _)| p.as_str()).collect();
+        assert_eq!(paths, ["pre/fix/name.txt", "gnu.txt", long.as_str(), long.as_str(), "dir/", "link"]);
+        assert_eq!(found[1].2, b"two");
+        assert_eq!((found[4].1, found[5].1), (Kind::Dir, Kind::Link));
+    }
+
+    #[test]
+    fn paths_that_are_not_utf8_are_refused_or_read_lossily() {
+        let archive = [entry(b"caf\xe9", b"", b"ustar\0", b'0', b"x"), vec![0u8; 2 * BLOCK]].concat();
+        assert!(matches!(entries(&archive, Paths::Utf8), Err(TarError::Format(_))));
+        assert_eq!(entries(&archive, Paths::Lossy).unwrap()[0].0, "caf\u{fffd}");
+    }
+
+    #[test]
+    fn damage_and_oversized_extensions_are_refused() {
+        let good = entry(b"a", b"", b"ustar\0", b'0', b"data");
+        let mut bad_sum = good.clone();
+        bad_sum[0] = b'b';
+        assert!(matches!(entries(&bad_sum, Paths::Utf8), Err(TarError::Format("header checksum mismatch"))));
+        assert!(matches!(entries(&good[..BLOCK + 2], Paths::Utf8), Err(TarError::Format(_))), "cut inside the data");
+        assert!(matches!(entries(&good[..100], Paths::Utf8), Err(TarError::Format(_))), "cut inside the header");
+        let huge = header(b"././@LongLink", b"", b"ustar ", b'L', MAX_EXTENSION + 1);
+        assert!(matches!(entries(&huge, Paths::Utf8), Err(TarError::ExtensionTooLarge)));
+        assert!(entries(&[], Paths::Utf8).unwrap().is_empty(), "an empty stream is an empty archive");
+    }
+
+    proptest! {
+        #[test]
+        fn any_bytes_are_read_or_refused(bytes in proptest::collection::vec(any::<u8>(), 0..3 * BLOCK)) {
+            let _ = entries(&bytes, Paths::Utf8);
+            let _ = entries(&bytes, Paths::Lossy);
+        }
+
+        #[test]
+        fn any_file_round_trips(name in "[a-z]{1,90}", data in proptest::collection::vec(any::<u8>(), 0..2000)) {
+            let archive = [entry(name.as_bytes(), b"", b"ustar\0", b'0', &data), vec![0u8; 2 * BLOCK]].concat();
+            let found = entries(&archive, Paths::Utf8).unwrap();
+            prop_assert_eq!(found, vec![(name, Kind::File, data)]);
+        }
+    }
 }
