@@ -120,7 +120,9 @@ async fn dispatch(cargo: &Cargo, endpoint: Endpoint, parts: &Parts, body: axum::
         E::Yank { repository, name, version, yanked } => {
             api::yank(registry, &repository, &name, &version, yanked, parts).await
         }
-        E::Owners { repository, name, op } => api::owners(registry, &repository, &name, op, body).await,
+        E::Owners { repository, name, op } => {
+            api::owners(registry, &cargo.auth, &repository, &name, op, parts, body).await
+        }
         E::Search { repository, query } => api::search(registry, &repository, &query).await,
     }
 }

@@ -8,6 +8,7 @@ use crate::errors::{CargoFailure, Reply};
 use arca_cargo::{NewCrate, PublishEvent, PublishLimits, PublishParser, PublishWarnings};
 use arca_core::audit::Actor;
 use arca_core::registry::cargo::CargoPublish;
+use arca_core::registry::cargo_owners::CrateCaller;
 use arca_core::registry::{BlobInfo, Registry};
 use arca_core::{Error, ErrorKind};
 use arca_types::RepoName;
@@ -76,7 +77,8 @@ pub(crate) async fn publish(registry: Arc<Registry>, repository: &RepoName, part
     }
     registry.check_cargo_repository(repository, &actor).await?;
     let mut upload = None;
-    let received = receive(&registry, repository, &actor, limits, body, &mut upload).await;
+    let caller = CrateCaller { actor: &actor, admin: crate::api::is_admin(parts, repository) };
+    let received = receive(&registry, repository, caller, limits, body, &mut upload).await;
     let Received { krate, upload, cksum } = match received {
         Ok(received) => received,
         Err(e) => {
@@ -87,17 +89,27 @@ pub(crate) async fn publish(registry: Arc<Registry>, repository: &RepoName, part
         }
     };
     let blob = upload.finish().await?;
-    registry.publish_cargo_crate(CargoPublish { repository, krate: &krate, blob, cksum, actor: &actor }).await?;
+    registry
+        .publish_cargo_crate(CargoPublish {
+            repository,
+            krate: &krate,
+            blob,
+            cksum,
+            actor: &actor,
+            admin: caller.admin,
+        })
+        .await?;
     let warnings = PublishWarnings::default();
     Ok((StatusCode::OK, axum::Json(arca_cargo::publish_ok_body(&warnings))).into_response())
 }
 
 /// Reads the body through the parser, starting the `.crate`'s upload (in `upload`, so the caller
-/// can abandon it) when its length arrives.
+/// can abandon it) when its length arrives. A publisher who is not the crate's owner is refused on
+/// the metadata, before the `.crate` is stored.
 async fn receive(
     registry: &Arc<Registry>,
     repository: &RepoName,
-    actor: &Actor,
+    caller: CrateCaller<'_>,
     limits: PublishLimits,
     body: Body,
     upload: &mut Option<CrateUpload>,
@@ -109,8 +121,13 @@ async fn receive(
         let chunk = chunk.map_err(|e| CargoFailure::bad(format!("reading the publish body: {e}")))?;
         for event in parser.feed(&chunk)? {
             match event {
-                PublishEvent::Metadata(metadata) => krate = Some(*metadata),
-                PublishEvent::CrateLength(len) => *upload = Some(CrateUpload::start(registry, repository, actor, len)),
+                PublishEvent::Metadata(metadata) => {
+                    registry.check_cargo_owner(repository, &metadata.name, caller).await?;
+                    krate = Some(*metadata);
+                }
+                PublishEvent::CrateLength(len) => {
+                    *upload = Some(CrateUpload::start(registry, repository, caller.actor, len));
+                }
                 PublishEvent::CrateData(data) => {
                     if let Some(upload) = upload.as_ref() {
                         upload.send(chunk.slice_ref(data)).await;

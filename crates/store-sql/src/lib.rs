@@ -15,6 +15,7 @@
 //! - `repositories`, `blobs`, `manifests`, `uploads`, `auth` (users, tokens, server secrets) — one port
 //!   each, one transaction per method;
 //!   `packages` — the catalog rows they share (a package is present while it holds a manifest or a blob);
+//!   `owners` — the owners of Cargo crates (read through `ManifestStore`, written in a unit of work);
 //!   `audit` — the hash-chained audit log, appended inside the transaction of each audited write.
 //! - `search` — versions found by filters: one query walking `tags_by_time` in result order (`0004_search`).
 //!
@@ -31,6 +32,7 @@ mod group_commit;
 mod jobs;
 mod manifests;
 mod migrate;
+mod owners;
 mod packages;
 mod postgres;
 mod promotions;

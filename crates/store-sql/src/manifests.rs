@@ -77,6 +77,10 @@ impl ManifestStore for SqlMetaStore {
         packages::status(&self.db, name).await
     }
 
+    async fn crate_owners(&self, name: &OciName) -> Result<Vec<String>> {
+        crate::owners::list(&self.db, name).await
+    }
+
     async fn referrers(&self, name: &OciName, subject: &Digest) -> Result<Vec<ManifestRecord>> {
         let rows = query(
             "SELECT digest, media_type, size, artifact_type, subject, annotations, created_at FROM manifests \

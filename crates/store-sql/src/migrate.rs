@@ -95,6 +95,12 @@ const MIGRATIONS: &[Migration] = &[
         sqlite: include_str!("../migrations/sqlite/0013_allow_unpublish.sql"),
         postgres: include_str!("../migrations/postgres/0013_allow_unpublish.sql"),
     },
+    Migration {
+        version: 14,
+        name: "crate_owners",
+        sqlite: include_str!("../migrations/sqlite/0014_crate_owners.sql"),
+        postgres: include_str!("../migrations/postgres/0014_crate_owners.sql"),
+    },
 ];
 
 /// Any 64-bit number, the same in every arca: the advisory lock that serializes migrations.

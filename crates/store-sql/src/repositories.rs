@@ -93,11 +93,12 @@ impl RepositoryStore for SqlMetaStore {
             ));
         }
         // Packages emptied by deletes keep their row; with no content left they go with the repository,
-        // as do its retention policy and the file names it ever published.
+        // as do its retention policy, the file names it ever published and its crates' owners.
         for sql in [
             "DELETE FROM packages WHERE repository = $1",
             "DELETE FROM retention_policies WHERE repository = $1",
             "DELETE FROM published_files WHERE repository = $1",
+            "DELETE FROM crate_owners WHERE repository = $1",
         ] {
             query(sql).bind(name.as_str()).execute(&mut tx).await.map_err(db_err("deleting a repository"))?;
         }

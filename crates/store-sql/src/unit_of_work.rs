@@ -3,7 +3,7 @@
 //! at once. Dropped uncommitted, the transaction rolls back.
 
 use crate::db::{Dialect, Tx, db_err};
-use crate::{SqlMetaStore, audit, blobs, manifests, packages, promotions, properties, retention, uploads};
+use crate::{SqlMetaStore, audit, blobs, manifests, owners, packages, promotions, properties, retention, uploads};
 use arca_core::Result;
 use arca_core::audit::NewAuditEntry;
 use arca_core::meta::{
@@ -112,6 +112,14 @@ impl UnitOfWork for SqlUnitOfWork {
 
     async fn set_package_status(&mut self, name: &OciName, status: &PackageStatus) -> Result<bool> {
         packages::set_status(&mut self.tx, name, status).await
+    }
+
+    async fn add_crate_owners(&mut self, name: &OciName, logins: &[String], now: Millis) -> Result<u64> {
+        owners::add(&mut self.tx, name, logins, now).await
+    }
+
+    async fn remove_crate_owners(&mut self, name: &OciName, logins: &[String]) -> Result<Vec<String>> {
+        owners::remove(&mut self.tx, name, logins).await
     }
 
     async fn record_promotion(&mut self, promotion: &NewPromotion, entry: &NewAuditEntry) -> Result<u64> {

@@ -114,6 +114,7 @@ macro_rules! meta_checks {
             file_names_are_claimed_once_for_good,
             an_immutable_tag_moves_only_from_the_digest_it_replaces,
             a_package_status_is_kept_on_the_package,
+            crate_owners_are_kept_per_crate_and_written_in_a_unit_of_work,
             blobs_are_listed_in_digest_order_by_page,
             references_to_unrecorded_content_are_found,
             closed_uploads_are_remembered_until_forgotten,

@@ -379,6 +379,9 @@ pub trait ManifestStore: Send + Sync + 'static {
     async fn referrers(&self, name: &OciName, subject: &Digest) -> Result<Vec<ManifestRecord>>;
     /// The package's lifecycle state (active when never set); `None` if the package is unknown.
     async fn package_status(&self, name: &OciName) -> Result<Option<PackageStatus>>;
+    /// The logins owning a crate (`name`'s package is its stored name), in byte order; empty when
+    /// none were recorded.
+    async fn crate_owners(&self, name: &OciName) -> Result<Vec<String>>;
     /// `false` if the tag did not exist.
     async fn delete_tag(&self, name: &OciName, tag: &Tag, audit: &NewAuditEntry) -> Result<bool>;
     /// Deletes a manifest and every tag pointing at it; `false` if it did not exist.
@@ -519,6 +522,10 @@ pub trait UnitOfWork: Send {
     async fn claim_file_name(&mut self, name: &FileName<'_>, now: Millis) -> Result<FileClaim>;
     /// Sets a package's lifecycle state; `false` if the package is unknown.
     async fn set_package_status(&mut self, name: &OciName, status: &PackageStatus) -> Result<bool>;
+    /// Makes `logins` owners of a crate (those already owners stay as they are); how many were new.
+    async fn add_crate_owners(&mut self, name: &OciName, logins: &[String], now: Millis) -> Result<u64>;
+    /// Removes `logins` from a crate's owners; the owners left, in byte order.
+    async fn remove_crate_owners(&mut self, name: &OciName, logins: &[String]) -> Result<Vec<String>>;
     /// Records a promotion or rollback with its audit entry; its id (the entry's sequence number).
     async fn record_promotion(&mut self, promotion: &NewPromotion, audit: &NewAuditEntry) -> Result<u64>;
     /// Makes everything durable at once.

@@ -17,10 +17,14 @@
 //! for good in the repository (`UnitOfWork::claim_file_name`) in the publish's unit of work, so
 //! `1.0.7+x` after `1.0.7` is refused, even after `1.0.7` is gone, and racing publishes have one
 //! winner.
+//!
+//! Owners (`cargo_owners`): the first publish records its publisher; new versions and yanks need an
+//! owner or an administrator of the repository.
 
 use super::Registry;
 use super::blob_reader::BlobReader;
 use super::blobs::BlobInfo;
+use super::cargo_owners::{CrateCaller, record_first_owner};
 use super::package_manifest::{Layer, PackageManifest};
 use super::rendered::Rendered;
 use crate::audit::{Actor, Outcome};
@@ -65,6 +69,8 @@ pub struct CargoPublish<'a> {
     /// Lower-case hex SHA-256 of the `.crate`: the index's `cksum`.
     pub cksum: String,
     pub actor: &'a Actor,
+    /// Whether the publisher holds `admin` on the repository: the crate's owners do not bind them.
+    pub admin: bool,
 }
 
 /// A version as stored.
@@ -178,6 +184,9 @@ impl Registry {
         let name = crate_name(publish.repository, &krate.name)?;
         let tag = version_tag(&krate.vers)?;
         self.check_accepts_uploads(&name).await?;
+        let owners = self
+            .cargo_owner_check(&name, &name_text, CrateCaller { actor: publish.actor, admin: publish.admin })
+            .await?;
         self.check_cargo_collisions(&name, krate).await?;
         let now = self.now();
         let pubtime = Pubtime::from_unix_millis(now);
@@ -227,6 +236,7 @@ impl Registry {
         if work.claim_file_name(&claim, now).await? != FileClaim::New {
             return Err(already_uploaded(&name_text, &vers_text));
         }
+        record_first_owner(work.as_mut(), &name, &owners, publish.actor, now).await?;
         let recorded = self.stage_package_manifest(work.as_mut(), &name, &manifest, now).await?;
         let digest = recorded.record.digest.clone();
         match work.put_manifest(&recorded, Some(&TagWrite::new(tag, false))).await {
@@ -391,16 +401,19 @@ impl Registry {
         Ok((stored, layer.digest.clone(), layer.size))
     }
 
-    /// Yanks a version (`cargo yank`) or un-yanks it (`--undo`); audited as a property change.
+    /// Yanks a version (`cargo yank`) or un-yanks it (`--undo`), for an owner or an administrator;
+    /// audited as a property change.
     pub async fn yank_cargo_version(
         &self,
         repository: &RepoName,
         name: &PackageId,
         version: &SemVer,
         yanked: bool,
-        actor: &Actor,
+        caller: CrateCaller<'_>,
     ) -> Result<()> {
+        let actor = caller.actor;
         let (stored, _, _) = self.cargo_download(repository, name, version).await?;
+        self.cargo_owner_check(&stored, name.as_str(), caller).await?;
         let tag = version_tag(version)?;
         let keys = [YANKED.to_owned()];
         let add: Vec<(String, String)> = yanked.then(|| (YANKED.to_owned(), "true".to_owned())).into_iter().collect();

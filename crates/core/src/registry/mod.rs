@@ -8,6 +8,7 @@ mod attachments;
 mod blob_reader;
 mod blobs;
 pub mod cargo;
+pub mod cargo_owners;
 mod content_cache;
 pub mod coverage;
 pub mod gc;

@@ -1,6 +1,7 @@
 //! The Cargo sparse registry over HTTP with bodies cargo sent (captured in crates/cargo/tests/fixtures)
 //! and crates built here: config.json, index lines (the server's cksum, features2, pubtime), ETag and
-//! 304, downloads byte for byte, yank overlay, search, owners, and every refusal (lying lengths, a
+//! 304, downloads byte for byte, yank overlay, search, owners (kept, and binding new versions, yanks
+//! and owner changes), and every refusal (lying lengths, a
 //! `.crate` that is not one, a manifest disagreeing with the metadata, colliding names, a version
 //! published again) answered in cargo's `{"errors":[{"detail"}]}` and leaving nothing. Real cargo:
 //! cargo_clients.rs.
@@ -244,12 +245,141 @@ async fn names_collide_as_on_crates_io_and_build_metadata_is_not_a_new_version()
     );
     let none: Value = c.get("/cargo/rs/api/v1/crates?q=nothing-like-it").await.json().await.unwrap();
     assert_eq!(none["meta"]["total"], 0);
+    // Its first publisher owns it (anonymous, with authentication off); only arca users are added.
     let owners: Value = c.get("/cargo/rs/api/v1/crates/arca-min/owners").await.json().await.unwrap();
     assert_eq!(owners, json!({"users": [{"id": 1, "login": "anonymous", "name": null}]}));
     let add = c.http.put(c.url("/cargo/rs/api/v1/crates/arca-min/owners")).body(r#"{"users":["alice,bob"]}"#);
     let add = add.send().await.unwrap();
-    assert_eq!(add.status(), StatusCode::BAD_REQUEST);
-    assert!(detail(&add.json().await.unwrap()).contains("alice, bob"));
+    assert_eq!(add.status(), StatusCode::NOT_FOUND);
+    assert_eq!(detail(&add.json().await.unwrap()), "could not find user with login `alice`");
+}
+
+/// Who an owners test request acts as: arca users by password (cargo would send a token).
+async fn as_user(
+    http: &reqwest::Client,
+    server: &TestServer,
+    user: &str,
+    method: reqwest::Method,
+    path: &str,
+    body: Vec<u8>,
+) -> (StatusCode, Value) {
+    use arca_server::auth::credentials::basic;
+    let url = format!("{}/cargo/rs/{path}", server.url());
+    let r = http.request(method, url).header("authorization", basic(user, crate::auth::USER_PASSWORD)).body(body);
+    let r = r.send().await.unwrap();
+    let status = r.status();
+    (status, r.json().await.unwrap_or(Value::Null))
+}
+
+#[tokio::test]
+async fn owners_are_kept_and_bind_new_versions_yanks_and_owner_changes() {
+    use arca_core::audit::Actor;
+    use arca_core::auth::{Permission, Role};
+    use reqwest::Method;
+    let dir = tempfile::tempdir().unwrap();
+    let (app, _) = crate::auth::setup(dir.path()).await;
+    let rs = arca_types::RepoName::parse("rs").unwrap();
+    let repo = arca_core::registry::NewRepository::new(rs, arca_core::meta::Format::Cargo);
+    app.registry.create_repository(repo, &Actor::system()).await.unwrap();
+    for (user, role) in
+        [("alice", Role::Publisher), ("bob", Role::Publisher), ("carol", Role::Admin), ("dave", Role::Reader)]
+    {
+        let grants = vec![Permission::role(role, "rs")];
+        app.auth.add_user(&Actor::system(), user, Some(crate::auth::USER_PASSWORD), grants).await.unwrap();
+    }
+    drop(app);
+    let server = TestServer::start_in(dir.path(), crate::auth::auth_settings).await;
+    let http = reqwest::Client::new();
+    let call = |user: &'static str, method: Method, path: &str, body: Vec<u8>| {
+        let (http, server, path) = (&http, &server, path.to_owned());
+        async move { as_user(http, server, user, method, &path, body).await }
+    };
+    let users = |logins: &[&str]| json!({ "users": logins }).to_string().into_bytes();
+    let owners = || async {
+        let (status, list) = call("bob", Method::GET, "api/v1/crates/arca-owned/owners", Vec::new()).await;
+        assert_eq!(status, StatusCode::OK, "{list}");
+        let logins: Vec<String> =
+            list["users"].as_array().unwrap().iter().map(|u| u["login"].as_str().unwrap().to_owned()).collect();
+        logins
+    };
+    const NEW: &str = "api/v1/crates/new";
+    const OWNERS: &str = "api/v1/crates/arca-owned/owners";
+
+    // The first publish makes its publisher the owner.
+    assert_eq!(call("alice", Method::PUT, NEW, body_of("arca-owned", "1.0.0")).await.0, StatusCode::OK);
+    assert_eq!(owners().await, ["alice"]);
+    // Another publisher may neither publish a new version, nor yank, nor make themselves an owner:
+    // 403, naming the owners and how to be added; nothing of the refused publish is staged.
+    let (status, answer) = call("bob", Method::PUT, NEW, body_of("arca-owned", "1.1.0")).await;
+    assert_eq!(status, StatusCode::FORBIDDEN, "{answer}");
+    assert!(detail(&answer).contains("owners: alice") && detail(&answer).contains("cargo owner --add bob"), "{answer}");
+    assert!(staged_files(dir.path()).is_empty(), "nothing of the refused publish is left staged");
+    let (status, answer) = call("bob", Method::DELETE, "api/v1/crates/arca-owned/1.0.0/yank", Vec::new()).await;
+    assert_eq!(status, StatusCode::FORBIDDEN, "{answer}");
+    assert_eq!(call("bob", Method::PUT, OWNERS, users(&["bob"])).await.0, StatusCode::FORBIDDEN);
+    // Another spelling of the crate has the same owners.
+    let (status, answer) = call("bob", Method::PUT, "api/v1/crates/Arca_Owned/owners", users(&["bob"])).await;
+    assert_eq!(status, StatusCode::FORBIDDEN, "{answer}");
+
+    // The owner adds arca users only, answered as crates.io answers.
+    let (status, answer) = call("alice", Method::PUT, OWNERS, users(&["nobody"])).await;
+    assert_eq!((status, detail(&answer)), (StatusCode::NOT_FOUND, "could not find user with login `nobody`"));
+    let (status, answer) = call("alice", Method::PUT, OWNERS, users(&["bob"])).await;
+    assert_eq!(status, StatusCode::OK, "{answer}");
+    assert_eq!(answer, json!({"ok": true, "msg": "user bob has been added as an owner of crate arca-owned"}));
+    assert_eq!(owners().await, ["alice", "bob"]);
+    // Now bob publishes and yanks.
+    assert_eq!(call("bob", Method::PUT, NEW, body_of("arca-owned", "1.1.0")).await.0, StatusCode::OK);
+    assert_eq!(call("bob", Method::DELETE, "api/v1/crates/arca-owned/1.0.0/yank", Vec::new()).await.0, StatusCode::OK);
+    assert_eq!(call("bob", Method::PUT, "api/v1/crates/arca-owned/1.0.0/unyank", Vec::new()).await.0, StatusCode::OK);
+
+    // Removing: never every owner, only owners; then the removed owner is refused.
+    let (status, answer) = call("alice", Method::DELETE, OWNERS, users(&["alice", "bob"])).await;
+    assert_eq!(status, StatusCode::BAD_REQUEST, "{answer}");
+    assert!(detail(&answer).starts_with("cannot remove all individual owners of a crate"), "{answer}");
+    assert_eq!(owners().await, ["alice", "bob"], "a refused removal removes nobody");
+    let (status, answer) = call("alice", Method::DELETE, OWNERS, users(&["carol"])).await;
+    assert_eq!((status, detail(&answer)), (StatusCode::BAD_REQUEST, "could not find owner with login `carol`"));
+    let (status, answer) = call("bob", Method::DELETE, OWNERS, users(&["alice"])).await;
+    assert_eq!((status, &answer), (StatusCode::OK, &json!({"ok": true, "msg": "owners successfully removed"})));
+    assert_eq!(owners().await, ["bob"]);
+    assert_eq!(call("alice", Method::PUT, NEW, body_of("arca-owned", "1.2.0")).await.0, StatusCode::FORBIDDEN);
+
+    // An administrator of the repository acts without being an owner, and does not become one.
+    assert_eq!(call("carol", Method::PUT, NEW, body_of("arca-owned", "1.2.0")).await.0, StatusCode::OK);
+    assert_eq!(
+        call("carol", Method::DELETE, "api/v1/crates/arca-owned/1.2.0/yank", Vec::new()).await.0,
+        StatusCode::OK
+    );
+    assert_eq!(call("carol", Method::PUT, OWNERS, users(&["alice"])).await.0, StatusCode::OK);
+    assert_eq!(owners().await, ["alice", "bob"]);
+    // A reader may list owners but not change them (the route needs publish).
+    assert_eq!(call("dave", Method::GET, OWNERS, Vec::new()).await.0, StatusCode::OK);
+    assert_eq!(call("dave", Method::DELETE, OWNERS, users(&["bob"])).await.0, StatusCode::FORBIDDEN);
+
+    // Every change is audited.
+    let r = http.get(format!("{}/api/v1/audit?limit=500", server.url()));
+    let r = r.header("authorization", arca_server::auth::credentials::basic("admin", crate::auth::ADMIN_PASSWORD));
+    let audit: Value = r.send().await.unwrap().json().await.unwrap();
+    let mut changes: Vec<[String; 3]> = audit["entries"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|e| e["action"].as_str().is_some_and(|a| a.starts_with("cargo.owner.")))
+        .map(|e| {
+            let field = |k: &str| e[k].as_str().unwrap_or_default().to_owned();
+            [field("actor"), field("action"), field("detail")]
+        })
+        .collect();
+    changes.sort();
+    assert_eq!(
+        changes,
+        [
+            ["alice", "cargo.owner.add", "bob"],
+            ["bob", "cargo.owner.remove", "alice"],
+            ["carol", "cargo.owner.add", "alice"]
+        ]
+    );
 }
 
 #[tokio::test]

@@ -2,7 +2,8 @@
 //! (`auth-required`: cargo sends its token, raw, on every request): `cargo publish` of a library and
 //! of a second crate depending on it (cargo's verify build downloads the first from arca), a binary
 //! depending on the second built from arca alone, `cargo yank` and `--undo`, `cargo search`,
-//! `cargo owner --list`, the library found by search from the commit it was packaged from. The registry is defined by environment variables only, with a private
+//! `cargo owner --add`, `--list` and `--remove`, the library found by search from the commit it was
+//! packaged from. The registry is defined by environment variables only, with a private
 //! `CARGO_HOME`. Needs cargo (it builds this workspace).
 
 use crate::auth::setup;
@@ -88,7 +89,10 @@ async fn cargo_publishes_builds_yanks_and_searches_through_an_arca_token() {
     let (app, _) = setup(dir.path()).await;
     let repo = RepoName::parse("rs").unwrap();
     app.registry.create_repository(NewRepository::new(repo, Format::Cargo), &Actor::system()).await.unwrap();
-    app.auth.add_user(&Actor::system(), "ci", None, vec![Permission::parse("rs:read,publish").unwrap()]).await.unwrap();
+    for user in ["ci", "maintainer"] {
+        let grants = vec![Permission::parse("rs:read,publish").unwrap()];
+        app.auth.add_user(&Actor::system(), user, None, grants).await.unwrap();
+    }
     let scopes = vec![Permission::parse("rs:read,publish").unwrap()];
     let issued = app.auth.create_token(&Actor::system(), "ci", "cargo", scopes, None).await.unwrap();
     drop(app);
@@ -154,8 +158,27 @@ async fn cargo_publishes_builds_yanks_and_searches_through_an_arca_token() {
     let found = ok(cargo.cmd(&work, &["search", "--registry", "arca", "arca-cargo"])).await;
     assert!(found.contains("arca-cargo-lib = \"0.1.0\""), "{found}");
     assert!(found.contains("arca_cargo_util = \"0.1.0\""), "{found}");
-    let owners = ok(cargo.cmd(&work, &["owner", "--registry", "arca", "--list", "arca-cargo-lib"])).await;
-    assert!(owners.contains("ci"), "{owners}");
+    let list = ["owner", "--registry", "arca", "--list", "arca-cargo-lib"];
+    assert_eq!(ok(cargo.cmd(&work, &list)).await.trim(), "ci", "the first publisher owns the crate");
+
+    // Owners: another arca user is added and removed; an unknown login and the last owner are refused.
+    let added = run(cargo.cmd(&work, &["owner", "--registry", "arca", "--add", "maintainer", "arca-cargo-lib"])).await;
+    let shown = text(&added);
+    assert!(
+        added.status.success() && shown.contains("user maintainer has been added as an owner of crate arca-cargo-lib"),
+        "{shown}"
+    );
+    assert_eq!(ok(cargo.cmd(&work, &list)).await.lines().collect::<Vec<_>>(), ["ci", "maintainer"]);
+    let unknown = run(cargo.cmd(&work, &["owner", "--registry", "arca", "--add", "nobody", "arca-cargo-lib"])).await;
+    assert!(
+        !unknown.status.success() && text(&unknown).contains("could not find user with login `nobody`"),
+        "{}",
+        text(&unknown)
+    );
+    ok(cargo.cmd(&work, &["owner", "--registry", "arca", "--remove", "maintainer", "arca-cargo-lib"])).await;
+    assert_eq!(ok(cargo.cmd(&work, &list)).await.trim(), "ci");
+    let last = run(cargo.cmd(&work, &["owner", "--registry", "arca", "--remove", "ci", "arca-cargo-lib"])).await;
+    assert!(!last.status.success() && text(&last).contains("cannot remove all individual owners"), "{}", text(&last));
 
     // A token cargo cannot use is refused.
     let mut denied = cargo.cmd(&work, &["yank", "--registry", "arca", "--version", "0.1.0", "arca-cargo-lib"]);

@@ -149,3 +149,40 @@ pub(super) async fn a_package_status_is_kept_on_the_package(store: &dyn MetaStor
     assert!(set(demo.clone(), PackageStatus::default()).await);
     assert_eq!(store.package_status(&demo).await.expect("status"), Some(PackageStatus::default()));
 }
+
+pub(super) async fn crate_owners_are_kept_per_crate_and_written_in_a_unit_of_work(store: &dyn MetaStore) {
+    create_repositories(store, &["crates", "other"]).await;
+    let (demo, elsewhere) = (oci_name("crates/demo"), oci_name("other/demo"));
+    let logins = |names: &[&str]| names.iter().map(|n| (*n).to_owned()).collect::<Vec<String>>();
+    let owners = |name: OciName| async move { store.crate_owners(&name).await.expect("crate_owners") };
+    assert!(owners(demo.clone()).await.is_empty(), "none until recorded");
+    let mut work = store.begin().await.expect("begin");
+    assert_eq!(work.add_crate_owners(&demo, &logins(&["carol", "alice"]), T0).await.expect("add"), 2);
+    assert_eq!(work.add_crate_owners(&demo, &logins(&["alice", "bob"]), T0).await.expect("add"), 1, "alice stays once");
+    work.commit().await.expect("commit");
+    assert_eq!(owners(demo.clone()).await, logins(&["alice", "bob", "carol"]), "in byte order");
+    assert!(owners(elsewhere.clone()).await.is_empty(), "owners are per repository");
+    // A removal says who is left, and rolled back it removes nothing.
+    let mut work = store.begin().await.expect("begin");
+    let left = work.remove_crate_owners(&demo, &logins(&["alice", "carol", "nobody"])).await.expect("remove");
+    assert_eq!(left, logins(&["bob"]));
+    drop(work);
+    assert_eq!(owners(demo.clone()).await, logins(&["alice", "bob", "carol"]));
+    let mut work = store.begin().await.expect("begin");
+    assert_eq!(work.remove_crate_owners(&demo, &logins(&["bob"])).await.expect("remove"), logins(&["alice", "carol"]));
+    work.commit().await.expect("commit");
+    assert_eq!(owners(demo.clone()).await, logins(&["alice", "carol"]));
+    // A crate of an unknown repository has no owners to record.
+    let mut work = store.begin().await.expect("begin");
+    let unknown = work.add_crate_owners(&oci_name("nowhere/demo"), &logins(&["alice"]), T0).await;
+    assert_eq!(unknown.expect_err("unknown repository").kind, arca_core::ErrorKind::NameUnknown);
+    drop(work);
+    // Owners go with their repository.
+    let other = arca_types::RepoName::parse("other").expect("name");
+    let mut work = store.begin().await.expect("begin");
+    work.add_crate_owners(&elsewhere, &logins(&["dave"]), T0).await.expect("add");
+    work.commit().await.expect("commit");
+    assert!(store.delete_repository(&other, &audit("delete_repository")).await.expect("delete"));
+    create_repositories(store, &["other"]).await;
+    assert!(owners(elsewhere).await.is_empty(), "a repository created again starts without owners");
+}
