@@ -16,7 +16,8 @@
 //! Versions are unique ignoring build metadata: `<key>-<version without build>.crate` is claimed
 //! for good in the repository (`UnitOfWork::claim_file_name`) in the publish's unit of work, so
 //! `1.0.7+x` after `1.0.7` is refused, even after `1.0.7` is gone, and racing publishes have one
-//! winner.
+//! winner. The spelling is claimed the same way, so racing first publishes of `Foo` and `foo` have
+//! one winner too.
 //!
 //! Owners (`cargo_owners`): the first publish records its publisher; new versions and yanks need an
 //! owner or an administrator of the repository.
@@ -30,7 +31,7 @@ use super::rendered::Rendered;
 use crate::audit::{Actor, Outcome};
 use crate::blob::ByteStream;
 use crate::hasher::digest_of;
-use crate::meta::{FileClaim, FileName, Format, Repository, SearchHit, TagWrite};
+use crate::meta::{FileClaim, FileName, Format, Repository, SearchHit, TagWrite, UnitOfWork};
 use crate::time::rfc3339;
 use crate::{Error, ErrorKind, Result};
 use arca_cargo::{CrateLimits, IndexLine, NewCrate, Pubtime};
@@ -135,6 +136,29 @@ fn crate_provenance(krate: &NewCrate, vcs: Option<&arca_cargo::VcsInfo>) -> Vec<
     properties
 }
 
+/// Claims the crate's spelling in the publish's unit of work (a name claim whose digest is the
+/// spelling's): racing first publishes of `Foo` and `foo` have one winner, as racing versions do.
+async fn claim_spelling(
+    work: &mut dyn UnitOfWork,
+    repository: &RepoName,
+    name: &OciName,
+    spelling: &PackageId,
+    now: crate::meta::Millis,
+) -> Result<()> {
+    let file = format!("crate name {}", spelling.normalized());
+    let digest = digest_of(DigestAlgorithm::Sha256, spelling.as_str().as_bytes());
+    let claim = FileName { repository, package: &name.package, file: &file, digest: &digest };
+    match work.claim_file_name(&claim, now).await? {
+        FileClaim::New | FileClaim::Same => Ok(()),
+        FileClaim::Taken(_) => Err(Error::new(
+            ErrorKind::Conflict,
+            format!(
+                "crate `{spelling}` collides with a crate published under another spelling (names equal ignoring case and `-`/`_` are one crate): publish it under that spelling"
+            ),
+        )),
+    }
+}
+
 fn not_cargo(repository: &RepoName, format: Format) -> Error {
     Error::new(ErrorKind::Unsupported, format!("repository {repository} holds {format} packages, not cargo crates"))
 }
@@ -226,6 +250,7 @@ impl Registry {
             subject: None,
         };
         let mut work = self.ports.transactions.begin().await?;
+        claim_spelling(work.as_mut(), publish.repository, &name, &krate.name, now).await?;
         let claimed = format!("{}-{}.crate", krate.name.normalized(), arca_cargo::version_key(&krate.vers));
         let claim = FileName {
             repository: publish.repository,

@@ -198,6 +198,34 @@ async fn a_captured_publish_is_indexed_and_downloaded_and_bad_bodies_leave_nothi
     assert_eq!(manifest["layers"][0]["digest"], sha256(&krate));
 }
 
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn racing_first_publishes_of_two_spellings_leave_one() {
+    let server = TestServer::start().await;
+    let c = Client::new(&server);
+    cargo_repo(&c, "rs").await;
+    let mut racers = Vec::new();
+    for i in 0..8 {
+        let (name, version) =
+            if i % 2 == 0 { ("Race-Crate", format!("1.0.{i}")) } else { ("race_crate", format!("2.0.{i}")) };
+        let c = Client::new(&server);
+        racers.push(tokio::spawn(async move { publish(&c, "rs", body_of(name, &version)).await.0 }));
+    }
+    let mut won = 0;
+    for racer in racers {
+        let status = racer.await.unwrap();
+        assert!(status == StatusCode::OK || status == StatusCode::CONFLICT, "{status}");
+        won += usize::from(status == StatusCode::OK);
+    }
+    let r = c.get("/cargo/rs/index/ra/ce/race-crate").await;
+    let (index, other) = if r.status() == StatusCode::OK {
+        (r.text().await.unwrap(), "\"race_crate\"")
+    } else {
+        (c.get("/cargo/rs/index/ra/ce/race_crate").await.text().await.unwrap(), "\"Race-Crate\"")
+    };
+    assert_eq!(index.lines().count(), won, "{index}");
+    assert!(!index.contains(other), "one spelling only: {index}");
+}
+
 #[tokio::test]
 async fn names_collide_as_on_crates_io_and_build_metadata_is_not_a_new_version() {
     let server = TestServer::start().await;
