@@ -26,7 +26,7 @@ pub(crate) fn publish_body(json: &[u8], krate: &[u8]) -> Vec<u8> {
 }
 
 /// A tar entry (GNU header, as cargo writes them) for a regular file.
-pub(crate) fn tar_file(path: &str, data: &[u8]) -> Vec<u8> {
+fn tar_file(path: &str, data: &[u8]) -> Vec<u8> {
     let mut h = [0u8; 512];
     h[..path.len()].copy_from_slice(path.as_bytes());
     h[100..108].copy_from_slice(b"0000644\0");
@@ -45,17 +45,20 @@ pub(crate) fn tar_file(path: &str, data: &[u8]) -> Vec<u8> {
     out
 }
 
-/// A `.crate` of `name` `version` whose Cargo.toml says `toml_name` `toml_version`.
-fn crate_file(name: &str, version: &str, toml_name: &str, toml_version: &str) -> Vec<u8> {
-    let root = format!("{name}-{version}");
-    let toml = format!("[package]\nname = \"{toml_name}\"\nversion = \"{toml_version}\"\nedition = \"2021\"\n");
-    let mut tar =
-        [tar_file(&format!("{root}/Cargo.toml"), toml.as_bytes()), tar_file(&format!("{root}/src/lib.rs"), b"")]
-            .concat();
+/// A gzipped tar of these regular files, as `cargo package` writes one.
+pub(crate) fn gzip_tar(files: &[(&str, &[u8])]) -> Vec<u8> {
+    let mut tar: Vec<u8> = files.iter().flat_map(|(path, data)| tar_file(path, data)).collect();
     tar.extend_from_slice(&[0u8; 1024]);
     let mut gz = GzEncoder::new(Vec::new(), Compression::default());
     gz.write_all(&tar).unwrap();
     gz.finish().unwrap()
+}
+
+/// A `.crate` of `name` `version` whose Cargo.toml says `toml_name` `toml_version`.
+fn crate_file(name: &str, version: &str, toml_name: &str, toml_version: &str) -> Vec<u8> {
+    let root = format!("{name}-{version}");
+    let toml = format!("[package]\nname = \"{toml_name}\"\nversion = \"{toml_version}\"\nedition = \"2021\"\n");
+    gzip_tar(&[(&format!("{root}/Cargo.toml"), toml.as_bytes()), (&format!("{root}/src/lib.rs"), b"")])
 }
 
 fn metadata(name: &str, version: &str) -> Vec<u8> {

@@ -2,15 +2,12 @@
 //! `package.repository`, a Maven GAV's deploy-URL matrix parameters (as Artifactory takes them) and
 //! its POM's `<scm>`, all as the version's reserved `vcs.*`/`build.*` properties.
 
-use crate::cargo::{cargo_repo, publish_body, tar_file};
+use crate::cargo::{cargo_repo, gzip_tar, publish_body};
 use crate::maven::Maven;
 use crate::support::Client;
 use arca_server::testing::TestServer;
-use flate2::Compression;
-use flate2::write::GzEncoder;
 use reqwest::StatusCode;
 use serde_json::{Value, json};
-use std::io::Write;
 
 const REVISION: &str = "3f1c2ab4d5e6f708192a3b4c5d6e7f8091a2b3c4";
 
@@ -26,16 +23,11 @@ fn crate_with_vcs_info(name: &str, version: &str, vcs_info: &str) -> Vec<u8> {
     let toml = format!(
         "[package]\nname = \"{name}\"\nversion = \"{version}\"\nedition = \"2021\"\nrepository = \"https://git.example/acme/{name}\"\n"
     );
-    let mut tar = [
-        tar_file(&format!("{root}/.cargo_vcs_info.json"), vcs_info.as_bytes()),
-        tar_file(&format!("{root}/Cargo.toml"), toml.as_bytes()),
-        tar_file(&format!("{root}/src/lib.rs"), b""),
-    ]
-    .concat();
-    tar.extend_from_slice(&[0u8; 1024]);
-    let mut gz = GzEncoder::new(Vec::new(), Compression::default());
-    gz.write_all(&tar).unwrap();
-    gz.finish().unwrap()
+    gzip_tar(&[
+        (&format!("{root}/.cargo_vcs_info.json"), vcs_info.as_bytes()),
+        (&format!("{root}/Cargo.toml"), toml.as_bytes()),
+        (&format!("{root}/src/lib.rs"), b""),
+    ])
 }
 
 fn crate_metadata(name: &str, version: &str) -> Vec<u8> {

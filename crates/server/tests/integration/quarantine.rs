@@ -1,15 +1,12 @@
 //! A quarantined crate or Maven artifact is withheld, as a quarantined PyPI project is: its index
 //! file, downloads, files and metadata answer 404 until it is active again.
 
-use crate::cargo::{cargo_repo, publish_body, tar_file};
+use crate::cargo::{cargo_repo, gzip_tar, publish_body};
 use crate::maven::{Maven, pom};
 use crate::support::Client;
 use arca_server::testing::TestServer;
-use flate2::Compression;
-use flate2::write::GzEncoder;
 use reqwest::StatusCode;
 use serde_json::json;
-use std::io::Write;
 
 async fn set_status(c: &Client, repo: &str, package: &str, status: &str) {
     let url = c.url(&format!("/api/v1/repositories/{repo}/packages/{package}/status"));
@@ -19,11 +16,7 @@ async fn set_status(c: &Client, repo: &str, package: &str, status: &str) {
 
 fn small_crate() -> Vec<u8> {
     let toml = b"[package]\nname = \"held\"\nversion = \"1.0.0\"\nedition = \"2021\"\n";
-    let mut tar = [tar_file("held-1.0.0/Cargo.toml", toml), tar_file("held-1.0.0/src/lib.rs", b"")].concat();
-    tar.extend_from_slice(&[0u8; 1024]);
-    let mut gz = GzEncoder::new(Vec::new(), Compression::default());
-    gz.write_all(&tar).unwrap();
-    gz.finish().unwrap()
+    gzip_tar(&[("held-1.0.0/Cargo.toml", toml), ("held-1.0.0/src/lib.rs", b"")])
 }
 
 #[tokio::test]
