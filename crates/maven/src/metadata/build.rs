@@ -24,7 +24,7 @@ pub fn artifact_metadata<'a>(
     last_updated: Timestamp,
 ) -> Metadata {
     let mut versions: Vec<String> = versions.into_iter().map(|v| base_version(v).into_owned()).collect();
-    versions.sort_by(|a, b| VersionScheme::Maven.compare(a, b));
+    VersionScheme::Maven.sort_by_version(&mut versions, String::as_str);
     versions.dedup();
     let release = versions.iter().rev().find(|v| !is_snapshot(v)).cloned();
     let (group, artifact) = coordinates(package);
