@@ -289,19 +289,29 @@ impl Registry {
     /// published with, and a version is new ignoring build metadata (the claim in the unit of work
     /// settles races; this gives the clearer message).
     async fn check_cargo_collisions(&self, name: &OciName, krate: &NewCrate) -> Result<()> {
+        // The listing alone says which versions exist (their tags); one manifest says the spelling,
+        // which every version shares. Reading every version's manifest made publishing quadratic
+        // in the crate's versions.
+        let hits = self.versions(name, MAX_VERSIONS, None).await?.hits;
+        let crates: Vec<SearchHit> =
+            hits.into_iter().filter(|h| h.artifact_type.as_deref() == Some(CARGO_ARTIFACT_TYPE)).collect();
+        if let Some(first) = crates.first()
+            && let Some(existing) = self.cargo_listed_version(name, first.clone()).await?
+            && existing.name != krate.name.as_str()
+        {
+            return Err(Error::new(
+                ErrorKind::Conflict,
+                format!(
+                    "crate `{}` collides with the existing crate `{}` (names equal ignoring case and `-`/`_` are one crate): publish it as `{}`",
+                    krate.name, existing.name, existing.name
+                ),
+            ));
+        }
         let key = arca_cargo::version_key(&krate.vers);
-        for existing in self.cargo_versions(name).await? {
-            if existing.name != krate.name.as_str() {
-                return Err(Error::new(
-                    ErrorKind::Conflict,
-                    format!(
-                        "crate `{}` collides with the existing crate `{}` (names equal ignoring case and `-`/`_` are one crate): publish it as `{}`",
-                        krate.name, existing.name, existing.name
-                    ),
-                ));
-            }
-            if SemVer::parse(&existing.version).is_ok_and(|v| arca_cargo::version_key(&v) == key) {
-                return Err(already_uploaded(&existing.name, &existing.version));
+        for hit in &crates {
+            let version = Ecosystem::Cargo.tag_version(&hit.version);
+            if SemVer::parse(&version).is_ok_and(|v| arca_cargo::version_key(&v) == key) {
+                return Err(already_uploaded(krate.name.as_str(), &version));
             }
         }
         Ok(())
