@@ -21,15 +21,15 @@
 #            3 versions; arca vs nginx serving the same bytes (copied from arca).
 #
 # The many-version crate and artifact are published to arca through its HTTP API, 4 clients (the time
-# is reported). arca's cargo publish costs more the more versions the crate has (about 0.085 ms per
-# existing version per publish on the 2-core VM, bench/RESULTS.md stop 26), so 10 000 versions take
-# about 40 minutes to populate; CARGO_VERSIONS=3000 takes about 6.
+# is reported). arca's cargo publish costs more the more versions the crate has (it re-reads every
+# earlier version, bench/RESULTS.md stop 26), so populating 10 000 versions took 31 minutes on the
+# 2-core VM; CARGO_VERSIONS=3000 took 2.
 #
 # Each row runs ROUNDS times, the servers alternating (the order rotates every round); within a round a
 # server runs CARGO_RUNS cargo fetches (5) or MVN_RUNS mvn resolves (3) back to back and the round's
 # figure is their median; the report gives the median of the rounds and every round.
 #
-#   bash bench/registries.sh                        # ROUNDS=3 VERSIONS=10000, ~20-30 min
+#   bash bench/registries.sh                        # ROUNDS=3 VERSIONS=10000, ~45 min (see below)
 #   ROUNDS=1 bash bench/registries.sh               # one round of everything
 #   PHASES=latency bash bench/registries.sh         # only the latency rows (also: cargo, maven)
 #   ARCA_BIN=/path/to/arca PIN=0 bash bench/registries.sh
