@@ -79,7 +79,9 @@ pub fn run(conn: &Connection, query: &Query, fetch: Fetch) -> SqlResult<Output> 
     let mut statement = conn.prepare_cached(&query.sql).map_err(error)?;
     let in_order = numbered_in_order(&query.sql) == Some(statement.parameter_count());
     for index in 1..=statement.parameter_count() {
-        let arg = match statement.parameter_name(index).filter(|_| !in_order) {
+        // Asking for the name is the walk to avoid: not even called when the placeholders are in order.
+        let name = if in_order { None } else { statement.parameter_name(index) };
+        let arg = match name {
             Some(name) => {
                 let number = name.trim_start_matches(['$', '?']).parse::<usize>().ok();
                 number.and_then(|n| query.args.get(n.wrapping_sub(1)))
