@@ -32,6 +32,8 @@ mod gc;
 mod generic;
 #[path = "integration/hostile.rs"]
 mod hostile;
+#[path = "integration/language_lifecycle.rs"]
+mod language_lifecycle;
 #[path = "integration/maven.rs"]
 mod maven;
 #[path = "integration/maven_clients.rs"]

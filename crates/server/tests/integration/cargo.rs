@@ -68,7 +68,7 @@ fn metadata(name: &str, version: &str) -> Vec<u8> {
     .into_bytes()
 }
 
-fn body_of(name: &str, version: &str) -> Vec<u8> {
+pub(crate) fn body_of(name: &str, version: &str) -> Vec<u8> {
     publish_body(&metadata(name, version), &crate_file(name, version, name, version))
 }
 
