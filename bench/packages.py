@@ -20,6 +20,7 @@ resolver has to pick 1.1.0 over 2.0.0 everywhere, and the tree has diamonds (sha
 """
 import base64, concurrent.futures, gzip, hashlib, http.client, io, json, os, shutil, statistics, sys, tarfile
 import threading, time, urllib.parse, zipfile
+from benchlib import Pool, run_parallel
 
 SET = 50
 SET_VERSIONS = ["1.0.0", "1.1.0", "2.0.0"]
@@ -101,38 +102,6 @@ def wheel_form(path):
               ("pyversion", "py3"), ("summary", headers.get("Summary", "")),
               ("sha256_digest", hashlib.sha256(data).hexdigest())]
     return multipart(fields, filename, data)
-
-
-class Pool:
-    """One keep-alive connection per thread."""
-
-    def __init__(self, url):
-        u = urllib.parse.urlsplit(url)
-        self.host, self.base = u.netloc, u.path.rstrip("/")
-        self.local = threading.local()
-
-    def request(self, method, path, body=None, headers=None):
-        for attempt in range(3):
-            conn = getattr(self.local, "conn", None)
-            if conn is None:
-                conn = self.local.conn = http.client.HTTPConnection(self.host, timeout=600)
-            try:
-                conn.request(method, self.base + path, body, headers or {})
-                r = conn.getresponse()
-                return r.status, r.read(), r
-            except (http.client.RemoteDisconnected, ConnectionResetError, BrokenPipeError):
-                conn.close()
-                self.local.conn = None
-                if attempt == 2:
-                    raise
-
-
-def run_parallel(concurrency, items, work):
-    t0 = time.monotonic()
-    with concurrent.futures.ThreadPoolExecutor(concurrency) as ex:
-        for f in [ex.submit(work, it) for it in items]:
-            f.result()
-    return time.monotonic() - t0
 
 
 def pypi_upload(url, concurrency, files):

@@ -27,6 +27,7 @@ all 50 transitively (poms first, then jars).
 """
 import concurrent.futures, gzip, hashlib, http.client, io, json, os, statistics, struct, sys, tarfile
 import threading, time, urllib.parse, zipfile
+from benchlib import Pool, run_parallel
 
 CRATES = 100
 CRATE_VERSIONS = ["1.0.0", "1.1.0", "2.0.0"]
@@ -101,38 +102,6 @@ def crate_versions(out, name, n):
         write_crate(out, name, f"1.{k // 1000}.{k % 1000}", [], order)
     with open(os.path.join(out, "order"), "w") as f:
         f.write("\n".join(order) + "\n")
-
-
-class Pool:
-    """One keep-alive connection per thread."""
-
-    def __init__(self, url):
-        u = urllib.parse.urlsplit(url)
-        self.host, self.base = u.netloc, u.path.rstrip("/")
-        self.local = threading.local()
-
-    def request(self, method, path, body=None, headers=None):
-        for attempt in range(3):
-            conn = getattr(self.local, "conn", None)
-            if conn is None:
-                conn = self.local.conn = http.client.HTTPConnection(self.host, timeout=600)
-            try:
-                conn.request(method, self.base + path, body, headers or {})
-                r = conn.getresponse()
-                return r.status, r.read(), r
-            except (http.client.RemoteDisconnected, ConnectionResetError, BrokenPipeError):
-                conn.close()
-                self.local.conn = None
-                if attempt == 2:
-                    raise
-
-
-def run_parallel(concurrency, items, work):
-    t0 = time.monotonic()
-    with concurrent.futures.ThreadPoolExecutor(concurrency) as ex:
-        for f in [ex.submit(work, it) for it in items]:
-            f.result()
-    return time.monotonic() - t0
 
 
 def cargo_publish(api, concurrency, directory):
