@@ -49,7 +49,7 @@ struct ConfigFlags {
     /// Metadata database: sqlite://PATH or postgres://… [default: sqlite under the data directory].
     #[arg(long, global = true)]
     database: Option<String>,
-    /// Blob storage: file://DIR [default: the data directory].
+    /// Blob storage: file://DIR or s3://BUCKET/PREFIX (endpoint and keys: s3.* or AWS_* variables) [default: the data directory].
     #[arg(long, global = true)]
     storage: Option<String>,
     /// Serve beyond loopback without authentication (dangerous).

@@ -63,6 +63,12 @@ pub trait BlobStore: Send + Sync + 'static {
 
     /// Checks the backend answers (for readiness).
     async fn ping(&self) -> Result<()>;
+
+    /// A URL from which a client may download `digest` itself (an object store's presigned URL),
+    /// when the store is set to hand them out; `None`: the bytes go through the node.
+    async fn download_url(&self, _digest: &Digest) -> Result<Option<String>> {
+        Ok(None)
+    }
 }
 
 /// Appends to one upload's staging area.

@@ -25,6 +25,16 @@ pub fn header_value(s: &str) -> HeaderValue {
     HeaderValue::from_str(s).unwrap_or_else(|_| HeaderValue::from_static("invalid"))
 }
 
+/// A `307 Temporary Redirect` to `url` (a blob store's presigned download): the method and any `Range`
+/// header are sent again to the new location, and nothing of the answer is cached.
+pub fn temporary_redirect(url: &str) -> http::response::Builder {
+    http::Response::builder()
+        .status(http::StatusCode::TEMPORARY_REDIRECT)
+        .header(http::header::LOCATION, header_value(url))
+        .header(http::header::CACHE_CONTROL, "no-store")
+        .header(http::header::CONTENT_LENGTH, 0)
+}
+
 /// Put in a request's extensions by the server's listener when the request came over TLS.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct ServedOverTls;

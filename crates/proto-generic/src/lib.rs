@@ -165,6 +165,9 @@ async fn get(registry: &Registry, name: &OciName, version: &Tag, file: &str, hea
     if head {
         return Ok(file_headers(StatusCode::OK, &etag, &f, f.size).body(Body::empty()).expect("valid response"));
     }
+    if let Some(url) = registry.blob_download_url(name, &f.digest).await? {
+        return Ok(arca_http::temporary_redirect(&url).body(Body::empty()).expect("valid response"));
+    }
     let range = arca_http::range::requested(&parts.headers);
     let read = match registry.get_blob(name, &f.digest, range).await {
         Err(e) if e.kind == ErrorKind::RangeNotSatisfiable => {

@@ -23,6 +23,14 @@ pub(crate) async fn get(registry: &Registry, name: &OciName, digest: &Digest, he
             Outcome::Proceed => builder.body(Body::empty()).expect("valid response"),
         });
     }
+    // Object storage set to redirect: the client fetches the bytes (and its range) from there, as
+    // Distribution's redirecting storage middleware does; every client follows a 307 for a blob.
+    if let Some(url) = registry.blob_download_url(name, digest).await? {
+        return Ok(arca_http::temporary_redirect(&url)
+            .header("docker-content-digest", digest.as_str())
+            .body(Body::empty())
+            .expect("valid response"));
+    }
     // An unparsable Range header is ignored (RFC 9110); a parsable but unsatisfiable one is a 416.
     let range = arca_http::range::requested(&parts.headers);
     let read = match registry.get_blob(name, digest, range).await {

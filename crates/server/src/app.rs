@@ -66,11 +66,7 @@ impl App {
     pub async fn build_with(settings: &Settings, seams: Seams) -> Result<Self, StartupError> {
         let (blobs, blobs_on_disk) = match seams.blobs {
             Some(blobs) => (blobs, false),
-            None => {
-                let blobs = open_file_store(settings)?;
-                let on_disk = blobs.holds_blobs().map_err(err("blob store"))?;
-                (Arc::new(blobs) as Arc<dyn BlobStore>, on_disk)
-            }
+            None => open_blob_store(settings).await?,
         };
         let clock = seams.clock.unwrap_or_else(arca_core::clock::system);
         let meta = arca_store_sql::SqlMetaStore::connect(&settings.database).await.map_err(err("database"))?;
@@ -244,7 +240,22 @@ fn err(what: &'static str) -> impl Fn(arca_core::Error) -> StartupError {
     move |e| StartupError(format!("{what}: {e}"))
 }
 
-pub(crate) fn open_file_store(settings: &Settings) -> Result<arca_store_fs::FsBlobStore, StartupError> {
+/// The configured blob store (`file://` or `s3://`), and whether it holds blobs already.
+pub(crate) async fn open_blob_store(settings: &Settings) -> Result<(Arc<dyn BlobStore>, bool), StartupError> {
+    let Some(s3) = &settings.s3 else {
+        let blobs = open_file_store(settings)?;
+        let on_disk = blobs.holds_blobs().map_err(err("blob store"))?;
+        return Ok((Arc::new(blobs), on_disk));
+    };
+    let mut blobs = arca_store_s3::S3BlobStore::open(&s3.config).map_err(err("object storage"))?;
+    if let Some(expiry) = s3.redirect {
+        blobs = blobs.with_download_redirects(expiry);
+    }
+    let stored = blobs.holds_blobs().await.map_err(err("object storage"))?;
+    Ok((Arc::new(blobs), stored))
+}
+
+fn open_file_store(settings: &Settings) -> Result<arca_store_fs::FsBlobStore, StartupError> {
     let root = settings.storage.strip_prefix("file://").unwrap_or(&settings.storage);
     std::fs::create_dir_all(&settings.data)
         .map_err(|e| StartupError(format!("data directory {}: {e}", settings.data.display())))?;

@@ -53,9 +53,9 @@ pub async fn backup(settings: &Settings, dir: &Path) -> Result<Copied, StartupEr
     live.snapshot_to(&partial).await.map_err(fail)?;
     live.close().await;
     let snapshot = SqlMetaStore::connect(&sqlite_url(&partial)).await.map_err(fail)?;
-    let source = crate::app::open_file_store(settings)?;
+    let (source, _) = crate::app::open_blob_store(settings).await?;
     let target = FsBlobStore::open(dir.to_owned()).map_err(fail)?;
-    let mut copied = copy_blobs(&snapshot, &source, &target).await?;
+    let mut copied = copy_blobs(&snapshot, source.as_ref(), &target).await?;
     copied.audit_entries = arca_core::audit::AuditLog::audit_head(&snapshot).await.map_err(fail)?.seq;
     snapshot.close().await;
     // Its last connection closed, SQLite folds the snapshot's WAL back in and removes `-wal`/`-shm`.
@@ -90,8 +90,8 @@ pub async fn restore(dir: &Path, settings: &Settings) -> Result<Copied, StartupE
     std::fs::copy(&backup_db, &database).map_err(|e| fail(format!("copying the database: {e}")))?;
     let restored = SqlMetaStore::connect(&settings.database).await.map_err(fail)?;
     let source = FsBlobStore::open(dir.to_owned()).map_err(fail)?;
-    let target = crate::app::open_file_store(settings)?;
-    let mut copied = copy_blobs(&restored, &source, &target).await?;
+    let (target, _) = crate::app::open_blob_store(settings).await?;
+    let mut copied = copy_blobs(&restored, &source, target.as_ref()).await?;
     let verified = arca_core::audit::verify(&restored).await.map_err(fail)?;
     if let Err(broken) = verified {
         return Err(fail(format!("the restored audit log does not verify: {broken:?}")));

@@ -38,6 +38,15 @@ const KEYS: &[(&str, &str, bool)] = &[
     ("data", "\"./arca-data\"", false),
     ("database", "\"\"", true),
     ("storage", "\"\"", false),
+    ("s3.endpoint", "\"\"", false),
+    ("s3.region", "\"us-east-1\"", false),
+    ("s3.access_key_id", "\"\"", true),
+    ("s3.secret_access_key", "\"\"", true),
+    ("s3.session_token", "\"\"", true),
+    ("s3.virtual_hosted", "false", false),
+    ("s3.part_size_mib", "8", false),
+    ("s3.redirect_downloads", "false", false),
+    ("s3.redirect_expiry_secs", "300", false),
     ("auth.enabled", "false", false),
     ("auth.anonymous_read", "[]", false),
     ("auth.token_ttl_secs", "300", false),
@@ -67,6 +76,18 @@ const KEYS: &[(&str, &str, bool)] = &[
     ("oci.max_page", "1000", false),
     ("oci.upload_ttl_secs", "86400", false),
     ("oci.upload_reap_interval_secs", "60", false),
+];
+
+/// The AWS SDKs' environment variables and the keys they set; of two for one key, the later wins
+/// (as in the SDKs: the S3-specific endpoint, `AWS_REGION`).
+const AWS_ENV: &[(&str, &str)] = &[
+    ("AWS_ENDPOINT_URL", "s3.endpoint"),
+    ("AWS_ENDPOINT_URL_S3", "s3.endpoint"),
+    ("AWS_DEFAULT_REGION", "s3.region"),
+    ("AWS_REGION", "s3.region"),
+    ("AWS_ACCESS_KEY_ID", "s3.access_key_id"),
+    ("AWS_SECRET_ACCESS_KEY", "s3.secret_access_key"),
+    ("AWS_SESSION_TOKEN", "s3.session_token"),
 ];
 
 /// Raw values by key, each with its source.
@@ -128,7 +149,14 @@ impl RawConfig {
         if let Some(path) = file {
             raw.apply_file(path)?;
         }
-        let env: BTreeMap<String, String> = env.into_iter().filter(|(k, _)| k.starts_with("ARCA_")).collect();
+        let env: BTreeMap<String, String> =
+            env.into_iter().filter(|(k, _)| k.starts_with("ARCA_") || k.starts_with("AWS_")).collect();
+        // The AWS SDKs' standard variables, under arca's own (`ARCA_S3__…`) and flags.
+        for (var, key) in AWS_ENV {
+            if let Some(v) = env.get(*var).filter(|v| !v.is_empty()) {
+                raw.set(key, v, Source::Env((*var).to_owned()))?;
+            }
+        }
         raw.admin_password = env.get("ARCA_ADMIN_PASSWORD").filter(|p| !p.is_empty()).map(|p| Secret(p.clone()));
         for (key, _, _) in KEYS {
             let var = env_var(key);
@@ -245,8 +273,10 @@ pub struct Settings {
     pub data: PathBuf,
     /// `sqlite://…` or `postgres://…`.
     pub database: String,
-    /// `file://<dir>`.
+    /// `file://<dir>` or `s3://<bucket>/<prefix>`.
     pub storage: String,
+    /// The bucket of an `s3://` storage and how to reach it.
+    pub s3: Option<S3Settings>,
     pub auth_enabled: bool,
     /// Repository patterns anyone may read without credentials (with auth enabled).
     pub auth_anonymous_read: Vec<String>,
@@ -277,6 +307,44 @@ pub struct Settings {
     pub tls: Option<crate::TlsFiles>,
 }
 
+/// Object storage: the bucket, and whether downloads are redirected to presigned URLs.
+#[derive(Debug, Clone)]
+pub struct S3Settings {
+    pub config: arca_store_s3::S3Config,
+    /// Blob downloads answer `307` to a presigned URL valid this long (`s3.redirect_downloads`).
+    pub redirect: Option<std::time::Duration>,
+}
+
+/// `s3://BUCKET/PREFIX` (`rest` is what follows `s3://`) with the `s3.*` keys.
+fn s3_settings(raw: &RawConfig, rest: &str) -> Result<S3Settings, ConfigError> {
+    let (bucket, prefix) = rest.split_once('/').unwrap_or((rest, ""));
+    if bucket.is_empty() {
+        return Err(ConfigError(format!("storage \"s3://{rest}\": name the bucket (s3://BUCKET/PREFIX)")));
+    }
+    let text = |key: &str| Some(raw.str(key).to_owned()).filter(|v| !v.is_empty());
+    let part_mib = u64::try_from(raw.int("s3.part_size_mib")).unwrap_or(0);
+    if !(5..=5120).contains(&part_mib) {
+        return Err(ConfigError("s3.part_size_mib must be between 5 and 5120 (S3's part sizes)".into()));
+    }
+    let config = arca_store_s3::S3Config {
+        bucket: bucket.to_owned(),
+        prefix: prefix.trim_matches('/').to_owned(),
+        endpoint: text("s3.endpoint"),
+        region: raw.str("s3.region").to_owned(),
+        access_key_id: text("s3.access_key_id"),
+        secret_access_key: text("s3.secret_access_key"),
+        session_token: text("s3.session_token"),
+        virtual_hosted: raw.bool("s3.virtual_hosted"),
+        part_size: usize::try_from(part_mib << 20).unwrap_or(usize::MAX),
+    };
+    let expiry = u64::try_from(raw.int("s3.redirect_expiry_secs")).ok().filter(|s| (1..=604_800).contains(s));
+    let Some(expiry) = expiry else {
+        return Err(ConfigError("s3.redirect_expiry_secs must be between 1 and 604800 (7 days, S3's limit)".into()));
+    };
+    let redirect = raw.bool("s3.redirect_downloads").then(|| std::time::Duration::from_secs(expiry));
+    Ok(S3Settings { config, redirect })
+}
+
 impl Settings {
     pub fn from_raw(raw: &RawConfig) -> Result<Self, ConfigError> {
         let listen =
@@ -291,9 +359,10 @@ impl Settings {
         };
         let storage = match raw.str("storage") {
             "" => format!("file://{}", data.display()),
-            url if url.starts_with("file://") => url.to_owned(),
-            url => return Err(ConfigError(format!("storage {url:?}: only file://DIR is available in this build"))),
+            url if url.starts_with("file://") || url.starts_with("s3://") => url.to_owned(),
+            url => return Err(ConfigError(format!("storage {url:?}: use file://DIR or s3://BUCKET/PREFIX"))),
         };
+        let s3 = storage.strip_prefix("s3://").map(|bucket| s3_settings(raw, bucket)).transpose()?;
         let log_json = match raw.str("log.format") {
             "text" => false,
             "json" => true,
@@ -327,6 +396,7 @@ impl Settings {
             data,
             database,
             storage,
+            s3,
             auth_enabled: raw.bool("auth.enabled"),
             auth_anonymous_read: raw
                 .strings("auth.anonymous_read")

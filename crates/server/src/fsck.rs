@@ -44,8 +44,8 @@ fn fail(what: impl std::fmt::Display) -> StartupError {
 /// are removed from the blob store.
 pub async fn check(settings: &Settings, repair: bool) -> Result<Report, StartupError> {
     let meta = SqlMetaStore::connect(&settings.database).await.map_err(fail)?;
-    let blobs = crate::app::open_file_store(settings)?;
-    let report = check_stores(&meta, &blobs, repair).await;
+    let (blobs, _) = crate::app::open_blob_store(settings).await?;
+    let report = check_stores(&meta, blobs.as_ref(), repair).await;
     meta.close().await;
     report
 }

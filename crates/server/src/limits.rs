@@ -5,7 +5,7 @@
 use axum::extract::Request;
 use axum::middleware::Next;
 use axum::response::{IntoResponse, Response};
-use http::StatusCode;
+use http::{HeaderValue, StatusCode, header};
 
 /// Largest total size of header names and values accepted (nginx's default is 32 KiB too).
 pub const MAX_HEADER_BYTES: usize = 32 * 1024;
@@ -16,8 +16,17 @@ pub async fn headers(request: Request, next: Next) -> Response {
         let message = format!("request headers total {size} bytes; the limit is {MAX_HEADER_BYTES}\n");
         return (StatusCode::REQUEST_HEADER_FIELDS_TOO_LARGE, message).into_response();
     }
-    next.run(request).await
+    let mut response = next.run(request).await;
+    // A backend that did not answer (object storage, the database): nothing was recorded, and every
+    // protocol's clients may retry; say when, unless the protocol already did.
+    if response.status() == StatusCode::SERVICE_UNAVAILABLE && !response.headers().contains_key(header::RETRY_AFTER) {
+        response.headers_mut().insert(header::RETRY_AFTER, HeaderValue::from(UNAVAILABLE_RETRY_AFTER_SECS));
+    }
+    response
 }
+
+/// `Retry-After` of a 503: long enough for a restarted backend, short enough for a push to go on.
+const UNAVAILABLE_RETRY_AFTER_SECS: u64 = 5;
 
 /// Fails a request body that sends nothing for `idle` (every route: a half-sent JSON body must not
 /// hold a connection and a task forever). The protocol crates see the failure as a read error.

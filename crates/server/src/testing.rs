@@ -96,3 +96,55 @@ impl Drop for TestServer {
         }
     }
 }
+
+/// The S3-compatible server of the tests: `ARCA_TEST_S3` (`.ci/run` starts moto there).
+pub fn s3_endpoint() -> String {
+    std::env::var("ARCA_TEST_S3").unwrap_or_else(|_| "http://127.0.0.1:19090".into())
+}
+
+/// The bucket every S3 test shares (each uses its own prefix).
+pub const S3_BUCKET: &str = "arca-test";
+
+/// Object storage on the test server under a fresh prefix, reached at `endpoint` (the test server's,
+/// or a proxy in front of it); the bucket is made if needed (moto accepts an unsigned create).
+pub async fn s3_storage(endpoint: &str) -> crate::config::S3Settings {
+    crate::tls::install_default_provider();
+    create_test_bucket().await;
+    crate::config::S3Settings {
+        config: arca_store_s3::S3Config {
+            bucket: S3_BUCKET.into(),
+            prefix: format!("t-{}", uuid::Uuid::new_v4().simple()),
+            endpoint: Some(endpoint.to_owned()),
+            region: "us-east-1".into(),
+            access_key_id: Some("test".into()),
+            secret_access_key: Some("test".into()),
+            session_token: None,
+            virtual_hosted: false,
+            part_size: arca_store_s3::MIN_PART_SIZE,
+        },
+        redirect: None,
+    }
+}
+
+/// Settings adjusted to keep blobs in `s3` instead of the data directory.
+pub fn on_s3(settings: &mut Settings, s3: &crate::config::S3Settings) {
+    settings.storage = format!("s3://{}/{}", s3.config.bucket, s3.config.prefix);
+    settings.s3 = Some(s3.clone());
+}
+
+/// `PUT /<bucket>` on the test server, by hand (the server's dependencies have no HTTP client).
+async fn create_test_bucket() {
+    use tokio::io::{AsyncReadExt, AsyncWriteExt};
+    let endpoint = s3_endpoint();
+    let host = endpoint.trim_start_matches("http://").trim_end_matches('/').to_owned();
+    let mut stream = tokio::net::TcpStream::connect(&host)
+        .await
+        .unwrap_or_else(|e| panic!("no S3 server at {endpoint} (ARCA_TEST_S3; .ci/run starts one): {e}"));
+    let request =
+        format!("PUT /{S3_BUCKET} HTTP/1.1\r\nHost: {host}\r\nContent-Length: 0\r\nConnection: close\r\n\r\n");
+    stream.write_all(request.as_bytes()).await.expect("creating the test bucket");
+    let mut answer = String::new();
+    stream.read_to_string(&mut answer).await.expect("creating the test bucket");
+    let status = answer.split(' ').nth(1).unwrap_or_default();
+    assert!(status == "200" || status == "409", "creating the test bucket: {answer}");
+}

@@ -70,6 +70,8 @@ mod quota;
 mod restart;
 #[path = "integration/retention.rs"]
 mod retention;
+#[path = "integration/s3.rs"]
+mod s3;
 #[path = "integration/scrub.rs"]
 mod scrub;
 #[path = "integration/search.rs"]

@@ -99,6 +99,13 @@ impl Registry {
         }
     }
 
+    /// Where a client may download a blob visible in `name` straight from the blob store (a presigned
+    /// URL), when the store hands such URLs out; `None`: read it with [`Self::get_blob`].
+    pub async fn blob_download_url(&self, name: &OciName, digest: &Digest) -> Result<Option<String>> {
+        self.stat_blob(name, digest).await?;
+        self.blobs.download_url(digest).await
+    }
+
     pub async fn get_blob(&self, name: &OciName, digest: &Digest, range: Option<RangeSpec>) -> Result<BlobRead> {
         let size = self.stat_blob(name, digest).await?;
         let range = range.map(|r| r.resolve(size)).transpose().map_err(|_| {

@@ -126,6 +126,14 @@ fn only_store_sql_depends_on_sqlx_directly() {
 }
 
 #[test]
+fn only_store_s3_depends_on_the_object_storage_client() {
+    let deps = normal_deps(&metadata());
+    let direct: Vec<_> =
+        deps.iter().filter(|(k, v)| k.starts_with("arca-") && v.contains("object_store")).map(|(k, _)| k).collect();
+    assert_eq!(direct, ["arca-store-s3"], "only arca-store-s3 may depend on object_store");
+}
+
+#[test]
 fn no_production_crate_depends_on_the_testkit() {
     let deps = normal_deps(&metadata());
     let users: Vec<_> = deps
