@@ -31,6 +31,8 @@ mod oras;
 mod promote;
 #[path = "integration/pypi.rs"]
 mod pypi;
+#[path = "integration/scaleout.rs"]
+mod scaleout;
 #[path = "integration/serve.rs"]
 mod serve;
 #[path = "integration/skopeo.rs"]

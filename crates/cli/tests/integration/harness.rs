@@ -46,21 +46,31 @@ impl Registry {
 
     /// `arca serve --listen 127.0.0.1:0 --data <tempdir> <extra args>`.
     pub fn serve(extra: &[&str]) -> Self {
-        Self::serve_in(tempfile::tempdir().expect("temp dir"), extra)
+        Self::serve_env(extra, &[])
     }
 
-    /// Kills the server with SIGKILL (no shutdown at all) and starts a new one on the same data.
-    pub fn kill_and_restart(mut self, extra: &[&str]) -> Self {
+    /// [`Registry::serve`] with more environment variables (`AWS_ENDPOINT_URL`, …).
+    pub fn serve_env(extra: &[&str], env: &[(&str, &str)]) -> Self {
+        Self::serve_in(tempfile::tempdir().expect("temp dir"), extra, env)
+    }
+
+    /// Kills the server with SIGKILL, at once (a crash: no shutdown, requests cut mid-way).
+    pub fn kill(&mut self) {
         if let Some(child) = &mut self.server {
             let _ = child.kill();
             let _ = child.wait();
         }
         self.server = None;
-        let data = self._data.take().expect("a registry this harness started");
-        Self::serve_in(data, extra)
     }
 
-    fn serve_in(data: tempfile::TempDir, extra: &[&str]) -> Self {
+    /// Kills the server with SIGKILL (no shutdown at all) and starts a new one on the same data.
+    pub fn kill_and_restart(mut self, extra: &[&str]) -> Self {
+        self.kill();
+        let data = self._data.take().expect("a registry this harness started");
+        Self::serve_in(data, extra, &[])
+    }
+
+    fn serve_in(data: tempfile::TempDir, extra: &[&str], env: &[(&str, &str)]) -> Self {
         let log = data.path().join("server.log");
         let stderr = std::fs::File::create(&log).expect("server log");
         let mut child = arca()
@@ -68,6 +78,7 @@ impl Registry {
             .args(["--listen", "127.0.0.1:0", "--data"])
             .arg(data.path().join("data"))
             .args(extra)
+            .envs(env.iter().copied())
             .stdin(Stdio::null())
             .stdout(Stdio::piped())
             .stderr(stderr)

@@ -3,11 +3,9 @@
 //! by presigned redirect (skopeo follows it), and a bucket that stops answering: 503 with
 //! `Retry-After`, nothing recorded, the node up and serving again once the bucket is back.
 
-use crate::support::{Client, oci_error, sha256};
+use crate::support::{Client, Switch, oci_error, sha256};
 use arca_server::testing::{TestServer, on_s3, s3_endpoint, s3_storage};
 use std::sync::Arc;
-use tokio::net::{TcpListener, TcpStream};
-use tokio::sync::watch;
 
 const MIB: usize = 1024 * 1024;
 
@@ -109,43 +107,6 @@ async fn blobs_pushed_in_chunks_are_served_through_the_node_and_by_presigned_red
     assert!(pulled == layer, "skopeo got the layer byte for byte");
     redirecting.stop().await;
     streamed.stop().await;
-}
-
-/// A TCP proxy in front of the S3 server that can be switched off (open connections are cut, new
-/// ones refused) and on again: object storage that goes away and comes back.
-struct Switch {
-    endpoint: String,
-    on: watch::Sender<bool>,
-}
-
-impl Switch {
-    async fn start(target: String) -> Self {
-        let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
-        let endpoint = format!("http://{}", listener.local_addr().unwrap());
-        let (on, watching) = watch::channel(true);
-        tokio::spawn(async move {
-            loop {
-                let Ok((mut client, _)) = listener.accept().await else { return };
-                let mut off = watching.clone();
-                if !*off.borrow() {
-                    continue;
-                }
-                let target = target.clone();
-                tokio::spawn(async move {
-                    let Ok(mut upstream) = TcpStream::connect(&target).await else { return };
-                    tokio::select! {
-                        _ = tokio::io::copy_bidirectional(&mut client, &mut upstream) => {}
-                        _ = off.wait_for(|on| !*on) => {}
-                    }
-                });
-            }
-        });
-        Self { endpoint, on }
-    }
-
-    fn set(&self, on: bool) {
-        self.on.send_replace(on);
-    }
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

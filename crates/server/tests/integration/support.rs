@@ -120,3 +120,41 @@ pub async fn ok(cmd: std::process::Command) -> String {
     assert!(out.status.success(), "{shown} failed:\n{}", text(&out));
     String::from_utf8_lossy(&out.stdout).into_owned()
 }
+
+/// A TCP proxy in front of a backend (the S3 server, PostgreSQL) that can be switched off (open
+/// connections are cut, new ones refused) and on again: a backend that goes away and comes back.
+pub struct Switch {
+    /// `http://127.0.0.1:PORT`
+    pub endpoint: String,
+    on: tokio::sync::watch::Sender<bool>,
+}
+
+impl Switch {
+    pub async fn start(target: String) -> Self {
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+        let endpoint = format!("http://{}", listener.local_addr().unwrap());
+        let (on, watching) = tokio::sync::watch::channel(true);
+        tokio::spawn(async move {
+            loop {
+                let Ok((mut client, _)) = listener.accept().await else { return };
+                let mut off = watching.clone();
+                if !*off.borrow() {
+                    continue;
+                }
+                let target = target.clone();
+                tokio::spawn(async move {
+                    let Ok(mut upstream) = tokio::net::TcpStream::connect(&target).await else { return };
+                    tokio::select! {
+                        _ = tokio::io::copy_bidirectional(&mut client, &mut upstream) => {}
+                        _ = off.wait_for(|on| !*on) => {}
+                    }
+                });
+            }
+        });
+        Self { endpoint, on }
+    }
+
+    pub fn set(&self, on: bool) {
+        self.on.send_replace(on);
+    }
+}
