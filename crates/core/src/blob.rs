@@ -38,8 +38,10 @@ pub trait BlobStore: Send + Sync + 'static {
     /// Removes an upload's staging area; absent is fine.
     async fn abort_upload(&self, id: &str) -> Result<()>;
 
-    /// Lists staged uploads (for reaping uploads whose session is gone).
-    async fn staged_uploads(&self) -> Result<Vec<String>>;
+    /// Lists staged uploads whose bytes have not changed for at least `idle_for` (for reaping uploads
+    /// whose session is gone; `Duration::ZERO`: every one). On storage shared by several nodes, an
+    /// upload another node is still writing must not look idle.
+    async fn staged_uploads(&self, idle_for: std::time::Duration) -> Result<Vec<String>>;
 
     /// Stores small content (manifests) durably under its digest in one call.
     async fn put_small(&self, digest: &Digest, content: Bytes) -> Result<()>;

@@ -99,7 +99,11 @@ impl App {
             trusted_proxies: settings.trusted_proxies.clone(),
         });
         declare_repositories(&registry, settings).await.map_err(err("declared repositories"))?;
-        let reaped = registry.reap_orphan_staging().await.map_err(err("sweeping staged uploads"))?;
+        // One node on SQLite owns its staging area: everything orphaned is a crash's leftover. Nodes
+        // sharing PostgreSQL may be streaming uploads into shared storage right now.
+        let idle_for =
+            if settings.database.starts_with("sqlite:") { std::time::Duration::ZERO } else { registry.upload_ttl() };
+        let reaped = registry.reap_orphan_staging(idle_for).await.map_err(err("sweeping staged uploads"))?;
         if reaped > 0 {
             tracing::info!(reaped, "removed staged uploads left by an earlier run");
         }

@@ -164,15 +164,21 @@ impl BlobStore for FsBlobStore {
         blocking(move || remove_if_present(&path).map_err(io_error("removing a staged upload"))).await
     }
 
-    async fn staged_uploads(&self) -> Result<Vec<String>> {
+    async fn staged_uploads(&self, idle_for: Duration) -> Result<Vec<String>> {
         let dir = self.root.uploads.clone();
         blocking(move || {
             let mut ids = Vec::new();
             for entry in fs::read_dir(&dir).map_err(io_error("listing uploads"))? {
                 let entry = entry.map_err(io_error("listing uploads"))?;
                 let is_file = entry.file_type().map_err(io_error("listing uploads"))?.is_file();
+                // A file gone meanwhile (committed) or unreadable counts as busy.
+                let idle = idle_for.is_zero()
+                    || entry
+                        .metadata()
+                        .and_then(|m| m.modified())
+                        .is_ok_and(|t| t.elapsed().is_ok_and(|e| e >= idle_for));
                 match entry.file_name().into_string() {
-                    Ok(name) if is_file && is_valid_upload_id(&name) => ids.push(name),
+                    Ok(name) if is_file && idle && is_valid_upload_id(&name) => ids.push(name),
                     _ => {}
                 }
             }

@@ -109,7 +109,7 @@ async fn staged_upload_survives_a_restart() {
     drop(before);
 
     let after = open(dir.path());
-    assert_eq!(after.staged_uploads().await.unwrap(), ["resumable"]);
+    assert_eq!(after.staged_uploads(std::time::Duration::ZERO).await.unwrap(), ["resumable"]);
     assert_eq!(upload(&after, "resumable", 16, &[b"after restart"]).await, 29);
     let digest = sha256(b"before restart, after restart");
     after.commit_upload("resumable", &digest).await.unwrap();
@@ -117,7 +117,7 @@ async fn staged_upload_survives_a_restart() {
 
     let again = open(dir.path());
     assert_eq!(read_blob(&again, &digest, None).await.1, b"before restart, after restart");
-    assert!(again.staged_uploads().await.unwrap().is_empty());
+    assert!(again.staged_uploads(std::time::Duration::ZERO).await.unwrap().is_empty());
 }
 
 #[tokio::test]
@@ -135,7 +135,10 @@ async fn opening_removes_stale_temp_files_only() {
     let store = open(dir.path());
     assert!(!stale.exists(), "a temp file older than an hour is removed");
     assert!(fresh.exists(), "a recent temp file may belong to another process");
-    assert!(store.staged_uploads().await.unwrap().is_empty(), "temp files and directories are not uploads");
+    assert!(
+        store.staged_uploads(std::time::Duration::ZERO).await.unwrap().is_empty(),
+        "temp files and directories are not uploads"
+    );
 }
 
 #[tokio::test]

@@ -282,14 +282,21 @@ impl BlobStore for S3BlobStore {
         self.delete_object(&self.upload_key(id), "removing an upload's state").await
     }
 
-    async fn staged_uploads(&self) -> Result<Vec<String>> {
+    async fn staged_uploads(&self, idle_for: Duration) -> Result<Vec<String>> {
         let listing: Vec<_> = self
             .s3
             .list(Some(&self.key("uploads")))
             .try_collect()
             .await
             .map_err(|e| storage_error("listing uploads", e))?;
-        let ids = listing.into_iter().filter_map(|meta| meta.location.filename().map(str::to_owned));
+        // A state object is written when a chunk finishes and when a multipart upload starts: a
+        // single request sending parts for longer than `idle_for` looks idle (so reapers wait as long
+        // as an upload session lives).
+        let since = std::time::SystemTime::now() - idle_for;
+        let idle = listing
+            .into_iter()
+            .filter(|meta| idle_for.is_zero() || system_time(meta.last_modified.timestamp_millis()) <= since);
+        let ids = idle.filter_map(|meta| meta.location.filename().map(str::to_owned));
         Ok(ids.filter(|id| staging::check_id(id).is_ok()).collect())
     }
 
@@ -374,4 +381,10 @@ impl S3BlobStore {
 
 fn stream_of(found: GetResult) -> ByteStream {
     found.into_stream().map_err(|e| std::io::Error::other(storage_error("reading a blob", e))).boxed()
+}
+
+/// An object's time (milliseconds since the epoch) as a `SystemTime`.
+fn system_time(millis: i64) -> std::time::SystemTime {
+    let millis = u64::try_from(millis).unwrap_or(0);
+    std::time::UNIX_EPOCH + Duration::from_millis(millis)
 }

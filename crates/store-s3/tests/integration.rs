@@ -160,7 +160,7 @@ async fn aborting_or_reaping_an_upload_aborts_its_multipart_upload() {
     let mut writer = store.open_upload("abandoned", 0).await.expect("open");
     writer.write(Bytes::from(pattern(PART + 1, 5))).await.expect("write");
     drop(writer);
-    let mut staged = store.staged_uploads().await.expect("staged");
+    let mut staged = store.staged_uploads(std::time::Duration::ZERO).await.expect("staged");
     staged.sort();
     assert_eq!(staged, ["abandoned", "doomed"]);
     assert_eq!(open_multiparts(&prefix).await, 2);

@@ -44,6 +44,7 @@ checks![
     absent_blob,
     delete_then_stat,
     staged_uploads_lists_open_uploads,
+    staged_uploads_leaves_out_busy_ones,
     concurrent_uploads_are_independent,
     put_small_then_get,
     put_small_many_stores_each,
@@ -130,7 +131,9 @@ async fn chunked_upload_commits(store: &dyn BlobStore) {
     store.commit_upload("chunked", &digest).await.expect("commit_upload");
     assert_eq!(store.stat(&digest).await.expect("stat"), Some(content.len() as u64));
     assert_eq!(read_blob(store, &digest, None).await, (content.len() as u64, content));
-    assert!(!store.staged_uploads().await.expect("staged_uploads").contains(&"chunked".to_owned()));
+    assert!(
+        !store.staged_uploads(std::time::Duration::ZERO).await.expect("staged_uploads").contains(&"chunked".to_owned())
+    );
     assert_kind(store.read_upload("chunked").await, ErrorKind::BlobUploadUnknown, "read_upload after commit");
 }
 
@@ -181,14 +184,14 @@ async fn unknown_and_invalid_uploads(store: &dyn BlobStore) {
     }
     let longest = "Az09_-".repeat(21) + "xy";
     assert_eq!(upload(store, &longest, 0, &[b"ok"]).await, 2, "a 128-character id is valid");
-    assert!(store.staged_uploads().await.expect("staged_uploads").contains(&longest));
+    assert!(store.staged_uploads(std::time::Duration::ZERO).await.expect("staged_uploads").contains(&longest));
 }
 
 async fn commit_of_stored_digest_is_idempotent(store: &dyn BlobStore) {
     let digest = store_blob(store, "first", b"same bytes").await;
     upload(store, "second", 0, &[b"same ", b"bytes"]).await;
     store.commit_upload("second", &digest).await.expect("commit of a stored digest");
-    let staged = store.staged_uploads().await.expect("staged_uploads");
+    let staged = store.staged_uploads(std::time::Duration::ZERO).await.expect("staged_uploads");
     assert!(!staged.iter().any(|id| id == "first" || id == "second"), "committed uploads disappear: {staged:?}");
     assert_kind(store.read_upload("second").await, ErrorKind::BlobUploadUnknown, "read_upload after commit");
     assert_eq!(read_blob(store, &digest, None).await.1, b"same bytes");
@@ -244,7 +247,11 @@ async fn delete_then_stat(store: &dyn BlobStore) {
 }
 
 async fn staged_uploads_lists_open_uploads(store: &dyn BlobStore) {
-    assert_eq!(store.staged_uploads().await.expect("staged_uploads"), Vec::<String>::new(), "fresh store");
+    assert_eq!(
+        store.staged_uploads(std::time::Duration::ZERO).await.expect("staged_uploads"),
+        Vec::<String>::new(),
+        "fresh store"
+    );
     upload(store, "open-a", 0, &[b"a"]).await;
     upload(store, "open-b", 0, &[b"b"]).await;
     upload(store, "open-c", 0, &[b"c"]).await;
@@ -252,11 +259,21 @@ async fn staged_uploads_lists_open_uploads(store: &dyn BlobStore) {
     store.abort_upload("open-c").await.expect("abort");
     store.abort_upload("open-c").await.expect("second abort");
     store.put_small(&sha256(b"small"), Bytes::from_static(b"small")).await.expect("put_small");
-    let mut staged = store.staged_uploads().await.expect("staged_uploads");
+    let mut staged = store.staged_uploads(std::time::Duration::ZERO).await.expect("staged_uploads");
     staged.sort();
     assert_eq!(staged, ["open-b"], "only uncommitted, unaborted uploads are staged");
     assert_kind(store.read_upload("open-c").await, ErrorKind::BlobUploadUnknown, "read_upload after abort");
     assert_kind(store.open_upload("open-c", 1).await, ErrorKind::BlobUploadUnknown, "resume after abort");
+}
+
+/// Reapers on storage that several nodes share ask only for uploads idle for a while: one written
+/// just now is busy (another node may be streaming it), and idle once the time has passed.
+async fn staged_uploads_leaves_out_busy_ones(store: &dyn BlobStore) {
+    use std::time::Duration;
+    upload(store, "busy", 0, &[b"just written"]).await;
+    assert!(store.staged_uploads(Duration::from_secs(3600)).await.expect("staged_uploads").is_empty(), "busy");
+    tokio::time::sleep(Duration::from_millis(1500)).await;
+    assert_eq!(store.staged_uploads(Duration::from_secs(1)).await.expect("staged_uploads"), ["busy"], "idle for 1 s");
 }
 
 async fn concurrent_uploads_are_independent(store: &dyn BlobStore) {
@@ -283,7 +300,10 @@ async fn put_small_then_get(store: &dyn BlobStore) {
     assert_eq!(read_blob(store, &digest, None).await.1, manifest);
     let (size, bytes) = read_blob(store, &digest, Some(ByteRange { start: 1, end: 14 })).await;
     assert_eq!((size, bytes.as_slice()), (manifest.len() as u64, &manifest[1..=14]));
-    assert!(store.staged_uploads().await.expect("staged_uploads").is_empty(), "put_small stages nothing visible");
+    assert!(
+        store.staged_uploads(std::time::Duration::ZERO).await.expect("staged_uploads").is_empty(),
+        "put_small stages nothing visible"
+    );
 }
 
 async fn put_small_many_stores_each(store: &dyn BlobStore) {
@@ -295,7 +315,10 @@ async fn put_small_many_stores_each(store: &dyn BlobStore) {
         assert_eq!(read_blob(store, &sha256(content), None).await.1, content, "{content:?} stored whole");
     }
     store.put_small_many(Vec::new()).await.expect("nothing to store");
-    assert!(store.staged_uploads().await.expect("staged_uploads").is_empty(), "nothing staged is left visible");
+    assert!(
+        store.staged_uploads(std::time::Duration::ZERO).await.expect("staged_uploads").is_empty(),
+        "nothing staged is left visible"
+    );
 }
 
 async fn algorithms_are_separate(store: &dyn BlobStore) {
@@ -357,5 +380,8 @@ async fn large_blob_streams_in_chunks(store: &dyn BlobStore) {
 async fn ping_answers(store: &dyn BlobStore) {
     store.ping().await.expect("ping");
     store.ping().await.expect("ping is repeatable");
-    assert!(store.staged_uploads().await.expect("staged_uploads").is_empty(), "ping stages nothing visible");
+    assert!(
+        store.staged_uploads(std::time::Duration::ZERO).await.expect("staged_uploads").is_empty(),
+        "ping stages nothing visible"
+    );
 }

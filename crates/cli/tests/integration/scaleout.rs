@@ -62,13 +62,17 @@ impl Drop for Database {
 fn node(db: &Database, prefix: &str) -> Registry {
     let endpoint = s3_endpoint();
     let storage = format!("s3://{BUCKET}/{prefix}");
-    let env = [
-        ("AWS_ENDPOINT_URL", endpoint.as_str()),
+    Registry::serve_env(&["--database", &db.url, "--storage", &storage], &s3_env(&endpoint))
+}
+
+/// The AWS SDKs' variables for the test server (arca reads them for `s3://` storage).
+fn s3_env(endpoint: &str) -> [(&'static str, &str); 4] {
+    [
+        ("AWS_ENDPOINT_URL", endpoint),
         ("AWS_ACCESS_KEY_ID", "test"),
         ("AWS_SECRET_ACCESS_KEY", "test"),
         ("AWS_REGION", "us-east-1"),
-    ];
-    Registry::serve_env(&["--database", &db.url, "--storage", &storage], &env)
+    ]
 }
 
 fn create_bucket() {
@@ -252,4 +256,11 @@ fn three_serve_processes_on_postgresql_and_s3_act_as_one_registry() {
     finish(&nodes[1], &location, &sha256(&blob));
     let (status, _, body) = http(nodes[1].host(), "GET", &format!("/v2/dev/app/blobs/{}", sha256(&blob)), &[], b"");
     assert!(status == 200 && body == blob, "the resumed upload pulls whole");
+
+    // `arca fsck` checks the same registry on PostgreSQL and S3 while two nodes serve it.
+    let storage = format!("s3://{BUCKET}/{prefix}");
+    let mut fsck = crate::harness::arca();
+    fsck.args(["fsck", "--database", &db.url, "--storage", &storage]).envs(s3_env(&s3_endpoint()));
+    let report = nodes[0].run("arca fsck on PostgreSQL and S3", &mut fsck);
+    assert!(report.contains("blobs"), "{report}");
 }

@@ -30,6 +30,12 @@ enum Uploads {
 /// Reaps batches of expired uploads until none is left (or the run is cancelled).
 async fn drain(registry: &Registry, uploads: Uploads, ctx: &RunContext) -> Result<RunReport> {
     let mut report = RunReport::default();
+    if matches!(uploads, Uploads::Oci) {
+        // Staged bytes no session owns (a crash mid-request on any node), once idle for a session's life.
+        let orphans = registry.reap_orphan_staging(registry.upload_ttl()).await?;
+        report.items += orphans as u64;
+        ctx.advance(orphans as u64);
+    }
     while !ctx.is_cancelled() {
         let n = match uploads {
             Uploads::Oci => registry.reap_expired_uploads().await?,

@@ -219,6 +219,12 @@ impl Registry {
         }
     }
 
+    /// How long an upload session lives (and how long staged bytes must sit idle before a reaper
+    /// takes them for orphans).
+    pub fn upload_ttl(&self) -> std::time::Duration {
+        std::time::Duration::from_millis(u64::try_from(self.config.upload_ttl_ms).unwrap_or(0))
+    }
+
     /// Removes expired sessions and their staged bytes. Returns how many were reaped.
     pub async fn reap_expired_uploads(&self) -> Result<usize> {
         let stale = self.ports.uploads.stale_uploads(self.now() - self.config.upload_ttl_ms, 1000).await?;
@@ -232,10 +238,13 @@ impl Registry {
         Ok(stale.len())
     }
 
-    /// At start-up, before serving: removes staged bytes that no session owns (left by a crash).
-    pub async fn reap_orphan_staging(&self) -> Result<usize> {
+    /// Removes staged bytes that no session owns (left by a crash) and that have not changed for
+    /// `idle_for`: at start-up of the only node, all of them (`Duration::ZERO`); on storage that other
+    /// nodes write too, only those idle for as long as an upload session lives (an upload in one
+    /// request has no session, and may be streaming on another node).
+    pub async fn reap_orphan_staging(&self, idle_for: std::time::Duration) -> Result<usize> {
         let mut reaped = 0;
-        for id in self.blobs.staged_uploads().await? {
+        for id in self.blobs.staged_uploads(idle_for).await? {
             if id.starts_with(SINGLE_REQUEST_PREFIX) || self.ports.uploads.get_upload(&id).await?.is_none() {
                 self.blobs.abort_upload(&id).await?;
                 reaped += 1;

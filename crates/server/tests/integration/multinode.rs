@@ -160,3 +160,32 @@ async fn racing_promotions_on_two_nodes_have_one_winner() {
     }
     db.drop().await;
 }
+
+/// A node that starts on shared storage leaves alone the staged bytes of an upload that has no session
+/// row yet: it may be streaming on another node right now (a single-request push). Only bytes idle
+/// for an upload session's life are taken for a crash's leftovers.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_starting_node_leaves_other_nodes_uploads_in_flight_alone() {
+    use arca_core::blob::BlobStore;
+    let db = PgScratch::create().await;
+    let data = tempfile::tempdir().unwrap();
+    let first = TestServer::start_in(data.path(), {
+        let url = db.url.clone();
+        move |s| s.database = url
+    })
+    .await;
+    let shared = arca_store_fs::FsBlobStore::open(data.path().to_owned()).unwrap();
+    let mut streaming = shared.open_upload("m-streaming-on-another-node", 0).await.unwrap();
+    streaming.write(bytes::Bytes::from_static(b"half a layer")).await.unwrap();
+    streaming.finish().await.unwrap();
+    let second = TestServer::start_in(data.path(), {
+        let url = db.url.clone();
+        move |s| s.database = url
+    })
+    .await;
+    let staged = shared.staged_uploads(std::time::Duration::ZERO).await.unwrap();
+    assert_eq!(staged, ["m-streaming-on-another-node"], "the starting node did not reap it");
+    second.stop().await;
+    first.stop().await;
+    db.drop().await;
+}

@@ -188,9 +188,9 @@ impl<S: BlobStore> BlobStore for FaultyBlobStore<S> {
         self.inner.abort_upload(id).await
     }
 
-    async fn staged_uploads(&self) -> Result<Vec<String>> {
+    async fn staged_uploads(&self, idle_for: std::time::Duration) -> Result<Vec<String>> {
         self.shared.check_up()?;
-        self.inner.staged_uploads().await
+        self.inner.staged_uploads(idle_for).await
     }
 
     async fn put_small(&self, digest: &Digest, content: Bytes) -> Result<()> {
@@ -295,7 +295,7 @@ mod tests {
         let store = faulty(Faults { fail_commit: true, ..Faults::default() });
         upload(&store, "pending", 0, &[b"bytes"]).await;
         assert_kind(store.commit_upload("pending", &sha256(b"bytes")).await, ErrorKind::Internal, "commit");
-        assert_eq!(store.staged_uploads().await.unwrap(), ["pending"]);
+        assert_eq!(store.staged_uploads(std::time::Duration::ZERO).await.unwrap(), ["pending"]);
         assert_eq!(store.stat(&sha256(b"bytes")).await.unwrap(), None);
         store.set_faults(Faults::default());
         store.commit_upload("pending", &sha256(b"bytes")).await.unwrap();
@@ -331,7 +331,7 @@ mod tests {
     async fn unavailable_fails_everything() {
         let store = faulty(Faults { unavailable: true, ..Faults::default() });
         assert_kind(store.ping().await, ErrorKind::Unavailable, "ping");
-        assert_kind(store.staged_uploads().await, ErrorKind::Unavailable, "staged_uploads");
+        assert_kind(store.staged_uploads(std::time::Duration::ZERO).await, ErrorKind::Unavailable, "staged_uploads");
         assert_kind(store.open_upload("x", 0).await.map(|_| ()), ErrorKind::Unavailable, "open_upload");
     }
 }

@@ -23,6 +23,8 @@ pub struct MemBlobStore {
 struct State {
     blobs: HashMap<Digest, Bytes>,
     uploads: BTreeMap<String, Vec<u8>>,
+    /// When each upload's bytes last changed.
+    touched: HashMap<String, std::time::Instant>,
 }
 
 impl MemBlobStore {
@@ -45,6 +47,7 @@ impl BlobStore for MemBlobStore {
     async fn open_upload(&self, id: &str, offset: u64) -> Result<Box<dyn UploadWriter>> {
         check_id(id)?;
         let mut state = self.lock();
+        state.touched.insert(id.to_owned(), std::time::Instant::now());
         if offset == 0 {
             state.uploads.insert(id.to_owned(), Vec::new());
         } else {
@@ -80,8 +83,10 @@ impl BlobStore for MemBlobStore {
         Ok(())
     }
 
-    async fn staged_uploads(&self) -> Result<Vec<String>> {
-        Ok(self.lock().uploads.keys().cloned().collect())
+    async fn staged_uploads(&self, idle_for: std::time::Duration) -> Result<Vec<String>> {
+        let state = self.lock();
+        let idle = |id: &String| state.touched.get(id).is_none_or(|t| t.elapsed() >= idle_for);
+        Ok(state.uploads.keys().filter(|id| idle(id)).cloned().collect())
     }
 
     async fn put_small(&self, digest: &Digest, content: Bytes) -> Result<()> {
