@@ -22,7 +22,8 @@ struct Cli {
 enum Command {
     /// zb's tests: push monolith / streamed, pull, catalog, mixed
     Run {
-        /// registry base URL, e.g. http://127.0.0.1:8080
+        /// registry base URL, e.g. http://127.0.0.1:8080; several comma-separated for the nodes of one
+        /// registry (worker i talks to node i mod nodes)
         url: String,
         /// concurrent workers (closed loop, one keep-alive client each)
         #[arg(short = 'c', default_value_t = 10)]

@@ -78,6 +78,8 @@ pub const SMOKE: &[Test] = &[
 
 #[derive(Debug, Clone)]
 pub struct Options {
+    /// The registry's base URL; several, comma-separated, for nodes of one registry (worker `i` uses
+    /// node `i mod nodes`; setup and cleanup the first).
     pub url: String,
     pub n: usize,
     pub c: usize,
@@ -210,12 +212,20 @@ async fn pull(reg: &Registry, sh: &Shared, size: Size, w: &mut Worker) -> Result
     Ok(())
 }
 
+impl Options {
+    /// The node worker `i` talks to.
+    pub fn node(&self, i: usize) -> &str {
+        let nodes: Vec<&str> = self.url.split(',').collect();
+        nodes[i % nodes.len()]
+    }
+}
+
 /// Runs one test: setup, the timed closed loop, cleanup.
 pub async fn run_test(opts: &Options, data: &Arc<DataSet>, test: &Test) -> Result<TestResult> {
     let c = opts.c.max(1);
     let per_worker = (opts.n / c).max(1);
     let n = per_worker * c;
-    let setup = Registry::new(&opts.url)?;
+    let setup = Registry::new(opts.node(0))?;
     let mut sh =
         Shared { data: data.clone(), unique: opts.unique, images: BTreeMap::new(), prefix: opts.repo_prefix.clone() };
     let mut setup_pushed = Vec::new();
@@ -236,8 +246,8 @@ pub async fn run_test(opts: &Options, data: &Arc<DataSet>, test: &Test) -> Resul
             }
         }
         Kind::Catalog(mix) => {
-            let workers = (0..c).map(|_| {
-                let (url, data, prefix) = (opts.url.clone(), data.clone(), sh.prefix.clone());
+            let workers = (0..c).map(|i| {
+                let (url, data, prefix) = (opts.node(i).to_owned(), data.clone(), sh.prefix.clone());
                 tokio::spawn(async move {
                     let reg = Registry::new(&url)?;
                     let mut rng = Rng::new();
@@ -270,8 +280,8 @@ pub async fn run_test(opts: &Options, data: &Arc<DataSet>, test: &Test) -> Resul
     });
     let start = Instant::now();
     let mut handles = Vec::new();
-    for _ in 0..c {
-        let (sh, reg, kind) = (sh.clone(), Registry::new(&opts.url)?, test.kind);
+    for i in 0..c {
+        let (sh, reg, kind) = (sh.clone(), Registry::new(opts.node(i))?, test.kind);
         handles.push(tokio::spawn(async move {
             let mut w = Worker::default();
             let mut rng = Rng::new();
@@ -313,7 +323,7 @@ pub async fn run_test(opts: &Options, data: &Arc<DataSet>, test: &Test) -> Resul
 
     if !opts.skip_cleanup {
         all.pushed.extend(setup_pushed);
-        cleanup(&opts.url, c, all.pushed).await?;
+        cleanup(opts.node(0), c, all.pushed).await?;
     }
     Ok(TestResult {
         name: result_name(test, opts.unique),

@@ -67,10 +67,19 @@ pub trait BlobStore: Send + Sync + 'static {
     async fn ping(&self) -> Result<()>;
 
     /// A URL from which a client may download `digest` itself (an object store's presigned URL),
-    /// when the store is set to hand them out; `None`: the bytes go through the node.
-    async fn download_url(&self, _digest: &Digest) -> Result<Option<String>> {
+    /// when the store is set to hand them out; `None`: the bytes go through the node. The answer
+    /// there carries `headers` (what the node would have sent).
+    async fn download_url(&self, _digest: &Digest, _headers: &DownloadHeaders) -> Result<Option<String>> {
         Ok(None)
     }
+}
+
+/// The headers a download answered elsewhere (a presigned URL) should carry.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct DownloadHeaders {
+    pub content_type: String,
+    /// `attachment; filename="…"` for a file with a name.
+    pub content_disposition: Option<String>,
 }
 
 /// Appends to one upload's staging area.

@@ -165,7 +165,11 @@ async fn get(registry: &Registry, name: &OciName, version: &Tag, file: &str, hea
     if head {
         return Ok(file_headers(StatusCode::OK, &etag, &f, f.size).body(Body::empty()).expect("valid response"));
     }
-    if let Some(url) = registry.blob_download_url(name, &f.digest).await? {
+    let headers = arca_core::blob::DownloadHeaders {
+        content_type: f.media_type.clone(),
+        content_disposition: Some(content_disposition(&f.name)),
+    };
+    if let Some(url) = registry.blob_download_url(name, &f.digest, &headers).await? {
         return Ok(arca_http::temporary_redirect(&url).body(Body::empty()).expect("valid response"));
     }
     let range = arca_http::range::requested(&parts.headers);

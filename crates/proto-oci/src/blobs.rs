@@ -1,6 +1,7 @@
 //! Blob GET/HEAD (with single ranges) and DELETE.
 
 use crate::Reply;
+use arca_core::blob::DownloadHeaders;
 use arca_core::registry::Registry;
 use arca_http::conditional::{self, ETag, Outcome};
 use arca_types::{Digest, OciName};
@@ -25,7 +26,8 @@ pub(crate) async fn get(registry: &Registry, name: &OciName, digest: &Digest, he
     }
     // Object storage set to redirect: the client fetches the bytes (and its range) from there, as
     // Distribution's redirecting storage middleware does; every client follows a 307 for a blob.
-    if let Some(url) = registry.blob_download_url(name, digest).await? {
+    let headers = DownloadHeaders { content_type: "application/octet-stream".into(), content_disposition: None };
+    if let Some(url) = registry.blob_download_url(name, digest, &headers).await? {
         return Ok(arca_http::temporary_redirect(&url)
             .header("docker-content-digest", digest.as_str())
             .body(Body::empty())

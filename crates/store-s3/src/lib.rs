@@ -26,7 +26,7 @@
 mod error;
 mod staging;
 
-use arca_core::blob::{BlobContent, BlobStore, ByteStream, UploadWriter};
+use arca_core::blob::{BlobContent, BlobStore, ByteStream, DownloadHeaders, UploadWriter};
 use arca_core::{Error, ErrorKind, Result};
 use arca_types::{ByteRange, Digest};
 use async_trait::async_trait;
@@ -35,7 +35,7 @@ use error::{is_not_found, storage_error};
 use futures_util::{StreamExt, TryStreamExt};
 use object_store::aws::{AmazonS3, AmazonS3Builder};
 use object_store::path::Path;
-use object_store::signer::Signer;
+use object_store::signer::{SignedUrlOptions, Signer};
 use object_store::{
     Attribute, AttributeValue, Attributes, ClientOptions, GetOptions, GetRange, GetResult, ObjectStore, ObjectStoreExt,
     PutOptions, PutPayload, RetryConfig,
@@ -194,12 +194,22 @@ impl S3BlobStore {
     }
 
     /// A presigned URL that downloads `digest` for `expires_in` without credentials; `None` if the
-    /// blob is absent.
-    pub async fn presigned_get(&self, digest: &Digest, expires_in: Duration) -> Result<Option<String>> {
+    /// blob is absent. The answer carries `headers` (S3's `response-content-*` parameters, signed).
+    pub async fn presigned_get(
+        &self,
+        digest: &Digest,
+        expires_in: Duration,
+        headers: &DownloadHeaders,
+    ) -> Result<Option<String>> {
         let Some((key, _)) = self.locate(digest).await? else { return Ok(None) };
+        let mut query = vec![("response-content-type".to_owned(), headers.content_type.clone())];
+        if let Some(disposition) = &headers.content_disposition {
+            query.push(("response-content-disposition".to_owned(), disposition.clone()));
+        }
+        let options = SignedUrlOptions::new().with_query(query);
         let url = self
             .s3
-            .signed_url(object_store::signer::Method::GET, &key, expires_in)
+            .signed_url_opts(object_store::signer::Method::GET, &key, expires_in, &options)
             .await
             .map_err(|e| storage_error("signing a download", e))?;
         Ok(Some(url.to_string()))
@@ -346,20 +356,18 @@ impl BlobStore for S3BlobStore {
         Ok(())
     }
 
-    async fn download_url(&self, digest: &Digest) -> Result<Option<String>> {
+    async fn download_url(&self, digest: &Digest, headers: &DownloadHeaders) -> Result<Option<String>> {
         match self.redirect {
-            Some(expires_in) => self.presigned_get(digest, expires_in).await,
+            Some(expires_in) => self.presigned_get(digest, expires_in, headers).await,
             None => Ok(None),
         }
     }
 
+    /// Readiness means writes work: one small object written over and over (never under `blobs/`).
     async fn ping(&self) -> Result<()> {
-        let probe = GetOptions { head: true, ..GetOptions::default() };
-        match self.s3.get_opts(&self.key("ping"), probe).await {
-            Ok(_) => Ok(()),
-            Err(e) if is_not_found(&e) => Ok(()),
-            Err(e) => Err(storage_error("reaching the bucket", e)),
-        }
+        let probe = PutPayload::from_static(b"ready");
+        self.s3.put(&self.key("ping"), probe).await.map_err(|e| storage_error("writing to the bucket", e))?;
+        Ok(())
     }
 }
 

@@ -182,8 +182,8 @@ impl S3UploadWriter {
                 format!("upload {id:?} sent its first {parts} bytes to object storage; it cannot go back to {offset}"),
             ));
         }
-        let mut tail = BytesMut::from(&staged.tail[..(offset - parts) as usize]);
-        tail.reserve(store.part_size.saturating_sub(tail.len()));
+        // Grows with the bytes that arrive (a small blob never holds a part's worth of memory).
+        let tail = BytesMut::from(&staged.tail[..(offset - parts) as usize]);
         Ok(Self {
             store,
             id: id.to_owned(),

@@ -4,7 +4,7 @@
 //! bucket that does not answer.
 
 use arca_core::ErrorKind;
-use arca_core::blob::BlobStore;
+use arca_core::blob::{BlobStore, DownloadHeaders};
 use arca_store_s3::{MIN_PART_SIZE, S3BlobStore, S3Config};
 use arca_store_testkit::blob::{self as suite, assert_kind, collect, read_blob, sha256, store_blob, upload};
 use arca_types::ByteRange;
@@ -197,6 +197,10 @@ async fn the_same_digest_committed_twice_keeps_one_data_object() {
     assert_eq!(open_multiparts(&prefix).await, 0);
 }
 
+fn octets() -> DownloadHeaders {
+    DownloadHeaders { content_type: "application/octet-stream".into(), content_disposition: None }
+}
+
 #[tokio::test]
 async fn presigned_downloads_serve_the_bytes_and_ranges_without_credentials() {
     let (store, _) = fresh_store().await;
@@ -210,16 +214,25 @@ async fn presigned_downloads_serve_the_bytes_and_ranges_without_credentials() {
     }];
     let contents = [b"presigned bytes".to_vec(), large];
     for (digest, content) in digests.iter().zip(contents) {
-        let url = store.download_url(digest).await.expect("url").expect("a stored blob has a URL");
+        let url = store.download_url(digest, &octets()).await.expect("url").expect("a stored blob has a URL");
         let got = reqwest::get(&url).await.expect("GET").bytes().await.expect("body");
         assert!(got == content, "the URL serves the blob's bytes");
         let ranged = reqwest::Client::new().get(&url).header("range", "bytes=2-5").send().await.expect("GET");
         assert_eq!(ranged.status().as_u16(), 206);
         assert_eq!(ranged.bytes().await.expect("body"), content[2..=5]);
     }
-    assert_eq!(store.download_url(&sha256(b"absent")).await.expect("url"), None);
+    assert_eq!(store.download_url(&sha256(b"absent"), &octets()).await.expect("url"), None);
+    // The answer there carries the headers the node would have sent.
+    let named = DownloadHeaders {
+        content_type: "application/zip".into(),
+        content_disposition: Some("attachment; filename=\"tool 1.0.zip\"".into()),
+    };
+    let url = store.download_url(&digests[0], &named).await.expect("url").expect("stored");
+    let got = reqwest::get(&url).await.expect("GET");
+    assert_eq!(got.headers()["content-type"], "application/zip");
+    assert_eq!(got.headers()["content-disposition"], "attachment; filename=\"tool 1.0.zip\"");
     let (plain, _) = fresh_store().await;
-    assert_eq!(plain.download_url(&digests[0]).await.expect("url"), None, "no redirects unless configured");
+    assert_eq!(plain.download_url(&digests[0], &octets()).await.expect("url"), None, "no redirects unless configured");
 }
 
 #[tokio::test]

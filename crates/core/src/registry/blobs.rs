@@ -101,9 +101,14 @@ impl Registry {
 
     /// Where a client may download a blob visible in `name` straight from the blob store (a presigned
     /// URL), when the store hands such URLs out; `None`: read it with [`Self::get_blob`].
-    pub async fn blob_download_url(&self, name: &OciName, digest: &Digest) -> Result<Option<String>> {
+    pub async fn blob_download_url(
+        &self,
+        name: &OciName,
+        digest: &Digest,
+        headers: &crate::blob::DownloadHeaders,
+    ) -> Result<Option<String>> {
         self.stat_blob(name, digest).await?;
-        self.blobs.download_url(digest).await
+        self.blobs.download_url(digest, headers).await
     }
 
     pub async fn get_blob(&self, name: &OciName, digest: &Digest, range: Option<RangeSpec>) -> Result<BlobRead> {

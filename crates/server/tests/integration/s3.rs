@@ -85,7 +85,10 @@ async fn blobs_pushed_in_chunks_are_served_through_the_node_and_by_presigned_red
     let file = no_follow.get(format!("{}/generic/tools/cli/1.0/cli.bin", redirecting.url())).send().await.unwrap();
     assert_eq!(file.status(), 307);
     let location = file.headers()["location"].to_str().unwrap().to_owned();
-    assert!(reqwest::get(&location).await.unwrap().bytes().await.unwrap() == pattern(6 * MIB, 2));
+    let fetched = reqwest::get(&location).await.unwrap();
+    let disposition = fetched.headers()["content-disposition"].to_str().unwrap().to_owned();
+    assert!(disposition.contains("cli.bin"), "saved under the file's name: {disposition}");
+    assert!(fetched.bytes().await.unwrap() == pattern(6 * MIB, 2));
 
     // skopeo pulls an image through the redirects and checks every digest.
     let manifest = {
