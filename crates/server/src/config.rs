@@ -524,6 +524,57 @@ mod tests {
     use super::*;
 
     #[test]
+    fn s3_storage_takes_the_aws_variables_under_arcas_own_and_the_flags() {
+        let env =
+            |pairs: &[(&str, &str)]| pairs.iter().map(|(k, v)| ((*k).to_owned(), (*v).to_owned())).collect::<Vec<_>>();
+        let aws = env(&[
+            ("AWS_ENDPOINT_URL", "http://generic:9000"),
+            ("AWS_ENDPOINT_URL_S3", "http://s3-specific:9000"),
+            ("AWS_DEFAULT_REGION", "eu-west-1"),
+            ("AWS_REGION", "eu-central-1"),
+            ("AWS_ACCESS_KEY_ID", "AKIA"),
+            ("AWS_SECRET_ACCESS_KEY", "hunter2"),
+            ("ARCA_S3__PART_SIZE_MIB", "16"),
+        ]);
+        let raw = RawConfig::load(None, aws, &[("storage", "s3://bucket/some/prefix/".into())]).unwrap();
+        let s3 = Settings::from_raw(&raw).unwrap().s3.expect("s3 settings");
+        assert_eq!((s3.config.bucket.as_str(), s3.config.prefix.as_str()), ("bucket", "some/prefix"));
+        assert_eq!(s3.config.endpoint.as_deref(), Some("http://s3-specific:9000"), "the S3-specific endpoint wins");
+        assert_eq!(s3.config.region, "eu-central-1", "AWS_REGION wins over AWS_DEFAULT_REGION");
+        assert_eq!(s3.config.access_key_id.as_deref(), Some("AKIA"));
+        assert_eq!(s3.config.part_size, 16 << 20);
+        assert_eq!(s3.redirect, None, "downloads stream through the node unless asked");
+        let shown = raw.show().unwrap();
+        assert!(!shown.contains("hunter2") && !shown.contains("AKIA"), "credentials are masked: {shown}");
+        assert!(shown.contains("env AWS_SECRET_ACCESS_KEY"), "and their source named: {shown}");
+
+        let arca_wins = env(&[("AWS_REGION", "eu-central-1"), ("ARCA_S3__REGION", "us-west-2")]);
+        let raw = RawConfig::load(None, arca_wins, &[("storage", "s3://b".into())]).unwrap();
+        let s3 = Settings::from_raw(&raw).unwrap().s3.unwrap();
+        assert_eq!((s3.config.region.as_str(), s3.config.prefix.as_str()), ("us-west-2", ""));
+
+        let redirect = env(&[("ARCA_S3__REDIRECT_DOWNLOADS", "true"), ("ARCA_S3__REDIRECT_EXPIRY_SECS", "60")]);
+        let raw = RawConfig::load(None, redirect, &[("storage", "s3://b/p".into())]).unwrap();
+        assert_eq!(Settings::from_raw(&raw).unwrap().s3.unwrap().redirect, Some(std::time::Duration::from_secs(60)));
+        let file = RawConfig::load(None, [], &[]).unwrap();
+        assert!(Settings::from_raw(&file).unwrap().s3.is_none(), "file storage by default");
+    }
+
+    #[test]
+    fn bad_s3_settings_are_refused_with_what_to_write() {
+        let refused = |storage: &str, env: &[(&str, &str)]| {
+            let env: Vec<(String, String)> = env.iter().map(|(k, v)| ((*k).to_owned(), (*v).to_owned())).collect();
+            let raw = RawConfig::load(None, env, &[("storage", storage.to_owned())]).unwrap();
+            Settings::from_raw(&raw).unwrap_err().0
+        };
+        assert!(refused("s3://", &[]).contains("name the bucket"));
+        assert!(refused("s3:///prefix", &[]).contains("name the bucket"));
+        assert!(refused("gs://bucket", &[]).contains("use file://DIR or s3://BUCKET/PREFIX"));
+        assert!(refused("s3://b", &[("ARCA_S3__PART_SIZE_MIB", "4")]).contains("between 5 and 5120"));
+        assert!(refused("s3://b", &[("ARCA_S3__REDIRECT_EXPIRY_SECS", "0")]).contains("604800"));
+    }
+
+    #[test]
     fn precedence_is_default_file_env_flag() {
         let dir = tempfile::tempdir().unwrap();
         let file = dir.path().join("arca.toml");

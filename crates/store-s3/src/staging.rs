@@ -250,3 +250,48 @@ impl UploadWriter for S3UploadWriter {
         Ok(len)
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use proptest::prelude::*;
+
+    fn staged(parts: Vec<(String, u64)>, completed: bool, tail: Vec<u8>) -> Staged {
+        Staged {
+            data_key: (!parts.is_empty()).then(|| "p/data/u-1".to_owned()),
+            multipart: (!parts.is_empty()).then(|| "mp".to_owned()),
+            parts: parts.into_iter().map(|(etag, size)| Part { etag, size }).collect(),
+            completed,
+            tail: Bytes::from(tail),
+        }
+    }
+
+    proptest! {
+        /// A saved state reads back as it was, tail included.
+        #[test]
+        fn state_objects_round_trip(
+            parts in proptest::collection::vec(("[ -~]{0,40}", 0u64..u64::MAX / 20_000), 0..20),
+            completed: bool,
+            tail in proptest::collection::vec(any::<u8>(), 0..300),
+        ) {
+            let before = staged(parts, completed, tail);
+            let after = Staged::decode(before.encode().unwrap()).unwrap();
+            prop_assert_eq!(after.len(), before.len());
+            prop_assert_eq!(&after.tail, &before.tail);
+            prop_assert_eq!(serde_json::to_string(&after).unwrap(), serde_json::to_string(&before).unwrap());
+        }
+
+        /// Whatever a damaged or foreign object holds, reading it is an error or a state, never a panic.
+        #[test]
+        fn any_bytes_decode_without_panicking(bytes in proptest::collection::vec(any::<u8>(), 0..200)) {
+            let _ = Staged::decode(Bytes::from(bytes));
+        }
+    }
+
+    #[test]
+    fn truncated_and_oversized_headers_are_errors() {
+        for bad in [&b""[..], b"\x00\x00", b"\x00\x00\x00\x10{}", b"\xff\xff\xff\xff{}", b"\x00\x00\x00\x02[]"] {
+            assert!(Staged::decode(Bytes::copy_from_slice(bad)).is_err(), "{bad:?}");
+        }
+    }
+}
