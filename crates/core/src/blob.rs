@@ -63,6 +63,16 @@ pub trait BlobStore: Send + Sync + 'static {
     /// Deletes a blob; absent is fine.
     async fn delete(&self, digest: &Digest) -> Result<()>;
 
+    /// Deletes several blobs, as [`Self::delete`] would each; a store may batch them (S3: one
+    /// `DeleteObjects` request per 1000 keys). On an error some may be deleted (a retry deletes the
+    /// rest).
+    async fn delete_many(&self, digests: &[Digest]) -> Result<()> {
+        for digest in digests {
+            self.delete(digest).await?;
+        }
+        Ok(())
+    }
+
     /// Checks the backend answers (for readiness).
     async fn ping(&self) -> Result<()>;
 

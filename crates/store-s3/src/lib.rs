@@ -50,6 +50,9 @@ pub const MIN_PART_SIZE: usize = 5 * 1024 * 1024;
 /// 78 GiB.
 pub const DEFAULT_PART_SIZE: usize = 8 * 1024 * 1024;
 
+/// Blob lookups a batch delete runs at once.
+const LOOKUPS_IN_FLIGHT: usize = 16;
+
 /// Metadata of a pointer object: the key of the blob's data object, and its size.
 const POINTER_DATA: &str = "arca-data";
 const POINTER_SIZE: &str = "arca-size";
@@ -364,6 +367,25 @@ impl BlobStore for S3BlobStore {
     }
 
     /// Readiness means writes work: one small object written over and over (never under `blobs/`).
+    /// The names first (one `DeleteObjects` per 1000 keys), then the data objects pointers named.
+    async fn delete_many(&self, digests: &[Digest]) -> Result<()> {
+        let mut located = Vec::with_capacity(digests.len());
+        for batch in digests.chunks(LOOKUPS_IN_FLIGHT) {
+            located.extend(futures_util::future::try_join_all(batch.iter().map(|d| self.locate(d))).await?);
+        }
+        let (mut names, mut data) = (Vec::new(), Vec::new());
+        for (digest, found) in digests.iter().zip(located) {
+            let Some((stored, _)) = found else { continue };
+            let name = self.blob_key(digest);
+            if stored != name {
+                data.push(stored);
+            }
+            names.push(name);
+        }
+        self.delete_objects(names).await?;
+        self.delete_objects(data).await
+    }
+
     async fn ping(&self) -> Result<()> {
         let probe = PutPayload::from_static(b"ready");
         self.s3.put(&self.key("ping"), probe).await.map_err(|e| storage_error("writing to the bucket", e))?;
@@ -380,6 +402,22 @@ impl S3BlobStore {
             Err(e) if is_not_found(&e) => Err(Error::new(ErrorKind::BlobUnknown, format!("{key} is missing"))),
             Err(e) => Err(storage_error("reading a blob", e)),
         }
+    }
+
+    async fn delete_objects(&self, keys: Vec<Path>) -> Result<()> {
+        if keys.is_empty() {
+            return Ok(());
+        }
+        let keys = futures_util::stream::iter(keys.into_iter().map(Ok)).boxed();
+        let mut deleted = self.s3.delete_stream(keys);
+        while let Some(result) = deleted.next().await {
+            match result {
+                Ok(_) => {}
+                Err(e) if is_not_found(&e) => {}
+                Err(e) => return Err(storage_error("deleting blobs", e)),
+            }
+        }
+        Ok(())
     }
 
     fn take_closed(&self, id: &str) -> Option<staging::Staged> {

@@ -195,6 +195,9 @@ async fn the_same_digest_committed_twice_keeps_one_data_object() {
     store.commit_upload("two", &digest).await.expect("second commit of the same digest");
     assert_eq!(keys(&prefix).await.len(), 2, "the second upload's parts are dropped: {:?}", keys(&prefix).await);
     assert_eq!(open_multiparts(&prefix).await, 0);
+    let small = store_blob(&store, "small", b"small").await;
+    store.delete_many(&[digest, small]).await.expect("delete_many");
+    assert_eq!(keys(&prefix).await, Vec::<String>::new(), "a batch delete removes pointers and their data");
 }
 
 fn octets() -> DownloadHeaders {

@@ -43,6 +43,7 @@ checks![
     zero_length_blob,
     absent_blob,
     delete_then_stat,
+    delete_many_removes_each,
     staged_uploads_lists_open_uploads,
     staged_uploads_leaves_out_busy_ones,
     concurrent_uploads_are_independent,
@@ -244,6 +245,18 @@ async fn delete_then_stat(store: &dyn BlobStore) {
     assert_eq!(store.stat(&other).await.expect("stat"), Some(10), "delete removes only its blob");
     store.put_small(&digest, Bytes::from_static(b"short-lived")).await.expect("put after delete");
     assert_eq!(read_blob(store, &digest, None).await.1, b"short-lived");
+}
+
+async fn delete_many_removes_each(store: &dyn BlobStore) {
+    let doomed = [store_blob(store, "a", b"first doomed").await, store_blob(store, "b", b"second doomed").await];
+    let kept = store_blob(store, "c", b"kept").await;
+    let absent = sha256(b"never stored");
+    store.delete_many(&[doomed[0].clone(), absent.clone(), doomed[1].clone()]).await.expect("delete_many");
+    for digest in doomed.iter().chain([&absent]) {
+        assert_eq!(store.stat(digest).await.expect("stat"), None, "{digest} deleted");
+    }
+    assert_eq!(read_blob(store, &kept, None).await.1, b"kept", "the others stay");
+    store.delete_many(&[]).await.expect("nothing to delete");
 }
 
 async fn staged_uploads_lists_open_uploads(store: &dyn BlobStore) {

@@ -123,12 +123,10 @@ impl Registry {
         report: &mut GcReport,
         ctx: Option<&RunContext>,
     ) -> Result<()> {
-        for (digest, _) in taken {
-            // A copy already missing is fine (`delete` of an absent blob succeeds). A failure stops the
-            // run: the rows stay marked and the next run deletes them.
-            self.blobs.delete(digest).await?;
-        }
         let digests: Vec<Digest> = taken.iter().map(|(d, _)| d.clone()).collect();
+        // A copy already missing is fine (deleting an absent blob succeeds). A failure stops the run:
+        // the rows stay marked and the next run deletes them.
+        self.blobs.delete_many(&digests).await?;
         self.ports.collection.forget_blobs(&digests).await?;
         report.blobs += taken.len() as u64;
         report.bytes += taken.iter().map(|(_, size)| size).sum::<u64>();
