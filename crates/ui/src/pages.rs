@@ -345,7 +345,57 @@ pub(crate) async fn version(ui: &Ui, ctx: &Ctx, name: &OciName, tag: &Tag) -> Re
         }
         out.raw("</tbody></table>");
     }
+    supply_chain(ui, &mut out, name, &digest).await?;
     Ok(ctx.page(StatusCode::OK, &format!("{name}:{tag}"), &out))
+}
+
+/// What verifying the attachments found (signatures, provenance, SBOMs, against the repository's
+/// trust roots), the SBOM components indexed and the findings by severity, as the API shows them.
+async fn supply_chain(ui: &Ui, out: &mut Html, name: &OciName, digest: &Digest) -> Result<()> {
+    let (_, attachments) = ui.registry.attachments(name, &Reference::Digest(digest.clone()), None).await?;
+    if !attachments.is_empty() {
+        out.raw("<h2>Verified attachments</h2><table><thead><tr><th>Kind</th><th>Digest</th><th>Verdict</th></tr></thead><tbody>");
+        for a in &attachments {
+            w!(
+                out,
+                "<tr><td>{}</td><td><code>{}</code></td><td>{}</td></tr>",
+                esc(&a.kind),
+                esc(a.digest.as_str()),
+                esc(&a.explanation)
+            );
+        }
+        out.raw("</tbody></table>");
+    }
+    let components = ui.registry.components_of(digest).await?;
+    if !components.is_empty() {
+        w!(out, "<p>SBOM components indexed: {}</p>", components.len());
+    }
+    let findings = ui.registry.findings_of(digest).await?;
+    if !findings.is_empty() {
+        let mut by_severity: Vec<(String, usize)> = Vec::new();
+        for f in &findings {
+            match by_severity.iter_mut().find(|(s, _)| *s == f.severity) {
+                Some((_, n)) => *n += 1,
+                None => by_severity.push((f.severity.clone(), 1)),
+            }
+        }
+        let counts: Vec<String> = by_severity.iter().map(|(s, n)| format!("{n} {s}")).collect();
+        w!(out, "<h2>Findings</h2><p>{}</p>", esc(&counts.join(", ")));
+        out.raw("<table><thead><tr><th>Severity</th><th>Advisory</th><th>Package</th><th>Installed</th><th>Fixed in</th></tr></thead><tbody>");
+        for f in &findings {
+            w!(
+                out,
+                "<tr><td>{}</td><td>{}</td><td><code>{}</code></td><td>{}</td><td>{}</td></tr>",
+                esc(&f.severity),
+                esc(&f.advisory),
+                esc(&f.package),
+                esc(&f.installed),
+                esc(f.fixed.as_deref().unwrap_or("—"))
+            );
+        }
+        out.raw("</tbody></table>");
+    }
+    Ok(())
 }
 
 /// The query's parameters with a value (an empty form field means "no filter").

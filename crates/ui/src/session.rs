@@ -7,7 +7,7 @@
 
 use crate::html::{self, Html, esc};
 use crate::{Ctx, Ui, see_other, w};
-use arca_core::audit::Actor;
+use arca_core::audit::{Actor, Outcome};
 use arca_core::auth::LoginError;
 use axum::body::Body;
 use axum::response::{IntoResponse, Response};
@@ -135,6 +135,11 @@ pub(crate) async fn login(ui: &Ui, ctx: &Ctx, parts: &Parts, body: Body) -> Resp
     match ui.auth.login(&user, &password, addr.as_deref()).await {
         Ok(principal) => {
             let name = principal.name.unwrap_or(user);
+            let entry =
+                Actor::new(name.clone(), addr).entry(ui.auth.clock().now(), "ui.login", name.clone(), Outcome::Success);
+            if let Err(e) = ui.auth.record(&entry).await {
+                return ctx.error(e);
+            }
             let value = match ui.sessions.issue(&name).await {
                 Ok(value) => value,
                 Err(e) => return ctx.error(e),

@@ -320,3 +320,74 @@ async fn a_user_sees_only_the_repositories_they_may_read() {
         page(&http, format!("{base}/ui/repositories/dev/packages/team/app/versions/1.0"), Some(&session)).await;
     assert_eq!(status, 200, "{body}");
 }
+
+#[tokio::test]
+async fn a_session_ends_with_a_password_change_and_sign_ins_are_audited() {
+    let dir = tempfile::tempdir().unwrap();
+    setup(dir.path()).await;
+    let server = TestServer::start_in(dir.path(), auth_settings).await;
+    let http = browser();
+    let base = server.url();
+    let session = sign_in(&http, &base, "reader", USER_PASSWORD).await;
+    assert_eq!(page(&http, format!("{base}/ui/dashboard"), Some(&session)).await.0, 200);
+    let admin = basic("admin", ADMIN_PASSWORD);
+    let r = http
+        .patch(format!("{base}/api/v1/users/reader"))
+        .header("authorization", &admin)
+        .header("content-type", "application/json")
+        .body(r#"{"password": "a-new-password-for-the-reader"}"#)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 200, "{}", r.text().await.unwrap());
+    let r = http.get(format!("{base}/ui/dashboard")).header(COOKIE, &session).send().await.unwrap();
+    assert_eq!(r.status(), 401, "the old session is gone");
+    let (status, body) = page(
+        &http,
+        format!("{base}/ui/audit?action=ui.login"),
+        Some(&sign_in(&http, &base, "admin", ADMIN_PASSWORD).await),
+    )
+    .await;
+    assert_eq!(status, 200, "{body}");
+    assert!(body.contains("ui.login") && body.contains(">reader<"), "sign-ins are audited: {body}");
+}
+
+#[tokio::test]
+async fn the_session_cookie_is_secure_over_tls() {
+    let dir = tempfile::tempdir().unwrap();
+    let ca = crate::tls::Ca::new("arca test CA");
+    let issued = ca.issue("arca test server");
+    let files = arca_server::TlsFiles {
+        cert: dir.path().join("cert.pem"),
+        key: dir.path().join("key.pem"),
+        poll_interval: arca_server::tls::POLL_INTERVAL,
+    };
+    std::fs::write(&files.cert, &issued.cert_pem).unwrap();
+    std::fs::write(&files.key, &issued.key_pem).unwrap();
+    let server = TestServer::start_with(|s| {
+        auth_settings(s);
+        s.tls = Some(files);
+    })
+    .await;
+    let http = reqwest::Client::builder()
+        .redirect(reqwest::redirect::Policy::none())
+        .tls_certs_only([reqwest::Certificate::from_pem(ca.pem.as_bytes()).unwrap()])
+        .build()
+        .unwrap();
+    let r = http.get(format!("{}/ui/login", server.url())).send().await.unwrap();
+    let (nonce, header) = set_cookie(&r, "arca_csrf").unwrap();
+    assert!(header.contains("Secure") && header.contains("HttpOnly"), "{header}");
+    let csrf = csrf_of(&r.text().await.unwrap());
+    let r = http
+        .post(format!("{}/ui/login", server.url()))
+        .header(COOKIE, &nonce)
+        .form_of(&[("csrf", csrf.as_str()), ("username", "admin"), ("password", ADMIN_PASSWORD)])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), StatusCode::SEE_OTHER);
+    let (_, header) = set_cookie(&r, "arca_session").unwrap();
+    for flag in ["HttpOnly", "SameSite=Lax", "Path=/ui", "Secure"] {
+        assert!(header.contains(flag), "{flag} in {header}");
+    }
+}
