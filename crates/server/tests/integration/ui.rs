@@ -97,6 +97,14 @@ async fn every_page_renders_with_auth_off_and_shows_digests_and_pull_commands() 
     let (manifest, layer, file) = push_both(&c, None).await;
     // A pull, for the dashboard.
     assert_eq!(c.get("/generic/rel/team/tool/1.0.0/tool.bin").await.status(), 200);
+    // An SBOM referring to the image.
+    let sbom = c.push_blob("dev/team/app", br#"{"spdxVersion":"SPDX-2.3","packages":[]}"#).await;
+    let referrer = format!(
+        r#"{{"schemaVersion":2,"mediaType":"application/vnd.oci.image.manifest.v1+json","artifactType":"application/spdx+json","config":{{"mediaType":"application/vnd.oci.empty.v1+json","digest":"{}","size":2}},"layers":[{{"mediaType":"application/spdx+json","digest":"{sbom}","size":40}}],"subject":{{"mediaType":"application/vnd.oci.image.manifest.v1+json","digest":"{manifest}","size":1}}}}"#,
+        sha256(b"{}")
+    );
+    let referrer_digest = sha256(referrer.as_bytes());
+    assert_eq!(c.put_manifest("dev/team/app", &referrer_digest, &referrer).await.status(), 201);
     let http = browser();
     let get = |path: &str| page(&http, c.url(path), None);
 
@@ -118,6 +126,7 @@ async fn every_page_renders_with_auth_off_and_shows_digests_and_pull_commands() 
     assert_eq!(status, 200, "{body}");
     assert!(body.contains(&manifest) && body.contains(&layer), "digests shown: {body}");
     assert!(body.contains(&format!("docker pull {}/dev/team/app:1.0", server.host())), "{body}");
+    assert!(body.contains(&referrer_digest) && body.contains("<td>SBOM</td>"), "the referrer: {body}");
 
     let (status, body) = get("/ui/repositories/rel/packages/team/tool/versions/1.0.0").await;
     assert_eq!(status, 200, "{body}");
