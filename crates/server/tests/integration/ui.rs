@@ -236,6 +236,10 @@ async fn sign_in_sets_a_session_that_opens_the_ui_and_nothing_else() {
     assert_eq!(r.status(), 401);
     assert!(set_cookie(&r, "arca_session").is_none());
     assert!(r.text().await.unwrap().contains("Invalid user name or password"));
+    let hostile = "<script>alert(2)</script>";
+    let r = login(vec![("csrf", csrf.clone()), ("username", hostile.into()), ("password", "x".into())]).await.unwrap();
+    assert_eq!(r.status(), 401, "an unknown user");
+    assert!(!r.text().await.unwrap().contains(hostile));
     let r = login(vec![("username", "admin".into()), ("password", ADMIN_PASSWORD.into())]).await.unwrap();
     assert_eq!(r.status(), 403, "no CSRF token");
     let r = login(vec![("csrf", "forged".into()), ("username", "admin".into()), ("password", ADMIN_PASSWORD.into())])
@@ -275,6 +279,9 @@ async fn sign_in_sets_a_session_that_opens_the_ui_and_nothing_else() {
         assert_eq!(status, 200, "{path}: {body}");
         assert!(body.contains("Sign out") && body.contains(">admin<"), "{path}: {body}");
     }
+    // The failed sign-in with a hostile user name is in the audit log, escaped.
+    let (_, body) = page(&http, format!("{base}/ui/audit?outcome=failed"), Some(&session)).await;
+    assert!(body.contains("&lt;script&gt;alert(2)&lt;/script&gt;") && !body.contains(hostile), "{body}");
 
     // The cookie is no credential anywhere else.
     for path in ["/v2/dev/team/app/tags/list", "/api/v1/repositories", "/generic/rel/team/tool/1.0.0/tool.bin"] {
