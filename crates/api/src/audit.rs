@@ -11,21 +11,41 @@ use axum::response::{IntoResponse, Response};
 use std::sync::Arc;
 
 #[derive(Debug, Default, serde::Deserialize)]
-pub(crate) struct AuditQuery {
-    actor: Option<String>,
+pub struct AuditQuery {
+    pub actor: Option<String>,
     /// Exact action, or a prefix ending in `.`.
-    action: Option<String>,
+    pub action: Option<String>,
     /// Targets starting with this.
-    target: Option<String>,
-    outcome: Option<String>,
+    pub target: Option<String>,
+    pub outcome: Option<String>,
     /// Milliseconds since the epoch, inclusive.
-    since: Option<i64>,
+    pub since: Option<i64>,
     /// Milliseconds since the epoch, exclusive.
-    until: Option<i64>,
+    pub until: Option<i64>,
     /// Entries after this sequence number (the `next` of the previous page).
-    after: Option<i64>,
+    pub after: Option<i64>,
     /// 1 to 1000 (larger asks are cut to 1000), as in search.
-    limit: Option<String>,
+    pub limit: Option<String>,
+}
+
+/// The audit log's filters from `GET /api/v1/audit`'s parameters (the web UI's audit page reads its
+/// form with it too).
+pub fn audit_filter(q: AuditQuery) -> Result<AuditFilter, ApiError> {
+    let outcome = match q.outcome.as_deref().map(Outcome::parse) {
+        Some(None) => return Err(bad_request("outcome is success, denied or failed")),
+        other => other.flatten(),
+    };
+    let limit = parse_limit(q.limit.as_deref())?;
+    Ok(AuditFilter {
+        actor: q.actor,
+        action: q.action,
+        target_prefix: q.target,
+        outcome,
+        since: q.since,
+        until: q.until,
+        after_seq: q.after,
+        limit,
+    })
 }
 
 /// `{"entries": [...], "next": seq | null}`, entries in sequence order.
@@ -35,21 +55,8 @@ pub(crate) async fn audit(
 ) -> Result<Response, ApiError> {
     // A refused query is answered in the API's JSON, like every other error (not axum's text/plain).
     let Query(q) = query.map_err(|e| bad_request(format!("query: {}", e.body_text())))?;
-    let outcome = match q.outcome.as_deref().map(Outcome::parse) {
-        Some(None) => return Err(bad_request("outcome is success, denied or failed")),
-        other => other.flatten(),
-    };
-    let limit = parse_limit(q.limit.as_deref())?;
-    let filter = AuditFilter {
-        actor: q.actor,
-        action: q.action,
-        target_prefix: q.target,
-        outcome,
-        since: q.since,
-        until: q.until,
-        after_seq: q.after,
-        limit,
-    };
+    let filter = audit_filter(q)?;
+    let limit = filter.limit;
     let log: &dyn AuditLog = auth.audit_log();
     let entries = log.list_audit(&filter).await?;
     let next = (entries.len() == limit).then(|| entries.last().map(|e| e.seq)).flatten();

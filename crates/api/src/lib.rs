@@ -29,7 +29,9 @@ use axum::response::{IntoResponse, Response};
 use http::StatusCode;
 use std::sync::Arc;
 
+pub use audit::{AuditQuery, audit_filter};
 pub use protocol::{ApiProtocol, access};
+pub use search::{Reader, decode_cursor, encode_cursor, parse_query as parse_search_query, readable};
 
 /// Every route path of this API, for the server's authorization rules (each must have one).
 pub const PATHS: [&str; 29] = [

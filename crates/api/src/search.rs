@@ -20,10 +20,10 @@ pub(crate) const MAX_LIMIT: usize = 1000;
 
 /// Who is asking: set by the server's authentication layer; absent when auth is off (everyone reads
 /// everything).
-pub(crate) type Reader = Option<Extension<Principal>>;
+pub type Reader = Option<Extension<Principal>>;
 
 /// The repositories `reader` may read, or `None` for every one.
-pub(crate) async fn readable(registry: &Registry, reader: &Reader) -> Result<Option<Vec<String>>, ApiError> {
+pub async fn readable(registry: &Registry, reader: &Reader) -> Result<Option<Vec<String>>, ApiError> {
     let Some(Extension(principal)) = reader else { return Ok(None) };
     if principal.allows_everywhere(Action::Read) {
         return Ok(None);
@@ -91,12 +91,12 @@ pub(crate) fn decode_name_cursor(text: &str) -> Result<String, ApiError> {
     unhex(text).filter(|name| !name.is_empty()).ok_or_else(invalid_cursor)
 }
 
-pub(crate) fn encode_cursor(c: &SearchCursor) -> String {
+pub fn encode_cursor(c: &SearchCursor) -> String {
     let time = u64::from_be_bytes(c.created_at.to_be_bytes());
     format!("{time:016x}.{}.{}.{}", hex(&c.repository), hex(&c.package), hex(&c.version))
 }
 
-pub(crate) fn decode_cursor(text: &str) -> Result<SearchCursor, ApiError> {
+pub fn decode_cursor(text: &str) -> Result<SearchCursor, ApiError> {
     let mut parts = text.split('.');
     let (Some(time), Some(repository), Some(package), Some(version), None) =
         (parts.next(), parts.next(), parts.next(), parts.next(), parts.next())
@@ -145,8 +145,9 @@ pub(crate) fn hit_json(hit: &SearchHit) -> serde_json::Value {
     })
 }
 
-/// The query string as a search; every error names its parameter.
-fn parse_query(params: Vec<(String, String)>) -> Result<(SearchQuery, Option<String>), ApiError> {
+/// The query string as a search (and the one repository it names, if any); every error names its
+/// parameter. The web UI reads its search form with it too.
+pub fn parse_query(params: Vec<(String, String)>) -> Result<(SearchQuery, Option<String>), ApiError> {
     let mut q = SearchQuery { limit: DEFAULT_LIMIT, ..SearchQuery::default() };
     let mut repository = None;
     let mut limit = None;

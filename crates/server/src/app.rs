@@ -91,8 +91,10 @@ impl App {
         } else {
             None
         };
+        let session_key = auth.server_secret(crate::auth::session::SECRET).await.map_err(err("UI session key"))?;
         let gate = Arc::new(Gate {
             enabled: settings.auth_enabled,
+            sessions: Arc::new(crate::auth::session::SessionKey::new(session_key, auth.clone())),
             service: auth.clone(),
             jwt: JwtKey::new(auth.server_secret(JWT_SECRET).await.map_err(err("token signing key"))?),
             token_ttl_secs: i64::try_from(settings.auth_token_ttl_secs).unwrap_or(300),
@@ -136,9 +138,27 @@ impl App {
             Arc::new(arca_proto_cargo::CargoProtocol::new(self.registry.clone(), self.auth.clone(), self.gate.enabled)),
             Arc::new(arca_proto_maven::MavenProtocol::new(self.registry.clone())),
             Arc::new(arca_api::ApiProtocol::new(self.registry.clone(), self.auth.clone(), self.jobs.clone())),
+            Arc::new(arca_ui::UiProtocol::new(self.ui())),
         ];
         protocols.extend(self.extra_protocols.iter().cloned());
         protocols
+    }
+
+    /// What the web UI needs: the use cases, sessions, and the counters `/metrics` shows.
+    fn ui(&self) -> arca_ui::Ui {
+        let (metrics, jobs, registry) = (self.metrics.clone(), self.jobs.clone(), self.registry.clone());
+        let metrics_text = move || {
+            let mut text = metrics.render(None, &jobs.stats());
+            crate::metrics::render_promotions(&mut text, &registry.promotion_stats());
+            text
+        };
+        arca_ui::Ui {
+            registry: self.registry.clone(),
+            auth: self.auth.clone(),
+            sessions: self.gate.sessions.clone(),
+            metrics: Arc::new(metrics_text),
+            auth_enabled: self.gate.enabled,
+        }
     }
 
     /// The paths of every route, of every protocol.

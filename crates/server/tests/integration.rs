@@ -82,5 +82,7 @@ mod support;
 mod tls;
 #[path = "integration/trust.rs"]
 mod trust;
+#[path = "integration/ui.rs"]
+mod ui;
 #[path = "integration/users_api.rs"]
 mod users_api;

@@ -11,6 +11,7 @@
 pub mod client_addr;
 pub mod credentials;
 pub mod jwt;
+pub mod session;
 pub mod token;
 
 use arca_core::audit::Actor;
@@ -34,6 +35,8 @@ pub struct Gate {
     pub token_ttl_secs: i64,
     /// Proxies whose forwarding headers name the client (`auth.trusted_proxies`).
     pub trusted_proxies: Vec<ipnet::IpNet>,
+    /// Web UI sessions: their cookie is a credential on the UI's routes only.
+    pub sessions: Arc<session::SessionKey>,
 }
 
 /// The enforcement point in front of one protocol's routes.
@@ -64,8 +67,16 @@ pub async fn enforce(
         }
         Access::Needs(needs) => needs,
     };
-    let principal = match gate.authenticate(&parts.headers, addr.as_deref()).await {
-        Ok(p) => p,
+    let principal = match gate.ui_session(&parts, protocol.as_ref()).await {
+        Ok(Some(principal)) => {
+            let name = principal.audit_name().to_owned();
+            parts.extensions.insert(arca_ui::SessionUser(name));
+            principal
+        }
+        Ok(None) => match gate.authenticate(&parts.headers, addr.as_deref()).await {
+            Ok(p) => p,
+            Err(refusal) => return protocol.refuse(&parts, &refusal),
+        },
         Err(refusal) => return protocol.refuse(&parts, &refusal),
     };
     if let Some(unmet) = needs.iter().find(|n| !n.is_met(&principal)) {
@@ -96,6 +107,24 @@ pub(crate) fn refusal_of(e: LoginError) -> Refusal {
 }
 
 impl Gate {
+    /// The principal of a web UI session cookie: only for the UI's routes (elsewhere a browser's
+    /// ambient cookie is no credential: other sites could make it send one), and only when the request
+    /// carries no `Authorization` header (which then decides alone). `None`: no live session.
+    async fn ui_session(
+        &self,
+        parts: &http::request::Parts,
+        protocol: &dyn Protocol,
+    ) -> Result<Option<Principal>, Refusal> {
+        if protocol.name() != arca_ui::NAME || parts.headers.contains_key(http::header::AUTHORIZATION) {
+            return Ok(None);
+        }
+        let Some(value) = arca_ui::cookie(&parts.headers, arca_ui::SESSION_COOKIE) else { return Ok(None) };
+        self.sessions.principal(&value).await.map_err(|e| {
+            tracing::error!(error = %e, "authentication: metadata store");
+            Refusal::Unavailable
+        })
+    }
+
     /// The principal of a request's credentials.
     async fn authenticate(&self, headers: &http::HeaderMap, addr: Option<&str>) -> Result<Principal, Refusal> {
         let result = match credentials::parse(headers) {

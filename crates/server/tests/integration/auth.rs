@@ -271,6 +271,15 @@ fn cases() -> Vec<(&'static str, Method, String, Who)> {
         ("/api/v1/tokens", Method::GET, "/api/v1/tokens".into(), Authenticated),
         ("/api/v1/tokens", Method::POST, "/api/v1/tokens".into(), Authenticated),
         ("/api/v1/tokens/{id}", Method::DELETE, "/api/v1/tokens/nonesuch".into(), Authenticated),
+        // The web UI (its session cookie is tested in `ui.rs`; anonymous non-browsers get a 401).
+        ("/ui", Method::GET, "/ui".into(), Authenticated),
+        ("/ui/", Method::GET, "/ui/".into(), Authenticated),
+        ("/ui/{*rest}", Method::GET, "/ui/repositories/dev".into(), ReadDev),
+        ("/ui/{*rest}", Method::GET, "/ui/repositories/dev/packages/app/versions/1.0".into(), ReadDev),
+        ("/ui/{*rest}", Method::GET, "/ui/search?package=app".into(), Authenticated),
+        ("/ui/{*rest}", Method::GET, "/ui/dashboard".into(), Authenticated),
+        ("/ui/{*rest}", Method::GET, "/ui/audit".into(), Admin),
+        ("/ui/{*rest}", Method::GET, "/ui/login".into(), Anyone),
     ]
 }
 

@@ -1,0 +1,205 @@
+//! The UI's URLs, parsed once into an [`Endpoint`] (pure), and what each needs of the caller.
+//!
+//! `/ui/repositories/<repo>/packages/<package…>[/versions/<version>]`: a package may contain `/`, so
+//! the path after `packages/` is read from its end. Each segment is percent-decoded on its own (so
+//! `%2F` never makes a separator) and the names are checked as the registry checks them; the needs
+//! come from those decoded names, never from the raw path.
+
+use arca_core::auth::{Action, Need};
+use arca_http::Access;
+use arca_types::{OciName, PackageName, RepoName, Tag};
+use http::Method;
+
+/// What a request to `/ui` addresses.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Endpoint {
+    /// `GET /ui`: to `/ui/`.
+    Home,
+    /// `GET /ui/`: the repositories and a search box.
+    Repositories,
+    Repository(RepoName),
+    Package(OciName),
+    Version(OciName, Tag),
+    /// `GET /ui/search?…` (the API's search parameters).
+    Search,
+    /// `GET /ui/audit?…` (the API's audit filters).
+    Audit,
+    Dashboard,
+    /// `GET /ui/login`: the sign-in form.
+    LoginForm,
+    /// `POST /ui/login`.
+    Login,
+    /// `POST /ui/logout`.
+    Logout,
+}
+
+/// Why a request names no endpoint.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum RouteError {
+    NotFound,
+    /// A name the registry would refuse (answered like an unknown one).
+    BadName(String),
+    /// The path exists; the method is not one of `allow`.
+    MethodNotAllowed(&'static str),
+}
+
+/// Parses a request line (pure; the query is read by the page that needs it).
+pub fn parse(method: &Method, path: &str, _query: Option<&str>) -> Result<Endpoint, RouteError> {
+    let Some(rest) = path.strip_prefix("/ui") else { return Err(RouteError::NotFound) };
+    let reading = matches!(*method, Method::GET | Method::HEAD);
+    let page = |endpoint: Endpoint| if reading { Ok(endpoint) } else { Err(RouteError::MethodNotAllowed("GET, HEAD")) };
+    match rest {
+        "" => page(Endpoint::Home),
+        "/" => page(Endpoint::Repositories),
+        "/search" => page(Endpoint::Search),
+        "/audit" => page(Endpoint::Audit),
+        "/dashboard" => page(Endpoint::Dashboard),
+        "/login" if *method == Method::POST => Ok(Endpoint::Login),
+        "/login" => page(Endpoint::LoginForm).map_err(|_| RouteError::MethodNotAllowed("GET, HEAD, POST")),
+        "/logout" if *method == Method::POST => Ok(Endpoint::Logout),
+        "/logout" => Err(RouteError::MethodNotAllowed("POST")),
+        _ => {
+            let endpoint = browse(rest.strip_prefix("/repositories/").ok_or(RouteError::NotFound)?)?;
+            page(endpoint)
+        }
+    }
+}
+
+/// `<repo>`, `<repo>/packages/<package…>` or `<repo>/packages/<package…>/versions/<version>`.
+fn browse(rest: &str) -> Result<Endpoint, RouteError> {
+    let rest = rest.strip_suffix('/').unwrap_or(rest);
+    let (repo, package) = match rest.split_once("/packages/") {
+        Some((repo, package)) => (repo, Some(package)),
+        None => (rest, None),
+    };
+    if repo.contains('/') {
+        return Err(RouteError::NotFound);
+    }
+    let repo = decode(repo)?;
+    let repo = RepoName::parse(&repo).map_err(|_| RouteError::BadName(repo))?;
+    let Some(package) = package else { return Ok(Endpoint::Repository(repo)) };
+    let (package, version) = match package.rsplit_once("/versions/") {
+        Some((package, version)) if !version.contains('/') => (package, Some(version)),
+        _ => (package, None),
+    };
+    let package = decode(package)?;
+    let package = PackageName::parse(&package).map_err(|_| RouteError::BadName(package))?;
+    let name = OciName::new(repo, package);
+    match version {
+        None => Ok(Endpoint::Package(name)),
+        Some(version) => {
+            let version = decode(version)?;
+            let version = Tag::parse(&version).map_err(|_| RouteError::BadName(version))?;
+            Ok(Endpoint::Version(name, version))
+        }
+    }
+}
+
+/// Percent-decodes each `/`-separated segment on its own; a decoded `/` is refused.
+fn decode(raw: &str) -> Result<String, RouteError> {
+    let mut out = Vec::new();
+    for segment in raw.split('/') {
+        let text = percent_encoding::percent_decode_str(segment).decode_utf8().map_err(|_| RouteError::NotFound)?;
+        if text.contains('/') {
+            return Err(RouteError::BadName(text.into_owned()));
+        }
+        out.push(text.into_owned());
+    }
+    Ok(out.join("/"))
+}
+
+/// What each endpoint needs. Pages show only what the caller may read: a repository's pages need
+/// `read` on it (refused with 403, as the API's listings are); the lists are filtered by the page.
+pub fn needs(parsed: &Result<Endpoint, RouteError>) -> Access {
+    let endpoint = match parsed {
+        Ok(endpoint) => endpoint,
+        // A request that names no page still needs credentials before it learns so.
+        Err(_) => return Access::Needs(vec![Need::Authenticated]),
+    };
+    match endpoint {
+        // Signing in checks the password itself; the form is for everyone.
+        Endpoint::LoginForm | Endpoint::Login => Access::Public,
+        // Anyone may end a session (the CSRF token is still checked).
+        Endpoint::Logout => Access::Needs(Vec::new()),
+        Endpoint::Home | Endpoint::Repositories | Endpoint::Search | Endpoint::Dashboard => {
+            Access::Needs(vec![Need::Authenticated])
+        }
+        // As the API's audit log: an administrator of every repository.
+        Endpoint::Audit => Access::Needs(vec![Need::Everywhere(Action::Admin)]),
+        Endpoint::Repository(repo) => Access::Needs(vec![Need::on(Action::Read, repo.as_str())]),
+        Endpoint::Package(name) | Endpoint::Version(name, _) => {
+            Access::Needs(vec![Need::on(Action::Read, name.repository.as_str())])
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn get(path: &str) -> Result<Endpoint, RouteError> {
+        parse(&Method::GET, path, None)
+    }
+
+    #[test]
+    fn pages_are_parsed() {
+        assert_eq!(get("/ui"), Ok(Endpoint::Home));
+        assert_eq!(get("/ui/"), Ok(Endpoint::Repositories));
+        assert_eq!(get("/ui/search"), Ok(Endpoint::Search));
+        assert_eq!(get("/ui/audit"), Ok(Endpoint::Audit));
+        assert_eq!(get("/ui/dashboard"), Ok(Endpoint::Dashboard));
+        assert_eq!(get("/ui/login"), Ok(Endpoint::LoginForm));
+        assert_eq!(parse(&Method::POST, "/ui/login", None), Ok(Endpoint::Login));
+        assert_eq!(parse(&Method::POST, "/ui/logout", None), Ok(Endpoint::Logout));
+        assert_eq!(get("/ui/repositories/dev"), Ok(Endpoint::Repository(RepoName::parse("dev").unwrap())));
+        let name = OciName::new(RepoName::parse("dev").unwrap(), PackageName::parse("team/app").unwrap());
+        assert_eq!(get("/ui/repositories/dev/packages/team/app"), Ok(Endpoint::Package(name.clone())));
+        assert_eq!(
+            get("/ui/repositories/dev/packages/team/app/versions/1.0"),
+            Ok(Endpoint::Version(name, Tag::parse("1.0").unwrap()))
+        );
+        let odd = get("/ui/repositories/dev/packages/versions/versions/versions").unwrap();
+        assert!(
+            matches!(odd, Endpoint::Version(ref n, ref v) if n.package.as_str() == "versions" && v.as_str() == "versions")
+        );
+    }
+
+    #[test]
+    fn bad_names_and_methods_are_refused() {
+        assert_eq!(get("/ui/nothing"), Err(RouteError::NotFound));
+        assert_eq!(get("/ui/repositories/%3Cscript%3E"), Err(RouteError::BadName("<script>".into())));
+        assert!(matches!(get("/ui/repositories/dev/packages/a%2Fb"), Err(RouteError::BadName(_))), "no %2F separator");
+        assert!(matches!(get("/ui/repositories/dev/packages/Up"), Err(RouteError::BadName(_))));
+        assert_eq!(get("/ui/repositories/a/b"), Err(RouteError::NotFound));
+        assert_eq!(parse(&Method::POST, "/ui/", None), Err(RouteError::MethodNotAllowed("GET, HEAD")));
+        assert_eq!(get("/ui/logout"), Err(RouteError::MethodNotAllowed("POST")));
+        assert_eq!(parse(&Method::DELETE, "/ui/login", None), Err(RouteError::MethodNotAllowed("GET, HEAD, POST")));
+    }
+
+    #[test]
+    fn every_endpoint_has_a_rule_from_the_decoded_name() {
+        for path in [
+            "/ui",
+            "/ui/",
+            "/ui/search",
+            "/ui/audit",
+            "/ui/dashboard",
+            "/ui/login",
+            "/ui/repositories/dev",
+            "/ui/repositories/dev/packages/app",
+            "/ui/repositories/dev/packages/app/versions/1",
+            "/ui/nothing",
+        ] {
+            for method in [Method::GET, Method::POST, Method::PUT, Method::DELETE] {
+                assert_ne!(needs(&parse(&method, path, None)), Access::Unruled, "{method} {path}");
+            }
+        }
+        let read_dev = Access::Needs(vec![Need::on(Action::Read, "dev-a")]);
+        assert_eq!(needs(&get("/ui/repositories/dev-%61")), read_dev, "decoded before the need is stated");
+        assert_eq!(needs(&get("/ui/repositories/dev-a/packages/x/versions/1")), read_dev);
+        assert_eq!(needs(&get("/ui/audit")), Access::Needs(vec![Need::Everywhere(Action::Admin)]));
+        assert_eq!(needs(&get("/ui/login")), Access::Public);
+        assert_eq!(needs(&get("/ui/")), Access::Needs(vec![Need::Authenticated]));
+        assert_eq!(needs(&get("/ui/nothing")), Access::Needs(vec![Need::Authenticated]));
+    }
+}
