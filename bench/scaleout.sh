@@ -14,11 +14,12 @@
 #
 # Usage: bash bench/scaleout.sh
 # Env:   N=100 C=10 ROUNDS=3     arca-bench -n / -c, rounds
+#        PHASES="setups audit"   which parts to run
 #        ARCA_TEST_POSTGRES      PostgreSQL admin URL (default postgres://postgres@127.0.0.1:5432/test)
 #        OUT=<dir>               where results go (default: a new temp dir, printed)
 set -euo pipefail
 ROOT=$(cd "$(dirname "$0")/.." && pwd)
-N=${N:-100}; C=${C:-10}; ROUNDS=${ROUNDS:-3}
+N=${N:-100}; C=${C:-10}; ROUNDS=${ROUNDS:-3}; PHASES=${PHASES:-setups audit}
 PG=${ARCA_TEST_POSTGRES:-postgres://postgres@127.0.0.1:5432/test}
 
 echo "building arca and arca-bench (release)" >&2
@@ -29,9 +30,9 @@ BENCH=$TARGET/release/arca-bench
 
 W=$(mktemp -d /var/tmp/arca-scaleout.XXXXXX)
 OUT=${OUT:-$W/results}; mkdir -p "$OUT"
-PIDS=(); NODE_PIDS=(); DBS=()
+PIDS=(); NODE_PIDS=(); DBS=(); SAMPLER=
 cleanup() {
-  for p in "${NODE_PIDS[@]}" "${PIDS[@]}"; do kill "$p" 2>/dev/null || true; done; wait 2>/dev/null || true
+  for p in "${NODE_PIDS[@]}" "${PIDS[@]}" $SAMPLER; do kill "$p" 2>/dev/null || true; done; wait 2>/dev/null || true
   for db in "${DBS[@]}"; do psql "$PG" -X -q -c "DROP DATABASE IF EXISTS $db WITH (FORCE)" >/dev/null 2>&1 || true; done
   find "$W" -mindepth 1 -maxdepth 1 ! -name results -exec rm -rf {} +
 }
@@ -77,6 +78,7 @@ stop_nodes() {
 }
 
 SETUPS=("1-fs:1:fs" "3-fs:3:fs" "1-s3:1:s3" "3-s3:3:s3")
+[[ " $PHASES " == *" setups "* ]] || ROUNDS=0
 for round in $(seq "$ROUNDS"); do
   for setup in "${SETUPS[@]}"; do
     IFS=: read -r label count kind <<<"$setup"
@@ -89,6 +91,7 @@ for round in $(seq "$ROUNDS"); do
 done
 
 # --- the audit head under three nodes -------------------------------------------------------------
+if [[ " $PHASES " == *" audit "* ]]; then
 echo "audit head: 1 MiB unique pushes at c=30 through three nodes, pg_stat_activity sampled" >&2
 start_nodes "audit" 3 fs
 SAMPLES=$OUT/audit-samples.txt; : >"$SAMPLES"
@@ -103,10 +106,11 @@ SAMPLES=$OUT/audit-samples.txt; : >"$SAMPLES"
   done
 ) & SAMPLER=$!
 "$BENCH" run "$URLS" -c 30 -n 600 -t '^Push Monolith 1MB$' --unique --label audit --json "$OUT/audit.json" >"$OUT/audit.txt"
-kill "$SAMPLER" 2>/dev/null || true; wait "$SAMPLER" 2>/dev/null || true
+kill "$SAMPLER" 2>/dev/null || true; wait "$SAMPLER" 2>/dev/null || true; SAMPLER=
 stop_nodes
+fi
 
-python3 - "$OUT" "$ROUNDS" <<'PY'
+python3 - "$OUT" "${ROUNDS_DONE:-$ROUNDS}" <<'PY'
 import json, statistics, sys, pathlib
 out, rounds = pathlib.Path(sys.argv[1]), int(sys.argv[2])
 setups = ["1-fs", "3-fs", "1-s3", "3-s3"]
@@ -114,10 +118,11 @@ names = {"1-fs": "1 node, filesystem", "3-fs": "3 nodes, filesystem", "1-s3": "1
 tests = ["Push Monolith 10MB", "Pull 10MB"]
 def result(setup, r, test):
     data = json.loads((out / f"{setup}-r{r}.json").read_text())
-    return next(t for t in data["tests"] if t["name"] == test)
-print(f"| setup | test | RPS (median of {rounds}; rounds) | MiB/s | p50 ms | p99 ms | errors |")
-print("|---|---|---|---|---|---|---|")
-for test in tests:
+    return next(t for t in data["tests"] if t["name"].startswith(test))
+if rounds:
+    print(f"| setup | test | RPS (median of {rounds}; rounds) | MiB/s | p50 ms | p99 ms | errors |")
+    print("|---|---|---|---|---|---|---|")
+for test in tests if rounds else []:
     for setup in setups:
         runs = [result(setup, r, test) for r in range(1, rounds + 1)]
         by_rps = sorted(runs, key=lambda t: t["rps"])
@@ -125,6 +130,8 @@ for test in tests:
         rps = ", ".join(f"{t['rps']:.1f}" for t in runs)
         errors = sum(t["errors"] for t in runs)
         print(f"| {names[setup]} | {test} | {med['rps']:.1f} ({rps}) | {med['mib_s']:.0f} | {med['latency_ms']['p50']:.1f} | {med['latency_ms']['p99']:.1f} | {errors} |")
+if not (out / "audit.json").exists():
+    sys.exit(0)
 audit = json.loads((out / "audit.json").read_text())["tests"][0]
 samples = [l.split("|") for l in (out / "audit-samples.txt").read_text().splitlines() if l.count("|") == 3]
 busy = [s for s in samples if int(s[3]) > 0]
