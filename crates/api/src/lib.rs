@@ -32,6 +32,8 @@ use std::sync::Arc;
 pub use audit::{AuditQuery, audit_filter};
 pub use protocol::{ApiProtocol, access};
 pub use search::{Reader, decode_cursor, encode_cursor, parse_query as parse_search_query, readable};
+pub use tokens::parse_lifetime;
+pub use users::permissions as parse_permissions;
 
 /// Every route path of this API, for the server's authorization rules (each must have one).
 pub const PATHS: [&str; 29] = [

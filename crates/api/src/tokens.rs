@@ -35,7 +35,7 @@ pub(crate) fn routes() -> Router<Arc<AuthService>> {
 
 /// A token's lifetime: `30d`, `12h`, `15m`, `3600s` or plain seconds: 1 to 99 999 999 units (the
 /// OpenAPI pattern `^[1-9][0-9]{0,7}[smhd]?$`).
-pub(crate) fn parse_lifetime(text: &str) -> Result<Duration, ApiError> {
+pub fn parse_lifetime(text: &str) -> Result<Duration, ApiError> {
     let bad = || bad_request(format!("expires_in {text:?}: use 1 to 99999999 d, h, m or s (30d, 12h, 15m)"));
     let (number, unit) = text.split_at(text.find(|c: char| !c.is_ascii_digit()).unwrap_or(text.len()));
     if number.is_empty() || number.len() > 8 || number.starts_with('0') {

@@ -64,7 +64,7 @@ pub(crate) fn json_body<T: serde::de::DeserializeOwned>(
 }
 
 /// `PATTERN:ROLE` or `PATTERN:ACTION[,ACTION…]` texts; `what` names them in the error.
-pub(crate) fn permissions(texts: &[String], what: &str) -> Result<Vec<Permission>, ApiError> {
+pub fn permissions(texts: &[String], what: &str) -> Result<Vec<Permission>, ApiError> {
     texts
         .iter()
         .map(|t| {

@@ -154,14 +154,15 @@ pub fn page(frame: &Frame<'_>, body: &Html) -> String {
          <meta name=\"viewport\" content=\"width=device-width,initial-scale=1\">\
          <title>{} · arca</title><style>{STYLE}</style></head><body><header>\
          <a class=\"brand\" href=\"/ui/\">arca</a><a href=\"/ui/\">Repositories</a>\
-         <a href=\"/ui/search\">Search</a><a href=\"/ui/dashboard\">Dashboard</a><a href=\"/ui/audit\">Audit log</a>",
+         <a href=\"/ui/search\">Search</a><a href=\"/ui/dashboard\">Dashboard</a><a href=\"/ui/audit\">Audit log</a>\
+         <a href=\"/ui/storage\">Storage</a>",
         esc(frame.title)
     );
     match frame.user {
         Some(user) => w!(
             out,
             "<form method=\"post\" action=\"/ui/logout\"><input type=\"hidden\" name=\"csrf\" value=\"{}\">\
-             <span>{}</span> <button type=\"submit\">Sign out</button></form>",
+             <a href=\"/ui/tokens\">{}</a> <button type=\"submit\">Sign out</button></form>",
             esc(frame.csrf),
             esc(user)
         ),

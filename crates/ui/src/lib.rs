@@ -14,12 +14,15 @@
 //! Architecture invariant: calls `arca-core` (and the API crate's query parsing), never a storage
 //! crate.
 
+mod actions;
 mod dashboard;
 pub mod html;
 mod pages;
 pub mod pull;
+mod reports;
 pub mod route;
 mod session;
+mod tokens;
 
 use arca_core::auth::{AuthService, Principal};
 use arca_core::registry::Registry;
@@ -252,6 +255,16 @@ async fn dispatch(ui: &Ui, ctx: &Ctx, parts: &Parts, endpoint: Endpoint, body: B
         Endpoint::LoginForm => return session::login_form(ctx, query, None, StatusCode::OK),
         Endpoint::Login => return session::login(ui, ctx, parts, body).await,
         Endpoint::Logout => return session::logout(ui, ctx, parts, body).await,
+        Endpoint::Promote(name, version, step) => actions::promote(ui, ctx, parts, (name, version, step), body).await,
+        Endpoint::Approve(name, version, step) => actions::approve(ui, ctx, parts, (name, version, step), body).await,
+        Endpoint::Properties(name, version, step) => {
+            actions::properties(ui, ctx, parts, (name, version, step), body).await
+        }
+        Endpoint::History(name) => reports::history(ui, ctx, parts, &name).await,
+        Endpoint::Retention(repo) => reports::retention(ui, ctx, &repo).await,
+        Endpoint::Storage => reports::storage(ui, ctx).await,
+        Endpoint::Tokens(step) => tokens::tokens(ui, ctx, parts, step, body).await,
+        Endpoint::RevokeToken(step) => tokens::revoke(ui, ctx, parts, step, body).await,
     };
     result.unwrap_or_else(|e| ctx.error(e))
 }

@@ -127,6 +127,7 @@ pub(crate) async fn repository(ui: &Ui, ctx: &Ctx, name: &RepoName, query: &str)
             if let Some(free) = usage.as_ref().and_then(|u| u.retention_would_free) {
                 w!(out, "<span class=\"muted\">would free {} now</span>", esc(&html::size(free)));
             }
+            w!(out, " <a href=\"/ui/retention/{}\">What it would delete</a>", esc(&html::path(name.as_str())));
         }
         None => out.raw("none: every version is kept"),
     }
@@ -268,7 +269,9 @@ pub(crate) async fn version(ui: &Ui, ctx: &Ctx, name: &OciName, tag: &Tag) -> Re
     if let Some(subject) = manifest["subject"]["digest"].as_str() {
         w!(out, "<dt>Subject</dt><dd><code>{}</code></dd>", esc(subject));
     }
-    out.raw("</dl><h2>Pull</h2>");
+    out.raw("</dl>");
+    version_actions(&mut out, name, tag.as_str());
+    out.raw("<h2>Pull</h2>");
     w!(out, "<pre>{}</pre>", esc(&crate::pull::command(repo.format, &ctx.base, name, tag.as_str())));
     if let Some(layers) = manifest["layers"].as_array() {
         let heading = if repo.format == Format::Oci { "Layers" } else { "Files" };
@@ -347,6 +350,20 @@ pub(crate) async fn version(ui: &Ui, ctx: &Ctx, name: &OciName, tag: &Tag) -> Re
     }
     supply_chain(ui, &mut out, name, &digest).await?;
     Ok(ctx.page(StatusCode::OK, &format!("{name}:{tag}"), &out))
+}
+
+/// Links to the actions on a version (each asks for confirmation) and to its promotion history.
+fn version_actions(out: &mut Html, name: &OciName, version: &str) {
+    use crate::actions::{action_href, history_href};
+    w!(
+        out,
+        "<p class=\"actions\"><a href=\"{}\">Promote…</a> · <a href=\"{}\">Approve…</a> · \
+         <a href=\"{}\">Edit properties…</a> · <a href=\"{}\">Promotion history</a></p>",
+        esc(&action_href("promote", name, version)),
+        esc(&action_href("approve", name, version)),
+        esc(&action_href("properties", name, version)),
+        esc(&history_href(name))
+    );
 }
 
 /// What verifying the attachments found (signatures, provenance, SBOMs, against the repository's

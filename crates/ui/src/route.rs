@@ -31,6 +31,30 @@ pub enum Endpoint {
     Login,
     /// `POST /ui/logout`.
     Logout,
+    /// `/ui/promote/<repo>/<package…>/<version>[?to=<target>]`: the dry run's gate checklist (GET), the
+    /// promotion (POST).
+    Promote(OciName, Tag, Step),
+    /// `/ui/approve/<repo>/<package…>/<version>[?to=<target>]`: the caller's approval.
+    Approve(OciName, Tag, Step),
+    /// `/ui/properties/<repo>/<package…>/<version>[?key=&value=&remove=]`: one property key changed.
+    Properties(OciName, Tag, Step),
+    /// `GET /ui/history/<repo>/<package…>`: promotions there, and what runs where.
+    History(OciName),
+    /// `GET /ui/retention/<repo>`: what the retention policy would delete now.
+    Retention(RepoName),
+    /// `GET /ui/storage`: bytes per repository, by age.
+    Storage,
+    /// `/ui/tokens`: the caller's own API tokens (GET), a new one (POST).
+    Tokens(Step),
+    /// `/ui/tokens/revoke[?id=]`: revoking one of them.
+    RevokeToken(Step),
+}
+
+/// Every action is two requests: a `GET` shows what will happen, a `POST` (with the CSRF token) does it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Step {
+    Confirm,
+    Commit,
 }
 
 /// Why a request names no endpoint.
@@ -58,11 +82,67 @@ pub fn parse(method: &Method, path: &str, _query: Option<&str>) -> Result<Endpoi
         "/login" => page(Endpoint::LoginForm).map_err(|_| RouteError::MethodNotAllowed("GET, HEAD, POST")),
         "/logout" if *method == Method::POST => Ok(Endpoint::Logout),
         "/logout" => Err(RouteError::MethodNotAllowed("POST")),
-        _ => {
-            let endpoint = browse(rest.strip_prefix("/repositories/").ok_or(RouteError::NotFound)?)?;
-            page(endpoint)
-        }
+        "/storage" => page(Endpoint::Storage),
+        "/tokens" => step(method).map(Endpoint::Tokens),
+        "/tokens/revoke" => step(method).map(Endpoint::RevokeToken),
+        _ if rest.starts_with("/repositories/") => page(browse(&rest["/repositories/".len()..])?),
+        _ => action(method, rest),
     }
+}
+
+/// `GET`/`HEAD` confirm, `POST` commits.
+fn step(method: &Method) -> Result<Step, RouteError> {
+    match *method {
+        Method::GET | Method::HEAD => Ok(Step::Confirm),
+        Method::POST => Ok(Step::Commit),
+        _ => Err(RouteError::MethodNotAllowed("GET, HEAD, POST")),
+    }
+}
+
+/// `/<action>/<repo>/<package…>[/<version>]`: the actions on a version and the pages of a package or
+/// a repository that are not part of the browsing paths.
+fn action(method: &Method, rest: &str) -> Result<Endpoint, RouteError> {
+    let (verb, target) = rest.trim_start_matches('/').split_once('/').ok_or(RouteError::NotFound)?;
+    let target = target.strip_suffix('/').unwrap_or(target);
+    let reading = matches!(*method, Method::GET | Method::HEAD);
+    let read_only =
+        |endpoint: Endpoint| if reading { Ok(endpoint) } else { Err(RouteError::MethodNotAllowed("GET, HEAD")) };
+    match verb {
+        "retention" => read_only(Endpoint::Retention(repo_name(target)?)),
+        "history" => {
+            let (repo, package) = target.split_once('/').ok_or(RouteError::NotFound)?;
+            read_only(Endpoint::History(oci_name(repo, package)?))
+        }
+        "promote" | "approve" | "properties" => {
+            let (repo, rest) = target.split_once('/').ok_or(RouteError::NotFound)?;
+            let (package, version) = rest.rsplit_once('/').ok_or(RouteError::NotFound)?;
+            let name = oci_name(repo, package)?;
+            let version = decode(version)?;
+            let version = Tag::parse(&version).map_err(|_| RouteError::BadName(version))?;
+            let step = step(method)?;
+            Ok(match verb {
+                "promote" => Endpoint::Promote(name, version, step),
+                "approve" => Endpoint::Approve(name, version, step),
+                _ => Endpoint::Properties(name, version, step),
+            })
+        }
+        _ => Err(RouteError::NotFound),
+    }
+}
+
+fn repo_name(raw: &str) -> Result<RepoName, RouteError> {
+    if raw.contains('/') {
+        return Err(RouteError::NotFound);
+    }
+    let repo = decode(raw)?;
+    RepoName::parse(&repo).map_err(|_| RouteError::BadName(repo))
+}
+
+fn oci_name(repo: &str, package: &str) -> Result<OciName, RouteError> {
+    let repo = repo_name(repo)?;
+    let package = decode(package)?;
+    let package = PackageName::parse(&package).map_err(|_| RouteError::BadName(package))?;
+    Ok(OciName::new(repo, package))
 }
 
 /// `<repo>`, `<repo>/packages/<package…>` or `<repo>/packages/<package…>/versions/<version>`.
@@ -127,9 +207,21 @@ pub fn needs(parsed: &Result<Endpoint, RouteError>) -> Access {
         // As the API's audit log: an administrator of every repository.
         Endpoint::Audit => Access::Needs(vec![Need::Everywhere(Action::Admin)]),
         Endpoint::Repository(repo) => Access::Needs(vec![Need::on(Action::Read, repo.as_str())]),
-        Endpoint::Package(name) | Endpoint::Version(name, _) => {
+        Endpoint::Package(name) | Endpoint::Version(name, _) | Endpoint::History(name) => {
             Access::Needs(vec![Need::on(Action::Read, name.repository.as_str())])
         }
+        // As the API's retention plan: read on the repository; the storage report: an administrator.
+        Endpoint::Retention(repo) => Access::Needs(vec![Need::on(Action::Read, repo.as_str())]),
+        Endpoint::Storage => Access::Needs(vec![Need::Everywhere(Action::Admin)]),
+        // As the API's promotions: the source is read here; the use case checks read on the source and
+        // promote on the target (named in the query or the form) and audits a refusal.
+        Endpoint::Promote(name, ..) | Endpoint::Approve(name, ..) => {
+            Access::Needs(vec![Need::on(Action::Read, name.repository.as_str())])
+        }
+        // As the API's `PATCH …/properties`: publish on the repository, to see the form as to post it.
+        Endpoint::Properties(name, ..) => Access::Needs(vec![Need::on(Action::Publish, name.repository.as_str())]),
+        // As `/api/v1/tokens`: credentials; the handler keeps to the caller's own tokens.
+        Endpoint::Tokens(_) | Endpoint::RevokeToken(_) => Access::Needs(vec![Need::Authenticated]),
     }
 }
 
@@ -165,8 +257,29 @@ mod tests {
     }
 
     #[test]
+    fn actions_and_reports_are_parsed() {
+        let name = OciName::new(RepoName::parse("dev").unwrap(), PackageName::parse("team/app").unwrap());
+        let v = Tag::parse("1.0").unwrap();
+        let post = |path: &str| parse(&Method::POST, path, None);
+        assert_eq!(get("/ui/promote/dev/team/app/1.0"), Ok(Endpoint::Promote(name.clone(), v.clone(), Step::Confirm)));
+        assert_eq!(post("/ui/promote/dev/team/app/1.0"), Ok(Endpoint::Promote(name.clone(), v.clone(), Step::Commit)));
+        assert_eq!(post("/ui/approve/dev/team/app/1.0"), Ok(Endpoint::Approve(name.clone(), v.clone(), Step::Commit)));
+        assert_eq!(get("/ui/properties/dev/team/app/1.0"), Ok(Endpoint::Properties(name.clone(), v, Step::Confirm)));
+        assert_eq!(get("/ui/history/dev/team/app"), Ok(Endpoint::History(name)));
+        assert_eq!(get("/ui/retention/dev"), Ok(Endpoint::Retention(RepoName::parse("dev").unwrap())));
+        assert_eq!(get("/ui/storage"), Ok(Endpoint::Storage));
+        assert_eq!(post("/ui/tokens"), Ok(Endpoint::Tokens(Step::Commit)));
+        assert_eq!(get("/ui/tokens/revoke"), Ok(Endpoint::RevokeToken(Step::Confirm)));
+    }
+
+    #[test]
     fn bad_names_and_methods_are_refused() {
         assert_eq!(get("/ui/nothing"), Err(RouteError::NotFound));
+        assert_eq!(get("/ui/promote/dev"), Err(RouteError::NotFound));
+        assert_eq!(get("/ui/history/dev"), Err(RouteError::NotFound));
+        assert_eq!(parse(&Method::POST, "/ui/history/dev/app", None), Err(RouteError::MethodNotAllowed("GET, HEAD")));
+        assert_eq!(parse(&Method::DELETE, "/ui/tokens", None), Err(RouteError::MethodNotAllowed("GET, HEAD, POST")));
+        assert!(matches!(get("/ui/promote/dev/app/a%2Fb"), Err(RouteError::BadName(_))));
         assert_eq!(get("/ui/repositories/%3Cscript%3E"), Err(RouteError::BadName("<script>".into())));
         assert!(matches!(get("/ui/repositories/dev/packages/a%2Fb"), Err(RouteError::BadName(_))), "no %2F separator");
         assert!(matches!(get("/ui/repositories/dev/packages/Up"), Err(RouteError::BadName(_))));
@@ -189,6 +302,14 @@ mod tests {
             "/ui/repositories/dev/packages/app",
             "/ui/repositories/dev/packages/app/versions/1",
             "/ui/nothing",
+            "/ui/promote/dev/app/1",
+            "/ui/approve/dev/app/1",
+            "/ui/properties/dev/app/1",
+            "/ui/history/dev/app",
+            "/ui/retention/dev",
+            "/ui/storage",
+            "/ui/tokens",
+            "/ui/tokens/revoke",
         ] {
             for method in [Method::GET, Method::POST, Method::PUT, Method::DELETE] {
                 assert_ne!(needs(&parse(&method, path, None)), Access::Unruled, "{method} {path}");
@@ -199,6 +320,10 @@ mod tests {
         assert_eq!(needs(&get("/ui/repositories/dev-a/packages/x/versions/1")), read_dev);
         assert_eq!(needs(&get("/ui/audit")), Access::Needs(vec![Need::Everywhere(Action::Admin)]));
         assert_eq!(needs(&get("/ui/login")), Access::Public);
+        let publish_dev = Access::Needs(vec![Need::on(Action::Publish, "dev-a")]);
+        assert_eq!(needs(&parse(&Method::POST, "/ui/properties/dev-%61/x/1", None)), publish_dev);
+        assert_eq!(needs(&parse(&Method::POST, "/ui/promote/dev-%61/x/1", None)), read_dev);
+        assert_eq!(needs(&get("/ui/storage")), Access::Needs(vec![Need::Everywhere(Action::Admin)]));
         assert_eq!(needs(&get("/ui/")), Access::Needs(vec![Need::Authenticated]));
         assert_eq!(needs(&get("/ui/nothing")), Access::Needs(vec![Need::Authenticated]));
     }

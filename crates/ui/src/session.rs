@@ -89,7 +89,7 @@ pub(crate) fn login_form(ctx: &Ctx, query: &str, error: Option<&str>, status: St
 }
 
 /// The form fields of a POST, if its CSRF token is the one this request's binding gives.
-async fn checked_form(ctx: &Ctx, body: Body) -> Result<arca_types::QueryParams, Response> {
+pub(crate) async fn checked_form(ctx: &Ctx, body: Body) -> Result<arca_types::QueryParams, Response> {
     let refused = || {
         let mut page = Html::default();
         page.raw("<h1>403</h1><p class=\"error\">This form has expired or did not come from this site. Reload the page and try again.</p>");

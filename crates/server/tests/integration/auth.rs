@@ -280,6 +280,16 @@ fn cases() -> Vec<(&'static str, Method, String, Who)> {
         ("/ui/{*rest}", Method::GET, "/ui/dashboard".into(), Authenticated),
         ("/ui/{*rest}", Method::GET, "/ui/audit".into(), Admin),
         ("/ui/{*rest}", Method::GET, "/ui/login".into(), Anyone),
+        // The UI's actions: the confirming GET has the POST's rule (a POST without the form's CSRF
+        // token is refused by the handler, so the matrix asks with GET); the use case decides the rest.
+        ("/ui/{*rest}", Method::GET, "/ui/promote/dev/app/1.0".into(), ReadDev),
+        ("/ui/{*rest}", Method::GET, "/ui/approve/dev/app/1.0".into(), ReadDev),
+        ("/ui/{*rest}", Method::GET, "/ui/properties/dev/app/1.0".into(), PublishDev),
+        ("/ui/{*rest}", Method::GET, "/ui/history/dev/app".into(), ReadDev),
+        ("/ui/{*rest}", Method::GET, "/ui/retention/dev".into(), ReadDev),
+        ("/ui/{*rest}", Method::GET, "/ui/storage".into(), Admin),
+        ("/ui/{*rest}", Method::GET, "/ui/tokens".into(), Authenticated),
+        ("/ui/{*rest}", Method::GET, "/ui/tokens/revoke?id=nonesuch".into(), Authenticated),
     ]
 }
 

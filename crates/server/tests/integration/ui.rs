@@ -407,3 +407,216 @@ async fn the_session_cookie_is_secure_over_tls() {
         assert!(header.contains(flag), "{flag} in {header}");
     }
 }
+
+// ---- Actions (each a GET that shows what will happen, then a POST with the CSRF token) and reports.
+
+/// A POST of a form, with a session cookie.
+async fn post_form(http: &reqwest::Client, url: String, cookie: &str, pairs: &[(&str, &str)]) -> reqwest::Response {
+    http.post(url).header(COOKIE, cookie).form_of(pairs).send().await.unwrap()
+}
+
+/// The audit log's entries with `action` (as the API shows them, to an administrator), as text.
+async fn audit_of(c: &Client, action: &str) -> String {
+    let r = c
+        .http
+        .get(c.url(&format!("/api/v1/audit?action={action}")))
+        .header("authorization", basic("admin", ADMIN_PASSWORD))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 200);
+    r.text().await.unwrap()
+}
+
+/// A server with authentication on, `releaser` (read on `dev`, promoter on `staging`) besides the
+/// usual principals, `dev/team/app:1.0` pushed and `staging` promoting from `dev` behind `approvals=1`.
+async fn promotion_server(dir: &std::path::Path) -> (TestServer, Client, String) {
+    {
+        let (app, _) = setup(dir).await;
+        let grants = vec![
+            arca_core::auth::Permission::parse("dev:read").unwrap(),
+            arca_core::auth::Permission::parse("staging:promoter").unwrap(),
+        ];
+        let system = arca_core::audit::Actor::system();
+        app.auth.add_user(&system, "releaser", Some(USER_PASSWORD), grants).await.expect("add releaser");
+    }
+    let server = TestServer::start_in(dir, auth_settings).await;
+    let c = Client::new(&server);
+    let admin = basic("admin", ADMIN_PASSWORD);
+    let (manifest, _, _) = push_both(&c, Some(&admin)).await;
+    let staging = serde_json::json!({"name": "staging", "promote_from": ["dev"], "gates": ["approvals=1"]});
+    let r = c.http.post(c.url("/api/v1/repositories")).header("authorization", &admin).json(&staging).send().await;
+    assert_eq!(r.unwrap().status(), 201, "staging created");
+    (server, c, manifest)
+}
+
+#[tokio::test]
+async fn a_promotion_from_the_ui_shows_the_gates_first_and_lands_in_the_history() {
+    let dir = tempfile::tempdir().unwrap();
+    let (server, c, manifest) = promotion_server(dir.path()).await;
+    let (http, base) = (browser(), server.url());
+    let promote = format!("{base}/ui/promote/dev/team/app/1.0");
+    let approve = format!("{base}/ui/approve/dev/team/app/1.0");
+    let history = format!("{base}/ui/history/staging/team/app");
+    let releaser = sign_in(&http, &base, "releaser", USER_PASSWORD).await;
+
+    // Without a target: the repositories it promotes to.
+    let (status, body) = page(&http, promote.clone(), Some(&releaser)).await;
+    assert_eq!(status, 200, "{body}");
+    assert!(body.contains("<option>staging</option>"), "{body}");
+    // The dry run's checklist: the approval is missing, so there is nothing to confirm yet.
+    let (status, body) = page(&http, format!("{promote}?to=staging"), Some(&releaser)).await;
+    assert_eq!(status, 422, "{body}");
+    assert!(body.contains("<code>approvals=1</code>") && body.contains("FAILED"), "the failed gate: {body}");
+    assert!(body.contains(&manifest) && !body.contains("method=\"post\" action=\"/ui/promote"), "{body}");
+
+    // Approving: asked first, refused without the form's token, done with it, audited.
+    let (status, body) = page(&http, format!("{approve}?to=staging"), Some(&releaser)).await;
+    assert_eq!(status, 200, "{body}");
+    let csrf = csrf_of(&body);
+    assert_eq!(post_form(&http, approve.clone(), &releaser, &[("to", "staging")]).await.status(), 403);
+    assert_eq!(
+        post_form(&http, approve.clone(), &releaser, &[("csrf", "forged"), ("to", "staging")]).await.status(),
+        403
+    );
+    assert!(!audit_of(&c, "promotion.approve").await.contains("releaser"), "nothing approved without the token");
+    let r = post_form(&http, approve.clone(), &releaser, &[("csrf", &csrf), ("to", "staging")]).await;
+    assert_eq!(r.status(), StatusCode::SEE_OTHER);
+    assert_eq!(r.headers()[LOCATION], "/ui/promote/dev/team/app/1.0?to=staging");
+    assert!(audit_of(&c, "promotion.approve").await.contains("releaser"), "the approval is audited");
+
+    // The checklist now passes and is shown before anything is committed.
+    let (status, body) = page(&http, format!("{promote}?to=staging"), Some(&releaser)).await;
+    assert_eq!(status, 200, "{body}");
+    assert!(body.contains("<code>approvals=1</code></td><td>passed"), "{body}");
+    assert!(body.contains("Approved by releaser") && body.contains("method=\"post\""), "{body}");
+    let csrf = csrf_of(&body[body.find("<main>").unwrap()..]);
+    let (_, before) = page(&http, history.clone(), Some(&releaser)).await;
+    assert!(before.contains("Nothing was promoted"), "the dry run committed nothing: {before}");
+
+    // A user who may not promote into staging is refused by the use case, and that is audited.
+    let reader = sign_in(&http, &base, "reader", USER_PASSWORD).await;
+    let (status, body) = page(&http, format!("{promote}?to=staging"), Some(&reader)).await;
+    assert_eq!(status, 403, "{body}");
+    let (_, reader_page) = page(&http, format!("{base}/ui/"), Some(&reader)).await;
+    let reader_csrf = csrf_of(&reader_page);
+    let r = post_form(&http, promote.clone(), &reader, &[("csrf", &reader_csrf), ("to", "staging")]).await;
+    assert_eq!(r.status(), 403);
+    let r = post_form(&http, approve.clone(), &reader, &[("csrf", &reader_csrf), ("to", "staging")]).await;
+    assert_eq!(r.status(), 403);
+    let denied = audit_of(&c, "request").await;
+    assert!(denied.contains("reader") && denied.contains("staging"), "refusals audited: {denied}");
+
+    // Without the form's token: refused, nothing promoted.
+    assert_eq!(post_form(&http, promote.clone(), &releaser, &[("to", "staging")]).await.status(), 403);
+    let (_, still) = page(&http, history.clone(), Some(&releaser)).await;
+    assert!(still.contains("Nothing was promoted"), "{still}");
+
+    // Confirmed: promoted, audited, and in the history with its gates.
+    let r = post_form(&http, promote.clone(), &releaser, &[("csrf", &csrf), ("to", "staging")]).await;
+    assert_eq!(r.status(), StatusCode::SEE_OTHER, "{}", r.text().await.unwrap());
+    assert_eq!(r.headers()[LOCATION], "/ui/history/staging/team/app");
+    assert!(audit_of(&c, "promotion.promote").await.contains("releaser"), "the promotion is audited");
+    let (status, body) = page(&http, history, Some(&releaser)).await;
+    assert_eq!(status, 200, "{body}");
+    assert!(body.contains("<td>promote</td>") && body.contains("<td>releaser</td>"), "{body}");
+    assert!(body.contains(&manifest[..19]) && body.contains("approvals=1 ✓"), "{body}");
+    assert!(body.contains("What runs where") && body.contains("<td>staging</td>"), "{body}");
+}
+
+#[tokio::test]
+async fn properties_and_own_tokens_are_changed_after_a_confirmation() {
+    let dir = tempfile::tempdir().unwrap();
+    setup(dir.path()).await;
+    let server = TestServer::start_in(dir.path(), auth_settings).await;
+    let c = Client::new(&server);
+    let admin = basic("admin", ADMIN_PASSWORD);
+    let r = c.http.put(c.url("/generic/dev/tool/1.0/tool.bin")).header("authorization", &admin).body("x").send().await;
+    assert_eq!(r.unwrap().status(), 201);
+    let (http, base) = (browser(), server.url());
+    let edit = format!("{base}/ui/properties/dev/tool/1.0");
+    let version = format!("{base}/ui/repositories/dev/packages/tool/versions/1.0");
+
+    // A reader may not even see the form; the publisher may.
+    let reader = sign_in(&http, &base, "reader", USER_PASSWORD).await;
+    assert_eq!(page(&http, edit.clone(), Some(&reader)).await.0, 403);
+    let (_, home) = page(&http, format!("{base}/ui/"), Some(&reader)).await;
+    let r = post_form(&http, edit.clone(), &reader, &[("csrf", &csrf_of(&home)), ("key", "env"), ("value", "x")]).await;
+    assert_eq!(r.status(), 403);
+    let publisher = sign_in(&http, &base, "publisher", USER_PASSWORD).await;
+    let (status, body) = page(&http, format!("{edit}?key=env&value=%3Cprod%3E"), Some(&publisher)).await;
+    assert_eq!(status, 200, "{body}");
+    assert!(body.contains("(not set)") && body.contains("&lt;prod&gt;"), "what will change, escaped: {body}");
+    let csrf = csrf_of(&body[body.find("<main>").unwrap()..]);
+    let set = [("csrf", csrf.as_str()), ("key", "env"), ("value", "<prod>")];
+    assert_eq!(post_form(&http, edit.clone(), &publisher, &set[1..]).await.status(), 403, "no token");
+    assert!(!page(&http, version.clone(), Some(&publisher)).await.1.contains("&lt;prod&gt;"));
+    let r = post_form(&http, edit.clone(), &publisher, &set).await;
+    assert_eq!(r.status(), StatusCode::SEE_OTHER);
+    let (_, body) = page(&http, version.clone(), Some(&publisher)).await;
+    assert!(body.contains("<code>env</code></td><td>&lt;prod&gt;"), "{body}");
+    assert!(audit_of(&c, "properties.set").await.contains("publisher"), "audited");
+    let r = post_form(&http, edit.clone(), &publisher, &[("csrf", &csrf), ("key", "env"), ("remove", "1")]).await;
+    assert_eq!(r.status(), StatusCode::SEE_OTHER);
+    assert!(!page(&http, version, Some(&publisher)).await.1.contains("<code>env</code>"), "removed");
+
+    // Tokens: one's own, the secret shown once; never more than one holds; revoked after asking.
+    let tokens = format!("{base}/ui/tokens");
+    let (status, body) = page(&http, tokens.clone(), Some(&publisher)).await;
+    assert_eq!(status, 200, "{body}");
+    assert!(body.contains("No live tokens"), "{body}");
+    let new = [("csrf", csrf.as_str()), ("description", "ci"), ("scopes", "dev:read"), ("expires_in", "30d")];
+    assert_eq!(post_form(&http, tokens.clone(), &publisher, &new[1..]).await.status(), 403, "no token");
+    let r = post_form(&http, tokens.clone(), &publisher, &new).await;
+    assert_eq!(r.status(), StatusCode::CREATED);
+    let body = r.text().await.unwrap();
+    let start = body.find("<pre class=\"secret\">").expect("the secret") + "<pre class=\"secret\">".len();
+    let secret = body[start..].split('<').next().unwrap().to_owned();
+    let whoami = |t: String| c.http.get(c.url("/api/v1/whoami")).header("authorization", format!("Bearer {t}")).send();
+    assert_eq!(whoami(secret.clone()).await.unwrap().status(), 200, "the new token works");
+    assert!(audit_of(&c, "token.create").await.contains("publisher"), "audited");
+    let (_, listed) = page(&http, tokens.clone(), Some(&publisher)).await;
+    assert!(listed.contains("dev:read") && !listed.contains(&secret), "listed, never shown again: {listed}");
+    let wider = [("csrf", csrf.as_str()), ("scopes", "dev:admin")];
+    let r = post_form(&http, tokens.clone(), &publisher, &wider).await;
+    assert_eq!(r.status(), 403, "beyond the publisher's own grants");
+    let start = listed.find("/ui/tokens/revoke?id=").unwrap();
+    let revoke = listed[start..].split('"').next().unwrap().to_owned();
+    let id = revoke.trim_start_matches("/ui/tokens/revoke?id=").to_owned();
+    assert_eq!(page(&http, format!("{base}{revoke}"), Some(&reader)).await.0, 404, "not the reader's");
+    let (status, body) = page(&http, format!("{base}{revoke}"), Some(&publisher)).await;
+    assert_eq!(status, 200, "{body}");
+    let revoke_url = format!("{base}/ui/tokens/revoke");
+    assert_eq!(post_form(&http, revoke_url.clone(), &publisher, &[("id", &id)]).await.status(), 403, "no token");
+    assert_eq!(whoami(secret.clone()).await.unwrap().status(), 200, "still live");
+    let r = post_form(&http, revoke_url, &publisher, &[("csrf", &csrf), ("id", &id)]).await;
+    assert_eq!(r.status(), StatusCode::SEE_OTHER);
+    assert_eq!(whoami(secret).await.unwrap().status(), 401, "revoked");
+    assert!(audit_of(&c, "token.revoke").await.contains("publisher"), "audited");
+}
+
+#[tokio::test]
+async fn the_retention_plan_and_the_storage_report_are_shown_to_who_may_read_them() {
+    let dir = tempfile::tempdir().unwrap();
+    setup(dir.path()).await;
+    let server = TestServer::start_in(dir.path(), auth_settings).await;
+    let c = Client::new(&server);
+    let admin = basic("admin", ADMIN_PASSWORD);
+    push_both(&c, Some(&admin)).await;
+    let policy = "[[rule]]\nselect = { version = \"1.*\" }\nkeep_last = 0\n";
+    let r = c.http.put(c.url("/api/v1/repositories/dev/retention")).header("authorization", &admin).body(policy);
+    let r = r.send().await.unwrap();
+    assert_eq!(r.status(), 200, "{}", r.text().await.unwrap());
+    let (http, base) = (browser(), server.url());
+    let reader = sign_in(&http, &base, "reader", USER_PASSWORD).await;
+    let (status, body) = page(&http, format!("{base}/ui/retention/dev"), Some(&reader)).await;
+    assert_eq!(status, 200, "{body}");
+    assert!(body.contains("keep_last = 0") && body.contains("<td>team/app</td><td>1.0</td>"), "{body}");
+    assert!(body.contains("<td>delete</td>") && body.contains("would delete <strong>1</strong>"), "{body}");
+    assert_eq!(page(&http, format!("{base}/ui/retention/rel"), Some(&reader)).await.0, 403, "rel is not the reader's");
+    assert_eq!(page(&http, format!("{base}/ui/storage"), Some(&reader)).await.0, 403, "administrators only");
+    let admin_session = sign_in(&http, &base, "admin", ADMIN_PASSWORD).await;
+    let (status, body) = page(&http, format!("{base}/ui/storage"), Some(&admin_session)).await;
+    assert_eq!(status, 200, "{body}");
+    assert!(body.contains(">dev</a>") && body.contains(">rel</a>") && body.contains("&lt; 1 day"), "{body}");
+}
