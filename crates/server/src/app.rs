@@ -266,6 +266,9 @@ fn err(what: &'static str) -> impl Fn(arca_core::Error) -> StartupError {
 
 /// The configured blob store (`file://` or `s3://`), and whether it holds blobs already.
 pub(crate) async fn open_blob_store(settings: &Settings) -> Result<(Arc<dyn BlobStore>, bool), StartupError> {
+    // The data directory holds the SQLite database (and the blobs, on the filesystem): made here, once.
+    std::fs::create_dir_all(&settings.data)
+        .map_err(|e| StartupError(format!("data directory {}: {e}", settings.data.display())))?;
     let Some(s3) = &settings.s3 else {
         let blobs = open_file_store(settings)?;
         let on_disk = blobs.holds_blobs().map_err(err("blob store"))?;
@@ -281,8 +284,6 @@ pub(crate) async fn open_blob_store(settings: &Settings) -> Result<(Arc<dyn Blob
 
 fn open_file_store(settings: &Settings) -> Result<arca_store_fs::FsBlobStore, StartupError> {
     let root = settings.storage.strip_prefix("file://").unwrap_or(&settings.storage);
-    std::fs::create_dir_all(&settings.data)
-        .map_err(|e| StartupError(format!("data directory {}: {e}", settings.data.display())))?;
     arca_store_fs::FsBlobStore::open(root.into()).map_err(err("blob store"))
 }
 

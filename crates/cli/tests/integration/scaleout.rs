@@ -264,3 +264,21 @@ fn three_serve_processes_on_postgresql_and_s3_act_as_one_registry() {
     let report = nodes[0].run("arca fsck on PostgreSQL and S3", &mut fsck);
     assert!(report.contains("blobs"), "{report}");
 }
+
+/// The laptop setup with blobs in a bucket: `arca serve --storage s3://…` on the default SQLite
+/// database in a data directory that does not exist yet.
+#[test]
+fn one_node_on_sqlite_keeps_its_blobs_in_a_bucket() {
+    create_bucket();
+    let nanos = std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).unwrap().subsec_nanos();
+    let storage = format!("s3://{BUCKET}/laptop-{}-{nanos}", std::process::id());
+    let endpoint = s3_endpoint();
+    let node = Registry::serve_env(&["--storage", &storage], &s3_env(&endpoint));
+    let file = pattern(6 * MIB, 3);
+    let (status, _, _) = http(node.host(), "PUT", "/generic/tools/cli/1.0/cli.bin", &[], &file);
+    assert_eq!(status, 201, "{}", node.log_tail());
+    let (status, _, body) = http(node.host(), "GET", "/generic/tools/cli/1.0/cli.bin", &[], b"");
+    assert!(status == 200 && body == file, "read back from the bucket");
+    let (status, _, _) = http(node.host(), "GET", "/readyz", &[], b"");
+    assert_eq!(status, 200);
+}
