@@ -11,7 +11,7 @@ use crate::users::{AuditActor, Auth, Caller, actor, classed, is_admin, json_body
 use crate::{ApiError, bad_request};
 use arca_core::audit::Actor;
 use arca_core::auth::service::check_user_name;
-use arca_core::auth::{AuthService, Principal, Token};
+use arca_core::auth::{AuthService, Token};
 use arca_core::{Error, ErrorKind};
 use axum::extract::rejection::{JsonRejection, QueryRejection};
 use axum::extract::{Path, Query, State};
@@ -163,19 +163,11 @@ async fn create(
     let actor = actor(who);
     let target = "POST /api/v1/tokens";
     let owner = audited(&auth, &caller, &actor, target, owner_of(&caller, new.user)).await?;
-    // Never more than the caller holds (a token-authenticated caller: within its own scopes) …
+    // Never more than the caller holds (the owner's grants are checked by `create_token`).
     if let Some(Extension(principal)) = &caller
-        && let Some(beyond) = scopes.iter().find(|s| !principal.holds(s))
+        && let Some(why) = principal.may_hand_out(&scopes)
     {
-        let name = principal.audit_name();
-        let refusal = denied(format!("{name} may not hand out {beyond}: a token never exceeds who creates it"));
-        return audited(&auth, &caller, &actor, target, Err(refusal)).await;
-    }
-    // … nor than its owner's grants.
-    let user = auth.user(&owner).await?;
-    let holder = Principal::user(user.name.clone(), user.grants.clone());
-    if let Some(beyond) = scopes.iter().find(|s| !holder.holds(s)) {
-        return Err(bad_request(format!("scope {beyond} exceeds the grants of {owner}")));
+        return audited(&auth, &caller, &actor, target, Err(denied(why))).await;
     }
     let issued = auth.create_token(&actor, &owner, &new.description, scopes, ttl).await?;
     let mut body = token_json(&issued.token);
@@ -207,6 +199,7 @@ mod tests {
     use super::*;
     use crate::repositories::object_body;
     use arca_core::auth::Permission;
+    use arca_core::auth::Principal;
 
     #[test]
     fn lifetimes_parse() {

@@ -335,9 +335,14 @@ impl AuthService {
         scopes: Vec<Permission>,
         ttl: Option<Duration>,
     ) -> Result<IssuedToken> {
-        self.user(owner).await?;
+        let user = self.user(owner).await?;
         if scopes.is_empty() {
             return Err(Error::new(ErrorKind::InvalidRequest, "a token needs at least one scope (PATTERN:ACTIONS)"));
+        }
+        // Never more than its owner's grants (the creator's bound: [`Principal::may_hand_out`]).
+        let holder = Principal::user(user.name.clone(), user.grants.clone());
+        if let Some(beyond) = scopes.iter().find(|s| !holder.holds(s)) {
+            return Err(Error::new(ErrorKind::InvalidRequest, format!("scope {beyond} exceeds the grants of {owner}")));
         }
         let (id, text) = secret::new_token()?;
         let now = self.clock.now();
@@ -404,6 +409,13 @@ impl Principal {
     /// An API token's scopes (`None` for any other principal).
     pub fn token_scopes(&self) -> Option<&[Permission]> {
         self.layers.get(1).map(Vec::as_slice)
+    }
+
+    /// Why it may not create a token with `scopes` (one beyond what it holds: a token never exceeds
+    /// who creates it — a token-authenticated caller stays within its own scopes); `None`: it may.
+    pub fn may_hand_out(&self, scopes: &[Permission]) -> Option<String> {
+        let beyond = scopes.iter().find(|s| !self.holds(s))?;
+        Some(format!("{} may not hand out {beyond}: a token never exceeds who creates it", self.audit_name()))
     }
 
     /// Whether it holds all of `permission`: each action named, on every repository the pattern may
