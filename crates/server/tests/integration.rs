@@ -84,5 +84,7 @@ mod tls;
 mod trust;
 #[path = "integration/ui.rs"]
 mod ui;
+#[path = "integration/ui_browser.rs"]
+mod ui_browser;
 #[path = "integration/users_api.rs"]
 mod users_api;
