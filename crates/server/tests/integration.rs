@@ -20,6 +20,8 @@ mod clients_auth;
 mod conditional;
 #[path = "integration/connections.rs"]
 mod connections;
+#[path = "integration/dashboard_history.rs"]
+mod dashboard_history;
 #[path = "integration/disk_full.rs"]
 mod disk_full;
 #[path = "integration/dsse.rs"]
