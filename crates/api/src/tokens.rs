@@ -163,12 +163,13 @@ async fn create(
     let actor = actor(who);
     let target = "POST /api/v1/tokens";
     let owner = audited(&auth, &caller, &actor, target, owner_of(&caller, new.user)).await?;
-    // Never more than the caller holds (the owner's grants are checked by `create_token`).
+    // Never more than the caller holds, nor than the owner's grants.
     if let Some(Extension(principal)) = &caller
         && let Some(why) = principal.may_hand_out(&scopes)
     {
         return audited(&auth, &caller, &actor, target, Err(denied(why))).await;
     }
+    auth.check_within_grants(&owner, &scopes).await?;
     let issued = auth.create_token(&actor, &owner, &new.description, scopes, ttl).await?;
     let mut body = token_json(&issued.token);
     body["token"] = Value::String(issued.text);

@@ -19,6 +19,7 @@ pub mod promotion;
 pub mod provenance;
 pub mod registry;
 pub mod retention;
+pub mod sli;
 pub mod time;
 
 pub use error::{Error, ErrorKind, Result};

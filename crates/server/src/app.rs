@@ -83,7 +83,8 @@ impl App {
         let registry = Registry::new(blobs, meta, settings.registry.clone()).with_upload_key(upload_key);
         let registry = registry.with_clock(clock.clone()).with_signer(signer).with_npm_key(npm_key(&auth).await?);
         let registry = Arc::new(registry);
-        let jobs = Arc::new(jobs(&registry, claims, clock, settings));
+        let metrics = Arc::<Metrics>::default();
+        let jobs = Arc::new(jobs(&registry, claims, clock, settings).with_job(sli_sampler(&registry, &metrics)));
         refuse_lost_database(&auth, blobs_on_disk, settings).await?;
         let generated_admin_password = if settings.auth_enabled {
             let password = settings.admin_password.as_ref().map(|p| p.0.as_str());
@@ -112,7 +113,7 @@ impl App {
         Ok(Self {
             registry,
             auth,
-            metrics: Arc::default(),
+            metrics,
             jobs,
             body_idle_timeout: settings.body_idle_timeout,
             extra_protocols: seams.protocols,
@@ -241,6 +242,17 @@ fn jobs(
     let bytes_per_run = (settings.scrub_mib_per_hour << 20) / SCRUB_RUNS_PER_HOUR;
     let every = std::time::Duration::from_secs(3600 / SCRUB_RUNS_PER_HOUR);
     runner.with_job(Arc::new(Scrubber::new(registry.clone(), every, bytes_per_run.max(1))))
+}
+
+/// The job that keeps the SLI history the dashboard draws, from the figures `/metrics` shows.
+fn sli_sampler(registry: &Arc<Registry>, metrics: &Arc<Metrics>) -> Arc<arca_core::sli::SliSampler> {
+    let (metrics, promotions) = (metrics.clone(), registry.clone());
+    let figures = move || {
+        let mut text = metrics.render(None, &Default::default());
+        crate::metrics::render_promotions(&mut text, &promotions.promotion_stats());
+        arca_ui::dashboard::sli_figures(&text)
+    };
+    Arc::new(arca_core::sli::SliSampler { registry: registry.clone(), figures: Arc::new(figures) })
 }
 
 const SCRUB_RUNS_PER_HOUR: u64 = 6;

@@ -20,6 +20,8 @@ mod clients_auth;
 mod conditional;
 #[path = "integration/connections.rs"]
 mod connections;
+#[path = "integration/dashboard_history.rs"]
+mod dashboard_history;
 #[path = "integration/disk_full.rs"]
 mod disk_full;
 #[path = "integration/dsse.rs"]
@@ -84,5 +86,7 @@ mod tls;
 mod trust;
 #[path = "integration/ui.rs"]
 mod ui;
+#[path = "integration/ui_browser.rs"]
+mod ui_browser;
 #[path = "integration/users_api.rs"]
 mod users_api;

@@ -41,6 +41,7 @@ mod quota;
 mod repositories;
 mod retention;
 mod search;
+mod sli;
 mod sql;
 mod sqlite;
 mod trust;

@@ -101,6 +101,12 @@ const MIGRATIONS: &[Migration] = &[
         sqlite: include_str!("../migrations/sqlite/0014_crate_owners.sql"),
         postgres: include_str!("../migrations/postgres/0014_crate_owners.sql"),
     },
+    Migration {
+        version: 15,
+        name: "sli_samples",
+        sqlite: include_str!("../migrations/sqlite/0015_sli_samples.sql"),
+        postgres: include_str!("../migrations/postgres/0015_sli_samples.sql"),
+    },
 ];
 
 /// Any 64-bit number, the same in every arca: the advisory lock that serializes migrations.

@@ -26,6 +26,7 @@ mod promotions;
 mod properties;
 mod repositories;
 mod search;
+mod sli;
 mod trust;
 mod unit_of_work;
 mod uploads;
@@ -136,6 +137,7 @@ macro_rules! meta_checks {
             advisories_are_replaced_by_newer_versions_and_findings_keep_their_first_time,
             forgetting_sboms_keeps_only_those_still_attached,
             facts_of_artifacts_deleted_everywhere_are_forgotten,
+            sli_points_are_replaced_per_step_read_in_order_and_pruned,
         }
     };
 }
@@ -159,6 +161,7 @@ use promotions::*;
 use properties::*;
 use repositories::*;
 use search::*;
+use sli::*;
 use trust::*;
 use unit_of_work::*;
 use uploads::*;

@@ -1,7 +1,16 @@
-//! The dashboard's figures, read from the text `/metrics` serves (so the page and the scrape can never
-//! disagree): requests, errors and latency per route class, publishes and pulls, bytes, promotions.
-//! Pure.
+//! `GET /ui/dashboard`: the figures now, read from the text `/metrics` serves (so the page and the
+//! scrape can never disagree) — requests, errors and latency per route class, publishes and pulls,
+//! bytes, promotions — and the history the server keeps of the seed SLIs (`arca_core::sli`), one
+//! chart a series: the last day by the minute, or 90 days by the hour (`?range=90d`).
+//! [`sli_figures`] gives the sampler the same figures the page shows.
 
+use crate::chart::{self, Series};
+use crate::html::{self, Html, esc};
+use crate::{Ctx, Ui, w};
+use arca_core::Result;
+use arca_core::sli::{Resolution, SERIES, SliPoint};
+use axum::response::Response;
+use http::StatusCode;
 use std::collections::BTreeMap;
 
 /// One line of the exposition format: `name{k="v",…} value`.
@@ -110,6 +119,24 @@ pub struct Summary {
 }
 
 impl Summary {
+    /// The latency of every pull route class together (their buckets share bounds).
+    pub fn pull_latency(&self) -> ClassStats {
+        let mut merged = ClassStats::default();
+        let mut buckets: Vec<(f64, u64)> = Vec::new();
+        for c in PULL.iter().filter_map(|class| self.classes.get(*class)) {
+            merged.count += c.count;
+            for (bound, n) in &c.buckets {
+                match buckets.iter_mut().find(|(b, _)| b == bound) {
+                    Some((_, total)) => *total += n,
+                    None => buckets.push((*bound, *n)),
+                }
+            }
+        }
+        buckets.sort_by(|a, b| a.0.total_cmp(&b.0));
+        merged.buckets = buckets;
+        merged
+    }
+
     pub fn of(samples: &[Sample]) -> Self {
         let mut s = Self::default();
         for sample in samples {
@@ -156,6 +183,100 @@ impl Summary {
     }
 }
 
+/// `GET /ui/dashboard`: what the server counts now (the same numbers `/metrics` shows), then the
+/// history.
+pub(crate) async fn page(ui: &Ui, ctx: &Ctx, query: &str) -> Result<Response> {
+    let samples = parse((ui.metrics)().as_str());
+    let (blobs, bytes, uploads) = ui.registry.stats().await?;
+    let summary = Summary::of(&samples);
+    let mut out = Html::default();
+    out.raw("<h1>Dashboard</h1><p class=\"muted\">Counted since this node started; every figure is also on <code>/metrics</code>.</p><dl>");
+    let rate = |ok: u64, all: u64| {
+        if all == 0 { "—".to_owned() } else { format!("{:.1} %", ok as f64 * 100.0 / all as f64) }
+    };
+    w!(
+        out,
+        "<dt>Publishes</dt><dd>{} ({} succeeded: {})</dd>",
+        summary.publish.total,
+        summary.publish.ok,
+        esc(&rate(summary.publish.ok, summary.publish.total))
+    );
+    w!(
+        out,
+        "<dt>Pulls</dt><dd>{} ({} succeeded: {})</dd>",
+        summary.pull.total,
+        summary.pull.ok,
+        esc(&rate(summary.pull.ok, summary.pull.total))
+    );
+    w!(out, "<dt>Blobs stored</dt><dd>{blobs} ({})</dd>", esc(&html::size(bytes)));
+    w!(out, "<dt>Uploads in progress</dt><dd>{uploads}</dd>");
+    w!(out, "<dt>Bytes received</dt><dd>{}</dd>", esc(&html::size(summary.bytes_in)));
+    w!(out, "<dt>Bytes sent</dt><dd>{}</dd>", esc(&html::size(summary.bytes_out)));
+    w!(out, "<dt>Promotions</dt><dd>{}</dd>", summary.promotions);
+    out.raw("</dl><h2>Requests by route</h2><table><thead><tr><th>Route class</th><th>Requests</th><th>Client errors (4xx)</th><th>Server errors (5xx)</th><th>p50</th><th>p99</th></tr></thead><tbody>");
+    for (class, c) in &summary.classes {
+        let quantile = |q: f64| c.quantile(q).map_or_else(|| "—".to_owned(), |s| format!("≤ {} ms", s * 1000.0));
+        w!(
+            out,
+            "<tr><td><code>{}</code></td><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td></tr>",
+            esc(class),
+            c.total,
+            c.client_errors,
+            c.server_errors,
+            esc(&quantile(0.5)),
+            esc(&quantile(0.99))
+        );
+    }
+    out.raw("</tbody></table>");
+    let long = query.split('&').any(|pair| pair == "range=90d");
+    history(ui, &mut out, if long { Resolution::Hour } else { Resolution::Minute }).await?;
+    Ok(ctx.page(StatusCode::OK, "Dashboard", &out))
+}
+
+/// One chart per seed SLI over the time `resolution` keeps.
+async fn history(ui: &Ui, out: &mut Html, resolution: Resolution) -> Result<()> {
+    let points = ui.registry.sli_history(resolution).await?;
+    let to = ui.registry.now();
+    let from = to - resolution.kept_ms();
+    let (shown, other) = match resolution {
+        Resolution::Minute => ("the last day, a point a minute", "<a href=\"/ui/dashboard?range=90d\">90 days</a>"),
+        Resolution::Hour => ("90 days, a point an hour", "<a href=\"/ui/dashboard\">the last day</a>"),
+    };
+    w!(
+        out,
+        "<h2>History</h2><p class=\"muted\">Sampled every minute by one node: {shown} (or {other}). \
+         Counts are since the sampling node started.</p>"
+    );
+    for (name, title, unit) in SERIES {
+        let series: Vec<(i64, f64)> = points_of(&points, name);
+        out.raw(&chart::line(&Series { title, unit, points: &series }, from, to).0);
+    }
+    Ok(())
+}
+
+/// The points of one series, oldest first.
+fn points_of(points: &[SliPoint], series: &str) -> Vec<(i64, f64)> {
+    points.iter().filter(|p| p.series == series).map(|p| (p.at, p.value)).collect()
+}
+
+/// The server's HTTP figures of the SLI history, from the text `/metrics` serves: publishes and
+/// their success rate, pulls and their latency (p50, p99, in ms), promotions.
+pub fn sli_figures(metrics_text: &str) -> Vec<(String, f64)> {
+    let s = Summary::of(&parse(metrics_text));
+    let mut out = vec![("publishes".to_owned(), s.publish.total as f64), ("pulls".to_owned(), s.pull.total as f64)];
+    if s.publish.total > 0 {
+        out.push(("publish_success".to_owned(), s.publish.ok as f64 * 100.0 / s.publish.total as f64));
+    }
+    let pulls = s.pull_latency();
+    for (series, q) in [("pull_p50_ms", 0.5), ("pull_p99_ms", 0.99)] {
+        if let Some(seconds) = pulls.quantile(q) {
+            out.push((series.to_owned(), seconds * 1000.0));
+        }
+    }
+    out.push(("promotions".to_owned(), s.promotions as f64));
+    out
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -196,5 +317,17 @@ garbage line\n";
         assert_eq!(get.quantile(0.99), Some(0.1));
         assert_eq!(s.classes["oci_manifest_put"].quantile(0.5), None, "no latency recorded");
         assert_eq!((s.bytes_in, s.promotions), (1024, 2));
+    }
+
+    #[test]
+    fn the_sampled_figures_are_those_of_the_page() {
+        let figures: BTreeMap<String, f64> = sli_figures(TEXT).into_iter().collect();
+        assert_eq!(figures["publishes"], 4.0);
+        assert_eq!(figures["publish_success"], 75.0);
+        assert_eq!(figures["pulls"], 6.0);
+        assert_eq!((figures["pull_p50_ms"], figures["pull_p99_ms"]), (10.0, 100.0));
+        assert_eq!(figures["promotions"], 2.0);
+        let idle: BTreeMap<String, f64> = sli_figures("").into_iter().collect();
+        assert!(!idle.contains_key("publish_success") && !idle.contains_key("pull_p50_ms"), "{idle:?}");
     }
 }

@@ -15,7 +15,8 @@
 //! crate.
 
 mod actions;
-mod dashboard;
+mod chart;
+pub mod dashboard;
 pub mod html;
 mod pages;
 pub mod pull;
@@ -251,7 +252,7 @@ async fn dispatch(ui: &Ui, ctx: &Ctx, parts: &Parts, endpoint: Endpoint, body: B
         Endpoint::Version(name, version) => pages::version(ui, ctx, &name, &version).await,
         Endpoint::Search => pages::search(ui, ctx, query).await,
         Endpoint::Audit => pages::audit(ui, ctx, query).await,
-        Endpoint::Dashboard => pages::dashboard(ui, ctx).await,
+        Endpoint::Dashboard => dashboard::page(ui, ctx, query).await,
         Endpoint::LoginForm => return session::login_form(ctx, query, None, StatusCode::OK),
         Endpoint::Login => return session::login(ui, ctx, parts, body).await,
         Endpoint::Logout => return session::logout(ui, ctx, parts, body).await,

@@ -563,53 +563,6 @@ pub(crate) async fn audit(ui: &Ui, ctx: &Ctx, query: &str) -> Result<Response> {
     Ok(ctx.page(StatusCode::OK, "Audit log", &out))
 }
 
-/// `GET /ui/dashboard`: what the server counts now (the same numbers `/metrics` shows).
-pub(crate) async fn dashboard(ui: &Ui, ctx: &Ctx) -> Result<Response> {
-    let samples = crate::dashboard::parse((ui.metrics)().as_str());
-    let (blobs, bytes, uploads) = ui.registry.stats().await?;
-    let summary = crate::dashboard::Summary::of(&samples);
-    let mut out = Html::default();
-    out.raw("<h1>Dashboard</h1><p class=\"muted\">Counted since this node started; every figure is also on <code>/metrics</code>.</p><dl>");
-    let rate = |ok: u64, all: u64| {
-        if all == 0 { "—".to_owned() } else { format!("{:.1} %", ok as f64 * 100.0 / all as f64) }
-    };
-    w!(
-        out,
-        "<dt>Publishes</dt><dd>{} ({} succeeded: {})</dd>",
-        summary.publish.total,
-        summary.publish.ok,
-        esc(&rate(summary.publish.ok, summary.publish.total))
-    );
-    w!(
-        out,
-        "<dt>Pulls</dt><dd>{} ({} succeeded: {})</dd>",
-        summary.pull.total,
-        summary.pull.ok,
-        esc(&rate(summary.pull.ok, summary.pull.total))
-    );
-    w!(out, "<dt>Blobs stored</dt><dd>{blobs} ({})</dd>", esc(&html::size(bytes)));
-    w!(out, "<dt>Uploads in progress</dt><dd>{uploads}</dd>");
-    w!(out, "<dt>Bytes received</dt><dd>{}</dd>", esc(&html::size(summary.bytes_in)));
-    w!(out, "<dt>Bytes sent</dt><dd>{}</dd>", esc(&html::size(summary.bytes_out)));
-    w!(out, "<dt>Promotions</dt><dd>{}</dd>", summary.promotions);
-    out.raw("</dl><h2>Requests by route</h2><table><thead><tr><th>Route class</th><th>Requests</th><th>Client errors (4xx)</th><th>Server errors (5xx)</th><th>p50</th><th>p99</th></tr></thead><tbody>");
-    for (class, c) in &summary.classes {
-        let quantile = |q: f64| c.quantile(q).map_or_else(|| "—".to_owned(), |s| format!("≤ {} ms", s * 1000.0));
-        w!(
-            out,
-            "<tr><td><code>{}</code></td><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td></tr>",
-            esc(class),
-            c.total,
-            c.client_errors,
-            c.server_errors,
-            esc(&quantile(0.5)),
-            esc(&quantile(0.99))
-        );
-    }
-    out.raw("</tbody></table>");
-    Ok(ctx.page(StatusCode::OK, "Dashboard", &out))
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -112,11 +112,12 @@ async fn create(ui: &Ui, principal: &Principal, owner: &str, parts: &Parts, fiel
         ));
     }
     let actor = actor_of(parts);
-    // Never more than the caller holds (the owner's grants are checked by `create_token`).
+    // Never more than the caller holds, nor than the owner's grants.
     if let Some(why) = principal.may_hand_out(&scopes) {
         ui.auth.record_denied(principal, actor.addr.as_deref(), "POST /ui/tokens", &why).await;
         return Err(Error::new(ErrorKind::Denied, why));
     }
+    ui.auth.check_within_grants(owner, &scopes).await?;
     Ok(ui.auth.create_token(&actor, owner, &description, scopes, ttl).await?.text)
 }
 

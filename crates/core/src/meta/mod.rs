@@ -659,6 +659,7 @@ pub trait MetaStore:
     + MetaHealth
     + Transactions
     + crate::jobs::JobClaims
+    + crate::sli::SliStore
 {
 }
 impl<
@@ -680,7 +681,8 @@ impl<
         + AuditLog
         + MetaHealth
         + Transactions
-        + crate::jobs::JobClaims,
+        + crate::jobs::JobClaims
+        + crate::sli::SliStore,
 > MetaStore for T
 {
 }

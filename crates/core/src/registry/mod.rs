@@ -147,6 +147,7 @@ struct Ports {
     audit: Arc<dyn crate::audit::AuditLog>,
     transactions: Arc<dyn Transactions>,
     health: Arc<dyn MetaHealth>,
+    sli: Arc<dyn crate::sli::SliStore>,
 }
 
 impl Ports {
@@ -169,6 +170,7 @@ impl Ports {
             audit: meta.clone(),
             transactions: meta.clone(),
             health: meta.clone(),
+            sli: meta.clone(),
         }
     }
 }
@@ -242,6 +244,11 @@ impl Registry {
     /// Now, by this registry's clock.
     pub fn now(&self) -> crate::meta::Millis {
         self.clock.now()
+    }
+
+    /// Where the SLI history is kept (the sampler job writes it).
+    pub(crate) fn sli_store(&self) -> &Arc<dyn crate::sli::SliStore> {
+        &self.ports.sli
     }
 
     /// Uses a persistent key for upload ids, so uploads survive restarts and span nodes.
