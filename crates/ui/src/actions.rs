@@ -5,7 +5,7 @@
 
 use crate::html::{self, Html, esc};
 use crate::route::Step;
-use crate::session::checked_form;
+use crate::session::step_fields;
 use crate::{Ctx, Ui, see_other, w};
 use arca_core::audit::Actor;
 use arca_core::registry::promotion::{ArtifactRef, Caller, Checklist};
@@ -109,12 +109,9 @@ pub(crate) async fn promote(
     let href = action_href("promote", &name, version.as_str());
     let mut out = Html::default();
     w!(out, "<h1>Promote {}:{}</h1>", esc(&name.to_string()), esc(version.as_str()));
-    let to = match step {
-        Step::Confirm => target_of(QueryParams::parse(parts.uri.query().unwrap_or("")).get("to"))?,
-        Step::Commit => match checked_form(ctx, body).await {
-            Ok(fields) => target_of(fields.get("to"))?,
-            Err(refused) => return Ok(refused),
-        },
+    let to = match step_fields(ctx, parts, step, body).await {
+        Ok(fields) => target_of(fields.get("to"))?,
+        Err(refused) => return Ok(refused),
     };
     let Some(to) = to else {
         if step == Step::Commit {
@@ -156,12 +153,9 @@ pub(crate) async fn approve(
     let href = action_href("approve", &name, version.as_str());
     let mut out = Html::default();
     w!(out, "<h1>Approve {}:{}</h1>", esc(&name.to_string()), esc(version.as_str()));
-    let to = match step {
-        Step::Confirm => target_of(QueryParams::parse(parts.uri.query().unwrap_or("")).get("to"))?,
-        Step::Commit => match checked_form(ctx, body).await {
-            Ok(fields) => target_of(fields.get("to"))?,
-            Err(refused) => return Ok(refused),
-        },
+    let to = match step_fields(ctx, parts, step, body).await {
+        Ok(fields) => target_of(fields.get("to"))?,
+        Err(refused) => return Ok(refused),
     };
     let Some(to) = to else {
         if step == Step::Commit {
@@ -222,12 +216,9 @@ pub(crate) async fn properties(
     body: Body,
 ) -> Result<Response> {
     let href = action_href("properties", &name, version.as_str());
-    let fields = match step {
-        Step::Confirm => QueryParams::parse(parts.uri.query().unwrap_or("")),
-        Step::Commit => match checked_form(ctx, body).await {
-            Ok(fields) => fields,
-            Err(refused) => return Ok(refused),
-        },
+    let fields = match step_fields(ctx, parts, step, body).await {
+        Ok(fields) => fields,
+        Err(refused) => return Ok(refused),
     };
     let change = PropertyChange::of(&fields);
     if let (Step::Commit, Some(change)) = (step, &change) {

@@ -89,6 +89,20 @@ pub(crate) fn login_form(ctx: &Ctx, query: &str, error: Option<&str>, status: St
 }
 
 /// The form fields of a POST, if its CSRF token is the one this request's binding gives.
+/// What a confirm-then-commit action was given: the query of its confirmation page (`GET`), or the
+/// fields of its form (`POST`, CSRF-checked; `Err`: the refusal to answer with).
+pub(crate) async fn step_fields(
+    ctx: &Ctx,
+    parts: &Parts,
+    step: crate::route::Step,
+    body: Body,
+) -> Result<arca_types::QueryParams, Response> {
+    match step {
+        crate::route::Step::Confirm => Ok(arca_types::QueryParams::parse(parts.uri.query().unwrap_or(""))),
+        crate::route::Step::Commit => checked_form(ctx, body).await,
+    }
+}
+
 pub(crate) async fn checked_form(ctx: &Ctx, body: Body) -> Result<arca_types::QueryParams, Response> {
     let refused = || {
         let mut page = Html::default();

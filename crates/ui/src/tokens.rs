@@ -6,7 +6,7 @@
 use crate::actions::actor_of;
 use crate::html::{self, Html, esc};
 use crate::route::Step;
-use crate::session::checked_form;
+use crate::session::{checked_form, step_fields};
 use crate::{Ctx, Ui, see_other, w};
 use arca_core::auth::{Permission, Principal};
 use arca_core::{Error, ErrorKind, Result};
@@ -124,12 +124,9 @@ async fn create(ui: &Ui, principal: &Principal, owner: &str, parts: &Parts, fiel
 /// `GET /ui/tokens/revoke?id=` asks, `POST` (with `id`) revokes — one of the caller's own live tokens.
 pub(crate) async fn revoke(ui: &Ui, ctx: &Ctx, parts: &Parts, step: Step, body: Body) -> Result<Response> {
     let (_, name) = owner(ctx)?;
-    let fields = match step {
-        Step::Confirm => QueryParams::parse(parts.uri.query().unwrap_or("")),
-        Step::Commit => match checked_form(ctx, body).await {
-            Ok(fields) => fields,
-            Err(refused) => return Ok(refused),
-        },
+    let fields = match step_fields(ctx, parts, step, body).await {
+        Ok(fields) => fields,
+        Err(refused) => return Ok(refused),
     };
     let id = fields.get("id").unwrap_or_default();
     let list = ui.auth.list_tokens(Some(&name)).await?;
