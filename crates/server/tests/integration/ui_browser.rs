@@ -2,7 +2,8 @@
 //! WebDriver protocol (a minimal client below: JSON calls with reqwest). Every main page loads without
 //! console errors and without serious or critical accessibility violations (axe-core, injected);
 //! sign-in and sign-out through the form; repository → package → version by clicking links, the
-//! version's referrer shown there; a denied page for a user without read; a screenshot of each main
+//! version's referrer shown there; a promotion through its gate checklist and into the history; a
+//! denied page for a user without read; a screenshot of each main
 //! page under `<target>/ui-screenshots/`. Needs chromium, chromedriver and `.ci/axe` (`.ci/run`
 //! installs them).
 
@@ -267,6 +268,14 @@ async fn the_ui_works_in_a_real_browser() {
     let server = TestServer::start_in(dir.path(), auth_settings).await;
     let base = server.url();
     let (image, referrer) = publish(&base).await;
+    let prod = reqwest::Client::new()
+        .post(format!("{base}/api/v1/repositories"))
+        .header("authorization", basic("admin", ADMIN_PASSWORD))
+        .json(&json!({"name": "prod", "format": "oci", "stage": "prod", "promote_from": ["dev"]}))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(prod.status(), 201, "a repository promoted into from dev");
     let driver = Driver::start().await;
     let axe = axe_source();
     let shots = screenshot_dir();
@@ -296,6 +305,21 @@ async fn the_ui_works_in_a_real_browser() {
         .await;
     assert_eq!(shown, true, "the referrer's digest is a rendered table cell");
     browser.console().await;
+
+    // A promotion done from the UI: the version page's Promote link, the target, the gate checklist,
+    // the confirmation; the promotion then shows in the history.
+    browser.click("a[href='/ui/promote/dev/team/app/1.0']").await;
+    browser.click("main form.filters button[type=submit]").await;
+    assert_eq!(browser.current_url().await, format!("{base}/ui/promote/dev/team/app/1.0?to=prod"));
+    let checklist = browser.source().await;
+    assert!(checklist.contains("Every gate passes"), "the checklist comes first: {checklist}");
+    assert_eq!(serious_violations(&browser, &axe).await, Vec::<String>::new(), "the promotion page");
+    browser.screenshot(&shots.join("promote.png")).await;
+    browser.click("main form[method=post] button[type=submit]").await;
+    assert_eq!(browser.current_url().await, format!("{base}/ui/history/prod/team/app"));
+    let history = browser.source().await;
+    assert!(history.contains(&image) && history.contains("dev"), "the promotion is in the history: {history}");
+    assert_eq!(console_errors(&browser.console().await), Vec::<String>::new(), "the history page");
 
     // Every main page: loads, no console errors, no serious accessibility violations, a screenshot.
     let pages = [
