@@ -7,7 +7,7 @@ use crate::{Ctx, Ui, w};
 use arca_core::meta::{Format, SearchHit};
 use arca_core::registry::Registry;
 use arca_core::{Error, ErrorKind, Result};
-use arca_types::{Digest, OciName, QueryParams, Reference, RepoName, Tag};
+use arca_types::{Digest, OciName, QueryParams, Reference, RepoName};
 use axum::extract::{Extension, Query};
 use axum::response::Response;
 use futures_util::{StreamExt, TryStreamExt};
@@ -247,14 +247,19 @@ fn referrer_kind(artifact_type: &str) -> &'static str {
 }
 
 /// `GET …/versions/<version>`: files or layers, properties, how to pull it, what is attached.
-pub(crate) async fn version(ui: &Ui, ctx: &Ctx, name: &OciName, tag: &Tag) -> Result<Response> {
+pub(crate) async fn version(ui: &Ui, ctx: &Ctx, name: &OciName, reference: &Reference) -> Result<Response> {
     let repo = ui.registry.get_repository(&name.repository).await?;
-    let (digest, created_at, manifest) = manifest_json(&ui.registry, name, &Reference::Tag(tag.clone())).await?;
+    let (digest, created_at, manifest) = manifest_json(&ui.registry, name, reference).await?;
+    let label = reference.to_string();
     let properties = ui.registry.version_properties(&digest).await?;
     let referrers = ui.registry.referrers(name, &digest, None).await?;
     let mut out = Html::default();
-    crumbs(&mut out, name, Some(tag.as_str()));
-    w!(out, "<h1>{}:{}</h1><dl>", esc(&name.to_string()), esc(tag.as_str()));
+    crumbs(&mut out, name, Some(&label));
+    let (sep, title) = match reference {
+        Reference::Tag(_) => (':', format!("{name}:{label}")),
+        Reference::Digest(_) => ('@', format!("{name}@{label}")),
+    };
+    w!(out, "<h1>{}{sep}{}</h1><dl>", esc(&name.to_string()), esc(&label));
     w!(out, "<dt>Digest</dt><dd><code>{}</code></dd>", esc(digest.as_str()));
     let media_type = manifest["mediaType"].as_str().unwrap_or("—");
     w!(out, "<dt>Media type</dt><dd><code>{}</code></dd>", esc(media_type));
@@ -270,9 +275,16 @@ pub(crate) async fn version(ui: &Ui, ctx: &Ctx, name: &OciName, tag: &Tag) -> Re
         w!(out, "<dt>Subject</dt><dd><code>{}</code></dd>", esc(subject));
     }
     out.raw("</dl>");
-    version_actions(&mut out, name, tag.as_str());
+    let pull = match reference {
+        Reference::Tag(tag) => {
+            version_actions(&mut out, name, tag.as_str());
+            crate::pull::command(repo.format, &ctx.base, name, tag.as_str())
+        }
+        // A manifest without a version of its own (a signature, an SBOM): an OCI artifact in any format.
+        Reference::Digest(digest) => crate::pull::by_digest(&ctx.base, name, digest),
+    };
     out.raw("<h2>Pull</h2>");
-    w!(out, "<pre>{}</pre>", esc(&crate::pull::command(repo.format, &ctx.base, name, tag.as_str())));
+    w!(out, "<pre>{}</pre>", esc(&pull));
     if let Some(layers) = manifest["layers"].as_array() {
         let heading = if repo.format == Format::Oci { "Layers" } else { "Files" };
         w!(out, "<h2>{heading}</h2>");
@@ -338,9 +350,10 @@ pub(crate) async fn version(ui: &Ui, ctx: &Ctx, name: &OciName, tag: &Tag) -> Re
             let artifact_type = r.artifact_type.as_deref().unwrap_or("");
             w!(
                 out,
-                "<tr><td>{}</td><td><code>{}</code></td><td><code>{}</code></td><td>{}</td><td>{}</td></tr>",
+                "<tr><td>{}</td><td><code>{}</code></td><td><a href=\"{}\"><code>{}</code></a></td><td>{}</td><td>{}</td></tr>",
                 referrer_kind(artifact_type),
                 esc(artifact_type),
+                esc(&format!("{}/versions/{}", package_href(name), html::path(r.digest.as_str()))),
                 esc(r.digest.as_str()),
                 esc(&html::size(r.size)),
                 esc(&html::time(r.created_at))
@@ -349,7 +362,7 @@ pub(crate) async fn version(ui: &Ui, ctx: &Ctx, name: &OciName, tag: &Tag) -> Re
         out.raw("</tbody></table>");
     }
     supply_chain(ui, &mut out, name, &digest).await?;
-    Ok(ctx.page(StatusCode::OK, &format!("{name}:{tag}"), &out))
+    Ok(ctx.page(StatusCode::OK, &title, &out))
 }
 
 /// Links to the actions on a version (each asks for confirmation) and to its promotion history.

@@ -30,6 +30,13 @@ pub fn command(format: Format, base: &str, name: &OciName, tag: &str) -> String 
     }
 }
 
+/// The command that fetches a manifest by digest (a referrer: a signature, an SBOM, an attestation):
+/// an OCI artifact under `/v2/` whatever the repository's format.
+pub fn by_digest(base: &str, name: &OciName, digest: &arca_types::Digest) -> String {
+    let host = base.split_once("://").map_or(base, |(_, host)| host);
+    format!("oras pull {host}/{}/{}@{digest}", name.repository, name.package)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

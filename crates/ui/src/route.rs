@@ -7,7 +7,7 @@
 
 use arca_core::auth::{Action, Need};
 use arca_http::Access;
-use arca_types::{OciName, PackageName, RepoName, Tag};
+use arca_types::{OciName, PackageName, Reference, RepoName, Tag};
 use http::Method;
 
 /// What a request to `/ui` addresses.
@@ -19,7 +19,8 @@ pub enum Endpoint {
     Repositories,
     Repository(RepoName),
     Package(OciName),
-    Version(OciName, Tag),
+    /// A version by tag, or any manifest of the package by digest (a referrer, an index child).
+    Version(OciName, Reference),
     /// `GET /ui/search?…` (the API's search parameters).
     Search,
     /// `GET /ui/audit?…` (the API's audit filters).
@@ -169,7 +170,7 @@ fn browse(rest: &str) -> Result<Endpoint, RouteError> {
         None => Ok(Endpoint::Package(name)),
         Some(version) => {
             let version = decode(version)?;
-            let version = Tag::parse(&version).map_err(|_| RouteError::BadName(version))?;
+            let version = Reference::parse(&version).map_err(|_| RouteError::BadName(version))?;
             Ok(Endpoint::Version(name, version))
         }
     }
@@ -248,11 +249,11 @@ mod tests {
         assert_eq!(get("/ui/repositories/dev/packages/team/app"), Ok(Endpoint::Package(name.clone())));
         assert_eq!(
             get("/ui/repositories/dev/packages/team/app/versions/1.0"),
-            Ok(Endpoint::Version(name, Tag::parse("1.0").unwrap()))
+            Ok(Endpoint::Version(name, Reference::Tag(Tag::parse("1.0").unwrap())))
         );
         let odd = get("/ui/repositories/dev/packages/versions/versions/versions").unwrap();
         assert!(
-            matches!(odd, Endpoint::Version(ref n, ref v) if n.package.as_str() == "versions" && v.as_str() == "versions")
+            matches!(odd, Endpoint::Version(ref n, ref v) if n.package.as_str() == "versions" && v.to_string() == "versions")
         );
     }
 

@@ -1,8 +1,8 @@
 //! The web UI in a real browser: Debian's headless chromium driven through chromedriver over the
 //! WebDriver protocol (a minimal client below: JSON calls with reqwest). Every main page loads without
 //! console errors and without serious or critical accessibility violations (axe-core, injected);
-//! sign-in and sign-out through the form; repository → package → version by clicking links, the
-//! version's referrer shown there; a promotion through its gate checklist and into the history; a
+//! sign-in and sign-out through the form; repository → package → version → referrer by clicking
+//! links; a promotion through its gate checklist and into the history; a
 //! denied page for a user without read; a screenshot of each main
 //! page under `<target>/ui-screenshots/`. Needs chromium, chromedriver and `.ci/axe` (`.ci/run`
 //! installs them).
@@ -305,6 +305,22 @@ async fn the_ui_works_in_a_real_browser() {
         .await;
     assert_eq!(shown, true, "the referrer's digest is a rendered table cell");
     browser.console().await;
+
+    // … → the referrer: its own page, naming the version it refers to.
+    let hex = referrer.trim_start_matches("sha256:");
+    browser.click(&format!("main a[href$='{hex}']")).await;
+    assert!(
+        browser
+            .current_url()
+            .await
+            .starts_with(&format!("{base}/ui/repositories/dev/packages/team/app/versions/sha256"))
+    );
+    let page = browser.source().await;
+    assert!(page.contains("Subject") && page.contains(&image), "the referrer names its subject: {page}");
+    assert!(page.contains(&format!("@{referrer}")) && page.contains("oras pull"), "{page}");
+    assert_eq!(console_errors(&browser.console().await), Vec::<String>::new(), "the referrer's page");
+    browser.screenshot(&shots.join("referrer.png")).await;
+    browser.go(&format!("{base}/ui/repositories/dev/packages/team/app/versions/1.0")).await;
 
     // A promotion done from the UI: the version page's Promote link, the target, the gate checklist,
     // the confirmation; the promotion then shows in the history.
