@@ -107,6 +107,12 @@ const MIGRATIONS: &[Migration] = &[
         sqlite: include_str!("../migrations/sqlite/0015_sli_samples.sql"),
         postgres: include_str!("../migrations/postgres/0015_sli_samples.sql"),
     },
+    Migration {
+        version: 16,
+        name: "package_versions",
+        sqlite: include_str!("../migrations/sqlite/0016_package_versions.sql"),
+        postgres: include_str!("../migrations/postgres/0016_package_versions.sql"),
+    },
 ];
 
 /// Any 64-bit number, the same in every arca: the advisory lock that serializes migrations.

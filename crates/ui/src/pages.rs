@@ -85,6 +85,22 @@ fn list(items: &[String]) -> String {
     if items.is_empty() { "—".to_owned() } else { items.join(", ") }
 }
 
+/// The repository's line of the last storage report, never waiting for one: a report over a large
+/// registry takes seconds, so a missing or stale one is refreshed in the background for the next view.
+/// `None`: no report yet; `Some(None)`: the repository stores nothing.
+fn usage_of(ui: &Ui, name: &RepoName) -> Option<Option<arca_core::registry::storage::RepositoryStorage>> {
+    if ui.registry.storage_report_is_stale() {
+        let registry = ui.registry.clone();
+        tokio::spawn(async move {
+            if let Err(e) = registry.recent_storage_report().await {
+                tracing::warn!(error = %e, "ui: storage report unavailable");
+            }
+        });
+    }
+    let report = ui.registry.cached_storage_report()?;
+    Some(report.repositories.into_iter().find(|r| r.repository == name.as_str()))
+}
+
 /// `GET /ui/repositories/<repo>`: its policy, usage and packages.
 pub(crate) async fn repository(ui: &Ui, ctx: &Ctx, name: &RepoName, query: &str) -> Result<Response> {
     let repo = ui.registry.get_repository(name).await?;
@@ -96,13 +112,7 @@ pub(crate) async fn repository(ui: &Ui, ctx: &Ctx, name: &RepoName, query: &str)
         .collect();
     let from: Vec<String> = repo.promote_from.iter().map(ToString::to_string).collect();
     let policy = ui.registry.retention_policy(name).await?;
-    let usage = match ui.registry.recent_storage_report().await {
-        Ok(report) => report.repositories.into_iter().find(|r| r.repository == name.as_str()),
-        Err(e) => {
-            tracing::warn!(error = %e, "ui: storage report unavailable");
-            None
-        }
-    };
+    let usage = usage_of(ui, name);
     let mut out = Html::default();
     out.raw("<nav class=\"crumbs\"><a href=\"/ui/\">Repositories</a></nav>");
     w!(out, "<h1>{}</h1><dl>", esc(name.as_str()));
@@ -117,14 +127,15 @@ pub(crate) async fn repository(ui: &Ui, ctx: &Ctx, name: &RepoName, query: &str)
     let quota = repo.quota_bytes.map_or_else(|| "none".to_owned(), html::size);
     w!(out, "<dt>Quota</dt><dd>{}</dd>", esc(&quota));
     match &usage {
-        Some(u) => w!(out, "<dt>Usage</dt><dd>{} in {} blobs</dd>", esc(&html::size(u.bytes)), u.blobs),
-        None => out.raw("<dt>Usage</dt><dd>nothing stored</dd>"),
+        Some(Some(u)) => w!(out, "<dt>Usage</dt><dd>{} in {} blobs</dd>", esc(&html::size(u.bytes)), u.blobs),
+        Some(None) => out.raw("<dt>Usage</dt><dd>nothing stored</dd>"),
+        None => out.raw("<dt>Usage</dt><dd class=\"muted\">being counted: reload in a moment</dd>"),
     }
     out.raw("<dt>Retention policy</dt><dd>");
     match &policy {
         Some(p) => {
             w!(out, "<pre>{}</pre>", esc(&p.policy));
-            if let Some(free) = usage.as_ref().and_then(|u| u.retention_would_free) {
+            if let Some(free) = usage.as_ref().and_then(|u| u.as_ref()?.retention_would_free) {
                 w!(out, "<span class=\"muted\">would free {} now</span>", esc(&html::size(free)));
             }
             w!(out, " <a href=\"/ui/retention/{}\">What it would delete</a>", esc(&html::path(name.as_str())));

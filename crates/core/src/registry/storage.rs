@@ -83,6 +83,17 @@ impl Registry {
         Ok(report)
     }
 
+    /// The last report computed, however old, without computing one: `None` before the first. For
+    /// pages that must not wait the seconds a report takes at scale (see `bench/RESULTS.md`).
+    pub fn cached_storage_report(&self) -> Option<StorageReport> {
+        self.storage_cache.0.lock().unwrap_or_else(std::sync::PoisonError::into_inner).clone()
+    }
+
+    /// Whether the cached report is missing or older than a minute.
+    pub fn storage_report_is_stale(&self) -> bool {
+        self.cached_storage_report().is_none_or(|r| self.now() - r.generated_at >= CACHE_MS)
+    }
+
     /// The last report if it is at most a minute old, else a new one (for `/metrics`).
     pub async fn recent_storage_report(&self) -> Result<StorageReport> {
         let cached = self.storage_cache.0.lock().unwrap_or_else(std::sync::PoisonError::into_inner).clone();
