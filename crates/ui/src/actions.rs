@@ -96,6 +96,32 @@ fn target_of(value: Option<String>) -> Result<Option<RepoName>> {
     value.filter(|t| !t.is_empty()).map(|t| RepoName::parse(&t).map_err(Error::from)).transpose()
 }
 
+/// The repository a promotion or an approval is for (`to`, from the confirmation's query or the
+/// form). `Err` holds the answer instead: the form's refusal, or — asked without one — the page that
+/// lets the caller choose (`chooser`: the action's href, its title, and what a form lacking it is told).
+async fn target(
+    ui: &Ui,
+    ctx: &Ctx,
+    parts: &Parts,
+    (step, body): (Step, Body),
+    name: &OciName,
+    out: &mut Html,
+    (href, title, missing): (&str, &str, &str),
+) -> Result<std::result::Result<RepoName, Response>> {
+    let to = match step_fields(ctx, parts, step, body).await {
+        Ok(fields) => target_of(fields.get("to"))?,
+        Err(refused) => return Ok(Err(refused)),
+    };
+    if let Some(to) = to {
+        return Ok(Ok(to));
+    }
+    if step == Step::Commit {
+        return Err(Error::new(ErrorKind::InvalidRequest, missing));
+    }
+    choose_target(out, href, &targets(ui, &name.repository).await?);
+    Ok(Err(ctx.page(StatusCode::OK, title, out)))
+}
+
 /// `/ui/promote/…`: the dry run's checklist, then the promotion.
 pub(crate) async fn promote(
     ui: &Ui,
@@ -109,16 +135,10 @@ pub(crate) async fn promote(
     let href = action_href("promote", &name, version.as_str());
     let mut out = Html::default();
     w!(out, "<h1>Promote {}:{}</h1>", esc(&name.to_string()), esc(version.as_str()));
-    let to = match step_fields(ctx, parts, step, body).await {
-        Ok(fields) => target_of(fields.get("to"))?,
-        Err(refused) => return Ok(refused),
-    };
-    let Some(to) = to else {
-        if step == Step::Commit {
-            return Err(Error::new(ErrorKind::InvalidRequest, "name the repository to promote into"));
-        }
-        choose_target(&mut out, &href, &targets(ui, &name.repository).await?);
-        return Ok(ctx.page(StatusCode::OK, "Promote", &out));
+    let chosen = (href.as_str(), "Promote", "name the repository to promote into");
+    let to = match target(ui, ctx, parts, (step, body), &name, &mut out, chosen).await? {
+        Ok(to) => to,
+        Err(answer) => return Ok(answer),
     };
     let dry_run = step == Step::Confirm;
     let checklist = ui.registry.promote(&artifact, &to, dry_run, caller_of(ctx, &actor)).await?;
@@ -153,16 +173,10 @@ pub(crate) async fn approve(
     let href = action_href("approve", &name, version.as_str());
     let mut out = Html::default();
     w!(out, "<h1>Approve {}:{}</h1>", esc(&name.to_string()), esc(version.as_str()));
-    let to = match step_fields(ctx, parts, step, body).await {
-        Ok(fields) => target_of(fields.get("to"))?,
-        Err(refused) => return Ok(refused),
-    };
-    let Some(to) = to else {
-        if step == Step::Commit {
-            return Err(Error::new(ErrorKind::InvalidRequest, "name the repository the approval is for"));
-        }
-        choose_target(&mut out, &href, &targets(ui, &name.repository).await?);
-        return Ok(ctx.page(StatusCode::OK, "Approve", &out));
+    let chosen = (href.as_str(), "Approve", "name the repository the approval is for");
+    let to = match target(ui, ctx, parts, (step, body), &name, &mut out, chosen).await? {
+        Ok(to) => to,
+        Err(answer) => return Ok(answer),
     };
     let promote =
         format!("{}?{}", action_href("promote", &name, version.as_str()), html::query_string(&[("to", to.as_str())]));

@@ -5,17 +5,13 @@
 //! middle of a chunk leaves an upload the client finishes on another node.
 
 use crate::harness::{Registry, header, http, require_tool};
+use arca_server::testing::{S3_BUCKET as BUCKET, s3_endpoint};
 use sha2::Digest as _;
 use std::io::Write;
 use std::process::Command;
 
 const MIB: usize = 1024 * 1024;
-const BUCKET: &str = "arca-test";
 const MANIFEST: &str = "application/vnd.oci.image.manifest.v1+json";
-
-fn s3_endpoint() -> String {
-    std::env::var("ARCA_TEST_S3").unwrap_or_else(|_| "http://127.0.0.1:19090".into())
-}
 
 fn postgres_admin_url() -> String {
     std::env::var("ARCA_TEST_POSTGRES").unwrap_or_else(|_| "postgres://postgres@127.0.0.1:5432/test".into())
