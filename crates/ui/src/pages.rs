@@ -86,17 +86,11 @@ fn list(items: &[String]) -> String {
 }
 
 /// The repository's line of the last storage report, never waiting for one: a report over a large
-/// registry takes seconds, so a missing or stale one is refreshed in the background for the next view.
-/// `None`: no report yet; `Some(None)`: the repository stores nothing.
+/// registry takes seconds, so a missing or stale one is refreshed in the background (one at a time,
+/// off the runtime's workers) for the next view. `None`: no report yet; `Some(None)`: the repository
+/// stores nothing.
 fn usage_of(ui: &Ui, name: &RepoName) -> Option<Option<arca_core::registry::storage::RepositoryStorage>> {
-    if ui.registry.storage_report_is_stale() {
-        let registry = ui.registry.clone();
-        tokio::spawn(async move {
-            if let Err(e) = registry.recent_storage_report().await {
-                tracing::warn!(error = %e, "ui: storage report unavailable");
-            }
-        });
-    }
+    ui.registry.refresh_storage_report();
     let report = ui.registry.cached_storage_report()?;
     Some(report.repositories.into_iter().find(|r| r.repository == name.as_str()))
 }

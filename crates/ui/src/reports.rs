@@ -125,11 +125,18 @@ pub(crate) async fn retention(ui: &Ui, ctx: &Ctx, repo: &RepoName) -> Result<Res
     Ok(ctx.page(StatusCode::OK, "Retention plan", &out))
 }
 
-/// `GET /ui/storage`: every repository's bytes by age, and what GC and retention would free.
+/// `GET /ui/storage`: every repository's bytes by age, and what GC and retention would free — from
+/// the last report, at most a minute old: a report reads every blob's record (seconds at 100 000
+/// versions), so a stale or missing one is made in the background, as the repository page does.
 pub(crate) async fn storage(ui: &Ui, ctx: &Ctx) -> Result<Response> {
-    let report = ui.registry.storage_report().await?;
+    ui.registry.refresh_storage_report();
     let mut out = Html::default();
-    out.raw("<h1>Storage</h1><dl>");
+    out.raw("<h1>Storage</h1>");
+    let Some(report) = ui.registry.cached_storage_report() else {
+        out.raw("<p class=\"muted\">Being counted: reload in a moment.</p>");
+        return Ok(ctx.page(StatusCode::OK, "Storage", &out));
+    };
+    w!(out, "<p class=\"muted\">Counted at {}.</p><dl>", esc(&html::time(report.generated_at)));
     w!(out, "<dt>Stored</dt><dd>{} in {} blobs</dd>", esc(&html::size(report.bytes)), report.blobs);
     w!(
         out,

@@ -7,7 +7,8 @@ use super::Registry;
 use crate::Result;
 use crate::meta::{AGE_BUCKETS, Millis};
 use std::collections::{BTreeMap, BTreeSet};
-use std::sync::Mutex;
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::{Arc, Mutex};
 
 #[derive(Debug, Clone, Default, PartialEq, Eq, serde::Serialize)]
 pub struct StorageReport {
@@ -35,9 +36,31 @@ pub struct RepositoryStorage {
     pub quota_bytes: Option<u64>,
 }
 
-/// The last report, for `/metrics`.
+/// The last report (for `/metrics` and the UI), and whether a new one is being made in the background.
 #[derive(Default)]
-pub(super) struct ReportCache(Mutex<Option<StorageReport>>);
+pub(super) struct ReportCache {
+    last: Mutex<Option<StorageReport>>,
+    refreshing: AtomicBool,
+}
+
+impl ReportCache {
+    fn get(&self) -> Option<StorageReport> {
+        self.last.lock().unwrap_or_else(std::sync::PoisonError::into_inner).clone()
+    }
+
+    fn set(&self, report: StorageReport) {
+        *self.last.lock().unwrap_or_else(std::sync::PoisonError::into_inner) = Some(report);
+    }
+}
+
+/// Clears the in-flight flag when the background refresh ends, however it ends (even by a panic).
+struct Refreshing(Arc<Registry>);
+
+impl Drop for Refreshing {
+    fn drop(&mut self) {
+        self.0.storage_cache.refreshing.store(false, Ordering::Release);
+    }
+}
 
 /// How old a cached report `/metrics` shows may be.
 const CACHE_MS: Millis = 60_000;
@@ -79,14 +102,14 @@ impl Registry {
         }
         let report =
             StorageReport { generated_at: now, blobs, bytes, unreferenced_blobs, unreferenced_bytes, repositories };
-        *self.storage_cache.0.lock().unwrap_or_else(std::sync::PoisonError::into_inner) = Some(report.clone());
+        self.storage_cache.set(report.clone());
         Ok(report)
     }
 
     /// The last report computed, however old, without computing one: `None` before the first. For
     /// pages that must not wait the seconds a report takes at scale (see `bench/RESULTS.md`).
     pub fn cached_storage_report(&self) -> Option<StorageReport> {
-        self.storage_cache.0.lock().unwrap_or_else(std::sync::PoisonError::into_inner).clone()
+        self.storage_cache.get()
     }
 
     /// Whether the cached report is missing or older than a minute.
@@ -96,10 +119,35 @@ impl Registry {
 
     /// The last report if it is at most a minute old, else a new one (for `/metrics`).
     pub async fn recent_storage_report(&self) -> Result<StorageReport> {
-        let cached = self.storage_cache.0.lock().unwrap_or_else(std::sync::PoisonError::into_inner).clone();
-        match cached {
+        match self.storage_cache.get() {
             Some(report) if self.now() - report.generated_at < CACHE_MS => Ok(report),
             _ => self.storage_report().await,
         }
+    }
+
+    /// Starts a new report in the background when the cached one is missing or stale, unless one is
+    /// already being made; returns at once (see `bench/RESULTS.md`, stop 28). The report runs on a
+    /// blocking thread, not on a runtime worker: its SQLite statements run in place (seconds over
+    /// 100 000 blobs) and retention plans are CPU work, so on a worker it held that worker for the
+    /// whole report — and a task spawned by a request lands on that request's own worker (tokio's
+    /// LIFO slot), where every view of a stale page spawned one more: two views and both workers of
+    /// a 2-core node were busy for seconds.
+    pub fn refresh_storage_report(self: &Arc<Self>) {
+        if !self.storage_report_is_stale() || self.storage_cache.refreshing.swap(true, Ordering::AcqRel) {
+            return;
+        }
+        let guard = Refreshing(Arc::clone(self));
+        let runtime = tokio::runtime::Handle::current();
+        tokio::task::spawn_blocking(move || {
+            if let Err(e) = runtime.block_on(guard.0.storage_report()) {
+                tracing::warn!(error = %e, "storage report unavailable");
+            }
+            drop(guard);
+        });
+    }
+
+    /// Whether a background refresh is running (tests).
+    pub fn storage_report_refreshing(&self) -> bool {
+        self.storage_cache.refreshing.load(Ordering::Acquire)
     }
 }

@@ -616,7 +616,16 @@ async fn the_retention_plan_and_the_storage_report_are_shown_to_who_may_read_the
     assert_eq!(page(&http, format!("{base}/ui/retention/rel"), Some(&reader)).await.0, 403, "rel is not the reader's");
     assert_eq!(page(&http, format!("{base}/ui/storage"), Some(&reader)).await.0, 403, "administrators only");
     let admin_session = sign_in(&http, &base, "admin", ADMIN_PASSWORD).await;
-    let (status, body) = page(&http, format!("{base}/ui/storage"), Some(&admin_session)).await;
-    assert_eq!(status, 200, "{body}");
+    // The report is made in the background: the page says so until it is there.
+    let mut body = String::new();
+    for _ in 0..100 {
+        let (status, shown) = page(&http, format!("{base}/ui/storage"), Some(&admin_session)).await;
+        assert_eq!(status, 200, "{shown}");
+        body = shown;
+        if !body.contains("Being counted") {
+            break;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+    }
     assert!(body.contains(">dev</a>") && body.contains(">rel</a>") && body.contains("&lt; 1 day"), "{body}");
 }
