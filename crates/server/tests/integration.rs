@@ -86,7 +86,11 @@ mod tls;
 mod trust;
 #[path = "integration/ui.rs"]
 mod ui;
+#[path = "integration/ui_access.rs"]
+mod ui_access;
 #[path = "integration/ui_browser.rs"]
 mod ui_browser;
+#[path = "integration/ui_yank.rs"]
+mod ui_yank;
 #[path = "integration/users_api.rs"]
 mod users_api;

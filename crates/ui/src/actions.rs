@@ -59,7 +59,7 @@ fn choose_target(out: &mut Html, action: &str, targets: &[String]) {
 }
 
 /// A `POST` form confirming the action: the CSRF token and `fields` as hidden inputs.
-fn confirm_form(out: &mut Html, ctx: &Ctx, action: &str, fields: &[(&str, &str)], button: &str) {
+pub(crate) fn confirm_form(out: &mut Html, ctx: &Ctx, action: &str, fields: &[(&str, &str)], button: &str) {
     w!(
         out,
         "<form method=\"post\" action=\"{}\"><input type=\"hidden\" name=\"csrf\" value=\"{}\">",

@@ -152,7 +152,8 @@ pub fn page(frame: &Frame<'_>, body: &Html) -> String {
         out,
         "<!doctype html><html lang=\"en\"><head><meta charset=\"utf-8\">\
          <meta name=\"viewport\" content=\"width=device-width,initial-scale=1\">\
-         <title>{} · arca</title><style>{STYLE}</style></head><body><header>\
+         <title>{} · arca</title><link rel=\"icon\" href=\"/ui/favicon.svg\" type=\"image/svg+xml\">\
+         <style>{STYLE}</style></head><body><header>\
          <a class=\"brand\" href=\"/ui/\">arca</a><a href=\"/ui/\">Repositories</a>\
          <a href=\"/ui/search\">Search</a><a href=\"/ui/dashboard\">Dashboard</a><a href=\"/ui/audit\">Audit log</a>\
          <a href=\"/ui/storage\">Storage</a>",

@@ -24,6 +24,7 @@ mod reports;
 pub mod route;
 mod session;
 mod tokens;
+mod yank;
 
 use arca_core::auth::{AuthService, Principal};
 use arca_core::registry::Registry;
@@ -86,26 +87,28 @@ impl Protocol for UiProtocol {
     }
 
     async fn authorize(&self, parts: &mut Parts) -> Access {
+        let anonymous_reads = self.ui.auth.anonymous_reads();
         let mut access = Access::Unruled;
         arca_http::parse_once(parts, route::parse, |e| {
-            access = route::needs(&Ok(e.clone()));
+            access = route::needs(&Ok(e.clone()), anonymous_reads);
             Vec::new()
         });
         match access {
             // `parse_once` says "credentials" for a request naming no page; otherwise the page's rule.
-            Access::Unruled => route::needs(&Err(RouteError::NotFound)),
+            Access::Unruled => route::needs(&Err(RouteError::NotFound), anonymous_reads),
             access => access,
         }
     }
 
     fn refuse(&self, parts: &Parts, refusal: &Refusal) -> Response {
-        refuse(parts, refusal)
+        refuse(&self.ui, parts, refusal)
     }
 }
 
 /// A refusal as a page. A browser without a session is sent to the sign-in form (a navigation asks
-/// for `text/html`); other clients get the 401 with a `Basic` challenge every protocol sends.
-fn refuse(parts: &Parts, refusal: &Refusal) -> Response {
+/// for `text/html`); other clients get the 401 with a `Basic` challenge every protocol sends. A
+/// signed-in user is told who they are and that they lack access, not offered to sign in.
+fn refuse(ui: &Ui, parts: &Parts, refusal: &Refusal) -> Response {
     let browser = parts
         .headers
         .get(header::ACCEPT)
@@ -116,13 +119,23 @@ fn refuse(parts: &Parts, refusal: &Refusal) -> Response {
         let location = format!("/ui/login?{}", html::query_string(&[("next", next)]));
         return see_other(&location);
     }
+    let ctx = Ctx::of(ui, parts);
     let mut body = html::Html::default();
     w!(body, "<h1>{}</h1><p class=\"error\">{}</p>", refusal.status().as_u16(), html::esc(&refusal.message()));
-    if matches!(refusal, Refusal::Unauthenticated { .. }) {
-        body.raw("<p><a href=\"/ui/login\">Sign in</a></p>");
+    match (&ctx.session_user, refusal) {
+        (_, Refusal::Unauthenticated { .. }) => body.raw("<p><a href=\"/ui/login\">Sign in</a></p>"),
+        (Some(user), Refusal::Forbidden(_)) => w!(
+            body,
+            "<p>You are signed in as <strong>{}</strong>, who may not see this page. \
+             <a href=\"/ui/\">Back to the repositories you may read</a>, or sign out to sign in as \
+             someone else:</p><form method=\"post\" action=\"/ui/logout\">\
+             <input type=\"hidden\" name=\"csrf\" value=\"{}\"><button type=\"submit\">Sign out</button></form>",
+            html::esc(user),
+            html::esc(&ctx.csrf)
+        ),
+        _ => body.raw("<p><a href=\"/ui/\">Repositories</a></p>"),
     }
-    let frame = html::Frame { title: "Refused", user: None, csrf: "", auth_enabled: true };
-    let response = (refusal.status(), page_headers(), html::page(&frame, &body)).into_response();
+    let response = ctx.page(refusal.status(), "Refused", &body);
     arca_http::finish_refusal(response, refusal)
 }
 
@@ -146,6 +159,24 @@ fn page_headers() -> [(header::HeaderName, HeaderValue); 4] {
             ),
         ),
     ]
+}
+
+/// The icon every page links to (`<link rel="icon">`: browsers then ask for it instead of
+/// `/favicon.ico`, which nothing serves): the brand's "a", as SVG.
+const FAVICON: &str = "<svg xmlns=\"http://www.w3.org/2000/svg\" viewBox=\"0 0 32 32\">\
+<rect width=\"32\" height=\"32\" rx=\"6\" fill=\"#1d2330\"/><text x=\"16\" y=\"23\" \
+font-family=\"system-ui,sans-serif\" font-size=\"21\" font-weight=\"700\" fill=\"#fff\" \
+text-anchor=\"middle\">a</text></svg>";
+
+/// `GET /ui/favicon.svg`: the same bytes for everyone, cached a day; as an image it runs nothing.
+fn favicon() -> Response {
+    let headers = [
+        (header::CONTENT_TYPE, HeaderValue::from_static("image/svg+xml")),
+        (header::CACHE_CONTROL, HeaderValue::from_static("public, max-age=86400")),
+        (header::X_CONTENT_TYPE_OPTIONS, HeaderValue::from_static("nosniff")),
+        (header::CONTENT_SECURITY_POLICY, HeaderValue::from_static("default-src 'none'; style-src 'unsafe-inline'")),
+    ];
+    (StatusCode::OK, headers, FAVICON).into_response()
 }
 
 /// Who asks, and what every page of this request needs to render its frame.
@@ -253,6 +284,7 @@ async fn dispatch(ui: &Ui, ctx: &Ctx, parts: &Parts, endpoint: Endpoint, body: B
         Endpoint::Search => pages::search(ui, ctx, query).await,
         Endpoint::Audit => pages::audit(ui, ctx, query).await,
         Endpoint::Dashboard => dashboard::page(ui, ctx, query).await,
+        Endpoint::Favicon => return favicon(),
         Endpoint::LoginForm => return session::login_form(ctx, query, None, StatusCode::OK),
         Endpoint::Login => return session::login(ui, ctx, parts, body).await,
         Endpoint::Logout => return session::logout(ui, ctx, parts, body).await,
@@ -261,6 +293,7 @@ async fn dispatch(ui: &Ui, ctx: &Ctx, parts: &Parts, endpoint: Endpoint, body: B
         Endpoint::Properties(name, version, step) => {
             actions::properties(ui, ctx, parts, (name, version, step), body).await
         }
+        Endpoint::Yank(name, version, step) => yank::yank(ui, ctx, parts, (name, version, step), body).await,
         Endpoint::History(name) => reports::history(ui, ctx, parts, &name).await,
         Endpoint::Retention(repo) => reports::retention(ui, ctx, &repo).await,
         Endpoint::Storage => reports::storage(ui, ctx).await,

@@ -3,6 +3,7 @@
 //! [`crate::html`]; lists hold only what the caller may read.
 
 use crate::html::{self, Html, esc, short_digest};
+use crate::yank::Yank;
 use crate::{Ctx, Ui, w};
 use arca_core::meta::{Format, SearchHit};
 use arca_core::registry::Registry;
@@ -29,7 +30,7 @@ fn package_href(name: &OciName) -> String {
     format!("/ui/repositories/{}/packages/{}", html::path(name.repository.as_str()), html::path(name.package.as_str()))
 }
 
-fn version_href(repo: &str, package: &str, version: &str) -> String {
+pub(crate) fn version_href(repo: &str, package: &str, version: &str) -> String {
     format!("/ui/repositories/{}/packages/{}/versions/{}", html::path(repo), html::path(package), html::path(version))
 }
 
@@ -279,10 +280,19 @@ pub(crate) async fn version(ui: &Ui, ctx: &Ctx, name: &OciName, reference: &Refe
     if let Some(subject) = manifest["subject"]["digest"].as_str() {
         w!(out, "<dt>Subject</dt><dd><code>{}</code></dd>", esc(subject));
     }
+    // The format's yank, and whether this version is yanked (its reason).
+    let yank = Yank::of(repo.format).map(|kind| {
+        let reason = properties.iter().find(|(k, _)| k == kind.property()).map(|(_, v)| v.as_str());
+        (kind, reason)
+    });
+    if let Some((kind, Some(reason))) = yank {
+        let reason = if reason == "true" { "" } else { reason };
+        w!(out, "<dt>{}</dt><dd><strong>yes</strong> {}</dd>", capitalized(kind.state()), esc(reason));
+    }
     out.raw("</dl>");
     let pull = match reference {
         Reference::Tag(tag) => {
-            version_actions(&mut out, name, tag.as_str());
+            version_actions(&mut out, name, tag.as_str(), yank.map(|(kind, reason)| (kind, reason.is_some())));
             crate::pull::command(repo.format, &ctx.base, name, tag.as_str())
         }
         // A manifest without a version of its own (a signature, an SBOM): an OCI artifact in any format.
@@ -370,18 +380,30 @@ pub(crate) async fn version(ui: &Ui, ctx: &Ctx, name: &OciName, reference: &Refe
     Ok(ctx.page(StatusCode::OK, &title, &out))
 }
 
-/// Links to the actions on a version (each asks for confirmation) and to its promotion history.
-fn version_actions(out: &mut Html, name: &OciName, version: &str) {
+/// Links to the actions on a version (each asks for confirmation) and to its promotion history;
+/// the yank (or npm's deprecation) where the format has one.
+fn version_actions(out: &mut Html, name: &OciName, version: &str, yank: Option<(Yank, bool)>) {
     use crate::actions::{action_href, history_href};
     w!(
         out,
         "<p class=\"actions\"><a href=\"{}\">Promote…</a> · <a href=\"{}\">Approve…</a> · \
-         <a href=\"{}\">Edit properties…</a> · <a href=\"{}\">Promotion history</a></p>",
+         <a href=\"{}\">Edit properties…</a> · ",
         esc(&action_href("promote", name, version)),
         esc(&action_href("approve", name, version)),
         esc(&action_href("properties", name, version)),
-        esc(&history_href(name))
     );
+    if let Some((kind, yanked)) = yank {
+        let (verb, undo) = kind.verbs();
+        let label = if yanked { undo } else { verb };
+        w!(out, "<a href=\"{}\">{label}…</a> · ", esc(&action_href("yank", name, version)));
+    }
+    w!(out, "<a href=\"{}\">Promotion history</a></p>", esc(&history_href(name)));
+}
+
+/// `yanked` → `Yanked`.
+fn capitalized(word: &str) -> String {
+    let mut chars = word.chars();
+    chars.next().map_or_else(String::new, |c| c.to_uppercase().chain(chars).collect())
 }
 
 /// What verifying the attachments found (signatures, provenance, SBOMs, against the repository's

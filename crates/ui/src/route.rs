@@ -26,6 +26,8 @@ pub enum Endpoint {
     /// `GET /ui/audit?…` (the API's audit filters).
     Audit,
     Dashboard,
+    /// `GET /ui/favicon.svg`: the icon every page links to.
+    Favicon,
     /// `GET /ui/login`: the sign-in form.
     LoginForm,
     /// `POST /ui/login`.
@@ -39,6 +41,9 @@ pub enum Endpoint {
     Approve(OciName, Tag, Step),
     /// `/ui/properties/<repo>/<package…>/<version>[?key=&value=&remove=]`: one property key changed.
     Properties(OciName, Tag, Step),
+    /// `/ui/yank/<repo>/<package…>/<version>[?undo=1]`: the format's yank (PyPI, Cargo) or
+    /// deprecation (npm), or its undoing.
+    Yank(OciName, Tag, Step),
     /// `GET /ui/history/<repo>/<package…>`: promotions there, and what runs where.
     History(OciName),
     /// `GET /ui/retention/<repo>`: what the retention policy would delete now.
@@ -79,6 +84,7 @@ pub fn parse(method: &Method, path: &str, _query: Option<&str>) -> Result<Endpoi
         "/search" => page(Endpoint::Search),
         "/audit" => page(Endpoint::Audit),
         "/dashboard" => page(Endpoint::Dashboard),
+        "/favicon.svg" => page(Endpoint::Favicon),
         "/login" if *method == Method::POST => Ok(Endpoint::Login),
         "/login" => page(Endpoint::LoginForm).map_err(|_| RouteError::MethodNotAllowed("GET, HEAD, POST")),
         "/logout" if *method == Method::POST => Ok(Endpoint::Logout),
@@ -114,7 +120,7 @@ fn action(method: &Method, rest: &str) -> Result<Endpoint, RouteError> {
             let (repo, package) = target.split_once('/').ok_or(RouteError::NotFound)?;
             read_only(Endpoint::History(oci_name(repo, package)?))
         }
-        "promote" | "approve" | "properties" => {
+        "promote" | "approve" | "properties" | "yank" => {
             let (repo, rest) = target.split_once('/').ok_or(RouteError::NotFound)?;
             let (package, version) = rest.rsplit_once('/').ok_or(RouteError::NotFound)?;
             let name = oci_name(repo, package)?;
@@ -124,6 +130,7 @@ fn action(method: &Method, rest: &str) -> Result<Endpoint, RouteError> {
             Ok(match verb {
                 "promote" => Endpoint::Promote(name, version, step),
                 "approve" => Endpoint::Approve(name, version, step),
+                "yank" => Endpoint::Yank(name, version, step),
                 _ => Endpoint::Properties(name, version, step),
             })
         }
@@ -191,7 +198,10 @@ fn decode(raw: &str) -> Result<String, RouteError> {
 
 /// What each endpoint needs. Pages show only what the caller may read: a repository's pages need
 /// `read` on it (refused with 403, as the API's listings are); the lists are filtered by the page.
-pub fn needs(parsed: &Result<Endpoint, RouteError>) -> Access {
+/// `anonymous_reads`: the server opens some repositories to anonymous readers (`auth.anonymous_read`),
+/// so the pages that list what the caller may read (repositories, search) are open to anyone, as the
+/// API's search is; without it they need a sign-in first (an anonymous visitor is sent to the form).
+pub fn needs(parsed: &Result<Endpoint, RouteError>, anonymous_reads: bool) -> Access {
     let endpoint = match parsed {
         Ok(endpoint) => endpoint,
         // A request that names no page still needs credentials before it learns so.
@@ -202,9 +212,13 @@ pub fn needs(parsed: &Result<Endpoint, RouteError>) -> Access {
         Endpoint::LoginForm | Endpoint::Login => Access::Public,
         // Anyone may end a session (the CSRF token is still checked).
         Endpoint::Logout => Access::Needs(Vec::new()),
+        Endpoint::Home | Endpoint::Repositories | Endpoint::Search if anonymous_reads => Access::Needs(Vec::new()),
+        // The node's own counters say nothing any repository's readers may know: signed in.
         Endpoint::Home | Endpoint::Repositories | Endpoint::Search | Endpoint::Dashboard => {
             Access::Needs(vec![Need::Authenticated])
         }
+        // Its icon, on every page (the sign-in form too).
+        Endpoint::Favicon => Access::Public,
         // As the API's audit log: an administrator of every repository.
         Endpoint::Audit => Access::Needs(vec![Need::Everywhere(Action::Admin)]),
         Endpoint::Repository(repo) => Access::Needs(vec![Need::on(Action::Read, repo.as_str())]),
@@ -215,12 +229,17 @@ pub fn needs(parsed: &Result<Endpoint, RouteError>) -> Access {
         Endpoint::Retention(repo) => Access::Needs(vec![Need::on(Action::Read, repo.as_str())]),
         Endpoint::Storage => Access::Needs(vec![Need::Everywhere(Action::Admin)]),
         // As the API's promotions: the source is read here; the use case checks read on the source and
-        // promote on the target (named in the query or the form) and audits a refusal.
+        // promote on the target (named in the query or the form) and audits a refusal. Signed in, even
+        // where anonymous visitors may read: an action is someone's.
         Endpoint::Promote(name, ..) | Endpoint::Approve(name, ..) => {
-            Access::Needs(vec![Need::on(Action::Read, name.repository.as_str())])
+            Access::Needs(vec![Need::Authenticated, Need::on(Action::Read, name.repository.as_str())])
         }
         // As the API's `PATCH …/properties`: publish on the repository, to see the form as to post it.
-        Endpoint::Properties(name, ..) => Access::Needs(vec![Need::on(Action::Publish, name.repository.as_str())]),
+        // As the API's `PATCH …/properties` (a PyPI yank), `cargo yank` and `npm deprecate`: publish on
+        // the repository; a crate's owners are checked by the use case.
+        Endpoint::Properties(name, ..) | Endpoint::Yank(name, ..) => {
+            Access::Needs(vec![Need::on(Action::Publish, name.repository.as_str())])
+        }
         // As `/api/v1/tokens`: credentials; the handler keeps to the caller's own tokens.
         Endpoint::Tokens(_) | Endpoint::RevokeToken(_) => Access::Needs(vec![Need::Authenticated]),
     }
@@ -266,6 +285,7 @@ mod tests {
         assert_eq!(post("/ui/promote/dev/team/app/1.0"), Ok(Endpoint::Promote(name.clone(), v.clone(), Step::Commit)));
         assert_eq!(post("/ui/approve/dev/team/app/1.0"), Ok(Endpoint::Approve(name.clone(), v.clone(), Step::Commit)));
         assert_eq!(get("/ui/properties/dev/team/app/1.0"), Ok(Endpoint::Properties(name.clone(), v, Step::Confirm)));
+        assert_eq!(post("/ui/yank/dev/team/app/1.0"), Ok(Endpoint::Yank(name.clone(), Tag::parse("1.0").unwrap(), Step::Commit)));
         assert_eq!(get("/ui/history/dev/team/app"), Ok(Endpoint::History(name)));
         assert_eq!(get("/ui/retention/dev"), Ok(Endpoint::Retention(RepoName::parse("dev").unwrap())));
         assert_eq!(get("/ui/storage"), Ok(Endpoint::Storage));
@@ -298,6 +318,7 @@ mod tests {
             "/ui/search",
             "/ui/audit",
             "/ui/dashboard",
+            "/ui/favicon.svg",
             "/ui/login",
             "/ui/repositories/dev",
             "/ui/repositories/dev/packages/app",
@@ -306,6 +327,7 @@ mod tests {
             "/ui/promote/dev/app/1",
             "/ui/approve/dev/app/1",
             "/ui/properties/dev/app/1",
+            "/ui/yank/dev/app/1",
             "/ui/history/dev/app",
             "/ui/retention/dev",
             "/ui/storage",
@@ -313,19 +335,36 @@ mod tests {
             "/ui/tokens/revoke",
         ] {
             for method in [Method::GET, Method::POST, Method::PUT, Method::DELETE] {
-                assert_ne!(needs(&parse(&method, path, None)), Access::Unruled, "{method} {path}");
+                assert_ne!(needs(&parse(&method, path, None), false), Access::Unruled, "{method} {path}");
             }
         }
         let read_dev = Access::Needs(vec![Need::on(Action::Read, "dev-a")]);
-        assert_eq!(needs(&get("/ui/repositories/dev-%61")), read_dev, "decoded before the need is stated");
-        assert_eq!(needs(&get("/ui/repositories/dev-a/packages/x/versions/1")), read_dev);
-        assert_eq!(needs(&get("/ui/audit")), Access::Needs(vec![Need::Everywhere(Action::Admin)]));
-        assert_eq!(needs(&get("/ui/login")), Access::Public);
+        assert_eq!(needs(&get("/ui/repositories/dev-%61"), false), read_dev, "decoded before the need is stated");
+        assert_eq!(needs(&get("/ui/repositories/dev-a/packages/x/versions/1"), false), read_dev);
+        assert_eq!(needs(&get("/ui/audit"), false), Access::Needs(vec![Need::Everywhere(Action::Admin)]));
+        assert_eq!(needs(&get("/ui/login"), false), Access::Public);
         let publish_dev = Access::Needs(vec![Need::on(Action::Publish, "dev-a")]);
-        assert_eq!(needs(&parse(&Method::POST, "/ui/properties/dev-%61/x/1", None)), publish_dev);
-        assert_eq!(needs(&parse(&Method::POST, "/ui/promote/dev-%61/x/1", None)), read_dev);
-        assert_eq!(needs(&get("/ui/storage")), Access::Needs(vec![Need::Everywhere(Action::Admin)]));
-        assert_eq!(needs(&get("/ui/")), Access::Needs(vec![Need::Authenticated]));
-        assert_eq!(needs(&get("/ui/nothing")), Access::Needs(vec![Need::Authenticated]));
+        assert_eq!(needs(&parse(&Method::POST, "/ui/properties/dev-%61/x/1", None), false), publish_dev);
+        assert_eq!(needs(&get("/ui/yank/dev-%61/x/1"), false), publish_dev);
+        let signed_in_read_dev = Access::Needs(vec![Need::Authenticated, Need::on(Action::Read, "dev-a")]);
+        assert_eq!(needs(&parse(&Method::POST, "/ui/promote/dev-%61/x/1", None), false), signed_in_read_dev);
+        assert_eq!(needs(&get("/ui/storage"), false), Access::Needs(vec![Need::Everywhere(Action::Admin)]));
+        assert_eq!(needs(&get("/ui/"), false), Access::Needs(vec![Need::Authenticated]));
+        assert_eq!(needs(&get("/ui/nothing"), false), Access::Needs(vec![Need::Authenticated]));
+        assert_eq!(needs(&get("/ui/favicon.svg"), false), Access::Public);
+    }
+
+    #[test]
+    fn anonymous_readers_may_list_and_search_when_the_server_opens_repositories() {
+        let open = |path: &str| needs(&get(path), true);
+        assert_eq!(open("/ui/"), Access::Needs(Vec::new()));
+        assert_eq!(open("/ui/search?package=x"), Access::Needs(Vec::new()));
+        assert_eq!(open("/ui/repositories/dev"), Access::Needs(vec![Need::on(Action::Read, "dev")]));
+        assert_eq!(open("/ui/dashboard"), Access::Needs(vec![Need::Authenticated]));
+        assert_eq!(open("/ui/tokens"), Access::Needs(vec![Need::Authenticated]));
+        let publish = Access::Needs(vec![Need::on(Action::Publish, "dev")]);
+        assert_eq!(needs(&parse(&Method::POST, "/ui/properties/dev/x/1", None), true), publish);
+        let signed_in = Access::Needs(vec![Need::Authenticated, Need::on(Action::Read, "dev")]);
+        assert_eq!(open("/ui/promote/dev/x/1"), signed_in, "actions need a sign-in");
     }
 }

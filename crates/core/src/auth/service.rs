@@ -94,6 +94,11 @@ impl AuthService {
         Principal::anonymous(&self.anonymous_read)
     }
 
+    /// Whether anonymous callers may read some repository (`auth.anonymous_read` names a pattern).
+    pub fn anonymous_reads(&self) -> bool {
+        !self.anonymous_read.is_empty()
+    }
+
     /// Logs in with a user name and a password or token (HTTP Basic, the token endpoint).
     ///
     /// A password argon2 accepted recently is recognised without hashing ([`VerifiedCredentials`]) and

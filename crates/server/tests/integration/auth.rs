@@ -280,11 +280,13 @@ fn cases() -> Vec<(&'static str, Method, String, Who)> {
         ("/ui/{*rest}", Method::GET, "/ui/dashboard".into(), Authenticated),
         ("/ui/{*rest}", Method::GET, "/ui/audit".into(), Admin),
         ("/ui/{*rest}", Method::GET, "/ui/login".into(), Anyone),
+        ("/ui/{*rest}", Method::GET, "/ui/favicon.svg".into(), Anyone),
         // The UI's actions: the confirming GET has the POST's rule (a POST without the form's CSRF
         // token is refused by the handler, so the matrix asks with GET); the use case decides the rest.
         ("/ui/{*rest}", Method::GET, "/ui/promote/dev/app/1.0".into(), ReadDev),
         ("/ui/{*rest}", Method::GET, "/ui/approve/dev/app/1.0".into(), ReadDev),
         ("/ui/{*rest}", Method::GET, "/ui/properties/dev/app/1.0".into(), PublishDev),
+        ("/ui/{*rest}", Method::GET, "/ui/yank/dev/app/1.0".into(), PublishDev),
         ("/ui/{*rest}", Method::GET, "/ui/history/dev/app".into(), ReadDev),
         ("/ui/{*rest}", Method::GET, "/ui/retention/dev".into(), ReadDev),
         ("/ui/{*rest}", Method::GET, "/ui/storage".into(), Admin),

@@ -9,7 +9,7 @@ use base64::Engine as _;
 use reqwest::StatusCode;
 use serde_json::{Value, json};
 
-fn fixture(name: &str) -> Value {
+pub(crate) fn fixture(name: &str) -> Value {
     let path = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../npm/tests/fixtures").join(name);
     serde_json::from_slice(&std::fs::read(path).unwrap()).unwrap()
 }

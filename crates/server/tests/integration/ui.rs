@@ -190,7 +190,7 @@ async fn hostile_names_and_values_are_escaped() {
 }
 
 /// Signs in through the form; returns the session cookie (`arca_session=…`).
-async fn sign_in(http: &reqwest::Client, base: &str, user: &str, password: &str) -> String {
+pub(crate) async fn sign_in(http: &reqwest::Client, base: &str, user: &str, password: &str) -> String {
     let r = http.get(format!("{base}/ui/login")).send().await.unwrap();
     let (nonce, _) = set_cookie(&r, "arca_csrf").expect("a nonce cookie for the sign-in form");
     let csrf = csrf_of(&r.text().await.unwrap());

@@ -191,15 +191,10 @@ async fn serious_violations(browser: &Browser, axe: &str) -> Vec<String> {
         .collect()
 }
 
-/// Console errors (level SEVERE) of the entries read. The browser's own request for `/favicon.ico`
-/// (which the UI does not serve) is no error of the page.
+/// Console errors (level SEVERE) of the entries read: a failed request of the page's (its icon
+/// included) is one.
 fn console_errors(entries: &[Value]) -> Vec<String> {
-    entries
-        .iter()
-        .filter(|e| e["level"] == "SEVERE")
-        .map(|e| e["message"].as_str().unwrap_or_default().to_owned())
-        .filter(|m| !m.contains("/favicon.ico"))
-        .collect()
+    entries.iter().filter(|e| e["level"] == "SEVERE").map(|e| e["message"].as_str().unwrap_or_default().to_owned()).collect()
 }
 
 /// Pushes `dev/team/app:1.0` with an SBOM referring to it, and publishes
@@ -378,11 +373,19 @@ async fn the_ui_works_in_a_real_browser() {
     let status = browser.script("return performance.getEntriesByType('navigation')[0].responseStatus").await;
     assert_eq!(status, 403, "{denied}");
     browser.screenshot(&shots.join("denied.png")).await;
-    // The checks above can fail: the refused document is a console error, and an image without a
-    // text alternative is a critical violation.
+    // The checks above can fail: the refused document is a console error, an icon (or any request)
+    // answered 404 is one, and an image without a text alternative is a critical violation.
     let errors = console_errors(&browser.console().await);
     assert!(errors.iter().any(|e| e.contains("403")), "the refusal is in the console: {errors:?}");
-    browser.script("document.querySelector('main').append(document.createElement('img')); return null").await;
+    assert!(!errors.iter().any(|e| e.contains("favicon")), "the page's icon loads: {errors:?}");
+    browser
+        .script_async(
+            "const done = arguments[arguments.length - 1]; const img = document.createElement('img');\
+             img.onerror = () => done(null); img.src = '/favicon.ico'; document.querySelector('main').append(img);",
+        )
+        .await;
+    let errors = console_errors(&browser.console().await);
+    assert!(errors.iter().any(|e| e.contains("/favicon.ico") && e.contains("404")), "a 404 is caught: {errors:?}");
     let violations = serious_violations(&browser, &axe).await;
     assert!(violations.iter().any(|v| v.starts_with("\"image-alt\"")), "{violations:?}");
     browser.close().await;
