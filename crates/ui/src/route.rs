@@ -234,9 +234,8 @@ pub fn needs(parsed: &Result<Endpoint, RouteError>, anonymous_reads: bool) -> Ac
         Endpoint::Promote(name, ..) | Endpoint::Approve(name, ..) => {
             Access::Needs(vec![Need::Authenticated, Need::on(Action::Read, name.repository.as_str())])
         }
-        // As the API's `PATCH …/properties`: publish on the repository, to see the form as to post it.
-        // As the API's `PATCH …/properties` (a PyPI yank), `cargo yank` and `npm deprecate`: publish on
-        // the repository; a crate's owners are checked by the use case.
+        // As the API's `PATCH …/properties` (a PyPI yank too), `cargo yank` and `npm deprecate`: publish
+        // on the repository, to see the form as to post it; a crate's owners are checked by the use case.
         Endpoint::Properties(name, ..) | Endpoint::Yank(name, ..) => {
             Access::Needs(vec![Need::on(Action::Publish, name.repository.as_str())])
         }
@@ -285,7 +284,10 @@ mod tests {
         assert_eq!(post("/ui/promote/dev/team/app/1.0"), Ok(Endpoint::Promote(name.clone(), v.clone(), Step::Commit)));
         assert_eq!(post("/ui/approve/dev/team/app/1.0"), Ok(Endpoint::Approve(name.clone(), v.clone(), Step::Commit)));
         assert_eq!(get("/ui/properties/dev/team/app/1.0"), Ok(Endpoint::Properties(name.clone(), v, Step::Confirm)));
-        assert_eq!(post("/ui/yank/dev/team/app/1.0"), Ok(Endpoint::Yank(name.clone(), Tag::parse("1.0").unwrap(), Step::Commit)));
+        assert_eq!(
+            post("/ui/yank/dev/team/app/1.0"),
+            Ok(Endpoint::Yank(name.clone(), Tag::parse("1.0").unwrap(), Step::Commit))
+        );
         assert_eq!(get("/ui/history/dev/team/app"), Ok(Endpoint::History(name)));
         assert_eq!(get("/ui/retention/dev"), Ok(Endpoint::Retention(RepoName::parse("dev").unwrap())));
         assert_eq!(get("/ui/storage"), Ok(Endpoint::Storage));
@@ -358,7 +360,7 @@ mod tests {
     fn anonymous_readers_may_list_and_search_when_the_server_opens_repositories() {
         let open = |path: &str| needs(&get(path), true);
         assert_eq!(open("/ui/"), Access::Needs(Vec::new()));
-        assert_eq!(open("/ui/search?package=x"), Access::Needs(Vec::new()));
+        assert_eq!(open("/ui/search"), Access::Needs(Vec::new()));
         assert_eq!(open("/ui/repositories/dev"), Access::Needs(vec![Need::on(Action::Read, "dev")]));
         assert_eq!(open("/ui/dashboard"), Access::Needs(vec![Need::Authenticated]));
         assert_eq!(open("/ui/tokens"), Access::Needs(vec![Need::Authenticated]));

@@ -198,7 +198,8 @@ async fn apply(
     match format {
         Format::Pypi => ui.registry.yank_pypi_release(repository, &package, &version, reason, &actor).await,
         Format::Cargo => {
-            let id = PackageId::parse(Format::Cargo, &package).map_err(|e| Error::new(ErrorKind::NameInvalid, e.to_string()))?;
+            let id = PackageId::parse(Format::Cargo, &package)
+                .map_err(|e| Error::new(ErrorKind::NameInvalid, e.to_string()))?;
             let version = SemVer::parse(&version).map_err(|e| Error::new(ErrorKind::InvalidRequest, e.to_string()))?;
             // As `cargo yank`: an owner, or an administrator of the repository (everyone with auth off).
             let admin = ctx.principal.as_ref().is_none_or(|p| p.allows(Action::Admin, repository.as_str()));
@@ -234,7 +235,10 @@ mod tests {
 
     #[test]
     fn a_form_asks_to_yank_with_a_reason_or_to_undo() {
-        assert_eq!(Change::of(&QueryParams::parse("reason=broken+on+Windows")), Change::Yank("broken on Windows".into()));
+        assert_eq!(
+            Change::of(&QueryParams::parse("reason=broken+on+Windows")),
+            Change::Yank("broken on Windows".into())
+        );
         assert_eq!(Change::of(&QueryParams::parse("")), Change::Yank(String::new()));
         assert_eq!(Change::of(&QueryParams::parse("undo=1&reason=x")), Change::Undo);
     }

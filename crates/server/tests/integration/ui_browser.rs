@@ -2,7 +2,7 @@
 //! WebDriver protocol (a minimal client below: JSON calls with reqwest). Every main page loads without
 //! console errors and without serious or critical accessibility violations (axe-core, injected);
 //! sign-in and sign-out through the form; repository → package → version → referrer by clicking
-//! links; a promotion through its gate checklist and into the history; a
+//! links; a promotion through its gate checklist and into the history; a yank of a PyPI release; a
 //! denied page for a user without read; a screenshot of each main
 //! page under `<target>/ui-screenshots/`. Needs chromium, chromedriver and `.ci/axe` (`.ci/run`
 //! installs them).
@@ -106,6 +106,19 @@ impl Browser {
         self.call("GET", "/url", Value::Null).await.as_str().unwrap().to_owned()
     }
 
+    /// The current URL once it starts with `prefix` (a form's submission may still be navigating when
+    /// the click returns, on a loaded machine), or the last one after 10 s.
+    async fn url_once(&self, prefix: &str) -> String {
+        for _ in 0..100 {
+            let url = self.current_url().await;
+            if url.starts_with(prefix) {
+                return url;
+            }
+            tokio::time::sleep(Duration::from_millis(100)).await;
+        }
+        self.current_url().await
+    }
+
     async fn source(&self) -> String {
         self.call("GET", "/source", Value::Null).await.as_str().unwrap().to_owned()
     }
@@ -194,7 +207,11 @@ async fn serious_violations(browser: &Browser, axe: &str) -> Vec<String> {
 /// Console errors (level SEVERE) of the entries read: a failed request of the page's (its icon
 /// included) is one.
 fn console_errors(entries: &[Value]) -> Vec<String> {
-    entries.iter().filter(|e| e["level"] == "SEVERE").map(|e| e["message"].as_str().unwrap_or_default().to_owned()).collect()
+    entries
+        .iter()
+        .filter(|e| e["level"] == "SEVERE")
+        .map(|e| e["message"].as_str().unwrap_or_default().to_owned())
+        .collect()
 }
 
 /// Pushes `dev/team/app:1.0` with an SBOM referring to it, and publishes
@@ -243,6 +260,22 @@ async fn publish(base: &str) -> (String, String) {
         .unwrap();
     assert_eq!(r.status(), 201, "publish generic file");
     (image_digest, referrer_digest)
+}
+
+/// A PyPI repository `py` with the release `demo 1.0` (a wheel), as the administrator.
+async fn publish_wheel(base: &str) {
+    use crate::pypi::{form, twine_fields, wheel, wheel_name};
+    let http = reqwest::Client::new();
+    let admin = basic("admin", ADMIN_PASSWORD);
+    let r = http.post(format!("{base}/api/v1/repositories")).header("authorization", &admin);
+    let r = r.json(&json!({"name": "py", "format": "pypi"})).send().await.unwrap();
+    assert_eq!(r.status(), 201, "a PyPI repository");
+    let bytes = wheel("demo", "1.0", "x = 1\n");
+    let sha = sha256(&bytes)["sha256:".len()..].to_owned();
+    let (content_type, body) = form(&twine_fields("demo", "1.0", &sha, false), &wheel_name("demo", "1.0"), &bytes);
+    let r = http.post(format!("{base}/pypi/py/legacy/")).header("authorization", &admin);
+    let r = r.header("content-type", content_type).body(body).send().await.unwrap();
+    assert_eq!(r.status(), 200, "wheel uploaded");
 }
 
 /// Signs in through the form, as a person would.
@@ -332,6 +365,21 @@ async fn the_ui_works_in_a_real_browser() {
     assert!(history.contains(&image) && history.contains("dev"), "the promotion is in the history: {history}");
     assert_eq!(console_errors(&browser.console().await), Vec::<String>::new(), "the history page");
 
+    // A yank from the UI: the PyPI release's page, its Yank link, what it means, a reason, the button.
+    publish_wheel(&base).await;
+    browser.go(&format!("{base}/ui/repositories/py/packages/demo/versions/1.0")).await;
+    browser.click("a[href='/ui/yank/py/demo/1.0']").await;
+    assert!(browser.source().await.contains("PEP 592"), "what yanking means comes first");
+    assert_eq!(serious_violations(&browser, &axe).await, Vec::<String>::new(), "the yank page");
+    browser.screenshot(&shots.join("yank.png")).await;
+    browser.type_into("main input[name=reason]", "broken build").await;
+    browser.click("main form[method=post] button[type=submit]").await;
+    let version = format!("{base}/ui/repositories/py/packages/demo/versions/1.0");
+    assert_eq!(browser.url_once(&version).await, version);
+    let yanked = browser.source().await;
+    assert!(yanked.contains("<dt>Yanked</dt>") && yanked.contains("broken build"), "{yanked}");
+    assert_eq!(console_errors(&browser.console().await), Vec::<String>::new(), "the yanked version's page");
+
     // Every main page: loads, no console errors, no serious accessibility violations, a screenshot.
     let pages = [
         ("repositories", "/ui/"),
@@ -357,7 +405,7 @@ async fn the_ui_works_in_a_real_browser() {
 
     // Sign out: the button in the header; the UI asks for a sign-in again.
     browser.click("header form button[type=submit]").await;
-    assert!(browser.current_url().await.starts_with(&format!("{base}/ui/login")), "signed out");
+    assert!(browser.url_once(&format!("{base}/ui/login")).await.starts_with(&format!("{base}/ui/login")), "signed out");
     browser.go(&format!("{base}/ui/dashboard")).await;
     assert!(browser.current_url().await.starts_with(&format!("{base}/ui/login")), "no session any more");
     browser.close().await;

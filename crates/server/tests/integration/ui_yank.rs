@@ -35,12 +35,13 @@ async fn confirm(http: &reqwest::Client, url: &str, cookie: Option<&str>) -> (St
     (status, r.text().await.unwrap(), binding)
 }
 
-/// The hidden `csrf` field of the page's main form.
+/// The hidden `csrf` field of the page's main form, else of its header's (signing out).
 fn csrf_of(body: &str) -> String {
-    let main = &body[body.find("<main>").unwrap_or(0)..];
     let marker = "name=\"csrf\" value=\"";
-    let start = main.find(marker).expect("a form with a CSRF token") + marker.len();
-    main[start..].split('"').next().unwrap().to_owned()
+    let main = &body[body.find("<main>").unwrap_or(0)..];
+    let form = if main.contains(marker) { main } else { body };
+    let start = form.find(marker).expect("a form with a CSRF token") + marker.len();
+    form[start..].split('"').next().unwrap().to_owned()
 }
 
 /// Posts a form (`application/x-www-form-urlencoded`) with `cookie`.
