@@ -286,8 +286,7 @@ pub(crate) async fn version(ui: &Ui, ctx: &Ctx, name: &OciName, reference: &Refe
         (kind, reason)
     });
     if let Some((kind, Some(reason))) = yank {
-        let reason = if reason == "true" { "" } else { reason };
-        w!(out, "<dt>{}</dt><dd><strong>yes</strong> {}</dd>", capitalized(kind.state()), esc(reason));
+        w!(out, "<dt>{}</dt><dd><strong>yes</strong> {}</dd>", capitalized(kind.state()), esc(kind.reason(reason)));
     }
     out.raw("</dl>");
     let pull = match reference {

@@ -66,6 +66,11 @@ impl Yank {
         }
     }
 
+    /// The reason a yank's property value gives (a crate's is only `true`).
+    pub(crate) fn reason(self, value: &str) -> &str {
+        if self == Self::Cargo { "" } else { value }
+    }
+
     /// What the yank does to the format's clients (HTML: this crate's own text).
     fn meaning(self) -> &'static str {
         match self {
@@ -151,7 +156,10 @@ pub(crate) async fn yank(
     w!(out, "<h1>{verb} {}:{}</h1><p>{}</p>", esc(&name.to_string()), esc(version.as_str()), kind.meaning());
     match now {
         Some((_, reason)) => {
-            let reason = if reason.is_empty() || reason == "true" { String::new() } else { format!(": {reason}") };
+            let reason = match kind.reason(&reason) {
+                "" => String::new(),
+                reason => format!(": {reason}"),
+            };
             w!(out, "<p>This version is <strong>{}</strong>{}.</p>", kind.state(), esc(&reason));
             confirm_form(&mut out, ctx, &href, &[("undo", "1")], undo_verb);
         }

@@ -145,9 +145,4 @@ impl Registry {
             drop(guard);
         });
     }
-
-    /// Whether a background refresh is running (tests).
-    pub fn storage_report_refreshing(&self) -> bool {
-        self.storage_cache.refreshing.load(Ordering::Acquire)
-    }
 }
