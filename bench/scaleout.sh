@@ -15,6 +15,7 @@
 # Usage: bash bench/scaleout.sh
 # Env:   N=100 C=10 ROUNDS=3     arca-bench -n / -c, rounds
 #        PHASES="setups audit"   which parts to run
+#        ARCA=<binary>           the arca to run (default: this checkout's release build; for A/B runs)
 #        ARCA_TEST_POSTGRES      PostgreSQL admin URL (default postgres://postgres@127.0.0.1:5432/test)
 #        OUT=<dir>               where results go (default: a new temp dir, printed)
 set -euo pipefail
@@ -25,7 +26,7 @@ PG=${ARCA_TEST_POSTGRES:-postgres://postgres@127.0.0.1:5432/test}
 echo "building arca and arca-bench (release)" >&2
 cargo build --release -q -p arca-cli -p arca-bench --manifest-path "$ROOT/Cargo.toml"
 TARGET=$(cd "$ROOT" && cargo metadata --format-version 1 --no-deps | python3 -c 'import json,sys; print(json.load(sys.stdin)["target_directory"])')
-ARCA=$TARGET/release/arca
+ARCA=${ARCA:-$TARGET/release/arca}
 BENCH=$TARGET/release/arca-bench
 
 W=$(mktemp -d /var/tmp/arca-scaleout.XXXXXX)
@@ -102,6 +103,9 @@ SAMPLES=$OUT/audit-samples.txt; : >"$SAMPLES"
               count(*) FILTER (WHERE wait_event_type = 'Lock' AND query LIKE '%audit_head%'),
               count(*) FILTER (WHERE state = 'active')
        FROM pg_stat_activity WHERE datname = 'arca_scaleout_audit' AND pid <> pg_backend_pid()" >>"$SAMPLES" 2>/dev/null || true
+    psql "${PG%/*}/arca_scaleout_audit" -X -q -t -A -F '|' -c \
+      "SELECT count(*), regexp_replace(left(query, 70), '\s+', ' ', 'g') FROM pg_stat_activity
+       WHERE datname = 'arca_scaleout_audit' AND wait_event_type = 'Lock' GROUP BY 2" >>"$OUT/audit-waits.txt" 2>/dev/null || true
     sleep 0.02
   done
 ) & SAMPLER=$!
@@ -144,5 +148,12 @@ if busy:
     print(f"pg_stat_activity: {len(busy)} samples with an active backend; a backend waiting on a lock in {lock} "
           f"({100*lock/len(busy):.0f} %), on the audit head in {head} ({100*head/len(busy):.0f} %); "
           f"{waiting/len(busy):.2f} backends waiting on a lock per sample on average.")
+waits = {}
+for line in (out / "audit-waits.txt").read_text().splitlines() if (out / "audit-waits.txt").exists() else []:
+    count, _, query = line.partition("|")
+    if count.isdigit():
+        waits[query] = waits.get(query, 0) + int(count)
+for query, count in sorted(waits.items(), key=lambda kv: -kv[1])[:5]:
+    print(f"  waiting on a lock, summed over samples: {count:5d}  {query}")
 PY
 echo "results in $OUT" >&2

@@ -8,7 +8,9 @@
 //! reordered row.
 //!
 //! The store appends an entry in the transaction of the change it records: write methods of the
-//! ports take a [`NewAuditEntry`] and call [`seal`] on the current head inside their transaction.
+//! ports take a [`NewAuditEntry`]. It is chained by [`seal`] after the current head, inside that
+//! transaction or (PostgreSQL, several writers at once) in a batch just after it commits; a read of
+//! the log always sees every committed entry chained.
 
 use crate::Result;
 use crate::meta::Millis;
@@ -223,7 +225,11 @@ pub struct AuditFilter {
 #[async_trait]
 pub trait AuditLog: Send + Sync + 'static {
     /// Appends an entry on its own (a refused request, a failed login).
-    async fn append_audit(&self, entry: &NewAuditEntry) -> Result<AuditEntry>;
+    async fn append_audit(&self, entry: &NewAuditEntry) -> Result<()>;
+    /// Chains every entry committed but not yet chained (a store may chain after the commit, in
+    /// batches, so that concurrent writers do not queue on the head); the number chained. Reads of the
+    /// log do this themselves; the `audit-sealer` job calls it for entries a crashed node left.
+    async fn seal_audit(&self) -> Result<u64>;
     async fn list_audit(&self, filter: &AuditFilter) -> Result<Vec<AuditEntry>>;
     async fn audit_head(&self) -> Result<AuditHead>;
 }

@@ -214,7 +214,7 @@ fn jobs(
     settings: &Settings,
 ) -> JobRunner {
     use arca_core::registry::gc::GarbageCollector;
-    use arca_core::registry::jobs::{GenericUploadReaper, UploadReaper};
+    use arca_core::registry::jobs::{AuditSealer, GenericUploadReaper, UploadReaper};
     use arca_core::registry::retention::RetentionScheduler;
     use arca_core::registry::scrub::Scrubber;
     use arca_core::registry::vulns::AdvisoryEvaluator;
@@ -222,7 +222,8 @@ fn jobs(
     let node = format!("{}-{}", std::process::id(), uuid::Uuid::new_v4().simple());
     let runner = JobRunner::new(node, claims, clock)
         .with_job(Arc::new(UploadReaper { registry: registry.clone(), interval }))
-        .with_job(Arc::new(GenericUploadReaper { registry: registry.clone(), interval }));
+        .with_job(Arc::new(GenericUploadReaper { registry: registry.clone(), interval }))
+        .with_job(Arc::new(AuditSealer { registry: registry.clone() }));
     // Always registered, so that `arca gc run` claims it; never due when the interval is 0.
     let gc_interval = match settings.gc_interval_secs {
         0 => arca_core::jobs::UNSCHEDULED,

@@ -139,6 +139,11 @@ pub struct Tx {
     /// `None` once committed.
     inner: Option<TxInner>,
     wal: Option<Arc<WalSync>>,
+    /// PostgreSQL: where to seal the audit entries this transaction appended, once it commits (set by
+    /// `audit::append`; see `audit::seal_pending`).
+    seal_after_commit: Option<Db>,
+    /// PostgreSQL: the database the transaction runs on.
+    postgres: Option<Db>,
 }
 
 enum TxInner {
@@ -147,8 +152,29 @@ enum TxInner {
 }
 
 impl Tx {
-    /// Commits, and returns once the commit is durable.
+    pub(crate) fn dialect(&self) -> Dialect {
+        if self.postgres.is_some() { Dialect::Postgres } else { Dialect::Sqlite }
+    }
+
+    /// Asks for the audit entries pending in `audit_pending` to be sealed once this transaction
+    /// committed (PostgreSQL; a no-op on SQLite, which chains in place).
+    pub(crate) fn seal_audit_after_commit(&mut self) {
+        self.seal_after_commit = self.postgres.clone();
+    }
+
+    /// Commits, and returns once the commit is durable (and, on PostgreSQL, the audit entries it
+    /// appended were offered to the chain: see `audit::seal_after_commit`).
     pub async fn commit(mut self) -> SqlResult<()> {
+        let seal = self.seal_after_commit.take();
+        self.commit_durable().await?;
+        if let Some(db) = seal {
+            crate::audit::seal_after_commit(&db).await;
+        }
+        Ok(())
+    }
+
+    /// Commits, and returns once the commit is durable.
+    pub(crate) async fn commit_durable(mut self) -> SqlResult<()> {
         match self.inner.take() {
             Some(TxInner::Sqlite(mut held)) => {
                 if let Err(e) = held.conn().execute_batch("COMMIT") {
@@ -289,7 +315,12 @@ impl Db {
         match &self.backend {
             Backend::Postgres(pool) => {
                 let tx = pool.begin().await.map_err(postgres::error)?;
-                Ok(Tx { inner: Some(TxInner::Postgres(tx)), wal: None })
+                Ok(Tx {
+                    inner: Some(TxInner::Postgres(tx)),
+                    wal: None,
+                    seal_after_commit: None,
+                    postgres: Some(self.clone()),
+                })
             }
             Backend::Sqlite(db) => {
                 let mut held = if write { held_writer(db).await? } else { held_reader(db).await? };
@@ -305,7 +336,7 @@ impl Db {
                 let statement = if write { "BEGIN IMMEDIATE" } else { "BEGIN" };
                 conn.execute_batch(statement).map_err(sqlite::error)?;
                 let wal = if write { db.wal.clone() } else { None };
-                Ok(Tx { inner: Some(TxInner::Sqlite(held)), wal })
+                Ok(Tx { inner: Some(TxInner::Sqlite(held)), wal, seal_after_commit: None, postgres: None })
             }
         }
     }

@@ -113,6 +113,12 @@ const MIGRATIONS: &[Migration] = &[
         sqlite: include_str!("../migrations/sqlite/0016_package_versions.sql"),
         postgres: include_str!("../migrations/postgres/0016_package_versions.sql"),
     },
+    Migration {
+        version: 17,
+        name: "audit_pending",
+        sqlite: include_str!("../migrations/sqlite/0017_audit_pending.sql"),
+        postgres: include_str!("../migrations/postgres/0017_audit_pending.sql"),
+    },
 ];
 
 /// Any 64-bit number, the same in every arca: the advisory lock that serializes migrations.

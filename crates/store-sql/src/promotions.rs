@@ -1,6 +1,6 @@
 //! Promotion: copying an artifact's pointers into another repository (`copy_artifact_in`), the history
 //! of promotions and rollbacks, approvals and deployments. Each history row and deployment takes the
-//! sequence number of the audit entry recorded with it as its id.
+//! id of the audit entry recorded with it as its own (`audit::append`: unique, increasing).
 
 use crate::db::{Dialect, Tx, col, corrupt, db_err, limit, to_u64};
 use crate::sql::{Row, query};
@@ -118,12 +118,12 @@ impl PromotionStore for SqlMetaStore {
         entry: &NewAuditEntry,
     ) -> Result<u64> {
         let mut tx = self.db.write().await?;
-        let sealed = audit::append(&mut tx, entry).await?;
+        let id = audit::append(&mut tx, entry).await?;
         query(
             "INSERT INTO deployments (id, environment, repository, package, digest, actor, at) \
              VALUES ($1, $2, $3, $4, $5, $6, $7)",
         )
-        .bind(sealed.seq)
+        .bind(id)
         .bind(environment)
         .bind(name.repository.as_str())
         .bind(name.package.as_str())
@@ -134,7 +134,7 @@ impl PromotionStore for SqlMetaStore {
         .await
         .map_err(db_err("recording a deployment"))?;
         tx.commit().await.map_err(db_err("recording a deployment"))?;
-        Ok(to_u64(sealed.seq))
+        Ok(to_u64(id))
     }
 
     async fn current_deployments(&self, package: &str) -> Result<Vec<Deployment>> {
@@ -163,13 +163,13 @@ impl PromotionStore for SqlMetaStore {
     }
 }
 
-/// Records a promotion or rollback with its audit entry (whose sequence number becomes its id).
+/// Records a promotion or rollback with its audit entry (whose id becomes its id).
 pub(crate) async fn record_promotion_in(tx: &mut Tx, p: &NewPromotion, entry: &NewAuditEntry) -> Result<u64> {
-    let sealed = audit::append(tx, entry).await?;
+    let id = audit::append(tx, entry).await?;
     query(format!(
         "INSERT INTO promotions ({PROMOTION_COLUMNS}) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13)"
     ))
-    .bind(sealed.seq)
+    .bind(id)
     .bind(p.kind.as_str())
     .bind(p.release.as_deref())
     .bind(p.source.as_ref().map(RepoName::as_str))
@@ -185,7 +185,7 @@ pub(crate) async fn record_promotion_in(tx: &mut Tx, p: &NewPromotion, entry: &N
     .execute(&mut *tx)
     .await
     .map_err(db_err("recording a promotion"))?;
-    Ok(to_u64(sealed.seq))
+    Ok(to_u64(id))
 }
 
 /// The digest a tag points at, in `tx`.

@@ -259,6 +259,16 @@ fn three_serve_processes_on_postgresql_and_s3_act_as_one_registry() {
     fsck.args(["fsck", "--database", &db.url, "--storage", &storage]).envs(s3_env(&s3_endpoint()));
     let report = nodes[0].run("arca fsck on PostgreSQL and S3", &mut fsck);
     assert!(report.contains("blobs"), "{report}");
+
+    // Every node appended audit entries without a shared lock (PostgreSQL chains them in batches):
+    // the chain holds them all and verifies, including what the killed node committed.
+    let mut verify = crate::harness::arca();
+    verify.args(["audit", "verify", "--database", &db.url]);
+    let verified = nodes[0].run("arca audit verify on PostgreSQL", &mut verify);
+    assert!(verified.contains("hash chain verified"), "{verified}");
+    let mut pending = std::process::Command::new("psql");
+    pending.args([db.url.as_str(), "-X", "-q", "-t", "-A", "-c", "SELECT COUNT(*) FROM audit_pending"]);
+    assert_eq!(nodes[0].run("counting pending audit entries", &mut pending).trim(), "0", "nothing left unchained");
 }
 
 /// The laptop setup with blobs in a bucket: `arca serve --storage s3://…` on the default SQLite

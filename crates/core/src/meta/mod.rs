@@ -526,7 +526,7 @@ pub trait UnitOfWork: Send {
     async fn add_crate_owners(&mut self, name: &OciName, logins: &[String], now: Millis) -> Result<u64>;
     /// Removes `logins` from a crate's owners; the owners left, in byte order.
     async fn remove_crate_owners(&mut self, name: &OciName, logins: &[String]) -> Result<Vec<String>>;
-    /// Records a promotion or rollback with its audit entry; its id (the entry's sequence number).
+    /// Records a promotion or rollback with its audit entry; its id (unique, increasing in record order).
     async fn record_promotion(&mut self, promotion: &NewPromotion, audit: &NewAuditEntry) -> Result<u64>;
     /// Makes everything durable at once.
     async fn commit(self: Box<Self>) -> Result<()>;
@@ -541,7 +541,7 @@ pub enum PromotionKind {
 }
 str_enum!(PromotionKind { Promote => "promote", Rollback => "rollback" });
 
-/// A promotion or rollback to record (its id is the audit entry's sequence number).
+/// A promotion or rollback to record (the store gives it an id, unique and increasing).
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct NewPromotion {
     pub kind: PromotionKind,

@@ -1,5 +1,6 @@
 //! The registry's background jobs: reaping expired uploads (OCI sessions and multi-file generic
-//! uploads). Each run handles what expired, in batches, until none is left or it is cancelled.
+//! uploads; each run handles what expired, in batches, until none is left or it is cancelled), and
+//! chaining audit entries a node left unchained.
 
 use super::Registry;
 use crate::Result;
@@ -73,5 +74,27 @@ impl Job for GenericUploadReaper {
     }
     async fn run_once(&self, ctx: &RunContext) -> Result<RunReport> {
         drain(&self.registry, Uploads::Generic, ctx).await
+    }
+}
+
+/// Chains audit entries committed but not yet chained: a store that chains after the commit (see
+/// [`crate::audit::AuditLog::seal_audit`]) does so at once, unless the node died in between; this job
+/// bounds how long such an entry waits outside the chain.
+pub struct AuditSealer {
+    pub registry: Arc<Registry>,
+}
+
+#[async_trait]
+impl Job for AuditSealer {
+    fn name(&self) -> &'static str {
+        "audit-sealer"
+    }
+    fn interval(&self) -> Duration {
+        Duration::from_secs(10)
+    }
+    async fn run_once(&self, ctx: &RunContext) -> Result<RunReport> {
+        let sealed = self.registry.ports.audit.seal_audit().await?;
+        ctx.advance(sealed);
+        Ok(RunReport { items: sealed })
     }
 }

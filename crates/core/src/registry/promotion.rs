@@ -108,7 +108,7 @@ pub struct Checklist {
     pub committed: bool,
     /// The target already had this version at this digest: nothing to do.
     pub unchanged: bool,
-    /// The history entry (and audit sequence number) of the promotion, once committed.
+    /// The history entry of the promotion, once committed.
     pub id: Option<u64>,
     pub verdicts: Vec<Verdict>,
     pub approvers: Vec<String>,
