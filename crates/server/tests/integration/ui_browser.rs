@@ -119,6 +119,18 @@ impl Browser {
         self.current_url().await
     }
 
+    /// The current URL once it is `expected` (see [`Self::url_once`]), or the last one after 10 s.
+    async fn url_when(&self, expected: &str) -> String {
+        for _ in 0..100 {
+            let url = self.current_url().await;
+            if url == expected {
+                return url;
+            }
+            tokio::time::sleep(Duration::from_millis(100)).await;
+        }
+        self.current_url().await
+    }
+
     async fn source(&self) -> String {
         self.call("GET", "/source", Value::Null).await.as_str().unwrap().to_owned()
     }
@@ -285,7 +297,7 @@ async fn sign_in(browser: &Browser, base: &str, user: &str, password: &str) {
     browser.type_into("input[name=username]", user).await;
     browser.type_into("input[name=password]", password).await;
     browser.click("form button[type=submit]").await;
-    assert_eq!(browser.current_url().await, format!("{base}/ui/"), "back on the page asked for");
+    assert_eq!(browser.url_when(&format!("{base}/ui/")).await, format!("{base}/ui/"), "back on the page asked for");
     assert!(browser.source().await.contains("Sign out"), "signed in as {user}");
 }
 
@@ -317,11 +329,17 @@ async fn the_ui_works_in_a_real_browser() {
 
     // Repository → package → version, by clicking links.
     browser.click("a[href='/ui/repositories/dev']").await;
-    assert_eq!(browser.current_url().await, format!("{base}/ui/repositories/dev"));
+    assert_eq!(browser.url_when(&format!("{base}/ui/repositories/dev")).await, format!("{base}/ui/repositories/dev"));
     browser.click("a[href='/ui/repositories/dev/packages/team/app']").await;
-    assert_eq!(browser.current_url().await, format!("{base}/ui/repositories/dev/packages/team/app"));
+    assert_eq!(
+        browser.url_when(&format!("{base}/ui/repositories/dev/packages/team/app")).await,
+        format!("{base}/ui/repositories/dev/packages/team/app")
+    );
     browser.click("a[href='/ui/repositories/dev/packages/team/app/versions/1.0']").await;
-    assert_eq!(browser.current_url().await, format!("{base}/ui/repositories/dev/packages/team/app/versions/1.0"));
+    assert_eq!(
+        browser.url_when(&format!("{base}/ui/repositories/dev/packages/team/app/versions/1.0")).await,
+        format!("{base}/ui/repositories/dev/packages/team/app/versions/1.0")
+    );
     let version = browser.source().await;
     assert!(version.contains(&image), "the digest: {version}");
     assert!(version.contains(&referrer) && version.contains("<td>SBOM</td>"), "the referrer: {version}");
@@ -339,7 +357,7 @@ async fn the_ui_works_in_a_real_browser() {
     browser.click(&format!("main a[href$='{hex}']")).await;
     assert!(
         browser
-            .current_url()
+            .url_once(&format!("{base}/ui/repositories/dev/packages/team/app/versions/sha256"))
             .await
             .starts_with(&format!("{base}/ui/repositories/dev/packages/team/app/versions/sha256"))
     );
@@ -354,13 +372,19 @@ async fn the_ui_works_in_a_real_browser() {
     // the confirmation; the promotion then shows in the history.
     browser.click("a[href='/ui/promote/dev/team/app/1.0']").await;
     browser.click("main form.filters button[type=submit]").await;
-    assert_eq!(browser.current_url().await, format!("{base}/ui/promote/dev/team/app/1.0?to=prod"));
+    assert_eq!(
+        browser.url_when(&format!("{base}/ui/promote/dev/team/app/1.0?to=prod")).await,
+        format!("{base}/ui/promote/dev/team/app/1.0?to=prod")
+    );
     let checklist = browser.source().await;
     assert!(checklist.contains("Every gate passes"), "the checklist comes first: {checklist}");
     assert_eq!(serious_violations(&browser, &axe).await, Vec::<String>::new(), "the promotion page");
     browser.screenshot(&shots.join("promote.png")).await;
     browser.click("main form[method=post] button[type=submit]").await;
-    assert_eq!(browser.current_url().await, format!("{base}/ui/history/prod/team/app"));
+    assert_eq!(
+        browser.url_when(&format!("{base}/ui/history/prod/team/app")).await,
+        format!("{base}/ui/history/prod/team/app")
+    );
     let history = browser.source().await;
     assert!(history.contains(&image) && history.contains("dev"), "the promotion is in the history: {history}");
     assert_eq!(console_errors(&browser.console().await), Vec::<String>::new(), "the history page");
@@ -375,7 +399,7 @@ async fn the_ui_works_in_a_real_browser() {
     browser.type_into("main input[name=reason]", "broken build").await;
     browser.click("main form[method=post] button[type=submit]").await;
     let version = format!("{base}/ui/repositories/py/packages/demo/versions/1.0");
-    assert_eq!(browser.url_once(&version).await, version);
+    assert_eq!(browser.url_when(&version).await, version);
     let yanked = browser.source().await;
     assert!(yanked.contains("<dt>Yanked</dt>") && yanked.contains("broken build"), "{yanked}");
     assert_eq!(console_errors(&browser.console().await), Vec::<String>::new(), "the yanked version's page");
