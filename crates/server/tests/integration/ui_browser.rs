@@ -274,6 +274,12 @@ async fn publish(base: &str) -> (String, String) {
     (image_digest, referrer_digest)
 }
 
+/// The dashboard's count after `<dt>{label}</dt><dd>`.
+fn counted(page: &str, label: &str) -> u64 {
+    let after = page.split(&format!("<dt>{label}</dt><dd>")).nth(1).unwrap_or_default();
+    after.split(' ').next().and_then(|n| n.parse().ok()).unwrap_or(0)
+}
+
 /// A PyPI repository `py` with the release `demo 1.0` (a wheel), as the administrator.
 async fn publish_wheel(base: &str) {
     use crate::pypi::{form, twine_fields, wheel, wheel_name};
@@ -404,6 +410,15 @@ async fn the_ui_works_in_a_real_browser() {
     assert!(yanked.contains("<dt>Yanked</dt>") && yanked.contains("broken build"), "{yanked}");
     assert_eq!(console_errors(&browser.console().await), Vec::<String>::new(), "the yanked version's page");
 
+    // A pull of the generic file, for the dashboard (it then counts the publishes and this pull).
+    let pulled = reqwest::Client::new()
+        .get(format!("{base}/generic/rel/team/tool/1.0.0/tool.bin"))
+        .header("authorization", basic("admin", ADMIN_PASSWORD))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(pulled.bytes().await.unwrap(), "generic tool bytes".as_bytes(), "the file pulls whole");
+
     // Every main page: loads, no console errors, no serious accessibility violations, a screenshot.
     let pages = [
         ("repositories", "/ui/"),
@@ -421,6 +436,9 @@ async fn the_ui_works_in_a_real_browser() {
         assert!(title.as_str().unwrap().ends_with("· arca"), "{path}: {title}");
         let body = browser.source().await;
         assert!(body.contains("Sign out") && !body.contains("class=\"error\""), "{path}: {body}");
+        if name == "dashboard" {
+            assert!(counted(&body, "Publishes") >= 2 && counted(&body, "Pulls") >= 1, "the push and pull: {body}");
+        }
         assert_eq!(console_errors(&browser.console().await), Vec::<String>::new(), "{path}: console errors");
         assert_eq!(serious_violations(&browser, &axe).await, Vec::<String>::new(), "{path}: accessibility");
         browser.screenshot(&shots.join(format!("{name}.png"))).await;
