@@ -139,9 +139,9 @@ pub struct Tx {
     /// `None` once committed.
     inner: Option<TxInner>,
     wal: Option<Arc<WalSync>>,
-    /// PostgreSQL: where to seal the audit entries this transaction appended, once it commits (set by
+    /// PostgreSQL: the transaction appended audit entries, to seal once it commits (set by
     /// `audit::append`; see `audit::seal_pending`).
-    seal_after_commit: Option<Db>,
+    seal_after_commit: bool,
     /// PostgreSQL: the database the transaction runs on.
     postgres: Option<Db>,
 }
@@ -159,13 +159,13 @@ impl Tx {
     /// Asks for the audit entries pending in `audit_pending` to be sealed once this transaction
     /// committed (PostgreSQL; a no-op on SQLite, which chains in place).
     pub(crate) fn seal_audit_after_commit(&mut self) {
-        self.seal_after_commit = self.postgres.clone();
+        self.seal_after_commit = self.postgres.is_some();
     }
 
     /// Commits, and returns once the commit is durable (and, on PostgreSQL, the audit entries it
     /// appended were offered to the chain: see `audit::seal_after_commit`).
-    pub async fn commit(mut self) -> SqlResult<()> {
-        let seal = self.seal_after_commit.take();
+    pub async fn commit(self) -> SqlResult<()> {
+        let seal = self.seal_after_commit.then(|| self.postgres.clone()).flatten();
         self.commit_durable().await?;
         if let Some(db) = seal {
             crate::audit::seal_after_commit(&db).await;
@@ -318,7 +318,7 @@ impl Db {
                 Ok(Tx {
                     inner: Some(TxInner::Postgres(tx)),
                     wal: None,
-                    seal_after_commit: None,
+                    seal_after_commit: false,
                     postgres: Some(self.clone()),
                 })
             }
@@ -336,7 +336,7 @@ impl Db {
                 let statement = if write { "BEGIN IMMEDIATE" } else { "BEGIN" };
                 conn.execute_batch(statement).map_err(sqlite::error)?;
                 let wal = if write { db.wal.clone() } else { None };
-                Ok(Tx { inner: Some(TxInner::Sqlite(held)), wal, seal_after_commit: None, postgres: None })
+                Ok(Tx { inner: Some(TxInner::Sqlite(held)), wal, seal_after_commit: false, postgres: None })
             }
         }
     }
