@@ -70,6 +70,7 @@ impl App {
         };
         let clock = seams.clock.unwrap_or_else(arca_core::clock::system);
         let meta = arca_store_sql::SqlMetaStore::connect(&settings.database).await.map_err(err("database"))?;
+        let meta = meta.with_touch_window(settings.registry.touch_window());
         let meta: Arc<dyn arca_core::meta::MetaStore> = Arc::new(meta);
         let claims: Arc<dyn arca_core::jobs::JobClaims> = meta.clone();
         let auth = AuthService::new(meta.clone(), settings.auth_anonymous_read.clone(), settings.auth_login_limits);

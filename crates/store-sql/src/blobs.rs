@@ -157,7 +157,16 @@ pub(crate) async fn record_blob_in(
 
 /// Marks a recorded blob as touched now (GC leaves it alone for its grace period) or records it.
 /// A blob a GC sweep has taken (its file is being deleted) is refused: the push is retried.
+///
+/// A blob touched within the database's `touch_fresh_for` is not written again. Every push of an
+/// image sharing a config or a base layer would otherwise update that one row and hold its lock
+/// until its commit, queueing all of them behind each other on PostgreSQL. The skip is safe while
+/// the window is at most half the GC grace period (the server sets it so): a sweep takes only blobs
+/// touched a whole grace period ago, so it cannot take this one before the push commits.
 pub(crate) async fn touch_or_insert(tx: &mut Tx, digest: &Digest, size: u64, now: Millis) -> Result<Recorded> {
+    if tx.touch_fresh_for > 0 && touched_since(tx, digest, now.saturating_sub(tx.touch_fresh_for)).await? {
+        return Ok(Recorded::Existing);
+    }
     if touch(tx, digest, now).await? {
         return Ok(Recorded::Existing);
     }
@@ -179,6 +188,17 @@ pub(crate) async fn touch_or_insert(tx: &mut Tx, digest: &Digest, size: u64, now
         return Ok(Recorded::Existing);
     }
     Err(Error::new(ErrorKind::Unavailable, format!("{digest} is being garbage-collected; push it again in a moment")))
+}
+
+/// The blob is recorded, not being collected, and was touched at or after `since` (a read: no lock).
+async fn touched_since(tx: &mut Tx, digest: &Digest, since: Millis) -> Result<bool> {
+    let row = query("SELECT 1 FROM blobs WHERE digest = $1 AND collecting_at IS NULL AND touched_at >= $2")
+        .bind(digest.as_str())
+        .bind(since)
+        .fetch_optional(&mut *tx)
+        .await
+        .map_err(db_err("reading a blob"))?;
+    Ok(row.is_some())
 }
 
 async fn touch(tx: &mut Tx, digest: &Digest, now: Millis) -> Result<bool> {

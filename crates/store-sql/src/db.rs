@@ -4,6 +4,7 @@ use crate::group_commit::WalSync;
 use crate::postgres;
 use crate::sql::{AsConn, Conn, FromValue, Query, Row, SqlError, SqlErrorKind, SqlResult, query};
 use crate::sqlite::{self, Synchronous};
+use arca_core::meta::Millis;
 use arca_core::{Error, ErrorKind, Result};
 use sqlx::postgres::{PgConnectOptions, PgPoolOptions};
 use sqlx::{Connection, PgPool};
@@ -58,6 +59,9 @@ pub struct Db {
     backend: Backend,
     /// A SQLite database file and the identity it had when opened (see [`Db::check_file`]).
     file: Option<(PathBuf, FileId)>,
+    /// How long a blob's touch stays fresh: recording a blob touched more recently than this does not
+    /// write its row again (see `blobs::touch_or_insert`). 0 (the default): always written.
+    pub touch_fresh_for: Millis,
 }
 
 #[derive(Debug, Clone)]
@@ -144,6 +148,8 @@ pub struct Tx {
     seal_after_commit: bool,
     /// PostgreSQL: the database the transaction runs on.
     postgres: Option<Db>,
+    /// The database's `touch_fresh_for`.
+    pub touch_fresh_for: Millis,
 }
 
 enum TxInner {
@@ -235,7 +241,7 @@ impl Db {
                     .await
                     .map_err(postgres::error)
                     .map_err(unavailable)?;
-                Ok(Self { dialect, backend: Backend::Postgres(pool), file: None })
+                Ok(Self { dialect, backend: Backend::Postgres(pool), file: None, touch_fresh_for: 0 })
             }
             Dialect::Sqlite => {
                 let target = SqliteTarget::parse(url);
@@ -253,7 +259,12 @@ impl Db {
                         path: target.path,
                         wal: None,
                     };
-                    return Ok(Self { dialect, backend: Backend::Sqlite(Arc::new(db)), file: None });
+                    return Ok(Self {
+                        dialect,
+                        backend: Backend::Sqlite(Arc::new(db)),
+                        file: None,
+                        touch_fresh_for: 0,
+                    });
                 }
                 let path = PathBuf::from(writer.path().unwrap_or(&target.path));
                 let id = file_id(&path).map_err(|e| Error::from_io("the database file", e))?;
@@ -263,7 +274,7 @@ impl Db {
                     path: target.path,
                     wal: Some(Arc::new(WalSync::new(&path))),
                 };
-                Ok(Self { dialect, backend: Backend::Sqlite(Arc::new(db)), file: Some((path, id)) })
+                Ok(Self { dialect, backend: Backend::Sqlite(Arc::new(db)), file: Some((path, id)), touch_fresh_for: 0 })
             }
         }
     }
@@ -320,6 +331,7 @@ impl Db {
                     wal: None,
                     seal_after_commit: false,
                     postgres: Some(self.clone()),
+                    touch_fresh_for: self.touch_fresh_for,
                 })
             }
             Backend::Sqlite(db) => {
@@ -336,7 +348,13 @@ impl Db {
                 let statement = if write { "BEGIN IMMEDIATE" } else { "BEGIN" };
                 conn.execute_batch(statement).map_err(sqlite::error)?;
                 let wal = if write { db.wal.clone() } else { None };
-                Ok(Tx { inner: Some(TxInner::Sqlite(held)), wal, seal_after_commit: false, postgres: None })
+                Ok(Tx {
+                    inner: Some(TxInner::Sqlite(held)),
+                    wal,
+                    seal_after_commit: false,
+                    postgres: None,
+                    touch_fresh_for: self.touch_fresh_for,
+                })
             }
         }
     }

@@ -75,6 +75,13 @@ impl SqlMetaStore {
         Ok(Self { db })
     }
 
+    /// Recording a blob touched less than `window` ago does not write its row again (see
+    /// `blobs::touch_or_insert`). Keep `window` at most half the GC grace period.
+    pub fn with_touch_window(mut self, window: std::time::Duration) -> Self {
+        self.db.touch_fresh_for = arca_core::clock::millis(window);
+        self
+    }
+
     pub fn dialect(&self) -> Dialect {
         self.db.dialect
     }

@@ -17,6 +17,8 @@ mod jobs;
 mod schema;
 #[path = "integration/sql.rs"]
 mod sql;
+#[path = "integration/touch.rs"]
+mod touch;
 
 /// One test per MetaStore check on a fresh SQLite file.
 mod sqlite {

@@ -86,6 +86,14 @@ pub struct RegistryConfig {
 }
 
 impl RegistryConfig {
+    /// A blob touched this recently is not touched again when pushed or re-used (no write): half the
+    /// GC grace period, so a sweep cannot take it before the push commits, and at most a minute, so
+    /// an `arca gc run` with a grace shorter than the configured one is exposed to at most a minute
+    /// of re-used blobs (a grace of seconds is exposed to pushes in flight anyway).
+    pub fn touch_window(&self) -> std::time::Duration {
+        (self.gc_grace / 2).min(std::time::Duration::from_secs(60))
+    }
+
     /// The builds a snapshot version of `repository` keeps (0: every build).
     pub fn maven_snapshot_keep_for(&self, repository: &str) -> usize {
         self.maven_snapshot_keep_by_repository.get(repository).copied().unwrap_or(self.maven_snapshot_keep)

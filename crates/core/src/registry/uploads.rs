@@ -316,9 +316,9 @@ impl Registry {
         declared_len: Option<u64>,
     ) -> Result<Option<u64>> {
         // Touched first, so GC leaves it alone while the body streams in (its grace period covers
-        // the push); a blob touched within half the grace period is not touched again (no write).
+        // the push); a blob touched within the touch window is not touched again (no write).
         let now = self.now();
-        let fresh_since = now.saturating_sub(crate::clock::millis(self.config.gc_grace / 2));
+        let fresh_since = now.saturating_sub(crate::clock::millis(self.config.touch_window()));
         let Some(size) = self.ports.blob_index.touch_blob(digest, now, fresh_since).await? else { return Ok(None) };
         // A copy that is missing or damaged (wrong size) is written again: pushing repairs it.
         if self.blobs.stat(digest).await? != Some(size) {
