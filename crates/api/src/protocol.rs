@@ -35,6 +35,10 @@ impl Protocol for ApiProtocol {
         "api"
     }
 
+    fn is_artifact_traffic(&self) -> bool {
+        false
+    }
+
     fn router(&self) -> Router {
         crate::router(self.registry.clone(), self.auth.clone(), self.jobs.clone())
     }

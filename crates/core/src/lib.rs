@@ -21,6 +21,7 @@ pub mod registry;
 pub mod retention;
 pub mod sli;
 pub mod time;
+pub mod traffic;
 
 pub use error::{Error, ErrorKind, Result};
 

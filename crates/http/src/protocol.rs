@@ -90,6 +90,13 @@ pub trait Protocol: Send + Sync + 'static {
 
     /// A refusal in this protocol's wire format (status, error body, challenge header).
     fn refuse(&self, parts: &Parts, refusal: &Refusal) -> Response;
+
+    /// Whether its requests are artifact traffic — pushes, pulls, publishes, installs — that
+    /// background work (GC's sweep) yields to (`arca_core::traffic`). Probes, metrics, the API and the
+    /// UI say no.
+    fn is_artifact_traffic(&self) -> bool {
+        true
+    }
 }
 
 /// Completes a refusal rendered in a protocol's format with what every protocol sends alike: a Basic

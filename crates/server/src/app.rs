@@ -10,6 +10,7 @@ use arca_core::clock::Clock;
 use arca_core::jobs::JobRunner;
 use arca_core::observe::RouteClass;
 use arca_core::registry::{NewRepository, Registry};
+use arca_core::traffic::Traffic;
 use arca_http::Protocol;
 use axum::Router;
 use axum::body::Body;
@@ -175,7 +176,13 @@ impl App {
             .into_iter()
             .fold(Router::new(), |router, protocol| {
                 let gate = (self.gate.clone(), protocol.clone());
-                router.merge(protocol.router().route_layer(middleware::from_fn_with_state(gate, crate::auth::enforce)))
+                let mut routes =
+                    protocol.router().route_layer(middleware::from_fn_with_state(gate, crate::auth::enforce));
+                if protocol.is_artifact_traffic() {
+                    let traffic = self.registry.traffic().clone();
+                    routes = routes.route_layer(middleware::from_fn_with_state(traffic, count_traffic));
+                }
+                router.merge(routes)
             })
             .fallback(|| async { (StatusCode::NOT_FOUND, "not found\n") })
             .layer(middleware::from_fn(crate::limits::headers))
@@ -353,6 +360,19 @@ async fn observe(State(metrics): State<Arc<Metrics>>, request: Request, next: Ne
     }
     let counted = metrics.clone();
     response.map(|b| Body::new(b.map_frame(move |f| count(&counted.bytes_out, f))))
+}
+
+/// Counts an artifact request as this node's traffic (`arca_core::traffic`) until its response body
+/// is dropped — a pull's bytes are still streaming after the handler returns.
+async fn count_traffic(State(traffic): State<Arc<Traffic>>, request: Request, next: Next) -> Response {
+    let guard = traffic.enter();
+    let response = next.run(request).await;
+    response.map(move |body| {
+        Body::new(body.map_frame(move |frame| {
+            let _counted = &guard;
+            frame
+        }))
+    })
 }
 
 fn count(counter: &AtomicU64, frame: http_body::Frame<bytes::Bytes>) -> http_body::Frame<bytes::Bytes> {

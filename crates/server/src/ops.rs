@@ -32,6 +32,10 @@ impl Protocol for Ops {
         "ops"
     }
 
+    fn is_artifact_traffic(&self) -> bool {
+        false
+    }
+
     fn router(&self) -> Router {
         let stores = (self.registry.clone(), self.metrics.clone(), self.jobs.clone());
         Router::new()

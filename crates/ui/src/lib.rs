@@ -78,6 +78,10 @@ impl Protocol for UiProtocol {
         NAME
     }
 
+    fn is_artifact_traffic(&self) -> bool {
+        false
+    }
+
     fn router(&self) -> Router {
         arca_http::serve_all(&PATHS, any(handle).with_state(self.ui.clone()))
     }

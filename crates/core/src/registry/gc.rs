@@ -23,9 +23,14 @@
 //!
 //! A crash between steps 2 and 4 leaves blobs marked: the next run finishes them first. Each page is
 //! committed on its own, so a run that stops (crash, cancel) loses no finished work and the next run
-//! picks up the rest. After each page the sweep rests three times as long as the page took (a quarter
-//! of the time at most on the writer, the disk and a core), so that pushes and pulls beside it keep
-//! their latency (`bench/gc.sh`).
+//! picks up the rest.
+//!
+//! Pushes and pulls beside a sweep keep their latency (`bench/gc.sh`) because the sweep is low
+//! priority. After each page it rests three times as long as the page took (a quarter of the time at
+//! most on the writer, the disk and a core). While this node serves artifact requests
+//! ([`crate::traffic`]) it also takes smaller pages ([`BUSY_PAGE`]) and waits for a pause in the
+//! traffic before each, for at most [`MAX_YIELD`]: beside traffic that never stops it still deletes
+//! `BUSY_PAGE` blobs a second, and on an idle node it runs at full speed.
 
 use super::Registry;
 use crate::Result;
@@ -51,6 +56,13 @@ pub struct GcReport {
 
 const PAGE: usize = 100;
 
+/// A page while the node serves traffic: a transaction that holds the metadata writer for a
+/// fraction of a push's time.
+pub const BUSY_PAGE: usize = 20;
+
+/// How long a sweep waits at most, after its rest, for this node's traffic to pause.
+pub const MAX_YIELD: Duration = Duration::from_secs(1);
+
 /// How long a sweep rests after each page, in multiples of the time the page took.
 const REST_PER_WORK: u32 = 3;
 
@@ -67,7 +79,8 @@ impl Registry {
                 break;
             }
             let cutoff = self.now().saturating_sub(crate::clock::millis(grace));
-            let candidates = self.ports.collection.collectable_blobs(after.as_ref(), cutoff, PAGE).await?;
+            let page = if self.traffic().busy() { BUSY_PAGE } else { PAGE };
+            let candidates = self.ports.collection.collectable_blobs(after.as_ref(), cutoff, page).await?;
             let Some((last, _)) = candidates.last() else { break };
             after = Some(last.clone());
             let digests: Vec<Digest> = candidates.into_iter().map(|(d, _)| d).collect();
@@ -85,7 +98,8 @@ impl Registry {
     }
 
     /// Takes those of `candidates` still collectable (touched before `grace` ago), deletes their files
-    /// and forgets them; then rests [`REST_PER_WORK`] times as long as that took.
+    /// and forgets them; then rests [`REST_PER_WORK`] times as long as that took, and waits for a
+    /// pause in this node's traffic (at most [`MAX_YIELD`]).
     pub(super) async fn sweep_page(
         &self,
         candidates: &[Digest],
@@ -101,6 +115,7 @@ impl Registry {
         let taken = self.ports.collection.take_blobs(candidates, cutoff, now, &audit).await?;
         self.delete_taken(&taken, report, ctx).await?;
         tokio::time::sleep(started.elapsed() * REST_PER_WORK).await;
+        self.traffic().wait_quiet(MAX_YIELD).await;
         Ok(())
     }
 

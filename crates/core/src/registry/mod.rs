@@ -202,6 +202,8 @@ pub struct Registry {
     pull_verdicts: pull_gates::VerdictCache,
     finding_events: vulns::FindingEvents,
     coverage_cache: coverage::CoverageCache,
+    /// This node's artifact requests in flight: GC's sweep yields to them.
+    traffic: Arc<crate::traffic::Traffic>,
     /// Signs promotion records (`with_signer`).
     signer: Option<Arc<dyn crate::promotion::record::Signer>>,
     /// Signs npm versions (`dist.signatures`; `with_npm_key`).
@@ -235,12 +237,19 @@ impl Registry {
             pull_verdicts: pull_gates::VerdictCache::default(),
             finding_events: vulns::FindingEvents::default(),
             coverage_cache: coverage::CoverageCache::default(),
+            traffic: Arc::default(),
             signer: None,
             npm_key: None,
             parsed_manifests: content_cache::ContentCache::new(PARSED_CACHE_BYTES),
             parsed_documents: content_cache::ContentCache::new(PARSED_CACHE_BYTES),
             rendered_documents: content_cache::ContentCache::new(rendered::RENDERED_CACHE_BYTES),
         }
+    }
+
+    /// This node's foreground traffic: the server counts artifact requests here (see
+    /// [`crate::traffic`]).
+    pub fn traffic(&self) -> &Arc<crate::traffic::Traffic> {
+        &self.traffic
     }
 
     /// Reads "now" from `clock` (tests move time instead of sleeping).

@@ -169,3 +169,54 @@ async fn pushes_and_mounts_during_a_sweep_of_their_blob_end_with_it_present() {
     }
     server.stop().await;
 }
+
+/// `arca_job_progress_items{job="gc"}` on `/metrics`: blobs the sweep in progress has deleted.
+async fn gc_progress(c: &Client) -> u64 {
+    let text = c.get("/metrics").await.text().await.unwrap();
+    text.lines()
+        .find_map(|l| l.strip_prefix("arca_job_progress_items{job=\"gc\"} "))
+        .map_or(0, |v| v.trim().parse::<f64>().unwrap() as u64)
+}
+
+/// A sweep beside an artifact request in flight takes small pages and waits for a pause between them
+/// (at most a second); once the traffic stops it finishes at full speed.
+#[tokio::test]
+async fn a_sweep_yields_to_requests_in_flight() {
+    use tokio::io::AsyncWriteExt;
+    const SEEDED: u64 = 100;
+    let server = TestServer::start().await;
+    let c = Client::new(&server);
+    for i in 0..SEEDED {
+        c.push_blob("dev/seed", format!("unused blob {i}").as_bytes()).await;
+    }
+    // An upload whose body is still arriving: a request in flight until the socket closes.
+    let r = c.http.post(c.url("/v2/dev/held/blobs/uploads/")).send().await.unwrap();
+    assert_eq!(r.status(), 202);
+    let location = r.headers()["location"].to_str().unwrap().to_owned();
+    let mut held = tokio::net::TcpStream::connect(server.host()).await.unwrap();
+    let head = format!(
+        "PATCH {location} HTTP/1.1\r\nHost: x\r\nContent-Type: application/octet-stream\r\nContent-Length: 1000\r\n\r\n"
+    );
+    held.write_all(head.as_bytes()).await.unwrap();
+    held.write_all(&[0; 10]).await.unwrap();
+
+    let sweep = tokio::spawn({
+        let c = Client::new(&server);
+        async move { gc(&c, "0s").await }
+    });
+    let mut seen = Vec::new();
+    let started = tokio::time::Instant::now();
+    while started.elapsed() < Duration::from_millis(1500) {
+        let progress = gc_progress(&c).await;
+        if seen.last() != Some(&progress) {
+            seen.push(progress);
+        }
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    }
+    assert!(seen.iter().all(|p| p % 20 == 0), "pages of 20 while a request is in flight: {seen:?}");
+    assert!(!sweep.is_finished(), "a page a second at most while the request lasts: {seen:?}");
+    assert!(seen.last().is_some_and(|p| *p < SEEDED), "{seen:?}");
+    drop(held);
+    let report = tokio::time::timeout(Duration::from_secs(30), sweep).await.expect("the sweep ends").unwrap();
+    assert_eq!(report["blobs"], SEEDED, "{report}");
+}
