@@ -65,10 +65,12 @@ for round in $(seq "$ROUNDS"); do
   for mode in "${order[@]}"; do
     echo "round $round: seeding $SEED blobs, then $mode" >&2
     seed "$round-$mode"
+    # Both modes start from the same state: the seeding's writeback flushed, then a pause (which is
+    # also the sweep's grace: the seeds, pushed before it, go; the workload's layers, pushed a moment
+    # before their manifests, stay). Without it, push p99 varied 2x between modes for this alone.
+    sync
+    sleep 2
     if [ "$mode" = sweeping ]; then
-      # A second of grace: the seeds (pushed before the pause) go; the workload's layers, pushed a
-      # moment before their manifests, stay (with no grace a sweep may take a layer in between).
-      sleep 2
       t0=$(date +%s.%N)
       "$ARCA" --server "$URL" gc run --grace 1s --output json >"$W/sweep-$round.json" &
       SWEEP=$!
