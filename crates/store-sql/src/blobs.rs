@@ -164,11 +164,18 @@ pub(crate) async fn record_blob_in(
 /// the window is at most half the GC grace period (the server sets it so): a sweep takes only blobs
 /// touched a whole grace period ago, so it cannot take this one before the push commits.
 pub(crate) async fn touch_or_insert(tx: &mut Tx, digest: &Digest, size: u64, now: Millis) -> Result<Recorded> {
-    if tx.touch_fresh_for > 0 && touched_since(tx, digest, now.saturating_sub(tx.touch_fresh_for)).await? {
-        return Ok(Recorded::Existing);
-    }
-    if touch(tx, digest, now).await? {
-        return Ok(Recorded::Existing);
+    if tx.touch_fresh_for == 0 {
+        if touch(tx, digest, now).await? {
+            return Ok(Recorded::Existing);
+        }
+    } else {
+        // One read decides, so a new blob costs no more statements than without a window.
+        match touched_at(tx, digest).await? {
+            Some(at) if at >= now.saturating_sub(tx.touch_fresh_for) => return Ok(Recorded::Existing),
+            Some(_) if touch(tx, digest, now).await? => return Ok(Recorded::Existing),
+            // Absent, being collected, or taken since the read: the insert below tells which.
+            _ => {}
+        }
     }
     let inserted = query(
         "INSERT INTO blobs (digest, size, created_at, touched_at) VALUES ($1, $2, $3, $3) \
@@ -190,15 +197,14 @@ pub(crate) async fn touch_or_insert(tx: &mut Tx, digest: &Digest, size: u64, now
     Err(Error::new(ErrorKind::Unavailable, format!("{digest} is being garbage-collected; push it again in a moment")))
 }
 
-/// The blob is recorded, not being collected, and was touched at or after `since` (a read: no lock).
-async fn touched_since(tx: &mut Tx, digest: &Digest, since: Millis) -> Result<bool> {
-    let row = query("SELECT 1 FROM blobs WHERE digest = $1 AND collecting_at IS NULL AND touched_at >= $2")
+/// When the blob was last touched, if it is recorded and not being collected (a read: no lock).
+async fn touched_at(tx: &mut Tx, digest: &Digest) -> Result<Option<Millis>> {
+    let row = query("SELECT touched_at FROM blobs WHERE digest = $1 AND collecting_at IS NULL")
         .bind(digest.as_str())
-        .bind(since)
         .fetch_optional(&mut *tx)
         .await
         .map_err(db_err("reading a blob"))?;
-    Ok(row.is_some())
+    row.map(|row| col(&row, 0)).transpose()
 }
 
 async fn touch(tx: &mut Tx, digest: &Digest, now: Millis) -> Result<bool> {

@@ -61,7 +61,7 @@ pub struct Db {
     file: Option<(PathBuf, FileId)>,
     /// How long a blob's touch stays fresh: recording a blob touched more recently than this does not
     /// write its row again (see `blobs::touch_or_insert`). 0 (the default): always written.
-    pub touch_fresh_for: Millis,
+    pub(crate) touch_fresh_for: Millis,
 }
 
 #[derive(Debug, Clone)]
@@ -149,7 +149,7 @@ pub struct Tx {
     /// PostgreSQL: the database the transaction runs on.
     postgres: Option<Db>,
     /// The database's `touch_fresh_for`.
-    pub touch_fresh_for: Millis,
+    pub(crate) touch_fresh_for: Millis,
 }
 
 enum TxInner {

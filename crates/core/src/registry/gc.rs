@@ -28,8 +28,8 @@
 //! Pushes and pulls beside a sweep keep their latency (`bench/gc.sh`) because the sweep is low
 //! priority. After each page it rests three times as long as the page took (a quarter of the time at
 //! most on the writer, the disk and a core). While this node serves artifact requests
-//! ([`crate::traffic`]) it also takes smaller pages ([`BUSY_PAGE`]) and waits for a pause in the
-//! traffic before each, for at most [`MAX_YIELD`]: beside traffic that never stops it still deletes
+//! ([`crate::traffic`]) it also takes smaller pages (`BUSY_PAGE`) and waits for a pause in the
+//! traffic before each, for at most `MAX_YIELD`: beside traffic that never stops it still deletes
 //! `BUSY_PAGE` blobs a second, and on an idle node it runs at full speed.
 
 use super::Registry;
@@ -58,10 +58,10 @@ const PAGE: usize = 100;
 
 /// A page while the node serves traffic: a transaction that holds the metadata writer for a
 /// fraction of a push's time.
-pub const BUSY_PAGE: usize = 20;
+const BUSY_PAGE: usize = 20;
 
 /// How long a sweep waits at most, after its rest, for this node's traffic to pause.
-pub const MAX_YIELD: Duration = Duration::from_secs(1);
+const MAX_YIELD: Duration = Duration::from_secs(1);
 
 /// How long a sweep rests after each page, in multiples of the time the page took.
 const REST_PER_WORK: u32 = 3;
@@ -99,7 +99,7 @@ impl Registry {
 
     /// Takes those of `candidates` still collectable (touched before `grace` ago), deletes their files
     /// and forgets them; then rests [`REST_PER_WORK`] times as long as that took, and waits for a
-    /// pause in this node's traffic (at most [`MAX_YIELD`]).
+    /// pause in this node's traffic (at most `MAX_YIELD`).
     pub(super) async fn sweep_page(
         &self,
         candidates: &[Digest],
