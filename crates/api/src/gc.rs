@@ -90,7 +90,7 @@ fn parse_grace(text: &str) -> Option<Duration> {
 }
 
 pub(crate) async fn storage(State(gc): State<Gc>) -> Result<Response, ApiError> {
-    Ok(classed("api_storage", Json(gc.registry.storage_report().await?)))
+    Ok(classed("api_storage", Json(gc.registry.storage_report_off_workers().await?)))
 }
 
 #[cfg(test)]

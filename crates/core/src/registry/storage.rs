@@ -117,12 +117,24 @@ impl Registry {
         self.cached_storage_report().is_none_or(|r| self.now() - r.generated_at >= CACHE_MS)
     }
 
-    /// The last report if it is at most a minute old, else a new one (for `/metrics`).
-    pub async fn recent_storage_report(&self) -> Result<StorageReport> {
+    /// The last report if it is at most a minute old, else a new one made off the runtime's workers
+    /// (for `/metrics`).
+    pub async fn recent_storage_report(self: &Arc<Self>) -> Result<StorageReport> {
         match self.storage_cache.get() {
             Some(report) if self.now() - report.generated_at < CACHE_MS => Ok(report),
-            _ => self.storage_report().await,
+            _ => self.storage_report_off_workers().await,
         }
+    }
+
+    /// A new report, made on a blocking thread (for requests that wait for one: the API, a stale
+    /// `/metrics`). In place its SQLite statements would hold a runtime worker for as long as the
+    /// report takes — seconds over 100 000 blobs, and a 2-core node has two workers.
+    pub async fn storage_report_off_workers(self: &Arc<Self>) -> Result<StorageReport> {
+        let registry = Arc::clone(self);
+        let runtime = tokio::runtime::Handle::current();
+        tokio::task::spawn_blocking(move || runtime.block_on(registry.storage_report()))
+            .await
+            .map_err(|e| crate::Error::internal("making a storage report", e))?
     }
 
     /// Starts a new report in the background when the cached one is missing or stale, unless one is
