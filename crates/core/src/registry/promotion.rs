@@ -396,8 +396,10 @@ impl Registry {
                 actor: &caller.actor.name,
             })
             .collect();
+        let started = std::time::Instant::now();
         let records = self.store_records(&inputs, now).await?;
         drop(inputs);
+        let stored = started.elapsed();
         let mut uow = self.ports.transactions.begin().await?;
         for ((p, previous), record) in prepared.iter_mut().zip(previous).zip(records) {
             let digest = Digest::parse(&p.checklist.digest)?;
@@ -438,7 +440,17 @@ impl Registry {
             }
             p.checklist.committed = true;
         }
+        let written = started.elapsed();
         uow.commit().await?;
+        // Where a release's time goes (bench/promotion.sh prints these; logged with
+        // `ARCA_LOG=arca_core::registry::promotion=debug`).
+        tracing::debug!(
+            promotions = prepared.len(),
+            records_ms = ms(stored),
+            transaction_ms = ms(written - stored),
+            commit_ms = ms(started.elapsed() - written),
+            "promotions committed"
+        );
         for p in prepared.iter_mut().filter(|p| p.checklist.unchanged) {
             p.checklist.committed = false;
         }
@@ -500,4 +512,9 @@ fn promotion_detail(checklist: &Checklist, release: Option<&str>) -> String {
         checklist.verdicts.iter().map(|v| format!("{}={}", v.gate, if v.passed { "pass" } else { "fail" })).collect();
     let release = release.map(|r| format!(" release={r}")).unwrap_or_default();
     format!("from={} digest={}{release} gates=[{}]", checklist.artifact, checklist.digest, verdicts.join(" "))
+}
+
+/// A duration in milliseconds, for logs.
+fn ms(duration: std::time::Duration) -> f64 {
+    duration.as_secs_f64() * 1e3
 }

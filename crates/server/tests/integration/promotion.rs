@@ -473,3 +473,51 @@ async fn approvals_expire_after_their_time_to_live_and_can_be_renewed() {
     assert_eq!(post(&c, "/api/v1/promotions/approvals", json!({"artifact": "dev/app@1.0", "to": "prod"})).await.0, 200);
     assert_eq!(post(&c, "/api/v1/promotions", promote).await.0, 200, "renewed");
 }
+
+/// A release's records are stored before its transaction: when their bytes cannot be stored,
+/// nothing of the release is promoted and no history is written; once they can, every artifact
+/// arrives with its record, whose bytes are there.
+#[tokio::test]
+async fn a_release_whose_records_cannot_be_stored_is_not_committed() {
+    use arca_store_fs::FsBlobStore;
+    use arca_store_testkit::blob::{Faults, FaultyBlobStore};
+    let dir = tempfile::tempdir().unwrap();
+    let store =
+        std::sync::Arc::new(FaultyBlobStore::new(FsBlobStore::open(dir.path().to_owned()).expect("blob store")));
+    let seams = Seams { blobs: Some(store.clone()), ..Default::default() };
+    let server = TestServer::start_seamed(dir.path(), |s| s.gc_interval_secs = 0, seams).await;
+    let c = Client::new(&server);
+    assert_eq!(post(&c, "/api/v1/repositories", json!({"name": "dev"})).await.0, 201);
+    assert_eq!(post(&c, "/api/v1/repositories", json!({"name": "prod", "promote_from": ["dev"]})).await.0, 201);
+    let mut digests = Vec::new();
+    for name in ["api", "web", "worker"] {
+        digests.push(image_with_signature(&c, &format!("dev/{name}"), "1.0", name).await.0);
+    }
+    let release = json!({"release": "r1", "artifacts": ["dev/api@1.0", "dev/web@1.0", "dev/worker@1.0"], "to": "prod"});
+
+    store.set_faults(Faults { fail_put: true, ..Faults::default() });
+    let (status, failed) = post(&c, "/api/v1/promotions", release.clone()).await;
+    assert_eq!(status, 500, "{failed}");
+    for name in ["api", "web", "worker"] {
+        assert_eq!(c.get(&format!("/v2/prod/{name}/manifests/1.0")).await.status(), 404, "{name} not promoted");
+        let (_, history) = get(&c, &format!("/api/v1/promotions?repository=prod&package={name}")).await;
+        assert_eq!(history["history"], json!([]), "{name}: no history");
+    }
+
+    store.set_faults(Faults::default());
+    let (status, done) = post(&c, "/api/v1/promotions", release).await;
+    assert_eq!((status, done["committed"].clone()), (200, json!(true)), "{done}");
+    for (name, digest) in ["api", "web", "worker"].into_iter().zip(&digests) {
+        let referrers: Value = c.get(&format!("/v2/prod/{name}/referrers/{digest}")).await.json().await.unwrap();
+        let record = referrers["manifests"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|m| m["artifactType"] == "application/vnd.arca.promotion.v1+json")
+            .unwrap_or_else(|| panic!("{name} has its record: {referrers}"));
+        let manifest = c.get(&format!("/v2/prod/{name}/manifests/{}", record["digest"].as_str().unwrap())).await;
+        let manifest: Value = manifest.json().await.unwrap();
+        let envelope = manifest["layers"][0]["digest"].as_str().unwrap();
+        assert_eq!(c.get(&format!("/v2/prod/{name}/blobs/{envelope}")).await.status(), 200, "{name}: envelope stored");
+    }
+}
