@@ -7,8 +7,10 @@
 #   bash bench/gc.sh                      # ROUNDS=3 SEED=100000 N=300 C=10; prints a Markdown table
 #   ROUNDS=5 SEED=20000 bash bench/gc.sh
 #
-# Every round first pushes SEED small distinct blobs that no manifest uses (the sweep's work; seeded
-# for both modes, so both measure the same database size), then runs the mode. In "sweeping" the
+# Every mode of every round runs on its own new server and data directory (nothing carries over from
+# the mode before: a database that had taken and lost 100 000 rows made later runs slower whatever
+# their mode). It first pushes SEED small distinct blobs that no manifest uses (the sweep's work;
+# seeded for both modes, so both measure the same database size), then runs the mode. In "sweeping" the
 # sweep (`arca gc run --grace 1s`, two seconds after seeding) starts just before the workload; the table says how long it took and
 # how many blobs it deleted, so a sweep that ended before the workload did is visible (raise SEED).
 # The scheduled GC is off (`gc.interval_secs = 0`). Builds arca and arca-bench in release mode (or uses
@@ -31,9 +33,19 @@ trap cleanup EXIT
 
 PORT=$(python3 -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')
 URL="http://127.0.0.1:$PORT"
-ARCA_GC__INTERVAL_SECS=0 "$ARCA" serve --listen "127.0.0.1:$PORT" --data "$W/data" >"$W/server.log" 2>&1 &
-PID=$!; PIDS+=("$PID")
-for _ in $(seq 100); do curl -sf "$URL/readyz" >/dev/null && break; sleep 0.1; done
+PID=
+
+start_server() { # a new server on a new data directory
+  rm -rf "$W/data"
+  ARCA_GC__INTERVAL_SECS=0 "$ARCA" serve --listen "127.0.0.1:$PORT" --data "$W/data" >>"$W/server.log" 2>&1 &
+  PID=$!; PIDS+=("$PID")
+  for _ in $(seq 100); do curl -sf "$URL/readyz" >/dev/null && return; sleep 0.1; done
+  echo "the server did not start; see $W/server.log" >&2; exit 1
+}
+
+stop_server() {
+  kill "$PID"; wait "$PID" 2>/dev/null || true
+}
 
 seed() { # $1 round: pushes SEED distinct small blobs, used by nothing, from 8 threads
   python3 - "$URL" "$SEED" "$1" <<'PY'
@@ -64,6 +76,7 @@ for round in $(seq "$ROUNDS"); do
   [ $((round % 2)) = 0 ] && order=(sweeping idle)
   for mode in "${order[@]}"; do
     echo "round $round: seeding $SEED blobs, then $mode" >&2
+    start_server
     seed "$round-$mode"
     # Both modes start from the same state: the seeding's writeback flushed, then a pause (which is
     # also the sweep's grace: the seeds, pushed before it, go; the workload's layers, pushed a moment
@@ -81,9 +94,8 @@ for round in $(seq "$ROUNDS"); do
       python3 -c "import json,sys; d=json.load(open('$W/sweep-$round.json')); d['workload_s']=$t1-$t0; d['sweep_s']=$t2-$t0; json.dump(d, open('$W/sweep-$round.json','w'))"
     else
       workload idle "$round"
-      # What this round seeded goes before the next one (not measured).
-      "$ARCA" --server "$URL" gc run --grace 0s >/dev/null
     fi
+    stop_server
   done
 done
 
@@ -104,6 +116,14 @@ for name in names:
     for mode, (rps, p50, p99, errors) in rows.items():
         vs = "—" if mode == "idle" else f"{p99 / rows['idle'][2] - 1:+.0%}"
         print(f"| {name} | {mode} | {rps:.0f} | {p50:.1f} | {p99:.1f} | {vs} | {errors} |")
+print()
+print("| path | round | order | idle p99 ms | sweeping p99 ms | sweeping vs idle |")
+print("|---|---|---|---|---|---|")
+for name in names:
+    for r in range(1, rounds + 1):
+        idle, sweeping = tests("idle", r)[name]["latency_ms"]["p99"], tests("sweeping", r)[name]["latency_ms"]["p99"]
+        order = "idle first" if r % 2 else "sweeping first"
+        print(f"| {name} | {r} | {order} | {idle:.1f} | {sweeping:.1f} | {sweeping / idle - 1:+.0%} |")
 sweeps = [json.loads((w / f"sweep-{r}.json").read_text()) for r in range(1, rounds + 1)]
 print()
 deleted = ", ".join(str(s["blobs"]) for s in sweeps)
