@@ -224,7 +224,22 @@ impl ConfigFlags {
     }
 }
 
+/// A closed pipe (`arca … | head`) ends the program quietly, with the status a shell gives a command
+/// killed by SIGPIPE (141), as other command-line tools end. Rust ignores SIGPIPE, so a `println!`
+/// into a closed pipe panics instead ("failed printing to stdout: Broken pipe").
+fn quiet_on_closed_pipe() {
+    let default = std::panic::take_hook();
+    std::panic::set_hook(Box::new(move |info| {
+        let message = info.payload_as_str().unwrap_or_default();
+        if message.starts_with("failed printing to stdout") && message.contains("Broken pipe") {
+            std::process::exit(141);
+        }
+        default(info);
+    }));
+}
+
 fn main() -> ExitCode {
+    quiet_on_closed_pipe();
     let cli = Cli::parse();
     match run(&cli) {
         Ok(()) => ExitCode::SUCCESS,

@@ -36,3 +36,16 @@ fn config_show_prints_the_effective_configuration() {
         assert!(out.contains(key), "`arca config show` does not show `{key}`:\n{out}");
     }
 }
+
+/// `arca … | head`: output into a closed pipe ends the command quietly (status 141, as if killed by
+/// SIGPIPE), not with a panic.
+#[test]
+fn output_into_a_closed_pipe_ends_quietly() {
+    let (reader, writer) = std::io::pipe().expect("pipe");
+    drop(reader);
+    let out =
+        arca().args(["config", "show"]).stdout(writer).stderr(std::process::Stdio::piped()).output().expect("run arca");
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(!stderr.contains("panicked"), "{stderr}");
+    assert_eq!(out.status.code(), Some(141), "{stderr}");
+}
