@@ -127,8 +127,9 @@ impl Registry {
     }
 
     /// A new report, made on a blocking thread (for requests that wait for one: the API, a stale
-    /// `/metrics`). In place its SQLite statements would hold a runtime worker for as long as the
-    /// report takes — seconds over 100 000 blobs, and a 2-core node has two workers.
+    /// `/metrics`; and for [`Self::refresh_storage_report`]). Its SQLite statements run in place
+    /// (seconds over 100 000 blobs) and retention plans are CPU work: on a runtime worker it would
+    /// hold that worker for the whole report, and a 2-core node has two.
     pub async fn storage_report_off_workers(self: &Arc<Self>) -> Result<StorageReport> {
         let registry = Arc::clone(self);
         let runtime = tokio::runtime::Handle::current();
@@ -138,20 +139,17 @@ impl Registry {
     }
 
     /// Starts a new report in the background when the cached one is missing or stale, unless one is
-    /// already being made; returns at once (see `bench/RESULTS.md`, stop 28). The report runs on a
-    /// blocking thread, not on a runtime worker: its SQLite statements run in place (seconds over
-    /// 100 000 blobs) and retention plans are CPU work, so on a worker it held that worker for the
-    /// whole report — and a task spawned by a request lands on that request's own worker (tokio's
-    /// LIFO slot), where every view of a stale page spawned one more: two views and both workers of
-    /// a 2-core node were busy for seconds.
+    /// already being made; returns at once (see `bench/RESULTS.md`, stop 28). Off the runtime's
+    /// workers, like every report: a task spawned by a request lands on that request's own worker
+    /// (tokio's LIFO slot), where every view of a stale page once made one more report in place —
+    /// two views and both workers of a 2-core node were busy for seconds.
     pub fn refresh_storage_report(self: &Arc<Self>) {
         if !self.storage_report_is_stale() || self.storage_cache.refreshing.swap(true, Ordering::AcqRel) {
             return;
         }
         let guard = Refreshing(Arc::clone(self));
-        let runtime = tokio::runtime::Handle::current();
-        tokio::task::spawn_blocking(move || {
-            if let Err(e) = runtime.block_on(guard.0.storage_report()) {
+        tokio::spawn(async move {
+            if let Err(e) = guard.0.storage_report_off_workers().await {
                 tracing::warn!(error = %e, "storage report unavailable");
             }
             drop(guard);

@@ -7,6 +7,8 @@ use crate::support::{Client, OCI_MANIFEST, sha256};
 use arca_core::clock::ManualClock;
 use arca_server::Seams;
 use arca_server::testing::TestServer;
+use arca_store_fs::FsBlobStore;
+use arca_store_testkit::blob::{Faults, FaultyBlobStore};
 use serde_json::{Value, json};
 use std::time::Duration;
 
@@ -479,8 +481,6 @@ async fn approvals_expire_after_their_time_to_live_and_can_be_renewed() {
 /// arrives with its record, whose bytes are there.
 #[tokio::test]
 async fn a_release_whose_records_cannot_be_stored_is_not_committed() {
-    use arca_store_fs::FsBlobStore;
-    use arca_store_testkit::blob::{Faults, FaultyBlobStore};
     let dir = tempfile::tempdir().unwrap();
     let store =
         std::sync::Arc::new(FaultyBlobStore::new(FsBlobStore::open(dir.path().to_owned()).expect("blob store")));
