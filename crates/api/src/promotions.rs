@@ -224,7 +224,7 @@ async fn deployments(State(registry): Api, (actor, principal): Who, params: Para
 }
 
 async fn key(State(registry): Api) -> Result<Response, ApiError> {
-    use arca_core::promotion::record::{ARTIFACT_TYPE, PREDICATE_TYPE, ed25519_public_key_pem};
+    use arca_core::promotion::record::{ARTIFACT_TYPE, PREDICATE_TYPE, RELEASE_PREDICATE_TYPE, ed25519_public_key_pem};
     let signer = registry.signer().ok_or_else(|| {
         ApiError(arca_core::Error::new(arca_core::ErrorKind::NotFound, "this server signs no promotion records"))
     })?;
@@ -235,6 +235,7 @@ async fn key(State(registry): Api) -> Result<Response, ApiError> {
             "algorithm": "ed25519",
             "public_key_pem": ed25519_public_key_pem(signer.public_key()),
             "predicate_type": PREDICATE_TYPE,
+            "release_predicate_type": RELEASE_PREDICATE_TYPE,
             "artifact_type": ARTIFACT_TYPE,
         })),
     ))

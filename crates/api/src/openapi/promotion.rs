@@ -126,9 +126,10 @@ pub(super) fn paths() -> Value {
                 "operationId": "promotionKey", "tags": ["promotion"], "security": [],
                 "summary": "The public key promotion records (DSSE envelopes of in-toto statements) are signed with",
                 "responses": responses(("200", ok("the key", json!({ "type": "object",
-                    "required": ["keyid", "algorithm", "public_key_pem", "predicate_type", "artifact_type"],
+                    "required": ["keyid", "algorithm", "public_key_pem", "predicate_type", "release_predicate_type",
+                        "artifact_type"],
                     "properties": { "keyid": text(), "algorithm": { "const": "ed25519" }, "public_key_pem": text(),
-                        "predicate_type": text(), "artifact_type": text() } }))),
+                        "predicate_type": text(), "release_predicate_type": text(), "artifact_type": text() } }))),
                     &[("404", "this server signs no promotion records")])
             }
         },

@@ -7,6 +7,11 @@
 //! - [`statement`]: `{"_type": STATEMENT_TYPE, "subject": [{"name", "digest": {"<alg>": "<hex>"}}],
 //!   "predicateType": PREDICATE_TYPE, "predicate": PromotionPredicate}` (in-toto attestation spec v1,
 //!   `spec/v1/statement.md`). The digest key is the manifest digest's algorithm, `sha256` or `sha512`.
+//! - [`release_statement`]: a release's one statement, whose subjects are every artifact it promoted
+//!   and whose predicate ([`RELEASE_PREDICATE_TYPE`], [`ReleasePredicate`]) holds each one's source,
+//!   target, version and verdicts. One envelope, signed once, is the record of every artifact of the
+//!   release: each gets its own referrer manifest, all with that envelope as their layer. (An
+//!   envelope per artifact doubled the files a release makes durable, and its time.)
 //! - [`envelope`]: `{"payloadType": PAYLOAD_TYPE, "payload": base64(statement), "signatures":
 //!   [{"keyid", "sig": base64(sign(PAE))}]}` (DSSE v1, `envelope.md`), standard base64 with padding;
 //!   the signature covers [`pae`]`(PAYLOAD_TYPE, statement)`, never the JSON of the envelope.
@@ -39,6 +44,8 @@ pub fn ed25519_public_key_pem(raw: &[u8]) -> String {
 
 /// The predicate type of a promotion statement.
 pub const PREDICATE_TYPE: &str = "https://arca.dev/promotion/v1";
+/// The predicate type of a release's statement.
+pub const RELEASE_PREDICATE_TYPE: &str = "https://arca.dev/release/v1";
 /// The `_type` of an in-toto Statement v1.
 pub const STATEMENT_TYPE: &str = "https://in-toto.io/Statement/v1";
 /// The DSSE `payloadType` of an in-toto statement.
@@ -85,14 +92,49 @@ pub struct PromotionPredicate {
     pub promoted_at: String,
 }
 
+/// What a release promoted and why: the predicate of its one statement. Each of `promotions` is
+/// also a subject of the statement, named by its target.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct ReleasePredicate {
+    /// The release's name.
+    pub release: String,
+    /// Every artifact of the release, in the order it was asked for.
+    pub promotions: Vec<ReleasedArtifact>,
+    /// The principal who promoted.
+    pub promoted_by: String,
+    /// When, RFC 3339.
+    pub promoted_at: String,
+}
+
+/// One artifact of a release: a [`PromotionPredicate`] without what the release says for all, and
+/// with the manifest it is about.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct ReleasedArtifact {
+    /// The promoted manifest, `<alg>:<hex>`.
+    pub digest: String,
+    /// Where it came from, `<repository>/<package>`.
+    pub source: String,
+    /// Where it went; the name of its subject in the statement.
+    pub target: String,
+    /// The tag promoted, when one was named.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub version: Option<String>,
+    /// Every gate of the target and what it said.
+    pub gates: Vec<Verdict>,
+    /// The principals whose approvals counted.
+    pub approvers: Vec<String>,
+}
+
 #[derive(Serialize)]
-struct Statement<'a> {
+struct Statement<'a, P> {
     #[serde(rename = "_type")]
     kind: &'static str,
-    subject: [Subject<'a>; 1],
+    subject: Vec<Subject<'a>>,
     #[serde(rename = "predicateType")]
     predicate_type: &'static str,
-    predicate: &'a PromotionPredicate,
+    predicate: &'a P,
 }
 
 #[derive(Serialize)]
@@ -118,8 +160,22 @@ struct Signature<'a> {
 /// The in-toto Statement v1 (JSON bytes) saying `predicate` about the manifest `digest`, named
 /// `subject_name` (the target's OCI name, `prod/team/app`).
 pub fn statement(subject_name: &str, digest: &Digest, predicate: &PromotionPredicate) -> Vec<u8> {
-    let subject = Subject { name: subject_name, digest: BTreeMap::from([(digest.algorithm().as_str(), digest.hex())]) };
-    let statement = Statement { kind: STATEMENT_TYPE, subject: [subject], predicate_type: PREDICATE_TYPE, predicate };
+    statement_of(vec![subject(subject_name, digest)], PREDICATE_TYPE, predicate)
+}
+
+/// A release's in-toto Statement v1 (JSON bytes): every artifact of `predicate` a subject, named by
+/// its target. `digests` are the artifacts' manifests, in the order of `predicate.promotions`.
+pub fn release_statement(digests: &[&Digest], predicate: &ReleasePredicate) -> Vec<u8> {
+    let subjects = predicate.promotions.iter().zip(digests).map(|(p, digest)| subject(&p.target, digest)).collect();
+    statement_of(subjects, RELEASE_PREDICATE_TYPE, predicate)
+}
+
+fn subject<'a>(name: &'a str, digest: &'a Digest) -> Subject<'a> {
+    Subject { name, digest: BTreeMap::from([(digest.algorithm().as_str(), digest.hex())]) }
+}
+
+fn statement_of<P: Serialize>(subject: Vec<Subject<'_>>, predicate_type: &'static str, predicate: &P) -> Vec<u8> {
+    let statement = Statement { kind: STATEMENT_TYPE, subject, predicate_type, predicate };
     serde_json::to_vec(&statement).unwrap_or_default() // strings and string-keyed maps only: cannot fail
 }
 
@@ -250,6 +306,38 @@ mod tests {
         let s: Value = serde_json::from_slice(&statement("prod/team/app", &digest(), &p)).unwrap();
         assert_eq!(s["predicate"].get("version"), None, "an unset version is left out, not null");
         assert_eq!(serde_json::from_value::<PromotionPredicate>(s["predicate"].clone()).unwrap(), p);
+    }
+
+    #[test]
+    fn a_release_statement_names_every_artifact_as_a_subject() {
+        let (a, b) = (digest(), Digest::from_hash(DigestAlgorithm::Sha512, &sha2::Sha512::digest(b"other")));
+        let artifact = |digest: &Digest, target: &str| ReleasedArtifact {
+            digest: digest.to_string(),
+            source: "dev/team/app".into(),
+            target: target.into(),
+            version: None,
+            gates: vec![],
+            approvers: vec![],
+        };
+        let predicate = ReleasePredicate {
+            release: "r42".into(),
+            promotions: vec![artifact(&a, "prod/team/api"), artifact(&b, "prod/team/web")],
+            promoted_by: "ci".into(),
+            promoted_at: "2026-11-02T10:00:00Z".into(),
+        };
+        let s: Value = serde_json::from_slice(&release_statement(&[&a, &b], &predicate)).unwrap();
+        assert_eq!(s["_type"], STATEMENT_TYPE);
+        assert_eq!(s["predicateType"], "https://arca.dev/release/v1");
+        assert_eq!(
+            s["subject"],
+            json!([
+                {"name": "prod/team/api", "digest": {"sha256": a.hex()}},
+                {"name": "prod/team/web", "digest": {"sha512": b.hex()}},
+            ])
+        );
+        assert_eq!(s["predicate"]["promotions"][1], json!({"digest": b.as_str(), "source": "dev/team/app",
+            "target": "prod/team/web", "gates": [], "approvers": []}));
+        assert_eq!(serde_json::from_value::<ReleasePredicate>(s["predicate"].clone()).unwrap(), predicate);
     }
 
     #[test]

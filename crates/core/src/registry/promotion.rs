@@ -390,14 +390,12 @@ impl Registry {
                 target: &p.target,
                 subject: &p.subject,
                 version: p.checklist.version.as_deref(),
-                release,
                 verdicts: &p.checklist.verdicts,
                 approvers: &p.checklist.approvers,
-                actor: &caller.actor.name,
             })
             .collect();
         let started = std::time::Instant::now();
-        let records = self.store_records(&inputs, now).await?;
+        let records = self.store_records(&inputs, release, &caller.actor.name, now).await?;
         drop(inputs);
         let stored = started.elapsed();
         let mut uow = self.ports.transactions.begin().await?;

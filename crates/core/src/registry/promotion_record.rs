@@ -2,6 +2,8 @@
 //! `https://arca.dev/promotion/v1`: source, target, version, release, each gate's verdict, approvers,
 //! who and when) in a DSSE envelope signed by the server's key, attached in the target as an OCI
 //! referrer of the promoted manifest — so the evidence travels with the artifact to the next stage.
+//! A release signs one statement about all its artifacts (predicate `https://arca.dev/release/v1`),
+//! and each artifact's referrer carries that one envelope.
 //!
 //! Bytes first: the envelope, the empty config and the referrer manifest are stored (durable) before
 //! the promotion's unit of work opens, and recorded in it; a promotion that does not commit leaves
@@ -12,7 +14,10 @@ use crate::Result;
 use crate::hasher::digest_of;
 use crate::meta::{ManifestRecord, Millis, NewManifest, UnitOfWork};
 use crate::promotion::Verdict;
-use crate::promotion::record::{ARTIFACT_TYPE, ENVELOPE_MEDIA_TYPE, PromotionPredicate, Signer, envelope, statement};
+use crate::promotion::record::{
+    ARTIFACT_TYPE, ENVELOPE_MEDIA_TYPE, PromotionPredicate, ReleasePredicate, ReleasedArtifact, Signer, envelope,
+    release_statement, statement,
+};
 use crate::time::rfc3339;
 use arca_types::{Digest, DigestAlgorithm, OciName};
 use bytes::Bytes;
@@ -28,10 +33,8 @@ pub(super) struct RecordInput<'a> {
     /// The promoted manifest.
     pub subject: &'a ManifestRecord,
     pub version: Option<&'a str>,
-    pub release: Option<&'a str>,
     pub verdicts: &'a [Verdict],
     pub approvers: &'a [String],
-    pub actor: &'a str,
 }
 
 /// A record whose bytes are stored, to be recorded in the promotion's unit of work.
@@ -53,20 +56,31 @@ impl Registry {
         self.signer.as_ref()
     }
 
-    /// Signs and stores the records of promotions about to commit, made durable together (one sync
-    /// for all, where the blob store can); `None` each without a signer.
+    /// Signs and stores the records of promotions about to commit — one promotion's, or a
+    /// release's (one envelope for all) — made durable together (one sync for all, where the blob
+    /// store can); `None` each without a signer.
     pub(super) async fn store_records(
         &self,
         inputs: &[RecordInput<'_>],
+        release: Option<&str>,
+        actor: &str,
         now: Millis,
     ) -> Result<Vec<Option<StoredRecord>>> {
         let Some(signer) = &self.signer else { return Ok(inputs.iter().map(|_| None).collect()) };
+        let payload = match (release, inputs) {
+            (Some(release), _) => release_payload(inputs, release, actor, now),
+            (None, [input]) => promotion_payload(input, actor, now),
+            (None, _) => return Err(crate::Error::internal("recording promotions", "several without a release")),
+        };
+        let signed = envelope(&payload, signer.as_ref());
+        let envelope = (digest_of(DigestAlgorithm::Sha256, &signed), signed.len() as u64);
         let config = digest_of(DigestAlgorithm::Sha256, EMPTY_CONFIG);
-        let mut blobs = vec![(config.clone(), Bytes::from_static(EMPTY_CONFIG))];
+        let mut blobs = Vec::with_capacity(inputs.len() + 2);
+        blobs.push((config.clone(), Bytes::from_static(EMPTY_CONFIG)));
+        blobs.push((envelope.0.clone(), Bytes::from(signed)));
         let mut records = Vec::with_capacity(inputs.len());
         for input in inputs {
-            let (record, envelope, manifest) = make_record(input, signer.as_ref(), &config, now)?;
-            blobs.push(envelope);
+            let (record, manifest) = referrer(input, &envelope, &config, now)?;
             blobs.push(manifest);
             records.push(Some(record));
         }
@@ -93,27 +107,49 @@ impl Registry {
 /// A blob to store: its digest and bytes.
 type Blob = (Digest, Bytes);
 
-/// One promotion's record: what the unit of work records, and the envelope and referrer manifest to
-/// store first.
-fn make_record(
-    input: &RecordInput<'_>,
-    signer: &dyn Signer,
-    config: &Digest,
-    now: Millis,
-) -> Result<(StoredRecord, Blob, Blob)> {
+/// The statement of one promotion.
+fn promotion_payload(input: &RecordInput<'_>, actor: &str, now: Millis) -> Vec<u8> {
     let predicate = PromotionPredicate {
         source: input.source.to_string(),
         target: input.target.to_string(),
         version: input.version.map(str::to_owned),
-        release: input.release.map(str::to_owned),
+        release: None,
         gates: input.verdicts.to_vec(),
         approvers: input.approvers.to_vec(),
-        promoted_by: input.actor.to_owned(),
+        promoted_by: actor.to_owned(),
         promoted_at: rfc3339(now),
     };
-    let signed = envelope(&statement(&input.target.to_string(), &input.subject.digest, &predicate), signer);
-    let envelope_digest = digest_of(DigestAlgorithm::Sha256, &signed);
-    let envelope_size = signed.len() as u64;
+    statement(&input.target.to_string(), &input.subject.digest, &predicate)
+}
+
+/// The one statement of a release's promotions.
+fn release_payload(inputs: &[RecordInput<'_>], release: &str, actor: &str, now: Millis) -> Vec<u8> {
+    let promotions = inputs
+        .iter()
+        .map(|input| ReleasedArtifact {
+            digest: input.subject.digest.to_string(),
+            source: input.source.to_string(),
+            target: input.target.to_string(),
+            version: input.version.map(str::to_owned),
+            gates: input.verdicts.to_vec(),
+            approvers: input.approvers.to_vec(),
+        })
+        .collect();
+    let predicate =
+        ReleasePredicate { release: release.to_owned(), promotions, promoted_by: actor.to_owned(), promoted_at: rfc3339(now) };
+    let digests: Vec<&Digest> = inputs.iter().map(|input| &input.subject.digest).collect();
+    release_statement(&digests, &predicate)
+}
+
+/// The referrer manifest attaching the stored `envelope` (digest, size) to one promoted artifact:
+/// what the unit of work records, and the manifest's bytes to store first.
+fn referrer(
+    input: &RecordInput<'_>,
+    envelope: &(Digest, u64),
+    config: &Digest,
+    now: Millis,
+) -> Result<(StoredRecord, Blob)> {
+    let (envelope_digest, envelope_size) = envelope;
     let body = serde_json::to_vec(&serde_json::json!({
         "schemaVersion": 2,
         "mediaType": OCI_MANIFEST,
@@ -137,6 +173,6 @@ fn make_record(
         created_at: now,
     };
     let manifest = NewManifest { name: input.target.clone(), record, references: parsed.required };
-    let stored = StoredRecord { manifest, envelope: (envelope_digest.clone(), envelope_size) };
-    Ok((stored, (envelope_digest, Bytes::from(signed)), (digest, Bytes::from(body))))
+    let stored = StoredRecord { manifest, envelope: envelope.clone() };
+    Ok((stored, (digest, Bytes::from(body))))
 }

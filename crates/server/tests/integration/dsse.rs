@@ -4,7 +4,8 @@
 use arca_core::promotion::Verdict;
 use arca_core::promotion::record::Signer as _;
 use arca_core::promotion::record::{
-    PAYLOAD_TYPE, PREDICATE_TYPE, PromotionPredicate, STATEMENT_TYPE, envelope, statement,
+    PAYLOAD_TYPE, PREDICATE_TYPE, PromotionPredicate, RELEASE_PREDICATE_TYPE, ReleasePredicate, STATEMENT_TYPE, envelope,
+    statement,
 };
 use arca_server::signer::Ed25519Signer;
 use arca_types::{Digest, DigestAlgorithm};
@@ -227,4 +228,72 @@ async fn every_promotion_leaves_a_record_the_published_key_verifies() {
     let in_prod = records("prod").await;
     assert_eq!(in_prod.len(), 2, "staging's record travelled along, and prod's own: {in_prod:?}");
     assert!(in_prod.contains(&in_staging[0]));
+}
+
+/// A release leaves one record for all its artifacts: each artifact's referrer carries the same
+/// envelope, which the published key verifies, and its statement names every artifact as a subject
+/// with what its promotion said.
+#[tokio::test]
+async fn a_release_leaves_one_record_that_every_artifact_carries() {
+    use crate::support::{Client, sha256};
+    let dir = tempfile::tempdir().unwrap();
+    let server = arca_server::testing::TestServer::start_in(dir.path(), |_| {}).await;
+    let c = Client::new(&server);
+    for body in [serde_json::json!({"name": "dev"}), serde_json::json!({"name": "prod", "promote_from": ["dev"]})] {
+        assert_eq!(c.http.post(c.url("/api/v1/repositories")).json(&body).send().await.unwrap().status(), 201);
+    }
+    let mut digests = Vec::new();
+    for name in ["api", "web"] {
+        let manifest = c.push_image_parts(&format!("dev/{name}"), name.as_bytes()).await;
+        assert_eq!(c.put_manifest(&format!("dev/{name}"), "2.1", &manifest).await.status(), 201);
+        digests.push(sha256(manifest.as_bytes()));
+    }
+    let release = serde_json::json!({"release": "r42", "artifacts": ["dev/api@2.1", "dev/web@2.1"], "to": "prod"});
+    let answer = c.http.post(c.url("/api/v1/promotions")).json(&release).send().await.unwrap();
+    assert_eq!(answer.status(), 200);
+
+    let mut envelopes = Vec::new();
+    for (name, digest) in ["api", "web"].into_iter().zip(&digests) {
+        let path = format!("/v2/prod/{name}/referrers/{digest}?artifactType=application/vnd.arca.promotion.v1%2Bjson");
+        let index: Value = c.get(&path).await.json().await.unwrap();
+        let records = index["manifests"].as_array().unwrap();
+        assert_eq!(records.len(), 1, "{name}: one record: {index}");
+        let record: Value = c
+            .get(&format!("/v2/prod/{name}/manifests/{}", records[0]["digest"].as_str().unwrap()))
+            .await
+            .json()
+            .await
+            .unwrap();
+        assert_eq!(record["subject"]["digest"], digest.as_str(), "{name}'s record is about it");
+        let layer = record["layers"][0]["digest"].as_str().unwrap();
+        envelopes.push(c.get(&format!("/v2/prod/{name}/blobs/{layer}")).await.bytes().await.unwrap());
+    }
+    assert_eq!(envelopes[0], envelopes[1], "one envelope for the release");
+
+    let key: Value = c.get("/api/v1/promotions/key").await.json().await.unwrap();
+    assert_eq!(key["release_predicate_type"], RELEASE_PREDICATE_TYPE);
+    let out = verify_with_key(
+        dir.path(),
+        &envelopes[0],
+        key["public_key_pem"].as_str().unwrap(),
+        key["keyid"].as_str().unwrap(),
+    );
+    assert!(out.status.success(), "securesystemslib refused it: {}", String::from_utf8_lossy(&out.stderr));
+    let statement: Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(statement["predicateType"], RELEASE_PREDICATE_TYPE);
+    let subjects: Vec<(&str, &str)> = statement["subject"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|s| (s["name"].as_str().unwrap(), s["digest"]["sha256"].as_str().unwrap()))
+        .collect();
+    let hex = |d: &String| d.strip_prefix("sha256:").unwrap().to_owned();
+    assert_eq!(subjects, [("prod/api", hex(&digests[0]).as_str()), ("prod/web", hex(&digests[1]).as_str())]);
+    let predicate: ReleasePredicate = serde_json::from_value(statement["predicate"].clone()).unwrap();
+    assert_eq!((predicate.release.as_str(), predicate.promoted_by.as_str()), ("r42", "anonymous"));
+    let web = &predicate.promotions[1];
+    assert_eq!(
+        (web.digest.as_str(), web.source.as_str(), web.target.as_str(), web.version.as_deref()),
+        (digests[1].as_str(), "dev/web", "prod/web", Some("2.1"))
+    );
 }
