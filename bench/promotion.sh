@@ -109,6 +109,9 @@ print(f"seeded {n} small and {n} large artifacts in {time.time() - t0:.0f}s", fi
 # The seeding's writes (a GiB) leave the disk slow for a while on a cloud VM: let it settle first.
 os.sync()
 time.sleep(settle)
+# A fresh connection: the server closes one idle that long.
+conn.close()
+conn = http.client.HTTPConnection(host, timeout=600)
 
 times = {"small": [], "large": []}
 for r in range(rounds):

@@ -79,7 +79,8 @@ pub struct PromotionPredicate {
     /// The tag promoted, when the promotion named one.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub version: Option<String>,
-    /// The release this promotion is part of.
+    /// The release this promotion was part of, in records made before a release had one statement of
+    /// its own ([`ReleasePredicate`]); new records leave it out.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub release: Option<String>,
     /// Every gate of the target and what it said (all passed, or there would be no promotion).
