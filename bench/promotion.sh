@@ -135,15 +135,17 @@ for kind, size in (("small", "1 KiB"), ("large", f"{large_mib} MiB")):
 
 # The server's own account of each release's commit (its debug line "promotions committed").
 import re
-parts = {"records_ms": [], "transaction_ms": [], "commit_ms": []}
+parts = {"prepare_ms": [], "records_ms": [], "transaction_ms": [], "commit_ms": []}
 for line in open(f"{work}/server.log"):
+    if "release prepared" in line and f"promotions={n}" in line:
+        parts["prepare_ms"].append(float(re.search(r"prepare_ms=([0-9.]+)", line).group(1)))
     if "promotions committed" in line and f"promotions={n}" in line:
-        for key in parts:
+        for key in list(parts)[1:]:
             parts[key].append(float(re.search(key + r"=([0-9.]+)", line).group(1)))
 if parts["commit_ms"]:
     print()
-    print("| server side, every release | records: signed, stored durably ms | the transaction's writes ms | commit ms |")
-    print("|---|---|---|---|")
+    print("| server side, every release | gates judged (prepare) ms | records: signed, stored durably ms | the transaction's writes ms | commit ms |")
+    print("|---|---|---|---|---|")
     print("| median | " + " | ".join(f"{statistics.median(v):.1f}" for v in parts.values()) + " |")
     print("| max | " + " | ".join(f"{max(v):.1f}" for v in parts.values()) + " |")
 PY

@@ -200,6 +200,17 @@ pub(crate) async fn tag_target(tx: &mut Tx, name: &OciName, tag: &Tag) -> Result
     row.as_ref().map(|row| digest_col(row, 0)).transpose()
 }
 
+/// The digest of the newest promotion or rollback into `target`, in `tx`.
+pub(crate) async fn promoted_digest(tx: &mut Tx, target: &OciName) -> Result<Option<Digest>> {
+    let row = query("SELECT digest FROM promotions WHERE repository = $1 AND package = $2 ORDER BY id DESC LIMIT 1")
+        .bind(target.repository.as_str())
+        .bind(target.package.as_str())
+        .fetch_optional(&mut *tx)
+        .await
+        .map_err(db_err("reading promotion history"))?;
+    row.as_ref().map(|row| digest_col(row, 0)).transpose()
+}
+
 /// Copies `digest` of `from` into `to` with its index children, its referrers (by `subject`, and
 /// cosign's `<alg>-<hex>.*` tags) transitively, their references and blob links: rows only.
 pub(crate) async fn copy_artifact_in(

@@ -98,6 +98,10 @@ impl UnitOfWork for SqlUnitOfWork {
         promotions::tag_target(&mut self.tx, name, tag).await
     }
 
+    async fn promoted_digest(&mut self, target: &OciName) -> Result<Option<Digest>> {
+        promotions::promoted_digest(&mut self.tx, target).await
+    }
+
     async fn copy_artifact(&mut self, from: &OciName, to: &OciName, digest: &Digest, now: Millis) -> Result<Copied> {
         let copied = promotions::copy_artifact_in(&mut self.tx, self.dialect, from, to, digest, now).await?;
         if copied.new > 0 {

@@ -513,6 +513,8 @@ pub trait UnitOfWork: Send {
     async fn audit(&mut self, entry: &NewAuditEntry) -> Result<()>;
     /// The digest `tag` points at in the package, read in this transaction.
     async fn tag_target(&mut self, name: &OciName, tag: &Tag) -> Result<Option<Digest>>;
+    /// The digest of the newest promotion or rollback into the package, read in this transaction.
+    async fn promoted_digest(&mut self, target: &OciName) -> Result<Option<Digest>>;
     /// Copies the manifest `digest` of `from` into `to` with what travels with it: its index children,
     /// its referrers (transitively), their references (blob links) and the `sha256-…` tags of
     /// referrers (cosign's tag scheme) — pointers only, no bytes. `NotFound` if `from` lacks it.

@@ -336,8 +336,11 @@ mod tests {
                 {"name": "prod/team/web", "digest": {"sha512": b.hex()}},
             ])
         );
-        assert_eq!(s["predicate"]["promotions"][1], json!({"digest": b.as_str(), "source": "dev/team/app",
-            "target": "prod/team/web", "gates": [], "approvers": []}));
+        assert_eq!(
+            s["predicate"]["promotions"][1],
+            json!({"digest": b.as_str(), "source": "dev/team/app",
+            "target": "prod/team/web", "gates": [], "approvers": []})
+        );
         assert_eq!(serde_json::from_value::<ReleasePredicate>(s["predicate"].clone()).unwrap(), predicate);
     }
 

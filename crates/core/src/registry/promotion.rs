@@ -187,11 +187,13 @@ impl Registry {
                 format!("a release holds 1 to {MAX_RELEASE_ARTIFACTS} artifacts, not {}", artifacts.len()),
             ));
         }
+        let started = std::time::Instant::now();
         let mut prepared = Vec::with_capacity(artifacts.len());
         let mut seen = Vec::new();
         for artifact in artifacts {
             prepared.push(self.prepare_promotion(artifact, target, dry_run, caller, &mut seen).await?);
         }
+        tracing::debug!(promotions = prepared.len(), prepare_ms = ms(started.elapsed()), "release prepared");
         let passed = prepared.iter().all(|p| p.checklist.passed);
         if dry_run || !passed {
             self.audit_refusal(&prepared, Some(release), caller).await?;
@@ -378,11 +380,6 @@ impl Registry {
         caller: Caller<'_>,
     ) -> Result<()> {
         let now = self.now();
-        let mut previous = Vec::with_capacity(prepared.len());
-        for p in prepared.iter() {
-            let history = self.ports.promotions.promotions(&p.target, 1).await?;
-            previous.push(history.into_iter().next().map(|r| r.promotion.digest));
-        }
         let inputs: Vec<RecordInput> = prepared
             .iter()
             .map(|p| RecordInput {
@@ -399,8 +396,9 @@ impl Registry {
         drop(inputs);
         let stored = started.elapsed();
         let mut uow = self.ports.transactions.begin().await?;
-        for ((p, previous), record) in prepared.iter_mut().zip(previous).zip(records) {
+        for (p, record) in prepared.iter_mut().zip(records) {
             let digest = Digest::parse(&p.checklist.digest)?;
+            let previous = uow.promoted_digest(&p.target).await?;
             let current = match &p.tag {
                 Some(tag) => uow.tag_target(&p.target, &tag.tag).await?,
                 None => previous.clone(),

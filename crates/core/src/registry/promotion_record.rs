@@ -135,8 +135,12 @@ fn release_payload(inputs: &[RecordInput<'_>], release: &str, actor: &str, now: 
             approvers: input.approvers.to_vec(),
         })
         .collect();
-    let predicate =
-        ReleasePredicate { release: release.to_owned(), promotions, promoted_by: actor.to_owned(), promoted_at: rfc3339(now) };
+    let predicate = ReleasePredicate {
+        release: release.to_owned(),
+        promotions,
+        promoted_by: actor.to_owned(),
+        promoted_at: rfc3339(now),
+    };
     let digests: Vec<&Digest> = inputs.iter().map(|input| &input.subject.digest).collect();
     release_statement(&digests, &predicate)
 }

@@ -4,8 +4,8 @@
 use arca_core::promotion::Verdict;
 use arca_core::promotion::record::Signer as _;
 use arca_core::promotion::record::{
-    PAYLOAD_TYPE, PREDICATE_TYPE, PromotionPredicate, RELEASE_PREDICATE_TYPE, ReleasePredicate, STATEMENT_TYPE, envelope,
-    statement,
+    PAYLOAD_TYPE, PREDICATE_TYPE, PromotionPredicate, RELEASE_PREDICATE_TYPE, ReleasePredicate, STATEMENT_TYPE,
+    envelope, statement,
 };
 use arca_server::signer::Ed25519Signer;
 use arca_types::{Digest, DigestAlgorithm};
