@@ -144,8 +144,10 @@ for line in open(f"{work}/server.log"):
             parts[key].append(float(re.search(key + r"=([0-9.]+)", line).group(1)))
 if parts["commit_ms"]:
     print()
-    print("| server side, every release | gates judged (prepare) ms | records: signed, stored durably ms | the transaction's writes ms | commit ms |")
+    print("| server side, every release | gates judged (prepare) ms | records signed and durable ms | the transaction's writes done ms | commit ms |")
     print("|---|---|---|---|---|")
-    print("| median | " + " | ".join(f"{statistics.median(v):.1f}" for v in parts.values()) + " |")
-    print("| max | " + " | ".join(f"{max(v):.1f}" for v in parts.values()) + " |")
+    print("| median | " + " | ".join(f"{statistics.median(v):.1f}" if v else "-" for v in parts.values()) + " |")
+    print("| max | " + " | ".join(f"{max(v):.1f}" if v else "-" for v in parts.values()) + " |")
+    print("(records and the transaction's writes run side by side, both timed from the end of prepare;")
+    print("the commit follows the later of the two)")
 PY

@@ -12,10 +12,10 @@
 //!   `tag_immutable` refusal for the other.
 
 use super::Registry;
-use super::promotion_record::RecordInput;
+use super::promotion_record::{RecordInput, StoredRecord};
 use crate::audit::{Actor, Outcome};
 use crate::auth::{Action, Principal};
-use crate::meta::{ManifestRecord, NewPromotion, PromotionKind, Repository, TagWrite};
+use crate::meta::{ManifestRecord, Millis, NewPromotion, PromotionKind, Repository, TagWrite, UnitOfWork};
 use crate::promotion::{Approval, ArtifactFacts, Facts, StageFacts, Verdict, evaluate, parse_gates};
 use crate::{Error, ErrorKind, Result};
 use arca_types::{Digest, OciName, Reference, RepoName, Tag};
@@ -392,10 +392,52 @@ impl Registry {
             })
             .collect();
         let started = std::time::Instant::now();
-        let records = self.store_records(&inputs, release, &caller.actor.name, now).await?;
+        let (records, blobs) = self.make_records(&inputs, release, &caller.actor.name, now)?;
         drop(inputs);
-        let stored = started.elapsed();
         let mut uow = self.ports.transactions.begin().await?;
+        // The records' bytes are made durable (I/O, on the blob store's threads) while the
+        // transaction is written (CPU, here); it commits only once they are. On SQLite the writer is
+        // held meanwhile: for the longer of the two, instead of the transaction after the files.
+        let store = async {
+            let stored = self.blobs.put_small_many(blobs).await;
+            (stored, started.elapsed())
+        };
+        let write = async {
+            let written = self.write_promotions(uow.as_mut(), prepared, &records, release, caller, now).await;
+            (written, started.elapsed())
+        };
+        let ((stored, stored_at), (written, written_at)) = tokio::join!(store, write);
+        stored?;
+        self.check_records(&written?).await?;
+        let both = started.elapsed();
+        uow.commit().await?;
+        // Where a release's time goes (bench/promotion.sh prints these; logged with
+        // `ARCA_LOG=arca_core::registry::promotion=debug`): records and writes run side by side.
+        tracing::debug!(
+            promotions = prepared.len(),
+            records_ms = ms(stored_at),
+            transaction_ms = ms(written_at),
+            commit_ms = ms(started.elapsed() - both),
+            "promotions committed"
+        );
+        for p in prepared.iter_mut().filter(|p| p.checklist.unchanged) {
+            p.checklist.committed = false;
+        }
+        Ok(())
+    }
+
+    /// Writes prepared promotions into `uow`: pointers copied, tags pointed, history rows, audit
+    /// entries and records. The blobs it recorded as new, to check once the records are stored.
+    async fn write_promotions(
+        &self,
+        uow: &mut dyn UnitOfWork,
+        prepared: &mut [Prepared],
+        records: &[Option<StoredRecord>],
+        release: Option<&str>,
+        caller: Caller<'_>,
+        now: Millis,
+    ) -> Result<Vec<(Digest, u64)>> {
+        let mut recorded_new = Vec::new();
         for (p, record) in prepared.iter_mut().zip(records) {
             let digest = Digest::parse(&p.checklist.digest)?;
             let previous = uow.promoted_digest(&p.target).await?;
@@ -431,26 +473,12 @@ impl Registry {
             let audit = caller.actor.entry(now, "promotion.promote", target, Outcome::Success);
             let audit = audit.with_detail(promotion_detail(&p.checklist, release));
             p.checklist.id = Some(uow.record_promotion(&history, &audit).await?);
-            if let Some(signed) = &record {
-                self.record_record(uow.as_mut(), signed, now).await?;
+            if let Some(signed) = record {
+                recorded_new.extend(self.record_record(uow, signed, now).await?);
             }
             p.checklist.committed = true;
         }
-        let written = started.elapsed();
-        uow.commit().await?;
-        // Where a release's time goes (bench/promotion.sh prints these; logged with
-        // `ARCA_LOG=arca_core::registry::promotion=debug`).
-        tracing::debug!(
-            promotions = prepared.len(),
-            records_ms = ms(stored),
-            transaction_ms = ms(written - stored),
-            commit_ms = ms(started.elapsed() - written),
-            "promotions committed"
-        );
-        for p in prepared.iter_mut().filter(|p| p.checklist.unchanged) {
-            p.checklist.committed = false;
-        }
-        Ok(())
+        Ok(recorded_new)
     }
 
     /// Counts a promotion's outcome for metrics (`refused`: its gates, or its release's, failed).

@@ -5,14 +5,14 @@
 //! A release signs one statement about all its artifacts (predicate `https://arca.dev/release/v1`),
 //! and each artifact's referrer carries that one envelope.
 //!
-//! Bytes first: the envelope, the empty config and the referrer manifest are stored (durable) before
-//! the promotion's unit of work opens, and recorded in it; a promotion that does not commit leaves
-//! them unreferenced, for garbage collection.
+//! The envelope, the empty config and the referrer manifests are made durable while the promotion's
+//! unit of work is written, and it commits only once they are (and each blob it recorded as new is
+//! there); a promotion that does not commit leaves them unreferenced, for garbage collection.
 
 use super::Registry;
 use crate::Result;
 use crate::hasher::digest_of;
-use crate::meta::{ManifestRecord, Millis, NewManifest, UnitOfWork};
+use crate::meta::{ManifestRecord, Millis, NewManifest, Recorded, UnitOfWork};
 use crate::promotion::Verdict;
 use crate::promotion::record::{
     ARTIFACT_TYPE, ENVELOPE_MEDIA_TYPE, PromotionPredicate, ReleasePredicate, ReleasedArtifact, Signer, envelope,
@@ -56,17 +56,17 @@ impl Registry {
         self.signer.as_ref()
     }
 
-    /// Signs and stores the records of promotions about to commit — one promotion's, or a
-    /// release's (one envelope for all) — made durable together (one sync for all, where the blob
-    /// store can); `None` each without a signer.
-    pub(super) async fn store_records(
+    /// Signs the records of promotions about to commit — one promotion's, or a release's (one
+    /// envelope for all): what the unit of work records (`None` each without a signer), and the
+    /// bytes to make durable before it commits.
+    pub(super) fn make_records(
         &self,
         inputs: &[RecordInput<'_>],
         release: Option<&str>,
         actor: &str,
         now: Millis,
-    ) -> Result<Vec<Option<StoredRecord>>> {
-        let Some(signer) = &self.signer else { return Ok(inputs.iter().map(|_| None).collect()) };
+    ) -> Result<(Vec<Option<StoredRecord>>, Vec<Blob>)> {
+        let Some(signer) = &self.signer else { return Ok((inputs.iter().map(|_| None).collect(), Vec::new())) };
         let payload = match (release, inputs) {
             (Some(release), _) => release_payload(inputs, release, actor, now),
             (None, [input]) => promotion_payload(input, actor, now),
@@ -84,23 +84,39 @@ impl Registry {
             blobs.push(manifest);
             records.push(Some(record));
         }
-        self.blobs.put_small_many(blobs).await?;
-        Ok(records)
+        Ok((records, blobs))
     }
 
-    /// Records a stored record in the promotion's unit of work.
+    /// Records a record in the promotion's unit of work. Its bytes may still be on their way to the
+    /// blob store: what this recorded as new is returned, for [`Registry::check_records`] to check
+    /// once they are stored, before the unit of work commits.
     pub(super) async fn record_record(
         &self,
         work: &mut dyn UnitOfWork,
         record: &StoredRecord,
         now: Millis,
-    ) -> Result<()> {
+    ) -> Result<Vec<(Digest, u64)>> {
         let name = &record.manifest.name;
         let config = digest_of(DigestAlgorithm::Sha256, EMPTY_CONFIG);
-        self.record_in(work, &config, EMPTY_CONFIG.len() as u64, Some(name), now).await?;
-        self.record_in(work, &record.envelope.0, record.envelope.1, Some(name), now).await?;
-        let recorded = work.put_manifest(&record.manifest, None).await?;
-        self.check_recorded(recorded, &record.manifest.record.digest, record.manifest.record.size).await
+        let manifest = (record.manifest.record.digest.clone(), record.manifest.record.size);
+        let mut new = Vec::new();
+        for (digest, size) in [(config, EMPTY_CONFIG.len() as u64), record.envelope.clone()] {
+            if work.record_blob(&digest, size, Some(name), now).await? == Recorded::New {
+                new.push((digest, size));
+            }
+        }
+        if work.put_manifest(&record.manifest, None).await? == Recorded::New {
+            new.push(manifest);
+        }
+        Ok(new)
+    }
+
+    /// After the records' bytes are stored: each blob the unit of work recorded as new is there.
+    pub(super) async fn check_records(&self, recorded_new: &[(Digest, u64)]) -> Result<()> {
+        for (digest, size) in recorded_new {
+            self.check_recorded(Recorded::New, digest, *size).await?;
+        }
+        Ok(())
     }
 }
 
