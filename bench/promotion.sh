@@ -133,15 +133,14 @@ for kind, size in (("small", "1 KiB"), ("large", f"{large_mib} MiB")):
     t = times[kind]
     print(f"| {kind} | {size} | {statistics.median(t):.1f} | {min(t):.1f} | {max(t):.1f} | {len(t)} |")
 
-# The server's own account of each release's commit (its debug line "promotions committed").
+# The server's own account of each release (its debug lines "release prepared" and "promotions committed").
 import re
 parts = {"prepare_ms": [], "records_ms": [], "transaction_ms": [], "commit_ms": []}
 for line in open(f"{work}/server.log"):
-    if "release prepared" in line and f"promotions={n}" in line:
-        parts["prepare_ms"].append(float(re.search(r"prepare_ms=([0-9.]+)", line).group(1)))
-    if "promotions committed" in line and f"promotions={n}" in line:
-        for key in list(parts)[1:]:
-            parts[key].append(float(re.search(key + r"=([0-9.]+)", line).group(1)))
+    if f"promotions={n}" in line:
+        for key, values in parts.items():
+            if found := re.search(key + r"=([0-9.]+)", line):
+                values.append(float(found.group(1)))
 if parts["commit_ms"]:
     print()
     print("| server side, every release | gates judged (prepare) ms | records signed and durable ms | the transaction's writes done ms | commit ms |")
