@@ -268,11 +268,12 @@ impl Db {
                 }
                 let path = PathBuf::from(writer.path().unwrap_or(&target.path));
                 let id = file_id(&path).map_err(|e| Error::from_io("the database file", e))?;
+                let writer = Arc::new(tokio::sync::Mutex::new(writer));
                 let db = SqliteDb {
-                    writer: Arc::new(tokio::sync::Mutex::new(writer)),
+                    writer: writer.clone(),
                     readers: Some(std::sync::Mutex::new(Vec::new())),
                     path: target.path,
-                    wal: Some(Arc::new(WalSync::new(&path))),
+                    wal: Some(Arc::new(WalSync::new(&path, Some(writer)))),
                 };
                 Ok(Self { dialect, backend: Backend::Sqlite(Arc::new(db)), file: Some((path, id)), touch_fresh_for: 0 })
             }
