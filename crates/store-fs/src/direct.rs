@@ -1,6 +1,7 @@
-//! Direct I/O for large uploads: bytes go from an aligned buffer to the disk without a copy into the
-//! page cache. On this kind of machine the page-cache copy (allocating, zeroing and filling a page
-//! per 4 KiB) costs more CPU than hashing, and a blob just uploaded is rarely read at once.
+//! Direct I/O for uploads: bytes go from an aligned buffer to the disk without a copy into the page
+//! cache. On this kind of machine the page-cache copy (allocating, zeroing and filling a page per
+//! 4 KiB, and on a VM often a fault in the host for each new page) costs more CPU than hashing, and a
+//! blob just uploaded is rarely read at once.
 //!
 //! `O_DIRECT` needs the buffer address, the file offset and the length aligned to the device's
 //! block; [`ALIGN`] (4 KiB) suits every common device. Where the filesystem refuses it (tmpfs,
@@ -20,6 +21,12 @@ pub(crate) struct AlignedBuf {
     start: usize,
     capacity: usize,
     len: usize,
+}
+
+impl std::fmt::Debug for AlignedBuf {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("AlignedBuf").field("capacity", &self.capacity).field("len", &self.len).finish()
+    }
 }
 
 impl AlignedBuf {
@@ -48,6 +55,10 @@ impl AlignedBuf {
 
     pub(crate) fn len(&self) -> usize {
         self.len
+    }
+
+    pub(crate) fn capacity(&self) -> usize {
+        self.capacity
     }
 
     pub(crate) fn bytes(&self) -> &[u8] {

@@ -1,6 +1,6 @@
 //! Writing an upload: chunks gathered without copying, each batch written on the blocking pool while
-//! the next one arrives (receiving and hashing overlap with writing), and past [`Tuning::direct_after`]
-//! bytes written with direct I/O (see [`crate::direct`]).
+//! the next one arrives (receiving and hashing overlap with writing), and uploads of at least
+//! [`Tuning::direct_after`] bytes written with direct I/O from a pooled buffer (see [`crate::direct`]).
 
 use crate::direct::{self, ALIGN, AlignedBuf};
 use crate::{blocking, io_error, sync_dir};
@@ -12,7 +12,7 @@ use std::fs;
 use std::io;
 use std::os::unix::fs::FileExt;
 use std::path::PathBuf;
-use std::sync::Arc;
+use std::sync::{Arc, Mutex};
 use tokio::sync::{OwnedSemaphorePermit, Semaphore};
 use tokio::task::JoinHandle;
 
@@ -21,27 +21,32 @@ use tokio::task::JoinHandle;
 pub(crate) struct Tuning {
     /// Bytes gathered before they are handed to the writer thread.
     pub batch: usize,
-    /// Uploads switch to direct I/O once they are this long: small blobs stay in the page cache,
-    /// where they are cheap to write and likely to be read soon.
+    /// Uploads switch to direct I/O once the batch being written takes them this far: smaller blobs
+    /// (image configs, checksums) stay in the page cache, where they are cheap to write and likely to
+    /// be read soon.
     pub direct_after: u64,
     /// Size of a direct write (a multiple of [`ALIGN`]); each direct upload holds one such buffer.
     pub direct_write: usize,
 }
 
 impl Tuning {
-    pub(crate) const DEFAULT: Self =
-        Self { batch: 512 * 1024, direct_after: 16 * 1024 * 1024, direct_write: 2 * 1024 * 1024 };
+    pub(crate) const DEFAULT: Self = Self { batch: 512 * 1024, direct_after: 64 * 1024, direct_write: 512 * 1024 };
 }
 
 /// Memory that uploads hold besides what is arriving, shared by all uploads of a store: batches
 /// queued for or being written by writer threads, and the aligned buffers of direct writes. A busy
 /// store makes uploads wait for batch memory (TCP then slows the clients down) and write buffered
 /// instead of direct, rather than grow.
+///
+/// Direct buffers are kept for the next upload once one is done with them, never given back to the
+/// allocator: a buffer whose pages are already in place costs one copy to fill, a new one a page
+/// fault (and, on a VM, often a fault in the host) for every 4 KiB.
 #[derive(Debug, Clone)]
 pub(crate) struct Budget {
     batches: Arc<Semaphore>,
     batches_kib: u32,
     direct: Arc<Semaphore>,
+    idle_buffers: Arc<Mutex<Vec<AlignedBuf>>>,
 }
 
 impl Budget {
@@ -52,11 +57,13 @@ impl Budget {
             batches: Arc::new(Semaphore::new(batches_kib as usize)),
             batches_kib,
             direct: Arc::new(Semaphore::new(direct_kib)),
+            idle_buffers: Arc::default(),
         }
     }
 
+    /// Eight batches in flight, and a direct buffer for each of eight uploads at once (4 MiB).
     pub(crate) fn default_sizes() -> Self {
-        Self::new(8 * 1024 * 1024, 8 * 1024 * 1024)
+        Self::new(8 * 1024 * 1024, 8 * Tuning::DEFAULT.direct_write)
     }
 
     /// Memory for a batch of `len` bytes, waiting until there is some (a batch larger than the whole
@@ -70,9 +77,43 @@ impl Budget {
             .map_err(|e| arca_core::Error::internal("upload memory", e))
     }
 
-    /// A direct-write buffer's worth of memory, if there is some to spare right now.
-    fn direct(&self, len: usize) -> Option<OwnedSemaphorePermit> {
-        self.direct.clone().try_acquire_many_owned(kib(len)).ok()
+    /// A direct-write buffer of `len` bytes, if the budget has one to spare right now: an idle one
+    /// of that size, or a new one.
+    fn direct(&self, len: usize) -> Option<DirectBuffer> {
+        let permit = self.direct.clone().try_acquire_many_owned(kib(len)).ok()?;
+        let idle = self.idle_buffers.lock().unwrap_or_else(std::sync::PoisonError::into_inner).pop();
+        let buf = idle.filter(|buf| buf.capacity() == len).unwrap_or_else(|| AlignedBuf::new(len));
+        Some(DirectBuffer { buf: Some(buf), idle: self.idle_buffers.clone(), _permit: permit })
+    }
+}
+
+/// An aligned buffer lent to one upload; it goes back to the idle buffers when dropped.
+struct DirectBuffer {
+    /// `None` only while being dropped.
+    buf: Option<AlignedBuf>,
+    idle: Arc<Mutex<Vec<AlignedBuf>>>,
+    _permit: OwnedSemaphorePermit,
+}
+
+impl std::ops::Deref for DirectBuffer {
+    type Target = AlignedBuf;
+    fn deref(&self) -> &AlignedBuf {
+        self.buf.as_ref().expect("a direct buffer is held until dropped")
+    }
+}
+
+impl std::ops::DerefMut for DirectBuffer {
+    fn deref_mut(&mut self) -> &mut AlignedBuf {
+        self.buf.as_mut().expect("a direct buffer is held until dropped")
+    }
+}
+
+impl Drop for DirectBuffer {
+    fn drop(&mut self) {
+        if let Some(mut buf) = self.buf.take() {
+            buf.clear();
+            self.idle.lock().unwrap_or_else(std::sync::PoisonError::into_inner).push(buf);
+        }
     }
 }
 
@@ -87,7 +128,7 @@ enum Sink {
     Cursor,
     /// Copies into `buf`, which holds the file from the aligned `offset` on, and writes it there each
     /// time it fills (with `O_DIRECT` while `o_direct`).
-    Aligned { buf: AlignedBuf, offset: u64, o_direct: bool },
+    Aligned { buf: DirectBuffer, offset: u64, o_direct: bool },
 }
 
 /// What the upload's writer task is told.
@@ -121,7 +162,7 @@ impl FsUploadWriter {
     pub(crate) fn new(file: fs::File, offset: u64, sync_dir: Option<PathBuf>, tuning: Tuning, budget: Budget) -> Self {
         // The budget bounds what is queued; the channel only needs room for it.
         let (sender, receiver) = tokio::sync::mpsc::channel(64);
-        let state = WriteState { file, sink: Sink::Cursor, written: offset, direct_buffer: None };
+        let state = WriteState { file, sink: Sink::Cursor, written: offset };
         let task = tokio::spawn(write_all_sent(state, tuning, budget.clone(), receiver));
         Self { batch: Vec::new(), batch_len: 0, tuning, budget, sender, task, len: offset, sync_dir }
     }
@@ -189,22 +230,21 @@ struct WriteState {
     file: fs::File,
     sink: Sink,
     written: u64,
-    /// The budget held by the aligned buffer, once the upload writes directly.
-    direct_buffer: Option<OwnedSemaphorePermit>,
 }
 
 impl WriteState {
-    /// Writes a batch, then switches to direct I/O once the upload is `tuning.direct_after` long and
-    /// the budget has a direct buffer to spare.
+    /// Writes a batch, switching to direct I/O first if the batch takes the upload to
+    /// `tuning.direct_after` bytes and the budget has a direct buffer to spare.
     fn write(mut self, batch: Vec<Bytes>, tuning: Tuning, budget: &Budget) -> io::Result<Self> {
-        self.written += batch.iter().map(|chunk| chunk.len() as u64).sum::<u64>();
-        self.sink = write_batch(&self.file, self.sink, batch)?;
-        if self.direct_buffer.is_none() && self.written >= tuning.direct_after {
-            self.direct_buffer = budget.direct(tuning.direct_write);
-            if self.direct_buffer.is_some() {
-                self.sink = open_aligned(&self.file, self.written, tuning.direct_write)?;
-            }
+        let len = batch.iter().map(|chunk| chunk.len() as u64).sum::<u64>();
+        if matches!(self.sink, Sink::Cursor)
+            && self.written + len >= tuning.direct_after
+            && let Some(buffer) = budget.direct(tuning.direct_write)
+        {
+            self.sink = open_aligned(&self.file, self.written, buffer)?;
         }
+        self.sink = write_batch(&self.file, self.sink, batch)?;
+        self.written += len;
         Ok(self)
     }
 
@@ -281,21 +321,25 @@ fn write_batch(file: &fs::File, sink: Sink, batch: Vec<Bytes>) -> io::Result<Sin
 /// An aligned sink for a file of `written` bytes: its last partial block is read back into the
 /// buffer (direct writes start on a block boundary), then `O_DIRECT` is turned on. A cursor sink if
 /// the filesystem refuses direct I/O.
-fn open_aligned(file: &fs::File, written: u64, size: usize) -> io::Result<Sink> {
+fn open_aligned(file: &fs::File, written: u64, mut buf: DirectBuffer) -> io::Result<Sink> {
     let offset = written - written % ALIGN as u64;
-    let mut buf = AlignedBuf::new(size);
     // Read before O_DIRECT is on: the partial block's length is not aligned.
     file.read_exact_at(buf.spare((written - offset) as usize), offset)?;
     if direct::set_direct(file, true)? { Ok(Sink::Aligned { buf, offset, o_direct: true }) } else { Ok(Sink::Cursor) }
 }
 
-/// Writes what an aligned sink still holds (not a whole direct write: buffered).
+/// Writes what an aligned sink still holds: its whole blocks directly, the partial last one
+/// buffered (a direct write's length must be aligned).
 fn write_tail(file: &fs::File, sink: Sink) -> io::Result<()> {
-    let Sink::Aligned { buf, offset, o_direct } = sink else { return Ok(()) };
+    let Sink::Aligned { buf, offset, mut o_direct } = sink else { return Ok(()) };
+    let (blocks, rest) = buf.bytes().split_at(buf.len() - buf.len() % ALIGN);
+    if !blocks.is_empty() {
+        o_direct = direct::write_at(file, blocks, offset, o_direct)?;
+    }
     if o_direct {
         direct::set_direct(file, false)?;
     }
-    file.write_all_at(buf.bytes(), offset)
+    file.write_all_at(rest, offset + blocks.len() as u64)
 }
 
 /// Writes every chunk of `batch`, in order, with as few `writev` calls as the kernel allows.
@@ -387,6 +431,8 @@ mod tests {
             kib(SMALL.direct_write) as usize,
             "direct buffers are given back"
         );
+        let idle = budget.idle_buffers.lock().unwrap().len();
+        assert_eq!(idle, 1, "the one direct buffer the budget allows went from upload to upload");
     }
 
     #[test]

@@ -173,7 +173,11 @@ impl Checkpoints {
         let (blocked, frames, copied): (i64, i64, i64) =
             conn.query_row("PRAGMA wal_checkpoint(RESTART)", [], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)))?;
         if blocked != 0 {
-            tracing::debug!(frames, copied, "a WAL checkpoint waited for readers in vain; the WAL grows until the next");
+            tracing::debug!(
+                frames,
+                copied,
+                "a WAL checkpoint waited for readers in vain; the WAL grows until the next"
+            );
         }
         self.done.fetch_add(1, Ordering::Relaxed);
         Ok(())
