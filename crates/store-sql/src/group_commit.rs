@@ -13,14 +13,16 @@
 //!
 //! Checkpoints (copying the WAL back into the database file, with their own fsyncs) are not run by
 //! the committing writer: it runs with `wal_autocheckpoint = 0`, and once the WAL has grown past
-//! [`CHECKPOINT_AFTER_BYTES`] a checkpoint runs on a connection of its own on a blocking thread. It
-//! holds the write connection meanwhile (writers queue for a few milliseconds, their tasks parked)
-//! and runs in `RESTART` mode, which waits up to [`CHECKPOINT_WAIT`] for readers of older snapshots:
-//! then every frame is copied and the next commit writes the WAL from its start again. A passive
-//! checkpoint beside a steady stream of commits never catches up with them, and SQLite only starts
-//! a WAL over once every frame was copied: measured under a steady push load, the WAL grew by 200
-//! KiB per push (277 MB after 1 600 pushes), every commit extending the file — a new page-cache page
-//! and a block allocation per frame — instead of rewriting pages already there.
+//! [`CHECKPOINT_AFTER_BYTES`] a checkpoint runs on a connection of its own on a blocking thread, in
+//! two steps. A passive checkpoint first copies what it can beside the writer and readers, waiting for
+//! neither. A `RESTART` checkpoint follows while the checkpoint holds the write connection (writers
+//! queue, their tasks parked): it copies the few frames added meanwhile, syncs the database file and
+//! waits up to [`CHECKPOINT_WAIT`] for readers of older snapshots, so that the next commit writes the
+//! WAL from its start again. A passive
+//! checkpoint alone never catches up with a steady stream of commits, and SQLite starts a WAL over
+//! only once every frame was copied: measured under a steady push load, the WAL grew by 200 KiB per
+//! push (277 MB after 1 600 pushes), every commit extending the file — a new page-cache page and a
+//! block allocation per frame — instead of rewriting pages already there.
 
 use std::io;
 use std::path::{Path, PathBuf};
@@ -36,9 +38,10 @@ pub const CHECKPOINT_AFTER_BYTES: u64 = 4 << 20;
 /// with its fsyncs, the tail of every push's commit waiting on them.
 const CHECKPOINT_INTERVAL: std::time::Duration = std::time::Duration::from_secs(1);
 
-/// How long a checkpoint waits for readers of older snapshots (holding the write connection), after
-/// which it copies what it can and leaves the WAL to grow until the next one.
-const CHECKPOINT_WAIT: std::time::Duration = std::time::Duration::from_millis(100);
+/// How long a checkpoint holding the write connection waits for readers of older snapshots (ordinary
+/// reads take well under a millisecond), after which it leaves the WAL to grow until the next one: a
+/// long read (a storage report, a backup) then costs writers this much once per checkpoint.
+const CHECKPOINT_WAIT: std::time::Duration = std::time::Duration::from_millis(10);
 
 /// The connection SQLite writes through, which a checkpoint holds while it runs.
 pub type Writer = Arc<tokio::sync::Mutex<rusqlite::Connection>>;
@@ -59,8 +62,10 @@ pub struct WalSync {
 #[derive(Debug)]
 struct Checkpoints {
     db_file: PathBuf,
-    /// Held while a checkpoint runs, so that no commit adds frames it cannot copy.
+    /// Held while a checkpoint finishes, so that no commit adds frames it cannot copy.
     writer: Option<Writer>,
+    /// How long a checkpoint holding the writer waits for readers ([`CHECKPOINT_WAIT`]).
+    wait: std::time::Duration,
     running: AtomicBool,
     conn: Mutex<Option<rusqlite::Connection>>,
     done: AtomicU64,
@@ -72,11 +77,17 @@ impl WalSync {
     /// Syncs the WAL of the database file `db_file` (`<file>-wal`), whose commits go through
     /// `writer` (`None` in tests that commit on a connection of their own).
     pub fn new(db_file: &Path, writer: Option<Writer>) -> Self {
+        Self::waiting_for_readers(db_file, writer, CHECKPOINT_WAIT)
+    }
+
+    /// As [`WalSync::new`], with checkpoints that wait `wait` for readers.
+    fn waiting_for_readers(db_file: &Path, writer: Option<Writer>, wait: std::time::Duration) -> Self {
         let mut wal = db_file.as_os_str().to_owned();
         wal.push("-wal");
         let checkpoints = Arc::new(Checkpoints {
             db_file: db_file.to_owned(),
             writer,
+            wait,
             running: AtomicBool::new(false),
             conn: Mutex::new(None),
             done: 0.into(),
@@ -142,46 +153,57 @@ impl Checkpoints {
         }
         let this = self.clone();
         tokio::spawn(async move {
-            // Taken first, so that no commit waits in SQLite's busy loop on a runtime thread.
-            let writer = match &this.writer {
-                Some(writer) => Some(writer.clone().lock_owned().await),
-                None => None,
-            };
-            let checkpointer = this.clone();
-            let ran = tokio::task::spawn_blocking(move || checkpointer.run()).await;
-            drop(writer);
-            match ran {
-                Ok(Ok(())) => {}
-                Ok(Err(e)) => tracing::warn!(error = %e, "checkpointing the SQLite WAL failed; will retry"),
-                Err(e) => tracing::warn!(error = %e, "checkpointing the SQLite WAL failed; will retry"),
+            if let Err(e) = this.run().await {
+                tracing::warn!(error = %e, "checkpointing the SQLite WAL failed; will retry");
             }
             *this.last.lock().unwrap_or_else(std::sync::PoisonError::into_inner) = Some(std::time::Instant::now());
             this.running.store(false, Ordering::Release);
         });
     }
 
-    fn run(&self) -> rusqlite::Result<()> {
-        let mut conn = self.conn.lock().unwrap_or_else(std::sync::PoisonError::into_inner);
-        if conn.is_none() {
-            let opened = rusqlite::Connection::open(&self.db_file)?;
-            opened.busy_timeout(CHECKPOINT_WAIT)?;
-            opened.execute_batch("PRAGMA synchronous = FULL;")?;
-            *conn = Some(opened);
-        }
-        let conn = conn.as_ref().expect("opened above");
-        // One row: whether readers kept it from finishing, the WAL's frames, the frames copied.
-        let (blocked, frames, copied): (i64, i64, i64) =
-            conn.query_row("PRAGMA wal_checkpoint(RESTART)", [], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)))?;
-        if blocked != 0 {
+    /// A passive checkpoint, then a `RESTART` one holding the writer. Even a passive checkpoint that
+    /// copied every frame leaves the WAL to grow once a commit lands before the next writer starts,
+    /// which under steady writes is always.
+    async fn run(self: &Arc<Self>) -> io::Result<()> {
+        let passive = self.clone();
+        blocking(move || passive.checkpoint("PASSIVE")).await?;
+        // Taken first, so that no commit waits in SQLite's busy loop on a runtime thread.
+        let writer = match &self.writer {
+            Some(writer) => Some(writer.clone().lock_owned().await),
+            None => None,
+        };
+        let restart = self.clone();
+        let (frames, copied) = blocking(move || restart.checkpoint("RESTART")).await?;
+        drop(writer);
+        if copied < frames {
             tracing::debug!(
                 frames,
                 copied,
-                "a WAL checkpoint waited for readers in vain; the WAL grows until the next"
+                "readers kept a WAL checkpoint from finishing; the WAL grows until the next"
             );
         }
         self.done.fetch_add(1, Ordering::Relaxed);
         Ok(())
     }
+
+    /// Runs a checkpoint in `mode`: the WAL's frames and how many of them are copied.
+    fn checkpoint(&self, mode: &str) -> rusqlite::Result<(i64, i64)> {
+        let mut conn = self.conn.lock().unwrap_or_else(std::sync::PoisonError::into_inner);
+        if conn.is_none() {
+            let opened = rusqlite::Connection::open(&self.db_file)?;
+            opened.busy_timeout(self.wait)?;
+            opened.execute_batch("PRAGMA synchronous = FULL;")?;
+            *conn = Some(opened);
+        }
+        let conn = conn.as_ref().expect("opened above");
+        // One row: whether it was kept from finishing, the WAL's frames, the frames copied.
+        conn.query_row(&format!("PRAGMA wal_checkpoint({mode})"), [], |r| Ok((r.get(1)?, r.get(2)?)))
+    }
+}
+
+/// Runs `f` on the blocking pool.
+async fn blocking<T: Send + 'static>(f: impl FnOnce() -> rusqlite::Result<T> + Send + 'static) -> io::Result<T> {
+    tokio::task::spawn_blocking(f).await.map_err(io::Error::other)?.map_err(io::Error::other)
 }
 
 /// Syncs the WAL by path, opened afresh each time: SQLite deletes the WAL when its last connection
@@ -282,7 +304,8 @@ mod tests {
         let conn = crate::sqlite::open(path, true, Synchronous::GroupCommit, false).unwrap();
         conn.execute_batch("CREATE TABLE t (b BLOB)").unwrap();
         let writer: Writer = Arc::new(tokio::sync::Mutex::new(conn));
-        let sync = WalSync::new(&db, Some(writer.clone()));
+        // Long enough for this test to see the checkpoint take the writer and end the read.
+        let sync = WalSync::waiting_for_readers(&db, Some(writer.clone()), std::time::Duration::from_secs(10));
         for _ in 0..(CHECKPOINT_AFTER_BYTES / 65536 + 2) {
             writer.lock().await.execute("INSERT INTO t (b) VALUES (zeroblob(65536))", []).unwrap();
         }
@@ -293,7 +316,8 @@ mod tests {
         writer.lock().await.execute("INSERT INTO t (b) VALUES (zeroblob(65536))", []).unwrap();
         let ticket = sync.committed();
         sync.wait_durable(ticket).await.unwrap();
-        // The checkpoint takes the writer; the reader then finishes while the checkpoint waits for it.
+        // The passive checkpoint stops at the reader's snapshot, the `RESTART` one takes the writer and
+        // waits for the reader, which then finishes.
         for _ in 0..500 {
             if writer.try_lock().is_err() || sync.checkpoints() > 0 {
                 break;
