@@ -162,7 +162,7 @@ impl FsUploadWriter {
     pub(crate) fn new(file: fs::File, offset: u64, sync_dir: Option<PathBuf>, tuning: Tuning, budget: Budget) -> Self {
         // The budget bounds what is queued; the channel only needs room for it.
         let (sender, receiver) = tokio::sync::mpsc::channel(64);
-        let state = WriteState { file, sink: Sink::Cursor, written: offset };
+        let state = WriteState { file, sink: Sink::Cursor, written: offset, buffered_only: false };
         let task = tokio::spawn(write_all_sent(state, tuning, budget.clone(), receiver));
         Self { batch: Vec::new(), batch_len: 0, tuning, budget, sender, task, len: offset, sync_dir }
     }
@@ -230,6 +230,8 @@ struct WriteState {
     file: fs::File,
     sink: Sink,
     written: u64,
+    /// The filesystem refused direct I/O (tmpfs, some FUSE and network filesystems): not asked again.
+    buffered_only: bool,
 }
 
 impl WriteState {
@@ -238,10 +240,12 @@ impl WriteState {
     fn write(mut self, batch: Vec<Bytes>, tuning: Tuning, budget: &Budget) -> io::Result<Self> {
         let len = batch.iter().map(|chunk| chunk.len() as u64).sum::<u64>();
         if matches!(self.sink, Sink::Cursor)
+            && !self.buffered_only
             && self.written + len >= tuning.direct_after
             && let Some(buffer) = budget.direct(tuning.direct_write)
         {
             self.sink = open_aligned(&self.file, self.written, buffer)?;
+            self.buffered_only = matches!(self.sink, Sink::Cursor);
         }
         self.sink = write_batch(&self.file, self.sink, batch)?;
         self.written += len;
