@@ -230,7 +230,8 @@ struct WriteState {
     file: fs::File,
     sink: Sink,
     written: u64,
-    /// The filesystem refused direct I/O (tmpfs, some FUSE and network filesystems): not asked again.
+    /// The filesystem refused direct I/O (older tmpfs, some FUSE and network filesystems): not asked
+    /// again.
     buffered_only: bool,
 }
 
