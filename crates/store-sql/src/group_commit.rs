@@ -18,11 +18,11 @@
 //! neither. A `RESTART` checkpoint follows while the checkpoint holds the write connection (writers
 //! queue, their tasks parked): it copies the few frames added meanwhile, syncs the database file and
 //! waits up to [`CHECKPOINT_WAIT`] for readers of older snapshots, so that the next commit writes the
-//! WAL from its start again. A passive
-//! checkpoint alone never catches up with a steady stream of commits, and SQLite starts a WAL over
-//! only once every frame was copied: measured under a steady push load, the WAL grew by 200 KiB per
-//! push (277 MB after 1 600 pushes), every commit extending the file — a new page-cache page and a
-//! block allocation per frame — instead of rewriting pages already there.
+//! WAL from its start again. A passive checkpoint alone never catches up with a steady stream of
+//! commits, and SQLite starts a WAL over only once every frame was copied: measured under a steady
+//! push load, the WAL grew by 200 KiB per push (277 MB after 1 600 pushes), every commit extending the
+//! file — a new page-cache page and a block allocation per frame — instead of rewriting pages already
+//! there.
 
 use std::io;
 use std::path::{Path, PathBuf};
@@ -43,7 +43,7 @@ const CHECKPOINT_INTERVAL: std::time::Duration = std::time::Duration::from_secs(
 /// long read (a storage report, a backup) then costs writers this much once per checkpoint.
 const CHECKPOINT_WAIT: std::time::Duration = std::time::Duration::from_millis(10);
 
-/// The connection SQLite writes through, which a checkpoint holds while it runs.
+/// The connection SQLite writes through, which a checkpoint holds for its `RESTART` step.
 pub type Writer = Arc<tokio::sync::Mutex<rusqlite::Connection>>;
 
 /// Tracks commits and the WAL syncs that made them durable.
