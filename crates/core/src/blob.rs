@@ -43,7 +43,8 @@ pub trait BlobStore: Send + Sync + 'static {
     /// upload another node is still writing must not look idle.
     async fn staged_uploads(&self, idle_for: std::time::Duration) -> Result<Vec<String>>;
 
-    /// Stores small content (manifests) durably under its digest in one call.
+    /// Stores small content (package metadata, generic manifests) durably under its digest in one call.
+    /// OCI manifests are kept with their records instead (`UnitOfWork::keep_body`).
     async fn put_small(&self, digest: &Digest, content: Bytes) -> Result<()>;
 
     /// Stores several small contents durably, each as [`Self::put_small`] would; a store may make

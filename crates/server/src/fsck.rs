@@ -43,9 +43,11 @@ fn fail(what: impl std::fmt::Display) -> StartupError {
 /// Checks the registry `settings` describe; it may be serving meanwhile. With `repair`, damaged copies
 /// are removed from the blob store.
 pub async fn check(settings: &Settings, repair: bool) -> Result<Report, StartupError> {
-    let meta = SqlMetaStore::connect(&settings.database).await.map_err(fail)?;
+    let meta = std::sync::Arc::new(SqlMetaStore::connect(&settings.database).await.map_err(fail)?);
     let (blobs, _) = crate::app::open_blob_store(settings).await?;
-    let report = check_stores(&meta, blobs.as_ref(), repair).await;
+    // Manifests' bodies are kept with their records: checked there, like the registry reads them.
+    let blobs = arca_core::registry::bodies::WithBodies::wrap(blobs, meta.clone());
+    let report = check_stores(meta.as_ref(), blobs.as_ref(), repair).await;
     meta.close().await;
     report
 }

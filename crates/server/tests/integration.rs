@@ -36,6 +36,8 @@ mod generic;
 mod hostile;
 #[path = "integration/language_lifecycle.rs"]
 mod language_lifecycle;
+#[path = "integration/manifest_bodies.rs"]
+mod manifest_bodies;
 #[path = "integration/maven.rs"]
 mod maven;
 #[path = "integration/maven_clients.rs"]

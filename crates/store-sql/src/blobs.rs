@@ -31,6 +31,15 @@ impl BlobIndex for SqlMetaStore {
         row.map(|row| col(&row, 0).map(to_u64)).transpose()
     }
 
+    async fn blob_body(&self, digest: &Digest) -> Result<Option<bytes::Bytes>> {
+        let row = query("SELECT body FROM blob_bodies WHERE digest = $1")
+            .bind(digest.as_str())
+            .fetch_optional(&mut self.db.read().await?)
+            .await
+            .map_err(db_err("reading a blob's body"))?;
+        row.map(|row| col::<Vec<u8>>(&row, 0).map(bytes::Bytes::from)).transpose()
+    }
+
     async fn touch_blob(&self, digest: &Digest, now: Millis, fresh_since: Millis) -> Result<Option<u64>> {
         let row = query("SELECT size, touched_at FROM blobs WHERE digest = $1 AND collecting_at IS NULL")
             .bind(digest.as_str())
@@ -215,4 +224,15 @@ async fn touch(tx: &mut Tx, digest: &Digest, now: Millis) -> Result<bool> {
         .await
         .map_err(db_err("touching a blob"))?;
     Ok(touched == 1)
+}
+
+/// Keeps `body` with the record of `digest` (recorded in `tx` or before it).
+pub(crate) async fn keep_body_in(tx: &mut Tx, digest: &Digest, body: &[u8]) -> Result<()> {
+    query("INSERT INTO blob_bodies (digest, body) VALUES ($1, $2) ON CONFLICT (digest) DO NOTHING")
+        .bind(digest.as_str())
+        .bind(body)
+        .execute(&mut *tx)
+        .await
+        .map_err(db_err("keeping a blob's body"))
+        .map(drop)
 }

@@ -119,6 +119,12 @@ const MIGRATIONS: &[Migration] = &[
         sqlite: include_str!("../migrations/sqlite/0017_audit_pending.sql"),
         postgres: include_str!("../migrations/postgres/0017_audit_pending.sql"),
     },
+    Migration {
+        version: 18,
+        name: "blob_bodies",
+        sqlite: include_str!("../migrations/sqlite/0018_blob_bodies.sql"),
+        postgres: include_str!("../migrations/postgres/0018_blob_bodies.sql"),
+    },
 ];
 
 /// Any 64-bit number, the same in every arca: the advisory lock that serializes migrations.

@@ -65,6 +65,10 @@ impl UnitOfWork for SqlUnitOfWork {
         Ok(recorded)
     }
 
+    async fn keep_body(&mut self, digest: &Digest, body: &[u8]) -> Result<()> {
+        blobs::keep_body_in(&mut self.tx, digest, body).await
+    }
+
     async fn close_upload(&mut self, id: &str, now: Millis) -> Result<()> {
         uploads::close_upload_in(&mut self.tx, id, now).await
     }

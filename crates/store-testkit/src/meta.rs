@@ -122,6 +122,7 @@ macro_rules! meta_checks {
             a_unit_of_work_closes_an_upload_with_its_blob,
             only_unreferenced_blobs_untouched_since_the_cutoff_are_collectable,
             taken_blobs_refuse_pushes_until_forgotten,
+            bodies_are_kept_with_their_records_and_forgotten_with_them,
             taking_checks_again_and_skips_what_changed,
             taking_is_audited_once_per_transaction,
             a_push_relying_on_a_stored_blob_touches_it_unless_fresh,

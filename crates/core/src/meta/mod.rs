@@ -248,6 +248,9 @@ pub trait BlobIndex: Send + Sync + 'static {
     async fn record_blob(&self, digest: &Digest, size: u64, link: Option<&OciName>, now: Millis) -> Result<Recorded>;
     /// Size of a blob known anywhere.
     async fn blob_size(&self, digest: &Digest) -> Result<Option<u64>>;
+    /// The bytes of a blob kept with its record ([`UnitOfWork::keep_body`]) instead of in the blob
+    /// store; `None` if it has none there.
+    async fn blob_body(&self, digest: &Digest) -> Result<Option<bytes::Bytes>>;
     /// For a push about to rely on the stored copy of a blob (instead of writing it): its size, after
     /// marking it touched at `now` (so GC leaves it alone for its grace period) unless it was touched
     /// since `fresh_since` (a read then). `None` if it is not recorded or is being collected.
@@ -493,6 +496,9 @@ pub trait UnitOfWork: Send {
     /// Records a manifest and points `tag` at it (see [`ManifestStore::put_manifest`]); what recording
     /// its own blob found.
     async fn put_manifest(&mut self, manifest: &NewManifest, tag: Option<&TagWrite>) -> Result<Recorded>;
+    /// Keeps the bytes of a blob recorded in this unit of work with its record, instead of in the blob
+    /// store (small content: manifests). They are committed with it and deleted with it. Idempotent.
+    async fn keep_body(&mut self, digest: &Digest, body: &[u8]) -> Result<()>;
     /// Closes an upload (see [`UploadStore::close_upload`]) with the blob it produced.
     async fn close_upload(&mut self, id: &str, now: Millis) -> Result<()>;
     /// Points one more tag at a manifest recorded in this package.

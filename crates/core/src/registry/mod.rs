@@ -7,6 +7,7 @@
 mod attachments;
 mod blob_reader;
 mod blobs;
+pub mod bodies;
 pub mod cargo;
 pub mod cargo_owners;
 mod content_cache;
@@ -222,6 +223,7 @@ impl Registry {
         let upload_locks = locks::KeyedLocks::default();
         let clock = crate::clock::system();
         let ports = Ports::of(&meta);
+        let blobs = bodies::WithBodies::wrap(blobs, ports.blob_index.clone());
         let repository_cache = repositories::RepositoryCache::default();
         Self {
             blobs,

@@ -49,11 +49,12 @@ async fn search(c: &Client, cred: &Cred, query: &str) -> Vec<String> {
 
 async fn push_image(c: &Client, name: &str, tags: &[&str], layer: &[u8]) {
     let manifest = c.push_image_parts(name, layer).await;
+    // Each tag in a millisecond of its own: "newest first" needs distinct times.
     for tag in tags {
         let r = c.put_manifest(name, tag, &manifest).await;
         assert_eq!(r.status(), StatusCode::CREATED, "push {name}:{tag}");
+        tokio::time::sleep(Duration::from_millis(3)).await;
     }
-    tokio::time::sleep(Duration::from_millis(3)).await;
 }
 
 #[tokio::test]

@@ -73,6 +73,36 @@ pub(super) async fn taken_blobs_refuse_pushes_until_forgotten(store: &dyn MetaSt
     );
 }
 
+pub(super) async fn bodies_are_kept_with_their_records_and_forgotten_with_them(store: &dyn MetaStore) {
+    create_repositories(store, &["dev"]).await;
+    let app = oci_name("dev/app");
+    let image = manifest("dev/app", "image");
+    for (d, _) in &image.references {
+        store.record_blob(d, 5, Some(&app), T0).await.expect("record a layer");
+    }
+    let body = br#"{"schemaVersion":2}"#;
+    let mut work = store.begin().await.expect("begin");
+    work.put_manifest(&image, None).await.expect("put_manifest");
+    work.keep_body(&image.record.digest, body).await.expect("keep_body");
+    work.keep_body(&image.record.digest, body).await.expect("keeping it again changes nothing");
+    drop(work);
+    let kept = &image.record.digest;
+    assert_eq!(store.blob_body(kept).await.expect("blob_body"), None, "rolled back with its unit of work");
+
+    let mut work = store.begin().await.expect("begin");
+    work.put_manifest(&image, None).await.expect("put_manifest");
+    work.keep_body(kept, body).await.expect("keep_body");
+    work.commit().await.expect("commit");
+    let read = store.blob_body(kept).await.expect("blob_body");
+    assert_eq!(read.as_deref(), Some(&body[..]), "committed with the manifest, byte for byte");
+    assert_eq!(store.blob_body(&digest("never kept")).await.expect("blob_body"), None);
+
+    store.delete_manifest(&app, kept, &audit("delete")).await.expect("delete_manifest");
+    assert_eq!(take(store, std::slice::from_ref(kept), T0 + 5).await.len(), 1, "the unused manifest is taken");
+    store.forget_blobs(std::slice::from_ref(kept)).await.expect("forget_blobs");
+    assert_eq!(store.blob_body(kept).await.expect("blob_body"), None, "the body goes with its record");
+}
+
 pub(super) async fn taking_checks_again_and_skips_what_changed(store: &dyn MetaStore) {
     create_repositories(store, &["dev"]).await;
     let app = oci_name("dev/app");
