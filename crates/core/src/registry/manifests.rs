@@ -68,6 +68,11 @@ impl Registry {
         reference: &Reference,
         record: &ManifestRecord,
     ) -> Result<ByteStream> {
+        // Kept with its record (every manifest pushed since bodies were): no trip to the blob store.
+        if let Some(body) = self.ports.blob_index.blob_body(&record.digest).await? {
+            self.note_pull(name, &record.digest).await;
+            return Ok(Box::pin(futures_util::stream::once(async move { Ok(body) })));
+        }
         let content = self.blobs.get(&record.digest, None).await?.ok_or_else(|| {
             tracing::error!(digest = %record.digest, "manifest is recorded but missing from the blob store");
             unknown_manifest(name, reference)

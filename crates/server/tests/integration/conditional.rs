@@ -170,7 +170,14 @@ async fn a_304_opens_no_stored_bytes_and_is_not_counted_as_a_pull() {
     let seams = Seams { blobs: Some(store.clone()), ..Default::default() };
     let server = TestServer::start_seamed(dir.path(), |_| {}, seams).await;
     let c = Client::new(&server);
-    let (manifest, layer) = push_image(&c, b"layer bytes").await;
+    // A manifest too large to be kept with its record, so that its bytes are in the failing store.
+    let mut image: serde_json::Value =
+        serde_json::from_str(&c.push_image_parts("dev/app", b"layer bytes").await).unwrap();
+    image["annotations"] =
+        serde_json::json!({ "padding": "x".repeat(arca_core::registry::bodies::KEPT_WITH_RECORD_UP_TO) });
+    let body = serde_json::to_string(&image).unwrap();
+    assert_eq!(c.put_manifest("dev/app", "1.0", &body).await.status(), StatusCode::CREATED);
+    let (manifest, layer) = (sha256(body.as_bytes()), sha256(b"layer bytes"));
     store.set_faults(Faults { fail_reads: true, ..Faults::default() });
     let blob = format!("/v2/dev/app/blobs/{layer}");
     for (path, digest) in [("/v2/dev/app/manifests/1.0", &manifest), (&blob, &layer)] {
