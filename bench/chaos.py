@@ -769,11 +769,17 @@ class Verifier:
         jobs += [(check_tags, n) for n in names]
         self.parallel(jobs, safe)
 
-        # the metadata agrees with the files: every blob row has its file, with its size
+        # the metadata agrees with the files: every blob row has its file, with its size, or its body
+        # kept with it (manifests), of its size
         try:
-            rows = self.meta.query("SELECT digest, size FROM blobs")
+            rows = self.meta.query("SELECT b.digest, b.size, length(k.body) FROM blobs b "
+                                   "LEFT JOIN blob_bodies k ON k.digest = b.digest")
             missing = 0
-            for d, size in rows:
+            for d, size, kept in rows:
+                if kept not in (None, "", "None"):  # NULL reads as "None" (sqlite) or "" (psql)
+                    if int(kept) != int(size):
+                        v["corrupt"].append(f"blob body {d}: {kept} B, row says {size}")
+                    continue
                 alg, hexd = d.split(":", 1)
                 p = os.path.join(self.data, "blobs", alg, hexd[:2], hexd)
                 try:
