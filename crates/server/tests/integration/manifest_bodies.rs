@@ -20,14 +20,20 @@ async fn manifest_of(c: &Client, name: &str, reference: &str) -> (u16, String, O
     (r.status().as_u16(), r.text().await.unwrap(), digest)
 }
 
-#[tokio::test]
-async fn a_manifest_is_kept_with_its_record_and_read_back_everywhere() {
-    let dir = tempfile::tempdir().unwrap();
-    let server = TestServer::start_in(dir.path(), |_| {}).await;
+/// A server on `dir` with dev/app:1.0 pushed: the server, a client, the manifest and its digest.
+async fn pushed(dir: &Path) -> (TestServer, Client, String, String) {
+    let server = TestServer::start_in(dir, |_| {}).await;
     let c = Client::new(&server);
     let manifest = c.push_image_parts("dev/app", b"a layer").await;
     let digest = sha256(manifest.as_bytes());
     assert_eq!(c.put_manifest("dev/app", "1.0", &manifest).await.status(), 201);
+    (server, c, manifest, digest)
+}
+
+#[tokio::test]
+async fn a_manifest_is_kept_with_its_record_and_read_back_everywhere() {
+    let dir = tempfile::tempdir().unwrap();
+    let (server, c, manifest, digest) = pushed(dir.path()).await;
     assert!(!blob_file(dir.path(), &digest).exists(), "no file for the manifest");
     assert_eq!(manifest_of(&c, "dev/app", "1.0").await, (200, manifest.clone(), Some(digest.clone())));
     assert_eq!(manifest_of(&c, "dev/app", &digest).await, (200, manifest.clone(), Some(digest.clone())));
@@ -64,11 +70,7 @@ async fn a_manifest_is_kept_with_its_record_and_read_back_everywhere() {
 #[tokio::test]
 async fn a_collected_manifest_takes_its_body_and_a_later_push_keeps_it_again() {
     let dir = tempfile::tempdir().unwrap();
-    let server = TestServer::start_in(dir.path(), |_| {}).await;
-    let c = Client::new(&server);
-    let manifest = c.push_image_parts("dev/app", b"a layer").await;
-    let digest = sha256(manifest.as_bytes());
-    assert_eq!(c.put_manifest("dev/app", "1.0", &manifest).await.status(), 201);
+    let (server, c, manifest, digest) = pushed(dir.path()).await;
     let r = c.http.delete(c.url(&format!("/v2/dev/app/manifests/{digest}"))).send().await.unwrap();
     assert_eq!(r.status(), 202);
     let r = c.http.post(c.url("/api/v1/gc")).json(&json!({ "grace": "0s" })).send().await.unwrap();
