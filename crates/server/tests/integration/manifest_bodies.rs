@@ -70,7 +70,7 @@ async fn a_manifest_is_kept_with_its_record_and_read_back_everywhere() {
 #[tokio::test]
 async fn a_collected_manifest_takes_its_body_and_a_later_push_keeps_it_again() {
     let dir = tempfile::tempdir().unwrap();
-    let (server, c, manifest, digest) = pushed(dir.path()).await;
+    let (server, c, _, digest) = pushed(dir.path()).await;
     let r = c.http.delete(c.url(&format!("/v2/dev/app/manifests/{digest}"))).send().await.unwrap();
     assert_eq!(r.status(), 202);
     let r = c.http.post(c.url("/api/v1/gc")).json(&json!({ "grace": "0s" })).send().await.unwrap();
