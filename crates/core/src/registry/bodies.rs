@@ -1,5 +1,6 @@
 //! Blobs whose bytes are kept with their record instead of in the blob store
-//! ([`UnitOfWork::keep_body`](crate::meta::UnitOfWork::keep_body): manifests), read like any other.
+//! ([`UnitOfWork::keep_body`](crate::meta::UnitOfWork::keep_body): manifests, OCI and generic versions),
+//! read like any other.
 //!
 //! A manifest push then writes its bytes in the transaction that records it: no file, no file or
 //! directory sync, no object on S3. [`WithBodies`] is the blob store every use case reads through: what
@@ -112,5 +113,35 @@ impl BlobStore for WithBodies {
     async fn download_url(&self, digest: &Digest, headers: &DownloadHeaders) -> Result<Option<String>> {
         let Some(url) = self.store.download_url(digest, headers).await? else { return Ok(None) };
         Ok(if self.index.blob_body(digest).await?.is_some() { None } else { Some(url) })
+    }
+}
+
+impl super::Registry {
+    /// Where a manifest's bytes go, before the unit of work that records it: `true` if they are to be
+    /// kept with its record ([`Self::keep_or_check_body`] in that unit of work); larger ones are put in
+    /// the blob store now.
+    pub(super) async fn put_body_unless_kept(&self, digest: &Digest, body: &Bytes) -> Result<bool> {
+        if body.len() <= KEPT_WITH_RECORD_UP_TO {
+            return Ok(true);
+        }
+        self.blobs.put_small(digest, body.clone()).await?;
+        Ok(false)
+    }
+
+    /// Once `work` has recorded the manifest: keeps its bytes with the record (`kept`), or checks that
+    /// the copy put in the blob store beforehand is still there (a GC sweep may have taken it).
+    pub(super) async fn keep_or_check_body(
+        &self,
+        work: &mut dyn crate::meta::UnitOfWork,
+        kept: bool,
+        recorded: crate::meta::Recorded,
+        digest: &Digest,
+        body: &[u8],
+    ) -> Result<()> {
+        if kept {
+            work.keep_body(digest, body).await
+        } else {
+            self.check_recorded(recorded, digest, body.len() as u64).await
+        }
     }
 }

@@ -220,7 +220,8 @@ impl Registry {
         let body = manifest_json(&config, &files, &rfc3339(now));
         let digest = digest_of(DigestAlgorithm::Sha256, &body);
         let parsed = crate::manifest::parse(&body, Some(OCI_MANIFEST))?;
-        self.blobs.put_small(&digest, bytes::Bytes::from(body.clone())).await?;
+        let body = bytes::Bytes::from(body);
+        let kept = self.put_body_unless_kept(&digest, &body).await?;
         let new = NewManifest {
             name: name.clone(),
             record: ManifestRecord {
@@ -247,7 +248,7 @@ impl Registry {
         }
         self.record_in(work.as_mut(), &config, EMPTY_CONFIG.len() as u64, Some(name), now).await?;
         match work.put_manifest(&new, Some(&tag)).await {
-            Ok(recorded) => self.check_recorded(recorded, &digest, new.record.size).await?,
+            Ok(recorded) => self.keep_or_check_body(work.as_mut(), kept, recorded, &digest, &body).await?,
             // Another request published the version first: compare with what it published.
             Err(e) if e.kind == ErrorKind::TagImmutable => {
                 drop(work);

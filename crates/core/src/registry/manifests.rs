@@ -114,10 +114,7 @@ impl Registry {
 
         // A manifest's bytes are kept with its record, in the transaction below (no file to write and
         // sync); only an unusually large one goes to the blob store first.
-        let kept_with_record = put.body.len() <= super::bodies::KEPT_WITH_RECORD_UP_TO;
-        if !kept_with_record {
-            self.blobs.put_small(&digest, put.body.clone()).await?;
-        }
+        let kept = self.put_body_unless_kept(&digest, &put.body).await?;
         let new = new_manifest(name, &digest, put.body.len() as u64, &parsed, self.now());
         let audit = |tag: Option<&TagWrite>| {
             let target = match tag {
@@ -132,11 +129,7 @@ impl Registry {
             return Err(missing_reference(name, &digest, kind));
         }
         let recorded = work.put_manifest(&new, tags.first()).await?;
-        if kept_with_record {
-            work.keep_body(&digest, &put.body).await?;
-        } else {
-            self.check_recorded(recorded, &digest, new.record.size).await?;
-        }
+        self.keep_or_check_body(work.as_mut(), kept, recorded, &digest, &put.body).await?;
         work.audit(&audit(tags.first())).await?;
         for tag in tags.iter().skip(1) {
             work.tag_manifest(name, tag, &digest, new.record.created_at).await?;

@@ -98,3 +98,19 @@ async fn a_manifest_too_large_to_keep_with_its_record_is_a_file() {
     assert_eq!(manifest_of(&c, "dev/app", "large").await, (200, large, Some(digest)));
     server.stop().await;
 }
+
+#[tokio::test]
+async fn a_generic_version_keeps_its_manifest_with_its_record_and_its_file_as_a_blob() {
+    let dir = tempfile::tempdir().unwrap();
+    let server = TestServer::start_in(dir.path(), |_| {}).await;
+    let c = Client::new(&server);
+    let path = "/generic/rel/tool/1.0/tool.bin";
+    let r = c.http.put(c.url(path)).header("x-arca-property", "build.id=1").body("payload").send().await.unwrap();
+    assert_eq!(r.status(), 201);
+    let (status, _, digest) = manifest_of(&c, "rel/tool", "1.0").await;
+    assert_eq!(status, 200);
+    assert!(!blob_file(dir.path(), &digest.unwrap()).exists(), "no file for the version's manifest");
+    assert!(blob_file(dir.path(), &sha256(b"payload")).exists(), "the published file is a blob");
+    assert_eq!(c.get(path).await.text().await.unwrap(), "payload");
+    server.stop().await;
+}
