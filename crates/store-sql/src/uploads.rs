@@ -4,7 +4,7 @@ use crate::SqlMetaStore;
 use crate::db::{Tx, col, corrupt, db_err, limit, to_i64, to_u64};
 use crate::sql::{Row, query};
 use arca_core::Result;
-use arca_core::meta::{Millis, UploadSession, UploadStore};
+use arca_core::meta::{FoundUpload, Millis, UploadSession, UploadStore};
 use arca_types::{OciName, PackageName, RepoName};
 use async_trait::async_trait;
 
@@ -76,6 +76,22 @@ impl UploadStore for SqlMetaStore {
             .await
             .map_err(db_err("reading closed uploads"))?;
         Ok(row.is_some())
+    }
+
+    async fn find_upload(&self, id: &str) -> Result<FoundUpload> {
+        let row = query(
+            "SELECT u.id, u.repository, u.package, u.\"offset\", u.hash_state, u.created_at, u.updated_at, \
+             (SELECT COUNT(*) FROM closed_uploads c WHERE c.id = $1) \
+             FROM (SELECT 1 AS one) AS x LEFT JOIN uploads u ON u.id = $1",
+        )
+        .bind(id)
+        .fetch_one(&mut self.db.read().await?)
+        .await
+        .map_err(db_err("reading an upload"))?;
+        if col::<Option<String>>(&row, 0)?.is_some() {
+            return session_from_row(&row).map(FoundUpload::Open);
+        }
+        Ok(if col::<i64>(&row, 7)? > 0 { FoundUpload::Closed } else { FoundUpload::Unknown })
     }
 
     async fn forget_closed_uploads(&self, before: Millis) -> Result<u64> {

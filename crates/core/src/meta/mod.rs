@@ -139,6 +139,17 @@ impl TagWrite {
     }
 }
 
+/// What is recorded of an upload id ([`UploadStore::find_upload`]).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum FoundUpload {
+    /// It has a session row: a chunk left data behind.
+    Open(UploadSession),
+    /// It was closed (completed or cancelled) and not yet forgotten.
+    Closed,
+    /// Neither: a minted id no chunk has used yet, or one that never existed.
+    Unknown,
+}
+
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct UploadSession {
     pub id: String,
@@ -410,6 +421,14 @@ pub trait UploadStore: Send + Sync + 'static {
     async fn close_upload(&self, id: &str, now: Millis) -> Result<()>;
     /// Whether the id was closed (and not yet forgotten).
     async fn is_closed(&self, id: &str) -> Result<bool>;
+    /// [`UploadStore::get_upload`] and [`UploadStore::is_closed`] at once (one read where the store
+    /// can: every blob PUT asks both).
+    async fn find_upload(&self, id: &str) -> Result<FoundUpload> {
+        if let Some(session) = self.get_upload(id).await? {
+            return Ok(FoundUpload::Open(session));
+        }
+        Ok(if self.is_closed(id).await? { FoundUpload::Closed } else { FoundUpload::Unknown })
+    }
     /// Forgets ids closed before `before` (by then expired anyway); how many.
     async fn forget_closed_uploads(&self, before: Millis) -> Result<u64>;
     /// Ids of uploads not touched since `before`.

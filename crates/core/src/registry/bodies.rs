@@ -21,6 +21,11 @@ use std::time::Duration;
 /// Every manifest a client builds is far smaller (an index of 50 platforms is about 20 KiB).
 pub const KEPT_WITH_RECORD_UP_TO: usize = 64 * 1024;
 
+/// Whether a manifest of `len` bytes is kept with its record ([`KEPT_WITH_RECORD_UP_TO`]).
+pub(super) fn kept_with_record(len: usize) -> bool {
+    len <= KEPT_WITH_RECORD_UP_TO
+}
+
 /// A blob store that falls back to the bodies kept with blob records.
 pub struct WithBodies {
     store: Arc<dyn BlobStore>,
@@ -121,7 +126,7 @@ impl super::Registry {
     /// kept with its record ([`Self::keep_or_check_body`] in that unit of work); larger ones are put in
     /// the blob store now.
     pub(super) async fn put_body_unless_kept(&self, digest: &Digest, body: &Bytes) -> Result<bool> {
-        if body.len() <= KEPT_WITH_RECORD_UP_TO {
+        if kept_with_record(body.len()) {
             return Ok(true);
         }
         self.blobs.put_small(digest, body.clone()).await?;

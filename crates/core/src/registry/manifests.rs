@@ -108,7 +108,13 @@ impl Registry {
             }
         };
         let parsed = manifest::parse(&put.body, put.content_type)?;
-        self.check_references(name, &parsed).await?;
+        // The transaction that records the manifest checks its references. They are checked before it
+        // too when something would be stored first: a large manifest's file, or the repository a first
+        // write auto-creates.
+        let known_repository = self.cached_repository(&name.repository).await?.is_some();
+        if !super::bodies::kept_with_record(put.body.len()) || !known_repository {
+            self.check_references(name, &parsed).await?;
+        }
         let repo = self.oci_repository(name, put.actor).await?;
         let tags = tag_writes(&repo, put.reference, put.extra_tags);
 
@@ -142,8 +148,8 @@ impl Registry {
     }
 
     /// Every blob and child manifest a manifest needs must already be in the package. An early refusal,
-    /// before the manifest's bytes are stored; the check that counts runs again in the transaction
-    /// that records it (`UnitOfWork::missing_reference`).
+    /// before anything is stored; the check that counts runs in the transaction that records it
+    /// (`UnitOfWork::missing_reference`).
     async fn check_references(&self, name: &OciName, parsed: &ParsedManifest) -> Result<()> {
         for (digest, kind) in &parsed.required {
             let present = match kind {

@@ -4,7 +4,7 @@ use super::{BlobInfo, Registry, upload_id};
 use crate::audit::Actor;
 use crate::blob::{ByteStream, UploadWriter};
 use crate::hasher::MultiHasher;
-use crate::meta::UploadSession;
+use crate::meta::{FoundUpload, UploadSession};
 use crate::{Error, ErrorKind, Result};
 use arca_types::{Digest, DigestAlgorithm, OciName};
 use futures_util::StreamExt;
@@ -256,7 +256,8 @@ impl Registry {
     /// The upload's state and whether it has a row yet (it gets one when a chunk leaves data behind).
     async fn session(&self, name: &OciName, id: &str) -> Result<(UploadSession, bool)> {
         let now = self.now();
-        if let Some(session) = self.ports.uploads.get_upload(id).await? {
+        let found = self.ports.uploads.find_upload(id).await?;
+        if let FoundUpload::Open(session) = found {
             if &session.name != name || now - session.updated_at > self.config.upload_ttl_ms {
                 return Err(unknown_upload(id));
             }
@@ -266,7 +267,7 @@ impl Registry {
             .filter(|m| now - m.created_at <= self.config.upload_ttl_ms)
             .ok_or_else(|| unknown_upload(id))?;
         // Closed on any node (completed or cancelled): refused everywhere.
-        if self.ports.uploads.is_closed(id).await? {
+        if found == FoundUpload::Closed {
             return Err(unknown_upload(id));
         }
         let fresh = UploadSession {

@@ -114,3 +114,25 @@ async fn a_generic_version_keeps_its_manifest_with_its_record_and_its_file_as_a_
     assert_eq!(c.get(path).await.text().await.unwrap(), "payload");
     server.stop().await;
 }
+
+#[tokio::test]
+async fn a_manifest_missing_a_blob_is_refused_in_its_transaction_and_leaves_nothing() {
+    let dir = tempfile::tempdir().unwrap();
+    let (server, c, manifest, _) = pushed(dir.path()).await;
+    // The repository exists: only the transaction checks the references now.
+    let missing = sha256(b"never pushed");
+    let mut dangling: Value = serde_json::from_str(&manifest).unwrap();
+    dangling["layers"][0]["digest"] = json!(missing);
+    let dangling = serde_json::to_string(&dangling).unwrap();
+    let r = c.put_manifest("dev/app", "2.0", &dangling).await;
+    assert_eq!(crate::support::oci_error(r).await, (400, "MANIFEST_BLOB_UNKNOWN".into()));
+    assert_eq!(manifest_of(&c, "dev/app", "2.0").await.0, 404);
+    assert_eq!(manifest_of(&c, "dev/app", &sha256(dangling.as_bytes())).await.0, 404, "nothing recorded");
+    // A repository that does not exist yet is not created by a refused manifest.
+    let r = c.put_manifest("new/app", "1.0", &dangling).await;
+    assert_eq!(crate::support::oci_error(r).await, (400, "MANIFEST_BLOB_UNKNOWN".into()));
+    let repositories: Value = c.get("/api/v1/repositories").await.json().await.unwrap();
+    assert!(repositories.to_string().contains("\"dev\""), "{repositories}");
+    assert!(!repositories.to_string().contains("\"new\""), "{repositories}");
+    server.stop().await;
+}

@@ -1,6 +1,7 @@
 //! Upload sessions: persisted, advanced by compare-and-set, found stale, counted.
 
 use super::*;
+use arca_core::meta::FoundUpload;
 
 pub(super) async fn upload_round_trips(store: &dyn MetaStore) {
     let mut session = upload("5f0c6f0e-upload", "dev/team/app", T0);
@@ -95,9 +96,12 @@ pub(super) async fn closed_uploads_are_remembered_until_forgotten(store: &dyn Me
     let session = upload("open-one", "dev/app", T0);
     store.create_upload(&session).await.expect("create_upload");
     assert!(!store.is_closed("open-one").await.expect("is_closed"));
+    assert_eq!(store.find_upload("open-one").await.expect("find_upload"), FoundUpload::Open(session.clone()));
+    assert_eq!(store.find_upload("never-seen").await.expect("find_upload"), FoundUpload::Unknown);
     store.close_upload("open-one", T0 + 10).await.expect("close_upload");
     assert_eq!(store.get_upload("open-one").await.expect("get_upload"), None, "the session goes");
     assert!(store.is_closed("open-one").await.expect("is_closed"));
+    assert_eq!(store.find_upload("open-one").await.expect("find_upload"), FoundUpload::Closed);
     // An id that never had a session (a monolithic upload) is remembered too, and closing twice is fine.
     store.close_upload("minted-only", T0 + 20).await.expect("close_upload");
     store.close_upload("minted-only", T0 + 30).await.expect("closing again");
