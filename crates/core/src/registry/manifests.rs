@@ -37,6 +37,13 @@ pub struct ManifestRead {
     pub body: Option<ByteStream>,
 }
 
+/// How an attempt at a manifest PUT ended.
+enum Attempt {
+    Stored(StoredManifest),
+    /// The tag it was pushed by points at a manifest hashed with this algorithm: hash it so, again.
+    HashAs(DigestAlgorithm),
+}
+
 /// One entry of a referrers listing.
 pub type Referrer = ManifestRecord;
 
@@ -82,31 +89,42 @@ impl Registry {
     }
 
     pub async fn put_manifest(&self, put: PutManifest<'_>) -> Result<StoredManifest> {
-        let name = put.name;
         if put.body.len() > self.config.max_manifest_bytes {
             return Err(Error::new(
                 ErrorKind::TooLarge,
                 format!("manifest is {} bytes; the limit is {}", put.body.len(), self.config.max_manifest_bytes),
             ));
         }
-        let digest = match put.reference {
-            Reference::Digest(expected) => {
-                let actual = digest_of(expected.algorithm(), &put.body);
-                if &actual != expected {
-                    return Err(Error::new(
-                        ErrorKind::DigestInvalid,
-                        format!("manifest digest is {actual}, not {expected}"),
-                    ));
-                }
-                actual
-            }
-            // Same bytes, same digest: re-pushing by tag what was pushed by a sha512 digest is idempotent.
+        // A push by tag is hashed as the manifest its tag points at was (same bytes, same digest:
+        // re-pushing by tag what was pushed by a sha512 digest is idempotent). A manifest kept with its
+        // record assumes SHA-256 and checks in its transaction; a second attempt follows the tag.
+        let mut algorithm = match put.reference {
+            Reference::Digest(expected) => Some(expected.algorithm()),
+            Reference::Tag(_) if super::bodies::kept_with_record(put.body.len()) => None,
             Reference::Tag(tag) => {
-                let current = self.ports.manifests.manifest_by_tag(name, tag).await?;
-                let algorithm = current.map_or(DigestAlgorithm::Sha256, |m| m.digest.algorithm());
-                digest_of(algorithm, &put.body)
+                let current = self.ports.manifests.manifest_by_tag(put.name, tag).await?;
+                Some(current.map_or(DigestAlgorithm::Sha256, |m| m.digest.algorithm()))
             }
         };
+        loop {
+            match self.put_manifest_as(&put, algorithm).await? {
+                Attempt::Stored(stored) => return Ok(stored),
+                Attempt::HashAs(tagged) => algorithm = Some(tagged),
+            }
+        }
+    }
+
+    /// One attempt at a manifest PUT, its digest by `algorithm` (`None`: SHA-256 unless the tag it is
+    /// pushed by points at a manifest of another algorithm, found in the transaction: then nothing is
+    /// written and the attempt says which).
+    async fn put_manifest_as(&self, put: &PutManifest<'_>, algorithm: Option<DigestAlgorithm>) -> Result<Attempt> {
+        let name = put.name;
+        let digest = digest_of(algorithm.unwrap_or(DigestAlgorithm::Sha256), &put.body);
+        if let Reference::Digest(expected) = put.reference
+            && &digest != expected
+        {
+            return Err(Error::new(ErrorKind::DigestInvalid, format!("manifest digest is {digest}, not {expected}")));
+        }
         let parsed = manifest::parse(&put.body, put.content_type)?;
         // The transaction that records the manifest checks its references. They are checked before it
         // too when something would be stored first: a large manifest's file, or the repository a first
@@ -116,7 +134,7 @@ impl Registry {
             self.check_references(name, &parsed).await?;
         }
         let repo = self.oci_repository(name, put.actor).await?;
-        let tags = tag_writes(&repo, put.reference, put.extra_tags);
+        let tags = tag_writes(&repo, put.reference, put.extra_tags.clone());
 
         // A manifest's bytes are kept with its record, in the transaction below (no file to write and
         // sync); only an unusually large one goes to the blob store first.
@@ -131,6 +149,12 @@ impl Registry {
         };
         // The manifest and every tag (`?tag=` may name several) in one unit of work: all or none.
         let mut work = self.ports.transactions.begin().await?;
+        if let (None, Reference::Tag(tag)) = (algorithm, put.reference)
+            && let Some(current) = work.tag_target(name, tag).await?
+            && current.algorithm() != digest.algorithm()
+        {
+            return Ok(Attempt::HashAs(current.algorithm()));
+        }
         if let Some((digest, kind)) = work.missing_reference(name, &new.references).await? {
             return Err(missing_reference(name, &digest, kind));
         }
@@ -144,7 +168,7 @@ impl Registry {
         work.commit().await?;
         let tags: Vec<Tag> = tags.into_iter().map(|t| t.tag).collect();
         self.verify_on_arrival(name, parsed.subject.as_ref(), &tags).await;
-        Ok(StoredManifest { digest, subject: parsed.subject, tags })
+        Ok(Attempt::Stored(StoredManifest { digest, subject: parsed.subject, tags }))
     }
 
     /// Every blob and child manifest a manifest needs must already be in the package. An early refusal,

@@ -136,3 +136,34 @@ async fn a_manifest_missing_a_blob_is_refused_in_its_transaction_and_leaves_noth
     assert!(!repositories.to_string().contains("\"new\""), "{repositories}");
     server.stop().await;
 }
+
+#[tokio::test]
+async fn a_push_by_tag_is_hashed_as_the_manifest_its_tag_points_at() {
+    let dir = tempfile::tempdir().unwrap();
+    let (server, c, _, _) = pushed(dir.path()).await;
+    let manifest = c.push_image_parts("dev/app", b"another layer").await;
+    let sha512 = format!("sha512:{}", hex::encode(<sha2::Sha512 as sha2::Digest>::digest(manifest.as_bytes())));
+    let put = |reference: String| {
+        c.http
+            .put(c.url(&format!("/v2/dev/app/manifests/{reference}")))
+            .header("content-type", OCI_MANIFEST)
+            .body(manifest.clone())
+            .send()
+    };
+    let r = put(format!("{sha512}?tag=v1")).await.unwrap();
+    assert_eq!(r.status(), 201);
+    // The same bytes again by the tag: the tag's manifest, not a SHA-256 twin of it (twice: the first
+    // attempt hashes with SHA-256 and learns otherwise in its transaction).
+    for _ in 0..2 {
+        let r = put("v1".into()).await.unwrap();
+        assert_eq!(r.status(), 201);
+        assert_eq!(r.headers()["docker-content-digest"], sha512.as_str());
+        assert_eq!(manifest_of(&c, "dev/app", "v1").await, (200, manifest.clone(), Some(sha512.clone())));
+    }
+    let sha256 = sha256(manifest.as_bytes());
+    assert_eq!(manifest_of(&c, "dev/app", &sha256).await.0, 404, "no SHA-256 record of it");
+    // A new tag hashes with SHA-256.
+    let r = put("v2".into()).await.unwrap();
+    assert_eq!(r.headers()["docker-content-digest"], sha256.as_str());
+    server.stop().await;
+}
