@@ -11,6 +11,7 @@
 use super::Registry;
 use crate::attachments::{self, Attachment, Checked, Layer, ProvenanceFacts, Roots, Subject};
 use crate::audit::{Actor, Outcome};
+use crate::blob::BlobStore as _;
 use crate::manifest::Descriptor;
 use crate::meta::{AttachmentVerdict, ManifestRecord, Millis, TrustRoot, TrustRootKind};
 use crate::{Error, ErrorKind, Result};

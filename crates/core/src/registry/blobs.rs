@@ -1,6 +1,7 @@
 //! Reading and deleting blobs as a package sees them.
 
 use super::Registry;
+use crate::blob::BlobStore as _;
 use crate::blob::ByteStream;
 use crate::meta::{Millis, Recorded, UnitOfWork};
 use crate::{Error, ErrorKind, Result};
@@ -49,7 +50,7 @@ impl Registry {
 
     /// After a write recorded `digest` ([`Recorded::New`]): its stored copy must be there.
     pub(super) async fn check_recorded(&self, recorded: Recorded, digest: &Digest, size: u64) -> Result<()> {
-        if recorded == Recorded::New && self.blobs.stat(digest).await? != Some(size) {
+        if recorded == Recorded::New && !self.blobs.holds(digest, size).await? {
             return Err(collected_meanwhile(digest));
         }
         Ok(())

@@ -33,9 +33,27 @@ pub struct WithBodies {
 }
 
 impl WithBodies {
-    pub fn wrap(store: Arc<dyn BlobStore>, index: Arc<dyn BlobIndex>) -> Arc<dyn BlobStore> {
+    pub fn wrap(store: Arc<dyn BlobStore>, index: Arc<dyn BlobIndex>) -> Arc<Self> {
         Arc::new(Self { store, index })
     }
+
+    /// Whether exactly `size` bytes of `digest` are stored, in the blob store or with its record. A
+    /// blob too large to be kept with its record costs no metadata query when the blob store lacks it
+    /// (a new chunked upload's final PUT asks this).
+    pub(super) async fn holds(&self, digest: &Digest, size: u64) -> Result<bool> {
+        if self.store.stat(digest).await? == Some(size) {
+            return Ok(true);
+        }
+        if size > KEPT_WITH_RECORD_UP_TO as u64 {
+            return Ok(false);
+        }
+        Ok(self.index.blob_body(digest).await?.is_some_and(|body| body.len() as u64 == size))
+    }
+}
+
+/// One chunk: the whole of a body kept with its record.
+pub(super) fn stream_of(body: Bytes) -> ByteStream {
+    Box::pin(futures_util::stream::once(async move { Ok(body) }))
 }
 
 /// `body`, or the range of it asked for, as the blob store would serve it.
@@ -53,8 +71,7 @@ fn content_of(body: Bytes, range: Option<ByteRange>) -> Result<BlobContent> {
             ));
         }
     };
-    let stream: ByteStream = Box::pin(futures_util::stream::once(async move { Ok(part) }));
-    Ok(BlobContent { size, stream })
+    Ok(BlobContent { size, stream: stream_of(part) })
 }
 
 #[async_trait]

@@ -29,6 +29,7 @@ use super::cargo_owners::{CrateCaller, record_first_owner};
 use super::package_manifest::{Layer, PackageManifest};
 use super::rendered::Rendered;
 use crate::audit::{Actor, Outcome};
+use crate::blob::BlobStore as _;
 use crate::blob::ByteStream;
 use crate::hasher::digest_of;
 use crate::meta::{FileClaim, FileName, Format, Repository, SearchHit, TagWrite, UnitOfWork};

@@ -35,6 +35,7 @@
 use super::Registry;
 use crate::Result;
 use crate::audit::{Actor, Outcome};
+use crate::blob::BlobStore as _;
 use crate::jobs::{Job, RunContext, RunReport};
 use arca_types::Digest;
 use async_trait::async_trait;

@@ -11,6 +11,7 @@
 
 use super::Registry;
 use crate::audit::{Actor, Outcome};
+use crate::blob::BlobStore as _;
 use crate::blob::ByteStream;
 use crate::hasher::digest_of;
 use crate::meta::{Format, GenericUpload, ManifestRecord, NewManifest, Repository, StagedFile, TagWrite};

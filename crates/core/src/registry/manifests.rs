@@ -2,6 +2,7 @@
 
 use super::Registry;
 use crate::audit::{Actor, Outcome};
+use crate::blob::BlobStore as _;
 use crate::blob::ByteStream;
 use crate::hasher::digest_of;
 use crate::manifest::{self, ParsedManifest};
@@ -78,7 +79,7 @@ impl Registry {
         // Kept with its record (every manifest pushed since bodies were): no trip to the blob store.
         if let Some(body) = self.ports.blob_index.blob_body(&record.digest).await? {
             self.note_pull(name, &record.digest).await;
-            return Ok(Box::pin(futures_util::stream::once(async move { Ok(body) })));
+            return Ok(super::bodies::stream_of(body));
         }
         let content = self.blobs.get(&record.digest, None).await?.ok_or_else(|| {
             tracing::error!(digest = %record.digest, "manifest is recorded but missing from the blob store");
@@ -129,8 +130,8 @@ impl Registry {
         // The transaction that records the manifest checks its references. They are checked before it
         // too when something would be stored first: a large manifest's file, or the repository a first
         // write auto-creates.
-        let known_repository = self.cached_repository(&name.repository).await?.is_some();
-        if !super::bodies::kept_with_record(put.body.len()) || !known_repository {
+        if !super::bodies::kept_with_record(put.body.len()) || self.cached_repository(&name.repository).await?.is_none()
+        {
             self.check_references(name, &parsed).await?;
         }
         let repo = self.oci_repository(name, put.actor).await?;

@@ -189,7 +189,8 @@ impl Ports {
 const PARSED_CACHE_BYTES: usize = 32 << 20;
 
 pub struct Registry {
-    blobs: Arc<dyn BlobStore>,
+    /// The blob store, and the bodies kept with blob records ([`bodies::WithBodies`]).
+    blobs: Arc<bodies::WithBodies>,
     ports: Ports,
     repository_cache: repositories::RepositoryCache,
     config: RegistryConfig,

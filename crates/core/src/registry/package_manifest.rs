@@ -4,6 +4,7 @@
 
 use super::Registry;
 use super::generic::{EMPTY_CONFIG, EMPTY_CONFIG_TYPE};
+use crate::blob::BlobStore as _;
 use crate::hasher::digest_of;
 use crate::meta::{ManifestRecord, Millis, NewManifest, UnitOfWork};
 use crate::{Error, ErrorKind, Result};

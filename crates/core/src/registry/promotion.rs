@@ -15,6 +15,7 @@ use super::Registry;
 use super::promotion_record::{RecordInput, StoredRecord};
 use crate::audit::{Actor, Outcome};
 use crate::auth::{Action, Principal};
+use crate::blob::BlobStore as _;
 use crate::meta::{ManifestRecord, Millis, NewPromotion, PromotionKind, Repository, TagWrite, UnitOfWork};
 use crate::promotion::{Approval, ArtifactFacts, Facts, StageFacts, Verdict, evaluate, parse_gates};
 use crate::{Error, ErrorKind, Result};

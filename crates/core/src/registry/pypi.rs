@@ -28,6 +28,7 @@ use super::blob_reader::BlobReader;
 use super::blobs::BlobInfo;
 use super::package_manifest::{Layer, PackageManifest};
 use crate::audit::{Actor, Outcome};
+use crate::blob::BlobStore as _;
 use crate::blob::ByteStream;
 use crate::hasher::digest_of;
 use crate::meta::{FileClaim, FileName, Format, Lifecycle, Millis, PackageStatus, Repository, TagWrite};

@@ -2,6 +2,7 @@
 
 use super::{BlobInfo, Registry, upload_id};
 use crate::audit::Actor;
+use crate::blob::BlobStore as _;
 use crate::blob::{ByteStream, UploadWriter};
 use crate::hasher::MultiHasher;
 use crate::meta::{FoundUpload, UploadSession};
@@ -322,7 +323,7 @@ impl Registry {
         let fresh_since = now.saturating_sub(crate::clock::millis(self.config.touch_window()));
         let Some(size) = self.ports.blob_index.touch_blob(digest, now, fresh_since).await? else { return Ok(None) };
         // A copy that is missing or damaged (wrong size) is written again: pushing repairs it.
-        if self.blobs.stat(digest).await? != Some(size) {
+        if !self.blobs.holds(digest, size).await? {
             tracing::warn!(%digest, "rewriting a stored blob whose file is missing or damaged");
             return Ok(None);
         }
@@ -349,7 +350,7 @@ impl Registry {
         if hasher.clone().finish(digest.algorithm()).as_ref() != Some(digest) {
             return Ok(false);
         }
-        Ok(self.blobs.stat(digest).await? == Some(size))
+        self.blobs.holds(digest, size).await
     }
 
     /// Records the blob linked into `name`, closing the upload id `closing` in the same transaction.
